@@ -1,0 +1,11 @@
+// The `ringleader` subcommands. Each adds itself to the CLI11 app; its callback runs the command and
+// throws CLI::RuntimeError(code) for a non-zero exit. Usage errors exit with code 2.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ringleader::cli {
+
+void add_simulate(CLI::App& app);
+
+}  // namespace ringleader::cli

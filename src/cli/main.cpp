@@ -1,0 +1,23 @@
+// ringleader: consistent hashing that routes real traffic. Entry point of the command line.
+#include <cstdio>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ringleader: consistent hashing that routes real traffic", "ringleader"};
+  app.require_subcommand(1);
+  ringleader::cli::add_simulate(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {  // a command ran and failed: its own exit code
+    return e.get_exit_code();
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // bad usage: the message, then exit code 2
+    app.exit(e);
+    return 2;
+  }
+  return 0;
+}
