@@ -1,0 +1,142 @@
+// The proxy's configuration: twemproxy's nutcracker.yml, read as-is, plus ringleader's additions.
+//
+// Source of the facts: twemproxy 0.5.0 (src/nc_conf.c, nc_conf.h and its README "Configuration"):
+// every key it accepts, its defaults, and its server syntax `host:port:weight [name]` or
+// `/unix/path:weight [name]`. A file nutcracker accepts loads here with the same meaning; keys it
+// rejects are rejected here too, with a message naming the file, line, pool and key.
+//
+// Our additions use the same format: `distribution:` also accepts every ringleader algorithm
+// (ring, jump, anchor, memento, maglev, rendezvous, multiprobe, ...), `hash:` also accepts `xxh3`,
+// `bounded_load: c` (c > 1) and `ejection: rebuild|stable`.
+//
+//   ringleader::config::Config c = ringleader::config::load_file("nutcracker.yml");
+//   const ringleader::config::Pool& pool = c.pool("alpha");
+//   ringleader::config::Router router(pool);
+//   const ringleader::config::Server& s = pool.servers[router.server_for("user:42")];
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringleader::config {
+
+/// A config that cannot be used. what() reads "FILE:LINE: pool 'NAME': key 'KEY': reason"
+/// (parts that do not apply are left out); the parts are also available one by one.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, std::size_t line, std::string pool, std::string key, std::string reason);
+
+  const std::string& file() const noexcept { return file_; }
+  std::size_t line() const noexcept { return line_; }  // 1-based; 0 when unknown
+  const std::string& pool() const noexcept { return pool_; }
+  const std::string& key() const noexcept { return key_; }
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string file_;
+  std::size_t line_;
+  std::string pool_;
+  std::string key_;
+  std::string reason_;
+};
+
+/// Where a pool listens: `host:port` (TCP) or `/path [permissions]` (unix socket).
+struct Listen {
+  std::string text;        // as written in the config
+  std::string host;        // TCP host name or address; empty for a unix socket
+  std::uint16_t port = 0;  // TCP port; 0 for a unix socket
+  std::string unix_path;   // unix socket path; empty for TCP
+  std::optional<std::uint32_t> unix_permissions;  // octal mode after the path, e.g. 0666
+
+  bool is_unix() const noexcept { return !unix_path.empty(); }
+};
+
+/// One backend server entry.
+struct Server {
+  std::string text;        // the entry exactly as written: "host:port:weight" or "host:port:weight name"
+  std::string host;        // TCP host; empty for a unix socket
+  std::uint16_t port = 0;  // TCP port; 0 for a unix socket
+  std::string unix_path;   // unix socket path; empty for TCP
+  std::uint32_t weight = 1;
+  std::string name;        // the optional name after the address; empty when absent
+  std::size_t line = 0;    // line of the entry in the config file
+
+  bool is_unix() const noexcept { return !unix_path.empty(); }
+  /// The address part of the entry without the weight: "host:port" or "/path".
+  std::string address() const;
+  /// The string twemproxy hashes for this server's ketama points: the name if there is one, else the
+  /// host alone when the port is 11211 (libmemcached's convention), else "host:port". For a unix
+  /// socket without a name, the path.
+  std::string ketama_name() const;
+  /// The stable identity of the server for ringleader's own algorithms: the name if any, else the
+  /// address. Keys follow names, so renaming a host moves nothing if the entry has a name.
+  std::string node_name() const;
+};
+
+/// How keys move when a server is ejected (auto_eject_hosts).
+enum class Ejection {
+  rebuild,  // twemproxy's: the distribution is rebuilt over the live servers (other keys may move)
+  stable,   // only the ejected server's keys move, to the server that would own them without it
+};
+
+/// One pool (a top-level key of nutcracker.yml). Defaults are twemproxy's (nc_conf.h).
+struct Pool {
+  std::string name;
+  std::size_t line = 0;  // line of the pool's name in the file
+
+  Listen listen;
+  std::string hash = "fnv1a_64";       // a twemproxy hash name, or "xxh3"
+  std::string hash_tag;                // empty, or exactly two characters
+  std::string distribution = "ketama"; // ketama | modula | random, or a ringleader algorithm name
+  std::optional<std::uint32_t> timeout_ms;  // absent: wait forever (twemproxy's -1)
+  std::uint32_t backlog = 512;
+  bool preconnect = false;
+  bool redis = false;                  // false: memcached text protocol
+  std::string redis_auth;              // empty: no AUTH
+  std::uint32_t redis_db = 0;
+  std::uint32_t server_connections = 1;
+  bool auto_eject_hosts = false;
+  std::uint32_t server_retry_timeout_ms = 30'000;
+  std::uint32_t server_failure_limit = 2;
+  std::uint32_t client_connections = 0;  // 0: unlimited
+  bool tcpkeepalive = false;
+
+  // ringleader's additions.
+  std::optional<double> bounded_load;  // c > 1: no server above ceil(c x mean load)
+  /// rebuild for twemproxy's distributions (ketama, modula, random: what nutcracker does), stable for
+  /// ringleader's algorithms, unless `ejection:` says otherwise.
+  Ejection ejection = Ejection::rebuild;
+
+  std::vector<Server> servers;
+  /// Things that load but probably do not do what the author wants (e.g. a hash whose quirks put
+  /// every key on one server). Each reads "FILE:LINE: pool 'NAME': key 'KEY': ...".
+  std::vector<std::string> warnings;
+
+  /// True for twemproxy's own distributions (ketama, modula, random).
+  bool twemproxy_distribution() const noexcept;
+};
+
+struct Config {
+  std::string file;  // the file it came from ("<string>" for parse())
+  std::vector<Pool> pools;  // in the order of the file
+
+  /// The pool of that name; throws ConfigError naming the known pools if absent.
+  const Pool& pool(std::string_view name) const;
+  /// The only pool; throws ConfigError if there are several (the caller must name one).
+  const Pool& only_pool() const;
+  /// Every pool's warnings, in file order.
+  std::vector<std::string> warnings() const;
+};
+
+/// Reads and validates a nutcracker.yml file. Throws ConfigError.
+Config load_file(const std::filesystem::path& path);
+/// Parses and validates YAML text; `file` is used in messages. Throws ConfigError.
+Config parse(std::string_view yaml, std::string file = "<string>");
+
+}  // namespace ringleader::config
