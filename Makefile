@@ -28,5 +28,19 @@ asan: deps
 bench: release
 	./build/release/bench/micro/ringleader_bench
 
+# Each libFuzzer target runs FUZZ_SECONDS on a copy of its checked-in seed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = memcache_request memcache_reply redis_request redis_reply config
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+	  -DRINGLEADER_FUZZ=ON -DRINGLEADER_TOOLS=OFF -DRINGLEADER_TEST=OFF -DRINGLEADER_BENCH=OFF -DRINGLEADER_PYTHON=OFF
+	cmake --build build/fuzz -j $(JOBS)
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t && cp -n tests/fuzz/corpus/$$t/* build/fuzz/corpus/$$t/ ; \
+	  build/fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/ build/fuzz/corpus/$$t || exit 1; \
+	done
+
 clean:
 	rm -rf build
