@@ -24,6 +24,7 @@ struct DistributionOptions {
   std::uint32_t ring_points = 160;          // Ring: points per unit of weight
   std::uint32_t maglev_table_size = 65537;  // Maglev: prime table size
   std::uint32_t multiprobe_probes = 21;     // MultiProbe: probes per lookup
+  std::uint32_t anchor_capacity = 0;        // Anchor: slots reserved for growth in place (0: 2 x total weight)
 };
 
 class Distribution {
