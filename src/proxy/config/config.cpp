@@ -1,0 +1,350 @@
+// The nutcracker.yml loader: YAML (yaml-cpp) -> validated Config. Facts and guarantees: config.hpp.
+//
+// twemproxy's rules (src/nc_conf.c) are reproduced: the document is a mapping of pool names to
+// mappings; every value is a scalar except `servers`, a sequence of scalars; a key may appear once;
+// numbers are plain non-negative decimal integers; booleans are exactly `true` or `false`; a pool
+// needs `listen` and at least one server; server names (the ketama names) are unique in a pool; two
+// pools may not share a name or a listen address. Everything twemproxy would reject we reject, with
+// the file, the line, the pool and the key.
+#include "proxy/config/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "proxy/config/router.hpp"
+#include "proxy/config/server_entry.hpp"
+#include "ringleader/distribution.hpp"
+#include "ringleader/hash/twemproxy.hpp"
+
+namespace ringleader::config {
+namespace {
+
+std::string describe(const std::string& file, std::size_t line, const std::string& pool, const std::string& key,
+                     const std::string& reason) {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!pool.empty()) out += "pool '" + pool + "': ";
+  if (!key.empty()) out += "key '" + key + "': ";
+  return out + reason;
+}
+
+constexpr std::string_view kTwemproxyDistributions[] = {"ketama", "modula", "random"};
+
+bool is_twemproxy_distribution(std::string_view name) {
+  return std::find(std::begin(kTwemproxyDistributions), std::end(kTwemproxyDistributions), name) !=
+         std::end(kTwemproxyDistributions);
+}
+
+bool is_ringleader_algorithm(std::string_view name) {
+  const auto names = algorithm_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string join(auto&& names) {
+  std::string out;
+  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+// Reads one pool's mapping. Errors name the file, the line of the offending node, the pool and the key.
+class PoolReader {
+ public:
+  PoolReader(const std::string& file, Pool& pool) : file_(file), pool_(pool) {}
+
+  void read(const YAML::Node& body) {
+    if (!body.IsMap()) fail(body, "", "a pool must be a mapping of keys to values");
+    std::unordered_set<std::string> seen;
+    bool hash_given = false;
+    bool ejection_given = false;
+    for (const auto& entry : body) {
+      const std::string key = scalar(entry.first, "");
+      if (!seen.insert(key).second) fail(entry.first, key, "appears twice (twemproxy: \"is a duplicate\")");
+      const YAML::Node& value = entry.second;
+      if (key == "servers") {
+        read_servers(value);
+        continue;
+      }
+      const std::string text = scalar(value, key);
+      if (key == "listen") {
+        try {
+          pool_.listen = parse_listen(text);
+        } catch (const std::invalid_argument& e) {
+          fail(value, key, e.what());
+        }
+      } else if (key == "hash") {
+        if (text != "xxh3" && hash::twemproxy::find(text) == nullptr)
+          fail(value, key, "'" + text + "' is not a hash (known: " + hash_names() + ")");
+        pool_.hash = text;
+        hash_given = true;
+      } else if (key == "hash_tag") {
+        if (text.size() != 2) fail(value, key, "must be exactly two characters, e.g. \"{}\"");
+        pool_.hash_tag = text;
+      } else if (key == "distribution") {
+        if (!is_twemproxy_distribution(text) && !is_ringleader_algorithm(text))
+          fail(value, key,
+               "'" + text + "' is not a distribution (twemproxy: " + join(kTwemproxyDistributions) +
+                   "; ringleader: " + join(algorithm_names()) + ")");
+        pool_.distribution = text;
+      } else if (key == "timeout") {
+        // twemproxy treats 0 like its default -1: no timeout.
+        const std::uint32_t ms = number(value, key, text);
+        pool_.timeout_ms = ms == 0 ? std::nullopt : std::optional<std::uint32_t>(ms);
+      } else if (key == "backlog") {
+        pool_.backlog = number(value, key, text);
+      } else if (key == "client_connections") {
+        pool_.client_connections = number(value, key, text);
+      } else if (key == "redis") {
+        pool_.redis = boolean(value, key, text);
+      } else if (key == "redis_auth") {
+        pool_.redis_auth = text;
+        redis_auth_node_ = value;
+      } else if (key == "redis_db") {
+        pool_.redis_db = number(value, key, text);
+      } else if (key == "preconnect") {
+        pool_.preconnect = boolean(value, key, text);
+      } else if (key == "auto_eject_hosts") {
+        pool_.auto_eject_hosts = boolean(value, key, text);
+      } else if (key == "server_connections") {
+        pool_.server_connections = number(value, key, text);
+        if (pool_.server_connections == 0) fail(value, key, "cannot be 0");
+      } else if (key == "server_retry_timeout") {
+        pool_.server_retry_timeout_ms = number(value, key, text);
+      } else if (key == "server_failure_limit") {
+        pool_.server_failure_limit = number(value, key, text);
+      } else if (key == "tcpkeepalive") {
+        pool_.tcpkeepalive = boolean(value, key, text);
+      } else if (key == "bounded_load") {
+        pool_.bounded_load = load_factor(value, key, text);
+      } else if (key == "ejection") {
+        if (text == "rebuild")
+          pool_.ejection = Ejection::rebuild;
+        else if (text == "stable")
+          pool_.ejection = Ejection::stable;
+        else
+          fail(value, key, "must be 'rebuild' (twemproxy's) or 'stable'");
+        ejection_given = true;
+      } else {
+        fail(entry.first, key,
+             "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
+             "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
+             "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection)");
+      }
+    }
+    if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
+    if (pool_.servers.empty()) fail(body, "servers", "the pool has no servers");
+    if (!pool_.redis && redis_auth_node_) fail(redis_auth_node_, "redis_auth", "is only valid for a redis pool");
+    // ringleader's own algorithms get ringleader's defaults; twemproxy's keep twemproxy's.
+    if (!pool_.twemproxy_distribution()) {
+      if (!hash_given) pool_.hash = "xxh3";
+      if (!ejection_given) pool_.ejection = Ejection::stable;
+    }
+    check_unique_names();
+    add_warnings(seen);
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& reason) const {
+    throw ConfigError(file_, line_of(at), pool_.name, key, reason);
+  }
+  static std::size_t line_of(const YAML::Node& n) {
+    const YAML::Mark mark = n.Mark();
+    return mark.is_null() ? 0 : static_cast<std::size_t>(mark.line) + 1;
+  }
+
+  std::string scalar(const YAML::Node& n, const std::string& key) const {
+    if (n.IsNull()) return "";  // `key:` with nothing after it: twemproxy sees an empty string
+    if (!n.IsScalar()) fail(n, key, "must be a single value, not a list or a mapping");
+    return n.Scalar();
+  }
+
+  // twemproxy's nc_atoi: decimal digits only, no sign.
+  std::uint32_t number(const YAML::Node& at, const std::string& key, const std::string& text) const {
+    std::uint32_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        ec != std::errc{} || end != text.data() + text.size() || value > std::numeric_limits<std::int32_t>::max())
+      fail(at, key, "'" + text + "' is not a number (a non-negative integer below 2^31)");
+    return value;
+  }
+
+  bool boolean(const YAML::Node& at, const std::string& key, const std::string& text) const {
+    if (text == "true") return true;
+    if (text == "false") return false;
+    fail(at, key, "'" + text + "' is not \"true\" or \"false\"");
+  }
+
+  double load_factor(const YAML::Node& at, const std::string& key, const std::string& text) const {
+    double c = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), c);
+    if (ec != std::errc{} || end != text.data() + text.size() || !(c > 1.0) || c > 1e6)
+      fail(at, key, "'" + text + "' must be a number greater than 1 (e.g. 1.25: no server above 125% of the mean)");
+    return c;
+  }
+
+  void read_servers(const YAML::Node& list) {
+    if (!list.IsSequence()) fail(list, "servers", "must be a list of \"host:port:weight [name]\" entries");
+    for (const YAML::Node& item : list) {
+      const std::string text = scalar(item, "servers");
+      try {
+        Server s = parse_server(text);
+        s.line = line_of(item);
+        pool_.servers.push_back(std::move(s));
+      } catch (const std::invalid_argument& e) {
+        fail(item, "servers", e.what());
+      }
+    }
+  }
+
+  // twemproxy rejects two servers with the same ketama name (name, or host for port 11211, else host:port).
+  void check_unique_names() const {
+    std::unordered_map<std::string, const Server*> by_name;
+    for (const Server& s : pool_.servers) {
+      auto [it, inserted] = by_name.emplace(s.ketama_name(), &s);
+      if (!inserted)
+        throw ConfigError(file_, s.line, pool_.name, "servers",
+                          "'" + s.text + "' and '" + it->second->text + "' have the same name '" + it->first +
+                              "' (twemproxy identifies a server by its name if given, else by host for port 11211, "
+                              "else by host:port)");
+    }
+  }
+
+  void add_warnings(const std::unordered_set<std::string>& seen) {
+    auto warn = [&](const std::string& key, const std::string& text) {
+      pool_.warnings.push_back(describe(file_, pool_.line, pool_.name, key, text));
+    };
+    if (const auto* f = hash::twemproxy::find(pool_.hash); f != nullptr && f->bits < 32) {
+      if (pool_.distribution == "ketama")
+        warn("hash", "'" + pool_.hash + "' gives only " + std::to_string(f->bits) +
+                         "-bit values, so with ketama every key falls in the first 1/" +
+                         std::to_string(1ull << (32 - f->bits)) +
+                         " of the circle: on one or two servers. Kept for compatibility with twemproxy; "
+                         "use fnv1a_64, murmur or md5 for a new pool");
+      else if (!pool_.twemproxy_distribution())
+        warn("hash", "'" + pool_.hash + "' gives only " + std::to_string(f->bits) + "-bit values; '" +
+                         pool_.distribution + "' needs a full-width hash (xxh3, the default)");
+    }
+    if (pool_.distribution == "modula" && pool_.auto_eject_hosts && pool_.ejection == Ejection::rebuild)
+      warn("auto_eject_hosts", "with modula, ejecting one server moves almost every key to another server");
+    if (pool_.distribution == "random" && seen.contains("hash"))
+      warn("hash", "distribution 'random' ignores the key, so 'hash' has no effect");
+    if (pool_.bounded_load && pool_.twemproxy_distribution())
+      warn("bounded_load", "twemproxy's '" + pool_.distribution +
+                               "' has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");
+  }
+
+  static std::string hash_names() {
+    std::string out;
+    for (const auto& f : hash::twemproxy::functions()) out += std::string(f.name) + ", ";
+    return out + "xxh3";
+  }
+
+  const std::string& file_;
+  Pool& pool_;
+  YAML::Node redis_auth_node_;
+};
+
+}  // namespace
+
+ConfigError::ConfigError(std::string file, std::size_t line, std::string pool, std::string key, std::string reason)
+    : std::runtime_error(describe(file, line, pool, key, reason)),
+      file_(std::move(file)),
+      line_(line),
+      pool_(std::move(pool)),
+      key_(std::move(key)),
+      reason_(std::move(reason)) {}
+
+std::string Server::address() const { return is_unix() ? unix_path : host + ":" + std::to_string(port); }
+
+std::string Server::ketama_name() const {
+  if (!name.empty()) return name;
+  // nc_conf.c: the address without ":port" when the port is 11211, else "addr:port"; a unix socket
+  // has port 0 and an empty port text, so it becomes "path:" (the colon before its weight included).
+  if (is_unix()) return unix_path + ":";
+  if (port == 11211) return host;
+  return host + ":" + std::to_string(port);
+}
+
+std::string Server::node_name() const { return name.empty() ? address() : name; }
+
+bool Pool::twemproxy_distribution() const noexcept { return is_twemproxy_distribution(distribution); }
+
+const Pool& Config::pool(std::string_view name) const {
+  for (const Pool& p : pools)
+    if (p.name == name) return p;
+  std::string known;
+  for (const Pool& p : pools) known += (known.empty() ? "" : ", ") + p.name;
+  throw ConfigError(file, 0, std::string(name), "", "no such pool (pools: " + known + ")");
+}
+
+const Pool& Config::only_pool() const {
+  if (pools.size() == 1) return pools.front();
+  std::string known;
+  for (const Pool& p : pools) known += (known.empty() ? "" : ", ") + p.name;
+  throw ConfigError(file, 0, "", "", "the config has " + std::to_string(pools.size()) + " pools (" + known +
+                                         "): name one");
+}
+
+std::vector<std::string> Config::warnings() const {
+  std::vector<std::string> out;
+  for (const Pool& p : pools) out.insert(out.end(), p.warnings.begin(), p.warnings.end());
+  return out;
+}
+
+Config parse(std::string_view yaml, std::string file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, "", "",
+                      "not valid YAML: " + e.msg);
+  }
+  if (!root.IsMap() || root.size() == 0)
+    throw ConfigError(file, 0, "", "", "the file must be a mapping of pool names to pools (twemproxy: \"has no pools\")");
+
+  Config config;
+  config.file = file;
+  std::map<std::string, std::string> listens;  // listen address -> pool name
+  for (const auto& entry : root) {
+    Pool pool;
+    const std::size_t line = entry.first.Mark().is_null() ? 0 : static_cast<std::size_t>(entry.first.Mark().line) + 1;
+    if (!entry.first.IsScalar() || entry.first.Scalar().empty())
+      throw ConfigError(file, line, "", "", "a pool name must be a non-empty string");
+    pool.name = entry.first.Scalar();
+    pool.line = line;
+    for (const Pool& other : config.pools)
+      if (other.name == pool.name) throw ConfigError(file, line, pool.name, "", "two pools have this name");
+    PoolReader(file, pool).read(entry.second);
+    if (auto [it, inserted] = listens.emplace(pool.listen.text, pool.name); !inserted)
+      throw ConfigError(file, line, pool.name, "listen",
+                        "'" + pool.listen.text + "' is also the listen address of pool '" + it->second + "'");
+    // Build the router once so that anything it cannot route (e.g. a ketama name longer than
+    // twemproxy's buffer) is reported now, with the pool, rather than when traffic arrives.
+    try {
+      Router check(pool);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(file, line, pool.name, "servers", e.what());
+    }
+    config.pools.push_back(std::move(pool));
+  }
+  return config;
+}
+
+Config load_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string(), 0, "", "", "cannot open the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(path.string(), 0, "", "", "cannot read the file");
+  return parse(text.str(), path.string());
+}
+
+}  // namespace ringleader::config

@@ -1,0 +1,101 @@
+// Parsing of server entries and listen addresses (facts: server_entry.hpp).
+#include "proxy/config/server_entry.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace ringleader::config {
+namespace {
+
+constexpr std::string_view kServerFormat = "expected \"host:port:weight [name]\" or \"/path/unix_socket:weight [name]\"";
+
+// twemproxy's nc_atoi: decimal digits only; -1 on anything else (or on values past what we accept).
+long long decimal(std::string_view digits, long long max) {
+  if (digits.empty() || digits.size() > 10) return -1;
+  long long v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v <= max ? v : -1;
+}
+
+std::uint16_t port_of(std::string_view digits, std::string_view what) {
+  const long long port = decimal(digits, 65535);
+  if (port < 1) throw std::invalid_argument("'" + std::string(digits) + "' is not a valid port (1..65535) in " + std::string(what));
+  return static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
+
+Server parse_server(std::string_view text) {
+  Server s;
+  s.text = std::string(text);
+  if (text.empty()) throw std::invalid_argument("an empty server entry; " + std::string(kServerFormat));
+  std::string_view rest = text;
+  if (const auto space = rest.rfind(' '); space != std::string_view::npos) {
+    s.name = std::string(rest.substr(space + 1));
+    rest = rest.substr(0, space);
+    if (s.name.empty()) throw std::invalid_argument("'" + s.text + "': the name after the space is empty");
+  }
+  const auto weight_colon = rest.rfind(':');
+  if (weight_colon == std::string_view::npos)
+    throw std::invalid_argument("'" + s.text + "': " + std::string(kServerFormat));
+  const std::string_view weight = rest.substr(weight_colon + 1);
+  rest = rest.substr(0, weight_colon);
+  const long long w = decimal(weight, 0x7FFFFFFF);
+  if (w < 0) throw std::invalid_argument("'" + s.text + "': '" + std::string(weight) + "' is not a valid weight");
+  if (w == 0) throw std::invalid_argument("'" + s.text + "': the weight is 0 (twemproxy rejects zero weights)");
+  s.weight = static_cast<std::uint32_t>(w);
+
+  if (text.front() == '/') {
+    // twemproxy splits at colons, so a socket path cannot contain one.
+    if (rest.find_first_of(" :") != std::string_view::npos)
+      throw std::invalid_argument("'" + s.text + "': " + std::string(kServerFormat) + " (a socket path cannot contain ':')");
+    s.unix_path = std::string(rest);
+    return s;
+  }
+  const auto port_colon = rest.rfind(':');
+  if (port_colon == std::string_view::npos)
+    throw std::invalid_argument("'" + s.text + "': " + std::string(kServerFormat));
+  s.port = port_of(rest.substr(port_colon + 1), "'" + s.text + "'");
+  s.host = std::string(rest.substr(0, port_colon));
+  if (s.host.empty()) throw std::invalid_argument("'" + s.text + "': the host is empty");
+  if (s.host.find(' ') != std::string::npos)
+    throw std::invalid_argument("'" + s.text + "': " + std::string(kServerFormat));
+  return s;
+}
+
+Listen parse_listen(std::string_view text) {
+  Listen l;
+  l.text = std::string(text);
+  if (text.empty()) throw std::invalid_argument("empty; expected \"host:port\" or \"/path/unix_socket [permissions]\"");
+  if (text.front() == '/') {
+    const auto space = text.rfind(' ');
+    if (space == std::string_view::npos) {
+      l.unix_path = l.text;
+      return l;
+    }
+    l.unix_path = std::string(text.substr(0, space));
+    const std::string_view perm = text.substr(space + 1);
+    std::uint32_t mode = 0;
+    bool octal = !perm.empty() && perm.size() <= 4;
+    for (char c : perm) {
+      if (c < '0' || c > '7') octal = false;
+      else mode = mode * 8 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (!octal || mode > 0777)
+      throw std::invalid_argument("'" + std::string(perm) + "' is not a file permission (octal, at most 0777)");
+    l.unix_permissions = mode;
+    return l;
+  }
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) throw std::invalid_argument("'" + l.text + "': expected \"host:port\"");
+  l.port = port_of(text.substr(colon + 1), "'" + l.text + "'");
+  l.host = std::string(text.substr(0, colon));
+  if (l.host.empty()) throw std::invalid_argument("'" + l.text + "': the host is empty");
+  return l;
+}
+
+}  // namespace ringleader::config

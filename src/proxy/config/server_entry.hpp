@@ -1,0 +1,22 @@
+// The two address formats of nutcracker.yml: a server entry and a listen address.
+//
+// Source of the facts: twemproxy 0.5.0 conf_add_server() and conf_set_listen() (src/nc_conf.c).
+// A server is "host:port:weight [name]" or "/unix/path:weight [name]", split from the end: the name
+// after the last space, the weight after the last colon before it, then (TCP only) the port after the
+// colon before that; the host is the rest, so it may itself contain colons (IPv6 without brackets).
+// A listen address is "host:port" or "/unix/path [octal permissions]".
+#pragma once
+
+#include <string_view>
+
+#include "proxy/config/config.hpp"
+
+namespace ringleader::config {
+
+/// Parses a server entry. Throws std::invalid_argument with the reason; Server::line is left 0.
+Server parse_server(std::string_view text);
+
+/// Parses a listen address. Throws std::invalid_argument with the reason.
+Listen parse_listen(std::string_view text);
+
+}  // namespace ringleader::config
