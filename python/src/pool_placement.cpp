@@ -1,0 +1,73 @@
+// twemproxy pools as Python placements; see pool_placement.hpp.
+#include "pool_placement.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "placement.hpp"
+#include "proxy/config/config.hpp"
+#include "proxy/config/router.hpp"
+#include "router.hpp"
+
+namespace py = pybind11;
+
+namespace ringleader::python {
+namespace {
+
+class PoolPlacement final : public Placement {
+ public:
+  explicit PoolPlacement(const config::Pool& pool) : router_(pool) {
+    for (const config::Server& server : pool.servers) names_.push_back(server.node_name());
+  }
+
+  std::size_t size() const noexcept override { return names_.size(); }
+  const std::string& name(BucketId bucket) const noexcept override { return names_[bucket]; }
+  BucketId locate(std::string_view key) const noexcept override { return router_.server_for(key); }
+  void locate_n(std::string_view key, std::span<BucketId> out) const override {
+    if (out.size() > 1)
+      throw std::invalid_argument("a twemproxy pool places a key on one server, asked for " +
+                                  std::to_string(out.size()));
+    if (!out.empty()) out[0] = locate(key);
+  }
+  // twemproxy hashes with the pool's own function after hash_tag, and `random` ignores the hash.
+  bool takes_hashes() const noexcept override { return false; }
+  std::uint64_t hash(std::string_view key) const noexcept override { return router_.key_hash(key); }
+  BucketId locate_hash(std::uint64_t) const noexcept override { return 0; }
+
+ private:
+  config::Router router_;
+  std::vector<std::string> names_;
+};
+
+// (name, Router, servers, options) per pool, in file order, for the Python Pool class.
+py::list pools(const config::Config& config) {
+  py::list result;
+  for (const config::Pool& pool : config.pools) {
+    py::list servers;
+    for (const config::Server& server : pool.servers)
+      servers.append(py::dict(py::arg("name") = server.node_name(), py::arg("address") = server.address(),
+                              py::arg("weight") = server.weight, py::arg("text") = server.text));
+    py::dict options(py::arg("hash") = pool.hash, py::arg("hash_tag") = pool.hash_tag,
+                     py::arg("distribution") = pool.distribution, py::arg("redis") = pool.redis,
+                     py::arg("listen") = pool.listen.text);
+    py::list warnings;
+    for (const std::string& warning : pool.warnings) warnings.append(warning);
+    result.append(py::make_tuple(pool.name, make_router(std::make_shared<PoolPlacement>(pool)), servers, options,
+                                 warnings));
+  }
+  return result;
+}
+
+}  // namespace
+
+void add_pool_functions(py::module_& module) {
+  py::register_exception<config::ConfigError>(module, "ConfigError", PyExc_ValueError);
+  module.def("load_pools", [](const std::string& path) { return pools(config::load_file(path)); }, py::arg("path"),
+             "Every pool of a nutcracker.yml: (name, Router, servers, options, warnings) in file order.");
+  module.def("parse_pools", [](const std::string& text) { return pools(config::parse(text)); }, py::arg("text"),
+             "Like load_pools, from YAML text.");
+}
+
+}  // namespace ringleader::python
