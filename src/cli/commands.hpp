@@ -7,5 +7,6 @@
 namespace ringleader::cli {
 
 void add_simulate(CLI::App& app);
+void add_locate(CLI::App& app);
 
 }  // namespace ringleader::cli

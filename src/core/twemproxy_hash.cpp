@@ -26,22 +26,30 @@ inline std::uint32_t load32(const char* p) noexcept { return load16(p) | load16(
 
 inline std::uint32_t rotl(std::uint32_t x, int k) noexcept { return (x << k) | (x >> (32 - k)); }
 
-// Reflected CRC tables computed at compile time from the polynomials: the same tables nc_crc32.c
-// (CRC-32, 0xEDB88320) and nc_crc16.c (CRC-16/ARC, 0xA001) spell out.
-template <typename T, T kPolynomial>
-constexpr std::array<T, 256> reflected_crc_table() {
-  std::array<T, 256> table{};
-  for (unsigned i = 0; i < 256; ++i) {
-    T crc = static_cast<T>(i);
-    for (int bit = 0; bit < 8; ++bit) crc = static_cast<T>((crc & 1) ? (crc >> 1) ^ kPolynomial : crc >> 1);
+// The CRC tables, computed at compile time from the polynomials: the same tables nc_crc32.c
+// (CRC-32, reflected 0xEDB88320) and 0.5.0's nc_crc16.c (CRC-16/XMODEM, 0x1021, not reflected) spell out.
+constexpr std::array<std::uint32_t, 256> crc32_table() {
+  std::array<std::uint32_t, 256> table{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t crc = i;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
     table[i] = crc;
   }
   return table;
 }
-constexpr auto kCrc32Table = reflected_crc_table<std::uint32_t, 0xEDB88320u>();
-constexpr auto kCrc16Table = reflected_crc_table<std::uint16_t, 0xA001u>();
+constexpr std::array<std::uint32_t, 256> crc16_xmodem_table() {
+  std::array<std::uint32_t, 256> table{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t crc = i << 8;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc & 0x8000) ? (crc << 1) ^ 0x1021u : crc << 1;
+    table[i] = crc & 0xFFFF;
+  }
+  return table;
+}
+constexpr auto kCrc32Table = crc32_table();
+constexpr auto kCrc16Table = crc16_xmodem_table();
 static_assert(kCrc32Table[1] == 0x77073096u && kCrc32Table[255] == 0x2D02EF8Du);
-static_assert(kCrc16Table[1] == 0xC0C1u && kCrc16Table[255] == 0x4040u);
+static_assert(kCrc16Table[1] == 0x1021u && kCrc16Table[255] == 0x1EF0u);
 
 std::uint32_t crc32_state(std::string_view key) noexcept {
   std::uint32_t crc = 0xFFFFFFFFu;
@@ -71,9 +79,11 @@ std::uint32_t md5(std::string_view key) noexcept {
          static_cast<std::uint32_t>(digest[1]) << 8 | digest[0];
 }
 
+// twemproxy 0.5.0 keeps the CRC in a uint32_t and never masks it to 16 bits: the low 16 bits are
+// CRC-16/XMODEM, the bits shifted above them stay in the result.
 std::uint32_t crc16(std::string_view key) noexcept {
-  std::uint16_t crc = 0;
-  for (char c : key) crc = static_cast<std::uint16_t>((crc >> 8) ^ kCrc16Table[(crc ^ unsigned_byte(c)) & 0xFF]);
+  std::uint32_t crc = 0;
+  for (char c : key) crc = (crc << 8) ^ kCrc16Table[((crc >> 8) ^ unsigned_byte(c)) & 0xFF];
   return crc;
 }
 
@@ -236,7 +246,7 @@ namespace {
 constexpr HashFunction kFunctions[] = {
     {"one_at_a_time", &one_at_a_time, 32},
     {"md5", &md5, 32},
-    {"crc16", &crc16, 16},
+    {"crc16", &crc16, 32},
     {"crc32", &crc32, 15},
     {"crc32a", &crc32a, 32},
     {"fnv1_64", &fnv1_64, 32},

@@ -12,7 +12,9 @@
 //   - crc32 returns 15 bits of the CRC ((~crc >> 16) & 0x7fff), libmemcached's variant: with ketama
 //     every key lands in the first 1/131072 of the circle, i.e. on one or two servers; crc32a is the
 //     standard CRC-32;
-//   - crc16 returns 16 bits (a CRC-16/ARC); md5 returns the first 4 bytes of the digest, little-endian.
+//   - crc16 is CRC-16/XMODEM computed in a uint32_t that is never masked: the low 16 bits are the CRC,
+//     the bits shifted above them stay in the result (so it is not a 16-bit value);
+//   - md5 returns the first 4 bytes of the digest, little-endian.
 // Every function returns the 32-bit value twemproxy feeds to its distribution.
 //
 //   std::uint32_t h = ringleader::hash::twemproxy::fnv1a_64("user:42");
@@ -49,7 +51,7 @@ using HashFn = std::uint32_t (*)(std::string_view) noexcept;
 struct HashFunction {
   std::string_view name;  // as written after `hash:` in nutcracker.yml
   HashFn hash;
-  /// How many low bits of the result can be non-zero (32, or 16 for crc16, 15 for crc32). Fewer than
+  /// How many low bits of the result can be non-zero (32, or 15 for crc32). Fewer than
   /// 32 puts every key of a ketama pool in the first slice of the circle: on one or two servers.
   unsigned bits;
 };
