@@ -25,6 +25,8 @@ class Distribution:
     algorithm: ClassVar[str]
 
     def __init__(self, nodes: Nodes, **options: int) -> None:
+        if not hasattr(type(self), "algorithm"):
+            raise TypeError("Distribution is the common base: use ringleader.Maglev, Ring, Anchor, ...")
         known = {"ring_points", "maglev_table_size", "multiprobe_probes"}
         for name, value in options.items():
             if name not in known:
@@ -135,3 +137,45 @@ class MultiProbe(Distribution):
     """Multi-probe consistent hashing (Appleton & O'Reilly 2015): multiprobe_probes probes."""
 
     algorithm = "multiprobe"
+
+
+class BoundedLoad:
+    """Consistent hashing with bounded loads (Mirrokni, Thorup & Zadimoghaddam 2018) over any of
+    the algorithms: acquire(key) gives the key's node unless that node already holds
+    ceil(c x total load x weight / total weight) requests, then the key's next choices. Count each
+    request from acquire() to release(). Built over the table's nodes at construction time; thread-safe.
+
+        >>> bounded = ringleader.BoundedLoad(ringleader.Maglev(["a", "b", "c"]), c=1.25)
+        >>> node = bounded.acquire("user:42")
+        >>> bounded.release(node)
+    """
+
+    def __init__(self, table: Distribution, c: float = 1.25) -> None:
+        if not isinstance(table, Distribution):
+            raise TypeError(f"BoundedLoad wraps one of ringleader's algorithms, got {type(table).__name__}")
+        self.table = table
+        self._bounded = _native.BoundedLoad(table._router, float(c))
+
+    def acquire(self, key: str | bytes) -> str:
+        """The node that serves this request; counted there until release(node)."""
+        return self._bounded.acquire(key)
+
+    def release(self, node: str) -> None:
+        """Ends one request on node (ValueError if node holds none)."""
+        self._bounded.release(node)
+
+    def load(self, node: str) -> int:
+        """Requests node holds now."""
+        return self._bounded.load(node)
+
+    def capacity(self, node: str) -> int:
+        """The most requests node may hold at the current total load."""
+        return self._bounded.capacity(node)
+
+    @property
+    def total_load(self) -> int:
+        return self._bounded.total_load
+
+    @property
+    def factor(self) -> float:
+        return self._bounded.factor

@@ -14,6 +14,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "bounded_load_binding.hpp"
 #include "distribution_placement.hpp"
 #include "pool_placement.hpp"
 #include "ringleader/distribution.hpp"
@@ -138,4 +139,5 @@ PYBIND11_MODULE(_native, m) {
         "uhashring's get_key(): the key's position on the ring.");
 
   add_pool_functions(m);
+  add_bounded_load(m);
 }

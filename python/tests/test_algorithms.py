@@ -126,3 +126,24 @@ def test_lookup_many_from_threads():
     for thread in threads:
         thread.join()
     assert results == [expected] * 4
+
+
+def test_bounded_load_never_exceeds_the_bound():
+    # 3000 requests on one hot key: with c = 1.25 no node holds more than ceil(1.25 x mean).
+    bounded = ringleader.BoundedLoad(ringleader.Maglev([f"n{i}" for i in range(4)]), c=1.25)
+    held = [bounded.acquire("hot-key") for _ in range(3000)]
+    assert bounded.total_load == 3000 and bounded.factor == 1.25
+    for node in bounded.table.nodes:
+        assert bounded.load(node) <= bounded.capacity(node) == 938
+    assert held[0] == bounded.table.get_node("hot-key")
+    for node in held:
+        bounded.release(node)
+    assert bounded.total_load == 0
+    with pytest.raises(ValueError, match="holds no request"):
+        bounded.release("n0")
+    with pytest.raises(ValueError, match="no node 'zz'"):
+        bounded.load("zz")
+    with pytest.raises(ValueError, match="c must be a finite number >= 1"):
+        ringleader.BoundedLoad(ringleader.Maglev(["a"]), c=0.5)
+    with pytest.raises(TypeError, match="wraps one of ringleader's algorithms"):
+        ringleader.BoundedLoad(ringleader.HashRing(["a"]))
