@@ -7,6 +7,7 @@
 namespace ringleader::cli {
 
 void add_simulate(CLI::App& app);
+void add_serve(CLI::App& app);
 void add_locate(CLI::App& app);
 
 }  // namespace ringleader::cli

@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
   CLI::App app{"ringleader: consistent hashing that routes real traffic", "ringleader"};
   app.require_subcommand(1);
   ringleader::cli::add_simulate(app);
+  ringleader::cli::add_serve(app);
   ringleader::cli::add_locate(app);
   try {
     app.parse(argc, argv);

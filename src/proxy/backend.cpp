@@ -1,0 +1,224 @@
+// Backend; see backend.hpp.
+#include "proxy/backend.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "proxy/memcache/reply_parser.hpp"
+#include "proxy/redis/reply_parser.hpp"
+
+namespace ringleader::proxy {
+namespace {
+
+constexpr std::size_t kMinRead = 16 * 1024;
+using Clock = std::chrono::steady_clock;
+
+std::string resp_command(std::initializer_list<std::string_view> args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (auto arg : args) {
+    out += "$" + std::to_string(arg.size()) + "\r\n";
+    out += arg;
+    out += "\r\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+Backend::Backend(asio::io_context& io, std::string name, asio::generic::stream_protocol::endpoint endpoint,
+                 BackendOptions options)
+    : io_(io),
+      name_(std::move(name)),
+      endpoint_(endpoint),
+      options_(std::move(options)),
+      socket_(io),
+      wake_writer_(io, asio::steady_timer::time_point::max()),
+      deadline_timer_(io, asio::steady_timer::time_point::max()) {}
+
+Backend::~Backend() {
+  std::error_code ec;
+  socket_.close(ec);
+}
+
+void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool values) {
+  const auto deadline = options_.timeout ? Clock::now() + *options_.timeout : Clock::time_point::max();
+  const bool was_idle = in_flight_.empty();
+  in_flight_.push_back({std::move(reply), part, values, deadline});
+  switch (state_) {
+    case State::disconnected:
+      state_ = State::connecting;
+      asio::co_spawn(io_, connect(generation_), asio::detached);
+      if (options_.timeout) asio::co_spawn(io_, timeout_loop(generation_), asio::detached);
+      break;
+    case State::connecting:
+      break;
+    case State::connected:
+      wake_writer_.cancel();
+      if (was_idle) deadline_timer_.cancel();  // the timeout loop was waiting for work
+      break;
+  }
+}
+
+std::string Backend::handshake() const {
+  std::string out;
+  if (options_.protocol != Protocol::redis) return out;
+  if (!options_.redis_auth.empty()) out += resp_command({"AUTH", options_.redis_auth});
+  if (options_.redis_db != 0) out += resp_command({"SELECT", std::to_string(options_.redis_db)});
+  return out;
+}
+
+asio::awaitable<void> Backend::connect(std::uint64_t generation) {
+  std::error_code ec;
+  co_await socket_.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
+  if (generation != generation_) co_return;
+  if (ec) {
+    fail("cannot connect to " + name_ + ": " + ec.message());
+    co_return;
+  }
+  if (endpoint_.protocol().family() != AF_UNIX) {
+    const int one = 1;  // requests are already batched; Nagle would only add latency
+    ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  // AUTH and SELECT go first; their replies are checked like any other, by null entries in front.
+  if (const std::string hello = handshake(); !hello.empty()) {
+    output_.insert(0, hello);
+    const auto deadline = in_flight_.empty() ? Clock::time_point::max() : in_flight_.front().deadline;
+    const int count = (options_.redis_auth.empty() ? 0 : 1) + (options_.redis_db != 0 ? 1 : 0);
+    for (int i = 0; i < count; ++i) in_flight_.push_front({nullptr, 0, false, deadline});
+  }
+  state_ = State::connected;
+  asio::co_spawn(io_, read_loop(generation), asio::detached);
+  asio::co_spawn(io_, write_loop(generation), asio::detached);
+}
+
+asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
+  std::error_code ec;
+  for (;;) {
+    if (output_.empty()) {
+      wake_writer_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_writer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (generation != generation_) co_return;
+      continue;
+    }
+    writing_.swap(output_);
+    co_await asio::async_write(socket_, asio::buffer(writing_), asio::redirect_error(asio::use_awaitable, ec));
+    if (generation != generation_) co_return;
+    if (ec) {
+      fail("cannot write to " + name_ + ": " + ec.message());
+      co_return;
+    }
+    writing_.clear();
+  }
+}
+
+asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
+  std::error_code ec;
+  std::vector<char> buffer(kMinRead);
+  std::size_t size = 0;
+  for (;;) {
+    if (buffer.size() - size < kMinRead) buffer.resize(std::max(buffer.size() * 2, size + kMinRead));
+    const std::size_t n = co_await socket_.async_read_some(
+        asio::buffer(buffer.data() + size, buffer.size() - size), asio::redirect_error(asio::use_awaitable, ec));
+    if (generation != generation_) co_return;
+    if (ec) {
+      fail("connection to " + name_ + " lost: " + ec.message());
+      co_return;
+    }
+    size += n;
+    const std::size_t used = take_replies(std::string_view(buffer.data(), size));
+    if (generation != generation_) co_return;
+    size -= used;
+    if (size > 0 && used > 0) std::memmove(buffer.data(), buffer.data() + used, size);
+    if (size == 0 && buffer.size() > 4 * kMinRead) buffer.assign(kMinRead, 0);  // after a large value
+  }
+}
+
+std::size_t Backend::take_replies(std::string_view input) {
+  std::size_t used = 0;
+  while (used < input.size()) {
+    const std::string_view rest = input.substr(used);
+    if (in_flight_.empty()) {
+      fail("unexpected reply from " + name_);
+      return used;
+    }
+    std::size_t size = 0;
+    bool malformed = false;
+    if (options_.protocol == Protocol::memcache) {
+      const auto frame = memcache::frame_reply(rest, in_flight_.front().values);
+      if (frame.status == memcache::ReplyStatus::need_more) break;
+      malformed = frame.status == memcache::ReplyStatus::malformed;
+      size = frame.size;
+    } else {
+      const auto frame = redis::frame_reply(rest);
+      if (frame.status == redis::ReplyStatus::need_more) break;
+      malformed = frame.status == redis::ReplyStatus::malformed;
+      size = frame.size;
+    }
+    if (malformed) {
+      fail("malformed reply from " + name_);
+      return used;
+    }
+    const std::string_view reply = rest.substr(0, size);
+    InFlight done = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    used += size;
+    if (done.reply) {
+      done.reply->complete(done.part, reply, false);
+    } else if (reply.starts_with("-")) {  // our AUTH or SELECT was refused: nothing can work
+      fail("AUTH/SELECT refused by " + name_ + ": " +
+           std::string(reply.substr(1, reply.find_first_of("\r\n") - 1)));
+      return used;
+    }
+  }
+  return used;
+}
+
+asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
+  std::error_code ec;
+  while (generation == generation_) {
+    deadline_timer_.expires_at(in_flight_.empty() ? Clock::time_point::max() : in_flight_.front().deadline);
+    co_await deadline_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (generation != generation_) co_return;
+    if (!in_flight_.empty() && in_flight_.front().deadline <= Clock::now()) {
+      fail("timeout: no reply from " + name_ + " within " + std::to_string(options_.timeout->count()) + " ms");
+      co_return;
+    }
+  }
+}
+
+std::string Backend::error_reply(std::string_view reason) const {
+  std::string reply(options_.protocol == Protocol::memcache ? "SERVER_ERROR " : "-ERR ");
+  for (char c : reason) reply += (c == '\r' || c == '\n') ? ' ' : c;
+  reply += "\r\n";
+  return reply;
+}
+
+void Backend::fail(std::string_view reason) {
+  ++generation_;
+  state_ = State::disconnected;
+  std::error_code ec;
+  socket_.close(ec);
+  wake_writer_.cancel();
+  deadline_timer_.cancel();
+  output_.clear();
+  writing_.clear();
+  const std::string reply = error_reply(reason);
+  auto failed = std::move(in_flight_);
+  in_flight_.clear();
+  for (auto& request : failed) {
+    if (request.reply) request.reply->complete(request.part, reply, true);
+  }
+}
+
+}  // namespace ringleader::proxy

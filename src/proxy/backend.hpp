@@ -1,0 +1,92 @@
+// Backend: one connection from one worker thread to one server of a pool.
+//
+// Each worker thread owns its backends, so sessions on that thread use them without locks. Requests
+// are appended to an output buffer and written in batches (every request queued while the previous
+// write was in flight goes out in the next one); replies come back in request order (memcached and
+// Redis answer each connection in order), so they are matched to the oldest request in flight.
+//
+// Failure handling, as twemproxy does it: if the server cannot be reached, or a reply does not come
+// within the pool's `timeout`, or the stream is malformed, the connection is closed and every request
+// in flight on it gets an error reply naming the server and the reason. The next request reconnects.
+// Redis backends send AUTH (redis_auth) and SELECT (redis_db) first on every new connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/generic/stream_protocol.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "proxy/pending_reply.hpp"
+
+namespace ringleader::proxy {
+
+enum class Protocol { memcache, redis };
+
+struct BackendOptions {
+  Protocol protocol = Protocol::memcache;
+  std::optional<std::chrono::milliseconds> timeout;  // absent: wait for replies forever
+  std::string redis_auth;                            // empty: no AUTH
+  std::uint32_t redis_db = 0;
+};
+
+class Backend {
+ public:
+  /// `name` appears in error replies ("... server 10.0.0.1:11211 ...").
+  Backend(asio::io_context& io, std::string name, asio::generic::stream_protocol::endpoint endpoint,
+          BackendOptions options);
+  ~Backend();
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  /// Where to append the bytes of the next request (whole requests only), before send().
+  std::string& output() noexcept { return output_; }
+  /// Records that the request just appended to output() is answered into part `part` of `reply`.
+  /// `values` says a memcached reply is a VALUE ... END list (get/gets/gat/gats).
+  void send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool values = false);
+
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  struct InFlight {
+    std::shared_ptr<PendingReply> reply;  // null for the proxy's own AUTH/SELECT
+    std::uint32_t part;
+    bool values;
+    std::chrono::steady_clock::time_point deadline;
+  };
+
+  asio::awaitable<void> connect(std::uint64_t generation);
+  asio::awaitable<void> write_loop(std::uint64_t generation);
+  asio::awaitable<void> read_loop(std::uint64_t generation);
+  asio::awaitable<void> timeout_loop(std::uint64_t generation);
+  /// Hands every complete reply at the start of `input` to its request; returns the bytes used.
+  /// A malformed or unexpected reply fails the connection (generation_ changes).
+  std::size_t take_replies(std::string_view input);
+  /// Closes the connection and fails every request in flight with `reason`.
+  void fail(std::string_view reason);
+  std::string error_reply(std::string_view reason) const;
+  std::string handshake() const;
+
+  asio::io_context& io_;
+  std::string name_;
+  asio::generic::stream_protocol::endpoint endpoint_;
+  BackendOptions options_;
+  asio::generic::stream_protocol::socket socket_;
+  asio::steady_timer wake_writer_;
+  asio::steady_timer deadline_timer_;
+  enum class State { disconnected, connecting, connected } state_ = State::disconnected;
+  std::uint64_t generation_ = 0;  // bumped on every reset, so the old connection's loops stop
+  std::string output_;            // requests not yet written
+  std::string writing_;           // the batch being written (swapped with output_, both reused)
+  std::deque<InFlight> in_flight_;
+};
+
+}  // namespace ringleader::proxy

@@ -1,0 +1,117 @@
+// ClientSession; see client_session.hpp.
+#include "proxy/client_session.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+namespace ringleader::proxy {
+
+ClientSession::ClientSession(Socket socket)
+    : socket_(std::move(socket)),
+      wake_writer_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      wake_reader_(socket_.get_executor(), asio::steady_timer::time_point::max()) {}
+
+void ClientSession::start() {
+  std::error_code ec;
+  socket_.non_blocking(true, ec);
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
+                 asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+                 asio::detached);
+}
+
+void ClientSession::enqueue(std::shared_ptr<PendingReply> reply) {
+  if (reply->ready()) {
+    if (queue_.empty()) wake_writer_.cancel();
+  } else {
+    reply->set_session(weak_from_this());
+  }
+  queue_.push_back(std::move(reply));
+}
+
+void ClientSession::reply_ready() {
+  if (!queue_.empty() && queue_.front()->ready()) wake_writer_.cancel();
+}
+
+void ClientSession::close_after_replies() {
+  closing_ = true;
+  wake_writer_.cancel();
+}
+
+void ClientSession::close() {
+  if (closed_) return;
+  closed_ = closing_ = true;
+  std::error_code ec;
+  socket_.close(ec);
+  wake_writer_.cancel();
+  wake_reader_.cancel();
+  queue_.clear();
+}
+
+asio::awaitable<void> ClientSession::read_loop() {
+  std::error_code ec;
+  std::vector<char> buffer;  // allocated at the first byte, so idle connections cost no buffer
+  std::size_t size = 0;
+  while (!closing_) {
+    if (queue_.size() >= kMaxInFlight) {  // the client is not reading its replies: wait for the writer
+      wake_reader_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_reader_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || closing_) break;
+    if (buffer.size() - size < kMinRead) buffer.resize(std::max(buffer.size() * 2, size + kMinRead));
+    const std::size_t n = socket_.read_some(asio::buffer(buffer.data() + size, buffer.size() - size), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+    if (ec) break;
+    size += n;
+    const std::size_t used = consume(std::string_view(buffer.data(), size));
+    size -= used;
+    if (size > 0 && used > 0) std::memmove(buffer.data(), buffer.data() + used, size);
+    // After a large value, give the memory back rather than keeping it for an idle connection.
+    if (size == 0 && buffer.size() > 4 * kMinRead) std::vector<char>().swap(buffer);
+  }
+  if (!closed_) {
+    // End of input (or quit): the replies already owed are still sent, then the socket closes.
+    if (ec && ec != asio::error::eof) {
+      close();
+    } else {
+      close_after_replies();
+    }
+  }
+}
+
+asio::awaitable<void> ClientSession::write_loop() {
+  std::error_code ec;
+  std::vector<asio::const_buffer> buffers;
+  while (!closed_) {
+    std::size_t count = 0;
+    buffers.clear();
+    while (count < queue_.size() && count < kMaxWriteBatch && queue_[count]->ready()) {
+      if (queue_[count]->sends()) buffers.push_back(asio::buffer(queue_[count]->bytes()));
+      ++count;
+    }
+    if (count == 0) {
+      if (closing_ && queue_.empty()) break;
+      wake_writer_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_writer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (!buffers.empty()) {
+      co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || closed_) break;
+    }
+    const bool was_full = queue_.size() >= kMaxInFlight;
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
+    if (was_full) wake_reader_.cancel();
+  }
+  close();
+}
+
+}  // namespace ringleader::proxy

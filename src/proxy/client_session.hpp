@@ -1,0 +1,72 @@
+// ClientSession: one client connection, shared by both protocols.
+//
+// The reader takes bytes off the socket and hands them to the protocol (consume()), which queues one
+// PendingReply per request and sends its parts to backends; the writer sends ready replies in queue
+// order, gathering as many as are ready into one writev. Many requests are in flight at once
+// (pipelining); reading pauses while kMaxInFlight replies wait, so a client that never reads its
+// replies cannot grow the proxy's memory without bound.
+//
+// Memory per idle connection stays small: no read buffer until the first byte arrives (the reader
+// waits for readability first), and buffers are reused across requests.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/generic/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "proxy/pending_reply.hpp"
+
+namespace ringleader::proxy {
+
+using Socket = asio::generic::stream_protocol::socket;
+
+class ClientSession : public std::enable_shared_from_this<ClientSession> {
+ public:
+  explicit ClientSession(Socket socket);
+  virtual ~ClientSession() = default;
+  ClientSession(const ClientSession&) = delete;
+  ClientSession& operator=(const ClientSession&) = delete;
+
+  /// Starts the reader and the writer on the socket's executor.
+  void start();
+
+  /// Called by a PendingReply of this session when it becomes ready.
+  void reply_ready();
+
+ protected:
+  /// Parses and dispatches as many whole requests as `input` holds; returns the bytes used.
+  virtual std::size_t consume(std::string_view input) = 0;
+
+  /// Queues a reply slot (in request order).
+  void enqueue(std::shared_ptr<PendingReply> reply);
+  /// Queues a reply the proxy makes itself.
+  void reply_now(std::string_view bytes) { enqueue(PendingReply::local(bytes)); }
+  /// Stop reading; close once every queued reply is sent (quit, or a framing error).
+  void close_after_replies();
+
+ private:
+  asio::awaitable<void> read_loop();
+  asio::awaitable<void> write_loop();
+  void close();
+
+  static constexpr std::size_t kMaxInFlight = 4096;
+  static constexpr std::size_t kMinRead = 16 * 1024;
+  static constexpr std::size_t kMaxWriteBatch = 256;
+
+  Socket socket_;
+  asio::steady_timer wake_writer_;
+  asio::steady_timer wake_reader_;
+  std::deque<std::shared_ptr<PendingReply>> queue_;
+  std::string input_;          // bytes read and not yet consumed
+  bool closing_ = false;       // no more requests are read
+  bool closed_ = false;
+};
+
+}  // namespace ringleader::proxy

@@ -1,0 +1,30 @@
+// The memcached text protocol, server side: where one backend reply ends in a byte buffer.
+//
+// Source: memcached's doc/protocol.txt. A retrieval reply is any number of
+// "VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n" blocks closed by "END\r\n"; every other reply,
+// and every error (ERROR, CLIENT_ERROR ..., SERVER_ERROR ...), is one line.
+//
+// frame_reply() is a pure function over bytes, like the request parser: it never reads past the
+// buffer and never throws.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace ringleader::proxy::memcache {
+
+enum class ReplyStatus { complete, need_more, malformed };
+
+struct ReplyFrame {
+  ReplyStatus status = ReplyStatus::need_more;
+  std::size_t size = 0;     // bytes of the whole reply, when complete
+  bool values = false;      // a VALUE ... END list (possibly empty), as opposed to one line
+};
+
+/// Frames the first reply in `buffer`; `retrieval` says whether it answers get/gets/gat/gats.
+ReplyFrame frame_reply(std::string_view buffer, bool retrieval) noexcept;
+
+/// "END\r\n", the terminator of a retrieval reply: merged multi-server replies carry exactly one.
+inline constexpr std::string_view kEnd = "END\r\n";
+
+}  // namespace ringleader::proxy::memcache

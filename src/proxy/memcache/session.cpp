@@ -1,0 +1,112 @@
+// memcache::Session; see session.hpp.
+#include "proxy/memcache/session.hpp"
+
+#include <algorithm>
+
+#include "proxy/memcache/values_reply.hpp"
+#include "proxy/pool_worker.hpp"
+
+namespace ringleader::proxy::memcache {
+namespace {
+
+constexpr std::string_view kVersion = "VERSION ringleader-0.1.0\r\n";
+constexpr std::string_view kNoServer = "SERVER_ERROR no server available\r\n";
+
+std::string_view command_name(Command c) {
+  switch (c) {
+    case Command::gets: return "gets";
+    case Command::gat: return "gat";
+    case Command::gats: return "gats";
+    default: return "get";
+  }
+}
+
+}  // namespace
+
+Session::Session(Socket socket, PoolWorker& pool) : ClientSession(std::move(socket)), pool_(pool) {}
+
+std::size_t Session::consume(std::string_view input) {
+  std::size_t used = 0;
+  while (used < input.size()) {
+    if (swallow_ > 0) {
+      const std::size_t skip = std::min(swallow_, input.size() - used);
+      swallow_ -= skip;
+      used += skip;
+      continue;
+    }
+    const ParseResult result = parse(input.substr(used), request_);
+    switch (result.status) {
+      case ParseStatus::need_more:
+        return used;
+      case ParseStatus::fatal:
+        reply_now(result.error_reply);
+        close_after_replies();
+        return input.size();
+      case ParseStatus::error:
+        reply_now(result.error_reply);
+        used += result.consumed;
+        swallow_ = result.swallow;
+        break;
+      case ParseStatus::complete:
+        used += result.consumed;
+        if (request_.command == Command::quit) {
+          close_after_replies();
+          return input.size();
+        }
+        handle(request_);
+        break;
+    }
+  }
+  return used;
+}
+
+void Session::handle(const Request& request) {
+  if (request.command == Command::version) {
+    reply_now(kVersion);
+    return;
+  }
+  const config::Router& router = pool_.router();
+  servers_.clear();
+  for (auto key : request.keys) {
+    const std::uint32_t server = router.server_for(key);
+    if (server == config::Router::kNoServer) {
+      reply_now(kNoServer);
+      return;
+    }
+    servers_.push_back(server);
+  }
+  const bool values = is_retrieval(request.command);
+  if (values && std::any_of(servers_.begin(), servers_.end(), [&](auto s) { return s != servers_[0]; })) {
+    split_retrieval(request);
+    return;
+  }
+  auto reply = std::make_shared<PassThroughReply>(!request.noreply);
+  enqueue(reply);
+  Backend& backend = pool_.backend(servers_[0]);
+  std::string& out = backend.output();
+  out.append(request.forward_line).append("\r\n");
+  if (is_storage(request.command)) out.append(request.data).append("\r\n");
+  backend.send(std::move(reply), 0, values);
+}
+
+void Session::split_retrieval(const Request& request) {
+  distinct_.clear();
+  for (auto server : servers_) {
+    if (std::find(distinct_.begin(), distinct_.end(), server) == distinct_.end()) distinct_.push_back(server);
+  }
+  auto reply = std::make_shared<ValuesReply>(static_cast<std::uint32_t>(distinct_.size()));
+  enqueue(reply);
+  for (std::uint32_t part = 0; part < distinct_.size(); ++part) {
+    Backend& backend = pool_.backend(distinct_[part]);
+    std::string& out = backend.output();
+    out.append(command_name(request.command));
+    if (!request.exptime.empty()) out.append(" ").append(request.exptime);
+    for (std::size_t k = 0; k < request.keys.size(); ++k) {
+      if (servers_[k] == distinct_[part]) out.append(" ").append(request.keys[k]);
+    }
+    out.append("\r\n");
+    backend.send(reply, part, true);
+  }
+}
+
+}  // namespace ringleader::proxy::memcache

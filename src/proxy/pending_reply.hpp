@@ -1,0 +1,66 @@
+// PendingReply: the slot of one client request in its session's reply queue.
+//
+// Replies must reach the client in request order even though the parts of a request (one per backend
+// server it was split over) complete in any order. The session queues one PendingReply per request;
+// backends fill in parts; the reply is sent when it and every reply before it are ready. Each
+// protocol merges parts in its own subclass (memcache/replies.hpp, redis/replies.hpp).
+//
+// Everything here is touched by one thread: a session and the backends it uses live on the same
+// io_context, so there are no locks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ringleader::proxy {
+
+class ClientSession;
+
+class PendingReply {
+ public:
+  /// A reply that waits for `parts` backend replies.
+  explicit PendingReply(std::uint32_t parts = 1) : waiting_(parts) {}
+  virtual ~PendingReply() = default;
+  PendingReply(const PendingReply&) = delete;
+  PendingReply& operator=(const PendingReply&) = delete;
+
+  /// A reply the proxy answers itself: ready at once.
+  static std::shared_ptr<PendingReply> local(std::string_view bytes);
+
+  /// A backend's reply to part `part`. `failed` marks a reply the proxy made up because the backend
+  /// could not answer (it is already in the protocol's error format).
+  void complete(std::uint32_t part, std::string_view reply, bool failed);
+
+  bool ready() const noexcept { return waiting_ == 0; }
+  /// False for noreply requests: the backend's answer is dropped.
+  bool sends() const noexcept { return sends_; }
+  const std::string& bytes() const noexcept { return bytes_; }
+
+  void set_session(std::weak_ptr<ClientSession> session) { session_ = std::move(session); }
+
+ protected:
+  /// Stores one part; called once per part, in completion order.
+  virtual void on_part(std::uint32_t part, std::string_view reply, bool failed) = 0;
+  /// Builds bytes_ from the parts once all are in (single-part replies usually do nothing here).
+  virtual void on_all_parts() {}
+
+  std::string bytes_;
+  bool sends_ = true;
+
+ private:
+  std::uint32_t waiting_;
+  std::weak_ptr<ClientSession> session_;
+};
+
+/// The common case: one backend reply, passed through unchanged (or dropped for noreply).
+class PassThroughReply final : public PendingReply {
+ public:
+  explicit PassThroughReply(bool sends = true) { sends_ = sends; }
+
+ protected:
+  void on_part(std::uint32_t, std::string_view reply, bool) override { bytes_.assign(reply); }
+};
+
+}  // namespace ringleader::proxy

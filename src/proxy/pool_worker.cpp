@@ -1,0 +1,62 @@
+// PoolWorker; see pool_worker.hpp.
+#include "proxy/pool_worker.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <chrono>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "proxy/memcache/session.hpp"
+#include "proxy/redis/session.hpp"
+
+namespace ringleader::proxy {
+
+PoolWorker::PoolWorker(asio::io_context& io, const config::Pool& pool, const RouteTable& routes,
+                       const std::vector<asio::generic::stream_protocol::endpoint>& endpoints,
+                       Acceptor acceptor)
+    : io_(io), pool_(pool), router_(routes), acceptor_(std::move(acceptor)) {
+  BackendOptions options;
+  options.protocol = pool.redis ? Protocol::redis : Protocol::memcache;
+  if (pool.timeout_ms) options.timeout = std::chrono::milliseconds(*pool.timeout_ms);
+  options.redis_auth = pool.redis_auth;
+  options.redis_db = pool.redis_db;
+  for (std::size_t i = 0; i < pool.servers.size(); ++i) {
+    backends_.push_back(std::make_unique<Backend>(io, pool.servers[i].address(), endpoints[i], options));
+  }
+}
+
+void PoolWorker::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+
+asio::awaitable<void> PoolWorker::accept_loop() {
+  std::error_code ec;
+  asio::steady_timer pause(io_);
+  for (;;) {
+    Socket socket(io_);
+    co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      // Out of file descriptors, say: keep the listener, and give connections time to close.
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (!pool_.listen.is_unix()) {
+      const int one = 1;  // replies are gathered already; Nagle would only delay them
+      ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    if (pool_.redis) {
+      std::make_shared<redis::Session>(std::move(socket), *this)->start();
+    } else {
+      std::make_shared<memcache::Session>(std::move(socket), *this)->start();
+    }
+  }
+}
+
+}  // namespace ringleader::proxy

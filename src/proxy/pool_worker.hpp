@@ -1,0 +1,47 @@
+// PoolWorker: one pool as seen by one worker thread: its listening socket, its view of the pool's
+// routing table, and its own connection to every server of the pool.
+//
+// Sessions accepted here run on this worker's io_context and use only this worker's backends, so
+// nothing on the request path is shared between threads except the immutable routing table.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <asio/awaitable.hpp>
+#include <asio/generic/stream_protocol.hpp>
+#include <asio/basic_socket_acceptor.hpp>
+#include <asio/io_context.hpp>
+
+#include "proxy/backend.hpp"
+#include "proxy/config/config.hpp"
+#include "proxy/route_table.hpp"
+
+namespace ringleader::proxy {
+
+using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
+
+class PoolWorker {
+ public:
+  /// `endpoints[i]` is where pool.servers[i] is reached; `acceptor` already listens.
+  PoolWorker(asio::io_context& io, const config::Pool& pool, const RouteTable& routes,
+             const std::vector<asio::generic::stream_protocol::endpoint>& endpoints, Acceptor acceptor);
+
+  void start();
+
+  const config::Pool& pool() const noexcept { return pool_; }
+  const config::Router& router() { return router_.get(); }
+  Backend& backend(std::uint32_t server) { return *backends_[server]; }
+
+ private:
+  asio::awaitable<void> accept_loop();
+
+  asio::io_context& io_;
+  const config::Pool& pool_;
+  RouterView router_;
+  std::vector<std::unique_ptr<Backend>> backends_;
+  Acceptor acceptor_;
+};
+
+}  // namespace ringleader::proxy

@@ -1,0 +1,86 @@
+// Redis reply framing; see reply_parser.hpp.
+#include "proxy/redis/reply_parser.hpp"
+
+#include <charconv>
+
+namespace ringleader::proxy::redis {
+namespace {
+
+constexpr int kMaxDepth = 32;  // deeper nesting than any Redis command produces
+
+bool read_integer(std::string_view text, long long& value) noexcept {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc{} && ptr == text.data() + text.size() && !text.empty();
+}
+
+// Frames the reply starting at `at`; on success moves `at` past it.
+ReplyStatus frame_at(std::string_view buffer, std::size_t& at, int depth) noexcept {
+  if (depth > kMaxDepth) return ReplyStatus::malformed;
+  if (at >= buffer.size()) return ReplyStatus::need_more;
+  const auto newline = buffer.find("\r\n", at);
+  if (newline == std::string_view::npos) return ReplyStatus::need_more;
+  const char type = buffer[at];
+  const std::string_view header = buffer.substr(at + 1, newline - at - 1);
+  std::size_t next = newline + 2;
+  long long count = 0;
+  switch (type) {
+    case '+':
+    case '-':
+      break;
+    case ':':
+      if (!read_integer(header, count)) return ReplyStatus::malformed;
+      break;
+    case '$':
+      if (!read_integer(header, count) || count < -1) return ReplyStatus::malformed;
+      if (count >= 0) {
+        const auto bytes = static_cast<std::size_t>(count);
+        if (buffer.size() - next < bytes + 2) return ReplyStatus::need_more;
+        if (buffer.substr(next + bytes, 2) != "\r\n") return ReplyStatus::malformed;
+        next += bytes + 2;
+      }
+      break;
+    case '*':
+      if (!read_integer(header, count) || count < -1) return ReplyStatus::malformed;
+      for (long long i = 0; i < count; ++i) {
+        const auto status = frame_at(buffer, next, depth + 1);
+        if (status != ReplyStatus::complete) return status;
+      }
+      break;
+    default:
+      return ReplyStatus::malformed;
+  }
+  at = next;
+  return ReplyStatus::complete;
+}
+
+}  // namespace
+
+ReplyFrame frame_reply(std::string_view buffer) noexcept {
+  std::size_t at = 0;
+  const auto status = frame_at(buffer, at, 0);
+  return {status, status == ReplyStatus::complete ? at : 0};
+}
+
+bool split_array(std::string_view reply, std::vector<std::string_view>& elements) {
+  elements.clear();
+  const auto newline = reply.find("\r\n");
+  long long count = 0;
+  if (reply.empty() || reply.front() != '*' || newline == std::string_view::npos ||
+      !read_integer(reply.substr(1, newline - 1), count)) {
+    return false;
+  }
+  std::size_t at = newline + 2;
+  for (long long i = 0; i < count; ++i) {
+    const std::size_t start = at;
+    if (frame_at(reply, at, 1) != ReplyStatus::complete) return false;
+    elements.push_back(reply.substr(start, at - start));
+  }
+  return true;
+}
+
+bool integer_value(std::string_view reply, long long& value) noexcept {
+  if (reply.size() < 4 || reply.front() != ':' || !reply.ends_with("\r\n")) return false;
+  return read_integer(reply.substr(1, reply.size() - 3), value);
+}
+
+}  // namespace ringleader::proxy::redis

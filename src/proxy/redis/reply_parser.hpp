@@ -1,0 +1,32 @@
+// Redis RESP2, server side: where one reply ends in a byte buffer, and the elements of an array reply.
+//
+// Source: the Redis protocol specification. A reply is a simple string (+), an error (-), an integer
+// (:), a bulk string ($<n>, $-1 for nil) or an array (*<n>, *-1 for nil) of replies, nested.
+//
+// Pure functions over bytes: they never read past the buffer and never throw; nesting is bounded.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+namespace ringleader::proxy::redis {
+
+enum class ReplyStatus { complete, need_more, malformed };
+
+struct ReplyFrame {
+  ReplyStatus status = ReplyStatus::need_more;
+  std::size_t size = 0;  // bytes of the whole reply, when complete
+};
+
+/// Frames the first reply in `buffer`.
+ReplyFrame frame_reply(std::string_view buffer) noexcept;
+
+/// The elements of a complete array reply, each as its own complete reply's bytes. False if `reply`
+/// is not an array (an error, say).
+bool split_array(std::string_view reply, std::vector<std::string_view>& elements);
+
+/// The value of an integer reply (":<n>\r\n"), false if `reply` is not one.
+bool integer_value(std::string_view reply, long long& value) noexcept;
+
+}  // namespace ringleader::proxy::redis

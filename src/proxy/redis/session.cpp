@@ -1,0 +1,216 @@
+// redis::Session; see session.hpp.
+#include "proxy/redis/session.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "proxy/pool_worker.hpp"
+#include "proxy/redis/merged_replies.hpp"
+
+namespace ringleader::proxy::redis {
+namespace {
+
+constexpr std::string_view kNoServer = "-ERR no server available\r\n";
+
+void append_bulk(std::string& out, std::string_view value) {
+  out.append("$").append(std::to_string(value.size())).append("\r\n").append(value).append("\r\n");
+}
+
+void append_command(std::string& out, std::span<const std::string_view> args) {
+  out.append("*").append(std::to_string(args.size())).append("\r\n");
+  for (auto arg : args) append_bulk(out, arg);
+}
+
+// A client-supplied name, safe to put in a one-line error reply.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text.substr(0, 64)) out += std::isprint(c) ? static_cast<char>(c) : '?';
+  return out;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+Session::Session(Socket socket, PoolWorker& pool)
+    : ClientSession(std::move(socket)), pool_(pool), authenticated_(pool.pool().redis_auth.empty()) {}
+
+void Session::reply_error(std::string_view message) {
+  std::string reply;
+  reply.append("-ERR ").append(message).append("\r\n");
+  reply_now(reply);
+}
+
+std::size_t Session::consume(std::string_view input) {
+  std::size_t used = 0;
+  while (used < input.size()) {
+    const ParseResult result = parse(input.substr(used), request_);
+    if (result.status == ParseStatus::need_more) break;
+    if (result.status == ParseStatus::fatal) {
+      reply_now(result.error_reply);
+      close_after_replies();
+      return input.size();
+    }
+    used += result.consumed;
+    if (request_.args.empty()) continue;  // an empty line or "*0": Redis ignores it too
+    if (!handle(request_)) {
+      close_after_replies();
+      return input.size();
+    }
+  }
+  return used;
+}
+
+bool Session::handle(const Request& request) {
+  const std::string_view name = request.args[0];
+  const CommandSpec* spec = find_command(name);
+  if (spec == nullptr) {
+    reply_error("unknown command '" + printable(name) + "', or not supported by proxy");
+    return true;
+  }
+  if (spec->routing == Routing::quit) {
+    reply_now("+OK\r\n");
+    return false;
+  }
+  if (!authenticated_ && spec->routing != Routing::auth) {
+    reply_now("-NOAUTH Authentication required.\r\n");
+    return true;
+  }
+  switch (spec->routing) {
+    case Routing::ping:
+    case Routing::echo:
+    case Routing::auth:
+      answer_locally(*spec, request);
+      return true;
+    case Routing::unsupported:
+      reply_error("command '" + std::string(spec->name) + "' is not supported by proxy");
+      return true;
+    default:
+      break;
+  }
+  keys_.clear();
+  if (!command_keys(*spec, request.args, keys_)) {
+    reply_error("wrong number of arguments for '" + lower(name) + "' command");
+    return true;
+  }
+  if (keys_.empty()) {
+    reply_error("command '" + std::string(spec->name) + "' without keys is not supported by proxy");
+    return true;
+  }
+  const config::Router& router = pool_.router();
+  servers_.clear();
+  for (auto key : keys_) {
+    const std::uint32_t server = router.server_for(key);
+    if (server == config::Router::kNoServer) {
+      reply_now(kNoServer);
+      return true;
+    }
+    servers_.push_back(server);
+  }
+  const bool one_server = std::all_of(servers_.begin(), servers_.end(), [&](auto s) { return s == servers_[0]; });
+  if (one_server) {
+    forward(request, servers_[0]);
+  } else if (spec->routing == Routing::split_values || spec->routing == Routing::split_count ||
+             spec->routing == Routing::split_pairs) {
+    split(*spec, request);
+  } else {
+    reply_error("keys of '" + std::string(spec->name) +
+                "' live on different servers; use hash tags to keep them on one server");
+  }
+  return true;
+}
+
+void Session::answer_locally(const CommandSpec& spec, const Request& request) {
+  const auto& args = request.args;
+  std::string reply;
+  switch (spec.routing) {
+    case Routing::ping:
+      if (args.size() > 2) break;
+      if (args.size() == 1) {
+        reply_now("+PONG\r\n");
+      } else {
+        append_bulk(reply, args[1]);
+        reply_now(reply);
+      }
+      return;
+    case Routing::echo:
+      if (args.size() != 2) break;
+      append_bulk(reply, args[1]);
+      reply_now(reply);
+      return;
+    case Routing::auth: {
+      const auto& password = pool_.pool().redis_auth;
+      if (password.empty()) {
+        reply_error("AUTH <password> called without any password configured for the default user. "
+                    "Are you sure your configuration is correct?");
+        return;
+      }
+      // AUTH <password>, or Redis 6's AUTH default <password>.
+      const bool ok = (args.size() == 2 && args[1] == password) ||
+                      (args.size() == 3 && args[1] == "default" && args[2] == password);
+      if (args.size() != 2 && args.size() != 3) break;
+      authenticated_ = ok;
+      reply_now(ok ? "+OK\r\n" : "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+      return;
+    }
+    default:
+      break;
+  }
+  reply_error("wrong number of arguments for '" + lower(args[0]) + "' command");
+}
+
+void Session::forward(const Request& request, std::uint32_t server) {
+  auto reply = std::make_shared<PassThroughReply>();
+  enqueue(reply);
+  Backend& backend = pool_.backend(server);
+  if (request.inline_form) {
+    append_command(backend.output(), request.args);  // backends get RESP: inline cannot carry binary
+  } else {
+    backend.output().append(request.raw);
+  }
+  backend.send(std::move(reply), 0);
+}
+
+void Session::split(const CommandSpec& spec, const Request& request) {
+  distinct_.clear();
+  for (auto server : servers_) {
+    if (std::find(distinct_.begin(), distinct_.end(), server) == distinct_.end()) distinct_.push_back(server);
+  }
+  const auto parts = static_cast<std::uint32_t>(distinct_.size());
+  std::vector<std::vector<std::uint32_t>> positions(parts);
+  for (std::uint32_t k = 0; k < servers_.size(); ++k) {
+    const auto part = std::find(distinct_.begin(), distinct_.end(), servers_[k]) - distinct_.begin();
+    positions[static_cast<std::size_t>(part)].push_back(k);
+  }
+  std::shared_ptr<PendingReply> reply;
+  switch (spec.routing) {
+    case Routing::split_values:
+      reply = std::make_shared<ValuesInOrderReply>(keys_.size(), positions);
+      break;
+    case Routing::split_count:
+      reply = std::make_shared<SumReply>(parts);
+      break;
+    default:
+      reply = std::make_shared<AllOkReply>(parts);
+      break;
+  }
+  enqueue(reply);
+  const std::size_t per_key = spec.routing == Routing::split_pairs ? 2 : 1;
+  for (std::uint32_t part = 0; part < parts; ++part) {
+    std::string& out = pool_.backend(distinct_[part]).output();
+    out.append("*").append(std::to_string(1 + per_key * positions[part].size())).append("\r\n");
+    append_bulk(out, request.args[0]);
+    for (auto k : positions[part]) {
+      // keys_[k] is args[1 + per_key * k]; for MSET its value follows it.
+      append_bulk(out, request.args[1 + per_key * k]);
+      if (per_key == 2) append_bulk(out, request.args[2 + per_key * k]);
+    }
+    pool_.backend(distinct_[part]).send(reply, part);
+  }
+}
+
+}  // namespace ringleader::proxy::redis

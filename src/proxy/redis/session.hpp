@@ -1,0 +1,48 @@
+// redis::Session: a client speaking Redis RESP2 (or inline commands) to a pool.
+//
+// Commands are routed per commands.hpp: a command's keys must all live on one server (hash tags put
+// related keys together), except MGET, DEL, UNLINK, TOUCH, EXISTS and MSET, which are split per
+// server and merged (merged_replies.hpp). PING, ECHO, QUIT and AUTH (against redis_auth) are
+// answered here; commands that cannot work through a sharding proxy get
+// "-ERR ... not supported by proxy" and the connection stays open. A protocol error closes the
+// connection after its error reply, as Redis does.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "proxy/client_session.hpp"
+#include "proxy/redis/commands.hpp"
+#include "proxy/redis/request_parser.hpp"
+
+namespace ringleader::proxy {
+class PoolWorker;
+class Backend;
+}
+
+namespace ringleader::proxy::redis {
+
+class Session final : public ClientSession {
+ public:
+  Session(Socket socket, PoolWorker& pool);
+
+ protected:
+  std::size_t consume(std::string_view input) override;
+
+ private:
+  /// False when the connection must close after this command (QUIT).
+  bool handle(const Request& request);
+  void answer_locally(const CommandSpec& spec, const Request& request);
+  void forward(const Request& request, std::uint32_t server);
+  void split(const CommandSpec& spec, const Request& request);
+  void reply_error(std::string_view message);
+
+  PoolWorker& pool_;
+  Request request_;                      // reused between commands
+  bool authenticated_;
+  std::vector<std::string_view> keys_;   // keys of the current command
+  std::vector<std::uint32_t> servers_;   // server of each key
+  std::vector<std::uint32_t> distinct_;  // servers of the current command, in first-seen order
+};
+
+}  // namespace ringleader::proxy::redis

@@ -1,0 +1,43 @@
+// Server: `ringleader serve`. Runs every pool of a config on N worker threads until stopped.
+//
+// Thread per core: each worker has its own io_context, its own listening socket per pool (TCP
+// listeners use SO_REUSEPORT, so the kernel spreads connections over the workers; a unix socket is
+// shared by all workers through duplicated descriptors) and its own backend connections. Nothing on
+// the request path is shared between threads but the immutable routing tables (route_table.hpp).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "proxy/config/config.hpp"
+#include "proxy/route_table.hpp"
+
+namespace ringleader::proxy {
+
+class Server {
+ public:
+  /// Resolves every backend and opens every listener. Throws std::runtime_error with a message
+  /// naming the pool and address when that fails (a port in use, an unknown host).
+  Server(config::Config config, unsigned threads);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Serves until SIGINT or SIGTERM (or stop()).
+  void run();
+  /// Makes run() return; safe from any thread.
+  void stop();
+
+  /// The routing table of pool i (in config order), where a reload publishes a new Router.
+  RouteTable& routes(std::size_t pool) { return *routes_[pool]; }
+
+ private:
+  struct Worker;
+  config::Config config_;
+  std::vector<std::unique_ptr<RouteTable>> routes_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace ringleader::proxy

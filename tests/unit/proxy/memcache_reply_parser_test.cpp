@@ -1,0 +1,38 @@
+// memcache::frame_reply: where a backend's reply ends.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "proxy/memcache/reply_parser.hpp"
+
+namespace ringleader::proxy::memcache {
+namespace {
+
+// A retrieval reply spans its VALUE blocks (whose data may contain "END\r\n") up to the END line.
+TEST(MemcacheReplyParser, ValuesUpToEnd) {
+  const std::string reply = "VALUE a 0 5\r\nEND\r\n\r\nVALUE b 1 1 77\r\nx\r\nEND\r\nSTORED\r\n";
+  auto frame = frame_reply(reply, true);
+  ASSERT_EQ(frame.status, ReplyStatus::complete);
+  EXPECT_TRUE(frame.values);
+  EXPECT_EQ(frame.size, reply.size() - 8);
+}
+
+// Every prefix of a reply needs more bytes.
+TEST(MemcacheReplyParser, Prefixes) {
+  const std::string reply = "VALUE a 0 3\r\nabc\r\nEND\r\n";
+  for (std::size_t n = 0; n < reply.size(); ++n) {
+    EXPECT_EQ(frame_reply(reply.substr(0, n), true).status, ReplyStatus::need_more) << n;
+  }
+}
+
+// Errors end a retrieval reply; other replies are one line.
+TEST(MemcacheReplyParser, OneLineReplies) {
+  EXPECT_EQ(frame_reply("SERVER_ERROR out of memory\r\n", true).size, 28u);
+  EXPECT_FALSE(frame_reply("SERVER_ERROR out of memory\r\n", true).values);
+  EXPECT_EQ(frame_reply("STORED\r\nNOT_FOUND\r\n", false).size, 8u);
+  EXPECT_EQ(frame_reply("VALUE a 0 x\r\nabc\r\nEND\r\n", true).status, ReplyStatus::malformed);
+  EXPECT_EQ(frame_reply("STORED\r\n", true).status, ReplyStatus::malformed);
+}
+
+}  // namespace
+}  // namespace ringleader::proxy::memcache

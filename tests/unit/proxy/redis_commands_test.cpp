@@ -1,0 +1,42 @@
+// redis::find_command and command_keys: how each command is routed and where its keys are.
+#include <gtest/gtest.h>
+
+#include "proxy/redis/commands.hpp"
+
+namespace ringleader::proxy::redis {
+namespace {
+
+std::vector<std::string_view> keys_of(std::vector<std::string_view> args) {
+  std::vector<std::string_view> keys;
+  const CommandSpec* spec = find_command(args[0]);
+  EXPECT_NE(spec, nullptr) << args[0];
+  if (spec == nullptr || !command_keys(*spec, args, keys)) return {"<error>"};
+  return keys;
+}
+
+// Names are found in any case; unknown names are not.
+TEST(RedisCommands, Lookup) {
+  ASSERT_NE(find_command("get"), nullptr);
+  EXPECT_EQ(find_command("GeT")->name, "GET");
+  EXPECT_EQ(find_command("KEYS")->routing, Routing::unsupported);
+  EXPECT_EQ(find_command("BLPOP")->routing, Routing::unsupported);
+  EXPECT_EQ(find_command("MGET")->routing, Routing::split_values);
+  EXPECT_EQ(find_command("nosuchcommand"), nullptr);
+  EXPECT_EQ(find_command(std::string(100, 'A')), nullptr);
+}
+
+// Key positions follow Redis's key specs.
+TEST(RedisCommands, Keys) {
+  EXPECT_EQ(keys_of({"SET", "k", "v"}), (std::vector<std::string_view>{"k"}));
+  EXPECT_EQ(keys_of({"MSET", "a", "1", "b", "2"}), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(keys_of({"MSET", "a", "1", "b"}), (std::vector<std::string_view>{"<error>"}));
+  EXPECT_EQ(keys_of({"RENAME", "a", "b"}), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(keys_of({"EVAL", "return 1", "2", "x", "y", "arg"}), (std::vector<std::string_view>{"x", "y"}));
+  EXPECT_EQ(keys_of({"EVAL", "return 1", "3", "x"}), (std::vector<std::string_view>{"<error>"}));
+  EXPECT_EQ(keys_of({"ZUNIONSTORE", "d", "2", "a", "b"}), (std::vector<std::string_view>{"d", "a", "b"}));
+  EXPECT_EQ(keys_of({"BITOP", "AND", "d", "a"}), (std::vector<std::string_view>{"d", "a"}));
+  EXPECT_EQ(keys_of({"GET"}), (std::vector<std::string_view>{"<error>"}));
+}
+
+}  // namespace
+}  // namespace ringleader::proxy::redis

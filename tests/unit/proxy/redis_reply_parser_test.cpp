@@ -1,0 +1,45 @@
+// redis::frame_reply, split_array and integer_value over backend replies.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "proxy/redis/reply_parser.hpp"
+
+namespace ringleader::proxy::redis {
+namespace {
+
+// Every reply type is framed, nested arrays and nils included.
+TEST(RedisReplyParser, Types) {
+  EXPECT_EQ(frame_reply("+OK\r\n:1\r\n").size, 5u);
+  EXPECT_EQ(frame_reply("-ERR no\r\n").size, 9u);
+  EXPECT_EQ(frame_reply("$-1\r\n").size, 5u);
+  EXPECT_EQ(frame_reply("$3\r\na\r\n\r\n").size, 9u);
+  const std::string nested = "*3\r\n$1\r\na\r\n*-1\r\n*2\r\n:1\r\n+x\r\n";
+  EXPECT_EQ(frame_reply(nested + "+next\r\n").size, nested.size());
+  for (std::size_t n = 0; n < nested.size(); ++n) {
+    EXPECT_EQ(frame_reply(nested.substr(0, n)).status, ReplyStatus::need_more) << n;
+  }
+  EXPECT_EQ(frame_reply("?\r\n").status, ReplyStatus::malformed);
+  std::string deep;  // nesting deeper than any command produces is refused, not recursed into
+  for (int i = 0; i < 100; ++i) deep += "*1\r\n";
+  EXPECT_EQ(frame_reply(deep + ":1\r\n").status, ReplyStatus::malformed);
+}
+
+// An array splits into its elements' bytes; anything else does not.
+TEST(RedisReplyParser, SplitArray) {
+  std::vector<std::string_view> elements;
+  ASSERT_TRUE(split_array("*2\r\n$1\r\na\r\n$-1\r\n", elements));
+  EXPECT_EQ(elements, (std::vector<std::string_view>{"$1\r\na\r\n", "$-1\r\n"}));
+  EXPECT_FALSE(split_array("-ERR x\r\n", elements));
+}
+
+// Integer replies are read; other replies are not integers.
+TEST(RedisReplyParser, IntegerValue) {
+  long long value = 0;
+  EXPECT_TRUE(integer_value(":42\r\n", value));
+  EXPECT_EQ(value, 42);
+  EXPECT_FALSE(integer_value("+42\r\n", value));
+}
+
+}  // namespace
+}  // namespace ringleader::proxy::redis
