@@ -21,6 +21,10 @@ struct RouterObject {
 
 PyTypeObject* router_type = nullptr;
 
+constexpr const char* kNoHashes =
+    "this placement takes keys, not 64-bit hashes (uhashring's default ring hashes with 128 bits; a "
+    "twemproxy pool hashes as its config says)";
+
 RouterObject* as_router(PyObject* self) { return reinterpret_cast<RouterObject*>(self); }
 
 // The bytes of a key; false with TypeError set for anything but str and bytes. uhashring would
@@ -70,8 +74,7 @@ bool locate_buffer(const Placement& placement, const Py_buffer& view, ItemKind k
     return false;
   }
   if (kind == ItemKind::hash && !placement.takes_hashes()) {
-    PyErr_SetString(PyExc_ValueError,
-                    "this placement hashes keys with more than 64 bits: pass the keys, not their hashes");
+    PyErr_SetString(PyExc_ValueError, kNoHashes);
     return false;
   }
   const std::size_t count = static_cast<std::size_t>(view.shape[0]);
@@ -182,7 +185,7 @@ PyObject* range(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
 PyObject* hash(PyObject* self, PyObject* key) {
   const Placement& placement = *as_router(self)->placement;
   if (!placement.takes_hashes()) {
-    PyErr_SetString(PyExc_ValueError, "this placement hashes keys with more than 64 bits");
+    PyErr_SetString(PyExc_ValueError, kNoHashes);
     return nullptr;
   }
   std::string_view bytes;

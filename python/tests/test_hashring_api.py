@@ -1,5 +1,7 @@
 """HashRing's uhashring-shaped API: node configuration, the dict-like interface, keys and errors."""
 
+import hashlib
+
 import pytest
 
 import ringleader
@@ -86,3 +88,12 @@ def test_lookup_many_rejects_a_single_key():
     ring = ringleader.HashRing(["a", "b"])
     with pytest.raises(TypeError, match="not one key"):
         ring.lookup_many("user:1")
+
+
+def test_default_ring_refuses_64_bit_hashes():
+    # uhashring's default ring places by a 128-bit md5: a uint64 array cannot stand for its keys.
+    np = pytest.importorskip("numpy")
+    ring = ringleader.HashRing(["a", "b"])
+    with pytest.raises(ValueError, match="takes keys, not 64-bit hashes"):
+        ring.lookup_many(np.zeros(3, dtype=np.uint64))
+    assert ring.get_key("user:1") == int(hashlib.md5(b"user:1").hexdigest(), 16)
