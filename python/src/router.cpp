@@ -79,18 +79,20 @@ bool locate_buffer(const Placement& placement, const Py_buffer& view, ItemKind k
   }
   const std::size_t count = static_cast<std::size_t>(view.shape[0]);
   const std::size_t width = static_cast<std::size_t>(view.itemsize);
+  // Slices like a[::2] or a[::-1] are read in place: step by the stride, which may be negative.
+  const Py_ssize_t stride = view.strides != nullptr ? view.strides[0] : view.itemsize;
   const char* data = static_cast<const char*>(view.buf);
   out.resize(count);
   Py_BEGIN_ALLOW_THREADS
   if (kind == ItemKind::hash) {
     for (std::size_t i = 0; i < count; ++i) {
       std::uint64_t h;
-      std::memcpy(&h, data + i * width, sizeof h);
+      std::memcpy(&h, data + static_cast<Py_ssize_t>(i) * stride, sizeof h);
       out[i] = placement.locate_hash(h);
     }
   } else {
     for (std::size_t i = 0; i < count; ++i) {
-      std::string_view key(data + i * width, width);
+      std::string_view key(data + static_cast<Py_ssize_t>(i) * stride, width);
       while (!key.empty() && key.back() == '\0') key.remove_suffix(1);
       out[i] = placement.locate(key);
     }
@@ -127,7 +129,7 @@ bool locate_batch(const Placement& placement, PyObject* keys, std::vector<Bucket
   }
   if (!PyList_Check(keys) && !PyTuple_Check(keys) && PyObject_CheckBuffer(keys)) {
     Py_buffer view;
-    if (PyObject_GetBuffer(keys, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) return false;
+    if (PyObject_GetBuffer(keys, &view, PyBUF_RECORDS_RO) != 0) return false;
     const ItemKind kind = item_kind(view);
     bool ok = true;
     if (kind != ItemKind::other) ok = locate_buffer(placement, view, kind, out);

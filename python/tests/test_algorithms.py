@@ -147,3 +147,13 @@ def test_bounded_load_never_exceeds_the_bound():
         ringleader.BoundedLoad(ringleader.Maglev(["a"]), c=0.5)
     with pytest.raises(TypeError, match="wraps one of ringleader's algorithms"):
         ringleader.BoundedLoad(ringleader.HashRing(["a"]))
+
+
+def test_lookup_many_reads_strided_arrays():
+    # a[::3] and a[::-1] are views with a stride: they give the same answers as their copies.
+    table = ringleader.Ring(NODES)
+    hashes = np.array([table.hash(k) for k in KEYS], dtype=np.uint64)
+    keys = np.array(KEYS, dtype="S")
+    for view in (hashes[::3], hashes[::-1], keys[::3], keys[::-1]):
+        assert table.lookup_many(view) == table.lookup_many(view.copy())
+    assert table.lookup_many(keys[::-1]) == table.lookup_many(KEYS[::-1])
