@@ -6,11 +6,17 @@
 // key (tests/data/twemproxy/ proves it key for key). Built for millions of keys: stdin and stdout go
 // through large buffers, and a line costs one hash and one lookup.
 //
+// --eject SERVER (repeatable) answers "where do the keys go while this server is ejected?": the
+// pool is routed as the proxy routes it with that server out (auto_eject_hosts, in the pool's
+// `ejection:` mode; twemproxy's own rebuild for a nutcracker.yml).
+//
 //   $ ringleader locate -c nutcracker.yml user:1 user:2
 //   user:1	10.0.0.2:11211:1 cache-b
 //   user:2	10.0.0.1:11211:1 cache-a
+#include <algorithm>
 #include <cstdio>
-#include <cstring>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,8 +90,27 @@ bool for_each_line(std::FILE* in, OnKey&& on_key) {
 struct LocateArgs {
   std::string config;
   std::string pool;
+  std::vector<std::string> ejected;
   std::vector<std::string> keys;
 };
+
+// Which servers stay live: a server is ejected if an --eject value is its entry as written, its
+// name or its address (host:port or socket path).
+std::vector<bool> live_servers(const config::Pool& pool, const std::vector<std::string>& ejected) {
+  std::vector<bool> live(pool.servers.size(), true);
+  for (const std::string& e : ejected) {
+    bool found = false;
+    for (std::size_t i = 0; i < pool.servers.size(); ++i) {
+      const config::Server& s = pool.servers[i];
+      if (e == s.text || e == s.address() || (!s.name.empty() && e == s.name)) {
+        live[i] = false;
+        found = true;
+      }
+    }
+    if (!found) throw CLI::RuntimeError("locate: --eject '" + e + "': no such server in pool '" + pool.name + "'", 2);
+  }
+  return live;
+}
 
 void run_locate(const LocateArgs& args) {
   config::Config cfg;
@@ -94,14 +119,18 @@ void run_locate(const LocateArgs& args) {
   } catch (const config::ConfigError& e) {
     throw CLI::RuntimeError(std::string("locate: ") + e.what(), 1);
   }
-  for (const std::string& w : cfg.warnings()) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
   const config::Pool* pool = nullptr;
   try {
     pool = args.pool.empty() ? &cfg.only_pool() : &cfg.pool(args.pool);
   } catch (const config::ConfigError& e) {
     throw CLI::RuntimeError(std::string("locate: ") + e.what() + (args.pool.empty() ? " with --pool" : ""), 2);
   }
-  const config::Router router(*pool);
+  for (const std::string& w : pool->warnings) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
+  const std::vector<bool> live = live_servers(*pool, args.ejected);
+  const std::unique_ptr<bool[]> flags(new bool[live.size()]);
+  std::copy(live.begin(), live.end(), flags.get());
+  const config::Router router(*pool, std::span<const bool>(flags.get(), live.size()));
+  if (router.live_count() == 0) throw CLI::RuntimeError("locate: every server of the pool is ejected", 2);
   Output out(stdout);
   auto locate = [&](std::string_view key) { out.line(key, pool->servers[router.server_for(key)].text); };
   if (!args.keys.empty()) {
@@ -120,6 +149,8 @@ void add_locate(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("locate", "Print the server of a pool that holds each key (KEY<TAB>SERVER)");
   cmd->add_option("-c,--config", args->config, "nutcracker.yml-compatible config file")->required();
   cmd->add_option("--pool", args->pool, "the pool (may be left out when the config has one pool)");
+  cmd->add_option("--eject", args->ejected, "locate as if this server were ejected (entry, name or address; repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("keys", args->keys, "keys to locate (default: one per line on standard input)");
   cmd->callback([args] { run_locate(*args); });
 }

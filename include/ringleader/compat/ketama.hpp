@@ -7,7 +7,8 @@
 //
 // Both build the same circle: each live server gets
 //     floorf(weight / total_live_weight * 160 / 4 * live_servers + 1e-10) * 4   points
-// computed in single precision (the float rounding decides some point counts, so we keep it);
+// computed in single precision (the float rounding decides some point counts, so we keep it: with 100
+// equal servers each gets 156 points, not 160, because 1/100 * 40 * 100 is 39.999998f);
 // point group i (from 0) of a server is the MD5 of "<point name>-<i>", each digest giving 4 points
 // (its four little-endian 32-bit words). The points are sorted by value, ties keeping build order
 // (glibc's qsort is a stable merge sort for these sizes); a key hash goes to the first point >= it,
