@@ -9,5 +9,6 @@ namespace ringleader::cli {
 void add_simulate(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_locate(CLI::App& app);
+void add_demo(CLI::App& app);
 
 }  // namespace ringleader::cli

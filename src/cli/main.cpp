@@ -1,5 +1,6 @@
 // ringleader: consistent hashing that routes real traffic. Entry point of the command line.
 #include <cstdio>
+#include <string_view>
 
 #include "cli/commands.hpp"
 
@@ -9,9 +10,11 @@ int main(int argc, char** argv) {
   ringleader::cli::add_simulate(app);
   ringleader::cli::add_serve(app);
   ringleader::cli::add_locate(app);
+  ringleader::cli::add_demo(app);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::RuntimeError& e) {  // a command ran and failed: its own exit code
+  } catch (const CLI::RuntimeError& e) {  // a command ran and failed: its message, its exit code
+    if (std::string_view(e.what()) != "Runtime error") std::fprintf(stderr, "ringleader: %s\n", e.what());
     return e.get_exit_code();
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

@@ -1,0 +1,277 @@
+// `ringleader demo`: consistent hashing's promise, measured on real memcached servers.
+//
+// Four pizza drivers, one calls in sick: with consistent hashing only his orders are handed to the
+// others; with modulo almost every order changes hands. The demo starts N memcached servers and
+// `ringleader serve` in front of them with two pools side by side (consistent hashing and modula),
+// writes K keys through each, stops one server, removes it by hot reload and reads every key back;
+// then adds a server by hot reload and counts the keys that moved. It also draws the pictures.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "cli/child_process.hpp"
+#include "cli/commands.hpp"
+#include "cli/memcache_client.hpp"
+#include "cli/pictures.hpp"
+#include "ringleader/distribution.hpp"
+
+namespace ringleader::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct DemoOptions {
+  std::size_t servers = 4;
+  std::size_t keys = 100'000;
+  std::string algorithm = "ketama";
+  std::uint16_t first_port = 0;  // 0: free ports chosen automatically
+  std::string out_dir = "demo-output";
+};
+
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  dirs += ":/usr/sbin:/sbin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    std::size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    if (access((dirs.substr(start, end - start) + "/" + program).c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// The ports the demo uses, checked free: the first `count` after `first` or fresh free ones.
+std::vector<std::uint16_t> pick_ports(std::size_t count, std::uint16_t first) {
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint16_t p = first ? static_cast<std::uint16_t>(first + i) : free_port();
+    if (first && port_in_use(p))
+      throw std::runtime_error("port " + std::to_string(p) + " on 127.0.0.1 is busy; choose another --port");
+    ports.push_back(p);
+  }
+  return ports;
+}
+
+class Demo {
+ public:
+  explicit Demo(DemoOptions o) : o_(std::move(o)) {}
+  void run();
+
+ private:
+  struct Server {
+    std::uint16_t port;
+    std::unique_ptr<ChildProcess> process;
+  };
+
+  void start_server(std::size_t i);
+  void write_config(const std::vector<std::size_t>& members);
+  void reload(const std::vector<std::size_t>& members, const std::string& probe_key);
+  std::vector<std::string> keys_of(const std::string& pool) const;
+  std::vector<int> owners(const std::vector<std::string>& keys);
+  std::size_t write_all(std::uint16_t pool_port, const std::vector<std::string>& keys);
+
+  DemoOptions o_;
+  fs::path dir_;
+  std::vector<Server> servers_;
+  std::uint16_t consistent_port_ = 0, modulo_port_ = 0;
+  std::unique_ptr<ChildProcess> proxy_;
+};
+
+void Demo::start_server(std::size_t i) {
+  auto& s = servers_[i];
+  s.process = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"memcached", "-l", "127.0.0.1", "-p", std::to_string(s.port), "-U", "0", "-m", "512",
+                               "-t", "1"},
+      (dir_ / ("memcached-" + std::to_string(i + 1) + ".log")).string());
+  if (!wait_for_port(s.port, 5s))
+    throw std::runtime_error("memcached did not start on 127.0.0.1:" + std::to_string(s.port) + " (see " +
+                             (dir_ / ("memcached-" + std::to_string(i + 1) + ".log")).string() + ")");
+}
+
+void Demo::write_config(const std::vector<std::size_t>& members) {
+  std::ofstream cfg(dir_ / "ringleader.yml");
+  auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution) {
+    cfg << name << ":\n  listen: 127.0.0.1:" << port << "\n  hash: fnv1a_64\n  distribution: " << distribution
+        << "\n  timeout: 2000\n  servers:\n";
+    for (std::size_t i : members) cfg << "   - 127.0.0.1:" << servers_[i].port << ":1 server" << i + 1 << "\n";
+  };
+  pool("consistent", consistent_port_, o_.algorithm);
+  pool("modulo", modulo_port_, "modula");
+}
+
+// Rewrites the config and sends SIGHUP; returns once the proxy serves the new membership (a get of
+// `probe_key`, which lived on a server that changed, answers without an error).
+void Demo::reload(const std::vector<std::size_t>& members, const std::string& probe_key) {
+  write_config(members);
+  proxy_->signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      MemcacheClient probe(consistent_port_);
+      probe.present(std::vector<std::string>{probe_key});
+      MemcacheClient probe_modulo(modulo_port_);
+      probe_modulo.present(std::vector<std::string>{probe_key});
+      std::this_thread::sleep_for(200ms);  // every proxy thread swaps its routing on its own loop
+      return;
+    } catch (const std::runtime_error&) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  throw std::runtime_error("the proxy did not take the new config within 10 s (see " + (dir_ / "proxy.log").string() + ")");
+}
+
+std::vector<std::string> Demo::keys_of(const std::string& pool) const {
+  std::vector<std::string> keys(o_.keys);
+  for (std::size_t i = 0; i < o_.keys; ++i) keys[i] = pool + ":order:" + std::to_string(i);
+  return keys;
+}
+
+// Which server holds each key, asked of the servers themselves (-1: none).
+std::vector<int> Demo::owners(const std::vector<std::string>& keys) {
+  std::vector<int> owner(keys.size(), -1);
+  for (std::size_t s = 0; s < servers_.size(); ++s) {
+    if (!servers_[s].process || !servers_[s].process->running()) continue;
+    auto found = MemcacheClient(servers_[s].port).present(keys);
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      if (found[k]) owner[k] = static_cast<int>(s);
+  }
+  return owner;
+}
+
+std::size_t Demo::write_all(std::uint16_t pool_port, const std::vector<std::string>& keys) {
+  return MemcacheClient(pool_port).set_many(keys, "pepperoni");
+}
+
+void Demo::run() {
+  if (!on_path("memcached"))
+    throw std::runtime_error("memcached is not installed (Debian package 'memcached'; scripts/install-deps installs it)");
+  if (o_.servers < 2) throw std::runtime_error("--servers must be at least 2");
+  fs::create_directories(o_.out_dir);
+  dir_ = fs::absolute(o_.out_dir);
+  auto ports = pick_ports(o_.servers + 3, o_.first_port);
+  consistent_port_ = ports[o_.servers + 1];
+  modulo_port_ = ports[o_.servers + 2];
+  for (std::size_t i = 0; i <= o_.servers; ++i) servers_.push_back({ports[i], nullptr});
+
+  std::vector<std::size_t> members;
+  for (std::size_t i = 0; i < o_.servers; ++i) {
+    start_server(i);
+    members.push_back(i);
+  }
+  write_config(members);
+  char self[4096];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) throw std::runtime_error("cannot find the ringleader executable (/proc/self/exe)");
+  self[len] = '\0';
+  proxy_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{self, "serve", "-c", (dir_ / "ringleader.yml").string(), "--threads", "2"},
+      (dir_ / "proxy.log").string());
+  if (!wait_for_port(consistent_port_, 5s) || !wait_for_port(modulo_port_, 5s))
+    throw std::runtime_error("ringleader serve did not start (see " + (dir_ / "proxy.log").string() + ")");
+
+  std::printf("%zu memcached servers on 127.0.0.1 ports", o_.servers);
+  for (std::size_t i = 0; i < o_.servers; ++i) std::printf(" %u", servers_[i].port);
+  std::printf("; ringleader in front: pool 'consistent' (%s) on %u, pool 'modulo' (modula) on %u\n\n",
+              o_.algorithm.c_str(), consistent_port_, modulo_port_);
+
+  // Act 1: one server calls in sick.
+  const auto consistent_keys = keys_of("consistent"), modulo_keys = keys_of("modulo");
+  std::printf("Writing %zu keys through each pool...\n", o_.keys);
+  write_all(consistent_port_, consistent_keys);
+  write_all(modulo_port_, modulo_keys);
+  const auto consistent_owner = owners(consistent_keys), modulo_owner = owners(modulo_keys);
+
+  const std::size_t sick = o_.servers - 1;
+  std::printf("Stopping server%zu (port %u) and removing it from the config by hot reload (SIGHUP)...\n\n", sick + 1,
+              servers_[sick].port);
+  servers_[sick].process->stop();
+  members.pop_back();
+  std::size_t probe = 0;
+  while (probe < o_.keys && consistent_owner[probe] != static_cast<int>(sick)) ++probe;
+  reload(members, consistent_keys[std::min(probe, o_.keys - 1)]);
+
+  auto consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
+  auto modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
+  std::printf("%-10s %26s %26s\n", "keys found", ("consistent (" + o_.algorithm + ")").c_str(), "modulo (modula)");
+  std::size_t total_c = 0, total_m = 0;
+  for (std::size_t s = 0; s < o_.servers; ++s) {
+    std::size_t held_c = 0, held_m = 0, found_c = 0, found_m = 0;
+    for (std::size_t k = 0; k < o_.keys; ++k) {
+      if (consistent_owner[k] == static_cast<int>(s)) held_c++, found_c += consistent_found[k];
+      if (modulo_owner[k] == static_cast<int>(s)) held_m++, found_m += modulo_found[k];
+    }
+    total_c += found_c;
+    total_m += found_m;
+    std::printf("server%-4zu %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%%s\n", s + 1, found_c, held_c,
+                held_c ? 100.0 * found_c / held_c : 0.0, found_m, held_m, held_m ? 100.0 * found_m / held_m : 0.0,
+                s == sick ? "  (stopped)" : "");
+  }
+  std::printf("%-10s %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%\n\n", "total", total_c, o_.keys,
+              100.0 * total_c / o_.keys, total_m, o_.keys, 100.0 * total_m / o_.keys);
+
+  // Act 2: a new driver joins. Back to N servers with every key written, then add one more.
+  servers_[sick].process.reset();
+  start_server(sick);
+  members.push_back(sick);
+  reload(members, consistent_keys[std::min(probe, o_.keys - 1)]);
+  write_all(consistent_port_, consistent_keys);
+  write_all(modulo_port_, modulo_keys);
+  const std::size_t joining = o_.servers;
+  start_server(joining);
+  members.push_back(joining);
+  std::printf("Starting server%zu (port %u) and adding it by hot reload...\n", joining + 1, servers_[joining].port);
+  reload(members, consistent_keys[0]);
+  consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
+  modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
+  auto moved = [&](const std::vector<bool>& found) {
+    std::size_t missing = 0;
+    for (bool f : found) missing += !f;
+    return 100.0 * static_cast<double>(missing) / static_cast<double>(found.size());
+  };
+  std::printf("keys moved: consistent %.1f%%, modulo %.1f%% (optimum: 1/%zu = %.1f%%)\n\n", moved(consistent_found),
+              moved(modulo_found), o_.servers + 1, 100.0 / static_cast<double>(o_.servers + 1));
+
+  // The pictures, from the library's own algorithms.
+  SimulateOptions sim;
+  for (auto n : algorithm_names()) sim.algorithms.emplace_back(n);
+  sim.nodes = o_.servers;
+  sim.keys = o_.keys;
+  auto results = simulate(sim);
+  auto curves = moved_curves(sim.algorithms, 16, std::min<std::size_t>(o_.keys, 50'000), sim.seed);
+  const fs::path svg = dir_ / "consistent-hashing.svg";
+  std::ofstream(svg) << render_svg("ring", sim, results, curves);
+  std::printf("Wrote %s (the ring, load per server, keys moved against N) and the logs in %s\n", svg.c_str(),
+              dir_.c_str());
+  std::printf("Stopping every process the demo started.\n");
+}
+
+}  // namespace
+
+void add_demo(CLI::App& app) {
+  auto* cmd = app.add_subcommand("demo", "Show consistent hashing at work on real memcached servers");
+  auto o = std::make_shared<DemoOptions>();
+  cmd->add_option("-s,--servers", o->servers, "memcached servers to start")->capture_default_str();
+  cmd->add_option("-k,--keys", o->keys, "Keys written through each pool")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("-a,--algorithm", o->algorithm, "Distribution of the consistent pool")->capture_default_str();
+  cmd->add_option("--port", o->first_port, "First of the consecutive ports to use (default: free ports)");
+  cmd->add_option("-o,--out", o->out_dir, "Folder for the pictures and logs")->capture_default_str();
+  cmd->callback([o] {
+    ChildProcess::stop_all_on_signal();
+    try {
+      Demo(*o).run();
+    } catch (const std::exception& e) {
+      throw CLI::RuntimeError(std::string("demo: ") + e.what(), 1);
+    }
+  });
+}
+
+}  // namespace ringleader::cli

@@ -1,0 +1,287 @@
+#include "cli/simulate.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/pictures.hpp"
+#include "ringleader/distribution.hpp"
+#include "ringleader/hash/xxh3.hpp"
+
+namespace ringleader::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// A progress bar on stderr, drawn only once the run has taken more than a second.
+class Progress {
+ public:
+  Progress(bool enabled, std::size_t total) : enabled_(enabled), total_(total) {}
+  ~Progress() {
+    if (drawn_) std::fputs("\r\033[K", stderr);
+  }
+  void step(std::string_view what) {
+    ++done_;
+    if (!enabled_ || Clock::now() - start_ < std::chrono::seconds(1)) return;
+    drawn_ = true;
+    constexpr int kWidth = 30;
+    int filled = static_cast<int>(kWidth * done_ / total_);
+    std::fprintf(stderr, "\r[%-*s] %3zu%% %.*s\033[K", kWidth, std::string(filled, '#').c_str(),
+                 100 * done_ / total_, static_cast<int>(what.size()), what.data());
+  }
+
+ private:
+  bool enabled_;
+  std::size_t total_, done_ = 0;
+  bool drawn_ = false;
+  Clock::time_point start_ = Clock::now();
+};
+
+// Owner of every key, as an index into `names` (the union of all nodes ever seen, base nodes first),
+// so placements of different memberships compare by node name, never by bucket position.
+std::vector<std::uint32_t> owners(const Distribution& d, const std::vector<std::uint64_t>& hashes,
+                                  const std::vector<std::string>& names) {
+  std::vector<std::uint32_t> name_of_bucket(d.membership().size());
+  for (std::size_t b = 0; b < name_of_bucket.size(); ++b) {
+    auto it = std::find(names.begin(), names.end(), d.membership()[static_cast<BucketId>(b)].name);
+    name_of_bucket[b] = static_cast<std::uint32_t>(it - names.begin());
+  }
+  std::vector<std::uint32_t> out(hashes.size());
+  for (std::size_t i = 0; i < hashes.size(); ++i) out[i] = name_of_bucket[d.lookup(hashes[i])];
+  return out;
+}
+
+double share_moved(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b) {
+  std::size_t moved = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) moved += a[i] != b[i];
+  return a.empty() ? 0.0 : static_cast<double>(moved) / static_cast<double>(a.size());
+}
+
+}  // namespace
+
+Membership simulated_membership(const SimulateOptions& o) {
+  if (!o.weights.empty() && o.weights.size() != o.nodes)
+    throw std::invalid_argument("--weights has " + std::to_string(o.weights.size()) +
+                                " values for " + std::to_string(o.nodes) + " nodes");
+  std::vector<Node> nodes;
+  for (std::size_t i = 0; i < o.nodes; ++i)
+    nodes.push_back({"node-" + std::to_string(i), o.weights.empty() ? 1u : o.weights[i]});
+  return Membership(std::move(nodes));
+}
+
+std::vector<std::string> simulated_keys(std::size_t count, std::uint64_t seed) {
+  std::vector<std::string> keys(count);
+  char buf[17];
+  for (std::size_t i = 0; i < count; ++i) {
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(splitmix64(seed + i)));
+    keys[i].assign(buf, 16);
+  }
+  return keys;
+}
+
+std::vector<SimulateResult> simulate(const SimulateOptions& o) {
+  if (o.nodes == 0) throw std::invalid_argument("--nodes must be at least 1");
+  if (o.keys == 0) throw std::invalid_argument("--keys must be at least 1");
+  if (o.remove >= o.nodes)
+    throw std::invalid_argument("--remove must be smaller than --nodes (some node must remain)");
+  const Membership base = simulated_membership(o);
+  const auto keys = simulated_keys(o.keys, o.seed);
+  std::vector<std::uint64_t> hashes(keys.size());
+  std::transform(keys.begin(), keys.end(), hashes.begin(), [](const std::string& k) { return hash::xxh3(k); });
+
+  // The last R nodes leave (jump only supports removing the newest); A new nodes of weight 1 join.
+  std::vector<std::string> names;
+  for (const Node& n : base.nodes()) names.push_back(n.name);
+  std::vector<std::string> leaving(names.end() - static_cast<std::ptrdiff_t>(o.remove), names.end());
+  for (std::size_t j = 0; j < o.add; ++j) names.push_back("node-" + std::to_string(o.nodes + j));
+
+  std::uint64_t leaving_weight = 0;
+  for (const auto& n : leaving) leaving_weight += base[*base.find(n)].weight;
+  const double total = static_cast<double>(base.total_weight());
+
+  Progress progress(o.progress, o.algorithms.size() * 4);
+  std::vector<SimulateResult> results;
+  for (const std::string& name : o.algorithms) {
+    SimulateResult r;
+    r.algorithm = name;
+    r.nodes = o.nodes;
+    r.keys = o.keys;
+
+    auto t0 = Clock::now();
+    auto d = make_distribution(name, base);
+    r.build_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    r.memory_bytes = d->memory_bytes();
+
+    // End to end: hash a 16-byte key, then look it up.
+    std::uint64_t sink = 0;
+    t0 = Clock::now();
+    for (const auto& k : keys) sink += d->lookup(hash::xxh3(k));
+    r.lookup_ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / static_cast<double>(keys.size());
+    if (sink == 0xFFFF'FFFF'FFFF'FFFFull) std::fputc('\0', stderr);  // keeps the loop from being optimized away
+    progress.step(name);
+
+    const auto before = owners(*d, hashes, names);
+    r.load.assign(o.nodes, 0);
+    for (auto owner : before) ++r.load[owner];
+    double peak = 0, sq = 0;
+    for (std::size_t i = 0; i < o.nodes; ++i) {
+      double expected = static_cast<double>(o.keys) * base[static_cast<BucketId>(i)].weight / total;
+      double ratio = static_cast<double>(r.load[i]) / expected;
+      peak = std::max(peak, ratio);
+      sq += (ratio - 1) * (ratio - 1);
+    }
+    r.peak_to_mean = peak;
+    r.rel_stddev = std::sqrt(sq / static_cast<double>(o.nodes));
+    progress.step(name);
+
+    r.moved_on_remove = o.remove ? share_moved(before, owners(*d->without(leaving), hashes, names)) : 0;
+    r.optimal_remove = static_cast<double>(leaving_weight) / total;
+    progress.step(name);
+
+    auto grown = std::shared_ptr<const Distribution>(std::move(d));
+    for (std::size_t j = 0; j < o.add; ++j) grown = grown->with(Node{names[o.nodes + j], 1});
+    r.moved_on_add = o.add ? share_moved(before, owners(*grown, hashes, names)) : 0;
+    r.optimal_add = static_cast<double>(o.add) / (total + static_cast<double>(o.add));
+    progress.step(name);
+
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+namespace {
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+void print_table(const std::vector<SimulateResult>& results, const SimulateOptions& o) {
+  std::printf("%zu nodes, %zu keys: %zu leave%s, %zu join%s\n\n", o.nodes, o.keys, o.remove,
+              o.remove == 1 ? "s" : "", o.add, o.add == 1 ? "s" : "");
+  std::printf("%-11s %17s %17s %9s %8s %9s %9s %11s\n", "algorithm", "moved on remove", "moved on add",
+              "peak/mean", "rel.std", "lookup ns", "build ms", "memory");
+  for (const auto& r : results) {
+    char rem[32], add[32];
+    std::snprintf(rem, sizeof rem, "%5.1f%% (opt %4.1f%%)", 100 * r.moved_on_remove, 100 * r.optimal_remove);
+    std::snprintf(add, sizeof add, "%5.1f%% (opt %4.1f%%)", 100 * r.moved_on_add, 100 * r.optimal_add);
+    std::printf("%-11s %17s %17s %9.3f %8.4f %9.1f %9.2f %11zu\n", r.algorithm.c_str(), rem, add, r.peak_to_mean,
+                r.rel_stddev, r.lookup_ns, r.build_ms, r.memory_bytes);
+  }
+}
+
+void write_svg(const std::string& path, const SimulateOptions& o, const std::vector<SimulateResult>& results) {
+  const bool has_ring = std::find(o.algorithms.begin(), o.algorithms.end(), "ring") != o.algorithms.end();
+  auto curves = moved_curves(o.algorithms, 16, std::min<std::size_t>(o.keys, 100'000), o.seed);
+  std::ofstream out(path);
+  out << render_svg(has_ring ? "ring" : o.algorithms.front(), o, results, curves);
+  if (!out.flush()) throw CLI::RuntimeError("simulate: cannot write " + path, 1);
+}
+
+nlohmann::json to_json(const std::vector<SimulateResult>& results) {
+  auto out = nlohmann::json::array();
+  for (const auto& r : results)
+    out.push_back({{"algorithm", r.algorithm},
+                   {"nodes", r.nodes},
+                   {"keys", r.keys},
+                   {"moved_on_remove", r.moved_on_remove},
+                   {"optimal_remove", r.optimal_remove},
+                   {"moved_on_add", r.moved_on_add},
+                   {"optimal_add", r.optimal_add},
+                   {"peak_to_mean", r.peak_to_mean},
+                   {"rel_stddev", r.rel_stddev},
+                   {"lookup_ns", r.lookup_ns},
+                   {"build_ms", r.build_ms},
+                   {"memory_bytes", r.memory_bytes}});
+  return out;
+}
+
+}  // namespace
+
+// CLI::PositiveNumber's message prints the whole range of a double; this one says what is wrong.
+const CLI::Validator kAtLeastOne(
+    [](std::string& value) -> std::string {
+      std::size_t used = 0;
+      try {
+        if (std::stoll(value, &used) >= 1 && used == value.size()) return {};
+      } catch (const std::exception&) {
+      }
+      return "must be a whole number >= 1, not '" + value + "'";
+    },
+    "N>=1");
+
+void add_simulate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("simulate", "Show how many keys move when nodes leave or join, and how even the load is");
+  struct Args {
+    std::string algorithms = "all";
+    std::string weights;
+    std::string svg;
+    bool json = false;
+    SimulateOptions options;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("-a,--algorithm", args->algorithms, "An algorithm, a comma list, or all")->capture_default_str();
+  cmd->add_option("-n,--nodes", args->options.nodes, "Number of nodes")->capture_default_str()->check(kAtLeastOne);
+  cmd->add_option("-k,--keys", args->options.keys, "Number of keys")->capture_default_str()->check(kAtLeastOne);
+  cmd->add_option("-r,--remove", args->options.remove, "Nodes that leave (the last ones)")->capture_default_str();
+  cmd->add_option("--add", args->options.add, "Nodes that join")->capture_default_str();
+  cmd->add_option("-w,--weights", args->weights, "Weights w1,w2,... (one per node; default all 1)");
+  cmd->add_option("--seed", args->options.seed, "Seed of the generated keys")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print one JSON document instead of a table");
+  cmd->add_option("--svg", args->svg, "Also draw the ring, the load and the keys moved against N to this SVG file");
+  cmd->callback([args] {
+    SimulateOptions& o = args->options;
+    if (args->algorithms == "all") {
+      for (auto n : algorithm_names()) o.algorithms.emplace_back(n);
+    } else {
+      o.algorithms = split_commas(args->algorithms);
+    }
+    for (const auto& w : split_commas(args->weights)) {
+      try {
+        std::size_t used = 0;
+        long v = std::stol(w, &used);
+        if (used != w.size() || v <= 0 || v > 0xFFFFFFFFL) throw std::out_of_range(w);
+        o.weights.push_back(static_cast<std::uint32_t>(v));
+      } catch (const std::exception&) {
+        throw CLI::ValidationError("--weights", "'" + w + "' is not a positive integer weight");
+      }
+    }
+    o.progress = !args->json && isatty(STDERR_FILENO);
+    std::vector<SimulateResult> results;
+    try {
+      results = simulate(o);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError("simulate", e.what());  // a usage error: exit code 2
+    }
+    if (args->json)
+      std::cout << to_json(results).dump(2) << '\n';
+    else
+      print_table(results, o);
+    if (!args->svg.empty()) write_svg(args->svg, o, results);
+  });
+}
+
+}  // namespace ringleader::cli
