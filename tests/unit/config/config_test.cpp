@@ -1,0 +1,230 @@
+// The nutcracker.yml loader: twemproxy's keys and defaults, the server and listen formats, our
+// additions, warnings, and errors that name file, line, pool and key.
+#include "proxy/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ringleader::config {
+namespace {
+
+// Parses `yaml` and returns the ConfigError it must raise.
+ConfigError error_of(const std::string& yaml) {
+  try {
+    parse(yaml, "test.yml");
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error for:\n" << yaml;
+  return ConfigError("", 0, "", "", "");
+}
+
+const std::string kMinimal = "alpha:\n  listen: 127.0.0.1:22121\n  servers:\n   - 127.0.0.1:11211:1\n";
+
+// A pool that sets nothing gets twemproxy's defaults (nc_conf.h).
+TEST(Config, TwemproxyDefaults) {
+  const Pool& p = parse(kMinimal).pool("alpha");
+  EXPECT_EQ(p.hash, "fnv1a_64");
+  EXPECT_EQ(p.distribution, "ketama");
+  EXPECT_EQ(p.hash_tag, "");
+  EXPECT_FALSE(p.timeout_ms.has_value());
+  EXPECT_EQ(p.backlog, 512u);
+  EXPECT_FALSE(p.preconnect);
+  EXPECT_FALSE(p.redis);
+  EXPECT_EQ(p.redis_db, 0u);
+  EXPECT_EQ(p.server_connections, 1u);
+  EXPECT_FALSE(p.auto_eject_hosts);
+  EXPECT_EQ(p.server_retry_timeout_ms, 30000u);
+  EXPECT_EQ(p.server_failure_limit, 2u);
+  EXPECT_EQ(p.client_connections, 0u);
+  EXPECT_FALSE(p.tcpkeepalive);
+  EXPECT_EQ(p.ejection, Ejection::rebuild);
+  EXPECT_FALSE(p.bounded_load.has_value());
+  EXPECT_TRUE(p.warnings.empty());
+}
+
+// Every key twemproxy accepts, read with its meaning.
+TEST(Config, EveryTwemproxyKey) {
+  const Config c = parse(R"(beta:
+  listen: /var/run/beta.sock 0660
+  hash: murmur
+  hash_tag: "{}"
+  distribution: modula
+  timeout: 400
+  backlog: 1024
+  preconnect: true
+  redis: true
+  redis_auth: s3cret
+  redis_db: 3
+  server_connections: 4
+  auto_eject_hosts: true
+  server_retry_timeout: 2000
+  server_failure_limit: 5
+  client_connections: 100
+  tcpkeepalive: true
+  servers:
+   - 10.0.0.1:6379:1 cache-a
+   - 10.0.0.2:6380:2
+   - /tmp/redis.sock:3 local
+)");
+  const Pool& p = c.pool("beta");
+  EXPECT_TRUE(p.listen.is_unix());
+  EXPECT_EQ(p.listen.unix_path, "/var/run/beta.sock");
+  EXPECT_EQ(p.listen.unix_permissions, 0660u);
+  EXPECT_EQ(p.hash, "murmur");
+  EXPECT_EQ(p.hash_tag, "{}");
+  EXPECT_EQ(p.distribution, "modula");
+  EXPECT_EQ(p.timeout_ms, 400u);
+  EXPECT_EQ(p.backlog, 1024u);
+  EXPECT_TRUE(p.preconnect);
+  EXPECT_TRUE(p.redis);
+  EXPECT_EQ(p.redis_auth, "s3cret");
+  EXPECT_EQ(p.redis_db, 3u);
+  EXPECT_EQ(p.server_connections, 4u);
+  EXPECT_TRUE(p.auto_eject_hosts);
+  EXPECT_EQ(p.server_retry_timeout_ms, 2000u);
+  EXPECT_EQ(p.server_failure_limit, 5u);
+  EXPECT_EQ(p.client_connections, 100u);
+  EXPECT_TRUE(p.tcpkeepalive);
+  ASSERT_EQ(p.servers.size(), 3u);
+  EXPECT_EQ(p.servers[0].text, "10.0.0.1:6379:1 cache-a");
+  EXPECT_EQ(p.servers[0].host, "10.0.0.1");
+  EXPECT_EQ(p.servers[0].port, 6379);
+  EXPECT_EQ(p.servers[0].name, "cache-a");
+  EXPECT_EQ(p.servers[0].line, 19u);
+  EXPECT_EQ(p.servers[1].weight, 2u);
+  EXPECT_EQ(p.servers[2].unix_path, "/tmp/redis.sock");
+  EXPECT_EQ(p.servers[2].weight, 3u);
+  EXPECT_EQ(p.line, 1u);
+}
+
+// The string ketama hashes: the name; else host for port 11211; else host:port; "path:" for a socket.
+TEST(Config, KetamaNamesFollowTwemproxy) {
+  const Pool& p = parse(R"(a:
+  listen: 127.0.0.1:1
+  servers:
+   - 10.0.0.1:11211:1
+   - 10.0.0.2:11212:1
+   - 10.0.0.3:11211:1 named
+   - /tmp/mc.sock:1
+   - ::1:11213:1
+)").pool("a");
+  EXPECT_EQ(p.servers[0].ketama_name(), "10.0.0.1");
+  EXPECT_EQ(p.servers[1].ketama_name(), "10.0.0.2:11212");
+  EXPECT_EQ(p.servers[2].ketama_name(), "named");
+  EXPECT_EQ(p.servers[3].ketama_name(), "/tmp/mc.sock:");
+  EXPECT_EQ(p.servers[4].host, "::1");
+  EXPECT_EQ(p.servers[1].node_name(), "10.0.0.2:11212");
+  EXPECT_EQ(p.servers[2].node_name(), "named");
+}
+
+// ringleader's algorithms get xxh3 and stable ejection unless told otherwise.
+TEST(Config, RingleaderAdditions) {
+  const Pool& p = parse(R"(a:
+  listen: 127.0.0.1:1
+  distribution: maglev
+  bounded_load: 1.25
+  servers:
+   - 10.0.0.1:11211:1
+)").pool("a");
+  EXPECT_EQ(p.hash, "xxh3");
+  EXPECT_EQ(p.ejection, Ejection::stable);
+  EXPECT_EQ(p.bounded_load, 1.25);
+  const Pool& q = parse("a:\n  listen: x:1\n  hash: xxh3\n  ejection: stable\n  servers:\n   - h:1:1\n").pool("a");
+  EXPECT_EQ(q.distribution, "ketama");
+  EXPECT_EQ(q.ejection, Ejection::stable);
+}
+
+// Harmful quirks load, with a warning naming the pool and key.
+TEST(Config, WarnsAboutHarmfulQuirks) {
+  const Config c = parse(R"(a:
+  listen: 127.0.0.1:1
+  hash: crc32
+  servers:
+   - 10.0.0.1:11211:1
+   - 10.0.0.2:11211:1
+b:
+  listen: 127.0.0.1:2
+  distribution: modula
+  auto_eject_hosts: true
+  servers:
+   - 10.0.0.1:11211:1
+)",
+                         "test.yml");
+  ASSERT_EQ(c.warnings().size(), 2u);
+  EXPECT_NE(c.warnings()[0].find("test.yml"), std::string::npos);
+  EXPECT_NE(c.warnings()[0].find("pool 'a': key 'hash'"), std::string::npos);
+  EXPECT_NE(c.warnings()[1].find("pool 'b': key 'auto_eject_hosts'"), std::string::npos);
+}
+
+// Errors carry the file, the line of the offending node, the pool and the key.
+TEST(Config, ErrorsNameFileLinePoolAndKey) {
+  const ConfigError e = error_of("alpha:\n  listen: 127.0.0.1:22121\n  redis: yes\n  servers:\n   - h:1:1\n");
+  EXPECT_EQ(e.file(), "test.yml");
+  EXPECT_EQ(e.line(), 3u);
+  EXPECT_EQ(e.pool(), "alpha");
+  EXPECT_EQ(e.key(), "redis");
+  EXPECT_STREQ(e.what(), "test.yml:3: pool 'alpha': key 'redis': 'yes' is not \"true\" or \"false\"");
+
+  const ConfigError s = error_of("alpha:\n  listen: 127.0.0.1:22121\n  servers:\n   - h:1:1\n   - h:99999:1\n");
+  EXPECT_EQ(s.line(), 5u);
+  EXPECT_EQ(s.key(), "servers");
+}
+
+// Each of these is rejected, as nutcracker -t rejects it (see NutcrackerAgrees for the live check).
+TEST(Config, RejectsWhatTwemproxyRejects) {
+  const std::string bad[] = {
+      "a:\n  servers:\n   - h:1:1\n",                                                  // no listen
+      "a:\n  listen: h:1\n  servers: []\n",                                            // no servers
+      "a:\n  listen: h:1\n  sky: blue\n  servers:\n   - h:1:1\n",                       // unknown key
+      "a:\n  listen: h:1\n  hash: md5\n  hash: md5\n  servers:\n   - h:1:1\n",          // duplicate key
+      "a:\n  listen: h:1\n  timeout: 1.5\n  servers:\n   - h:1:1\n",                    // not a number
+      "a:\n  listen: h:1\n  timeout: -1\n  servers:\n   - h:1:1\n",                     // negative
+      "a:\n  listen: h:1\n  hash_tag: \"{\"\n  servers:\n   - h:1:1\n",                 // tag length
+      "a:\n  listen: h:1\n  hash: crc\n  servers:\n   - h:1:1\n",                       // unknown hash
+      "a:\n  listen: h:1\n  distribution: vnode\n  servers:\n   - h:1:1\n",             // unknown dist
+      "a:\n  listen: h:1\n  server_connections: 0\n  servers:\n   - h:1:1\n",           // 0 connections
+      "a:\n  listen: h:1\n  redis_auth: pw\n  servers:\n   - h:1:1\n",                  // auth, memcache
+      "a:\n  listen: h:1\n  servers:\n   - h:1:0\n",                                    // zero weight
+      "a:\n  listen: h:1\n  servers:\n   - h:1\n",                                      // no weight
+      "a:\n  listen: h:1\n  servers:\n   - h:1:1 x y\n",                                // two names
+      "a:\n  listen: h:1\n  servers:\n   - h:1:1 x\n   - g:2:1 x\n",                    // same name
+      "a:\n  listen: h:1\n  servers:\n   - h:11211:1\n   - h:11211:2\n",                // same host
+      "a:\n  listen: h:1\n  servers:\n   - /tmp/s.sock:1\n   - /tmp/s.sock:2\n",        // same socket
+      "a:\n  listen: h:1\n  servers:\n   - /tmp/a:b.sock:1\n",                          // colon in path
+      "a:\n  listen: h:1\n  servers:\n   - h:1:1\nb:\n  listen: h:1\n  servers:\n   - h:1:1\n",  // listen
+      "a:\n  listen: h:99999\n  servers:\n   - h:1:1\n",                                // listen port
+      "a:\n  listen: /tmp/l.sock 0999\n  servers:\n   - h:1:1\n",                       // permissions
+      "a:\n  listen: [h, 1]\n  servers:\n   - h:1:1\n",                                 // not a scalar
+      "- a\n- b\n",                                                                   // not a mapping
+      "a: [\n",                                                                       // not YAML
+  };
+  for (const std::string& yaml : bad) EXPECT_THROW(parse(yaml), ConfigError) << yaml;
+}
+
+// Our additions validate their values too.
+TEST(Config, RejectsBadAdditions) {
+  EXPECT_EQ(error_of("a:\n  listen: h:1\n  bounded_load: 0.9\n  servers:\n   - h:1:1\n").key(), "bounded_load");
+  EXPECT_EQ(error_of("a:\n  listen: h:1\n  ejection: sometimes\n  servers:\n   - h:1:1\n").key(), "ejection");
+}
+
+TEST(Config, PoolLookup) {
+  const Config two = parse(kMinimal + "beta:\n  listen: 127.0.0.1:22122\n  servers:\n   - h:1:1\n");
+  EXPECT_EQ(two.pool("beta").name, "beta");
+  EXPECT_THROW(two.pool("gamma"), ConfigError);
+  EXPECT_THROW(two.only_pool(), ConfigError);
+  EXPECT_EQ(parse(kMinimal).only_pool().name, "alpha");
+}
+
+TEST(Config, LoadFileNamesAMissingFile) {
+  try {
+    load_file("/nonexistent/nutcracker.yml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file(), "/nonexistent/nutcracker.yml");
+  }
+}
+
+}  // namespace
+}  // namespace ringleader::config

@@ -1,0 +1,107 @@
+// The router's ejection modes, its edge cases, and ringleader's own algorithms behind it.
+#include "proxy/config/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/config/config.hpp"
+
+namespace ringleader::config {
+namespace {
+
+std::string pool_yaml(const std::string& settings) {
+  return "p:\n  listen: 127.0.0.1:1\n" + settings +
+         "  servers:\n   - 10.0.0.1:11211:1\n   - 10.0.0.2:11211:2 b\n   - 10.0.0.3:11212:1\n   - 10.0.0.4:11211:1 d\n";
+}
+
+std::vector<std::string> keys() {
+  std::vector<std::string> k;
+  for (int i = 0; i < 20000; ++i) k.push_back("key:" + std::to_string(i));
+  return k;
+}
+
+// twemproxy's rebuild: with server 2 ejected, keys go where a pool without server 2 sends them.
+TEST(Router, RebuildEqualsThePoolWithoutTheEjectedServer) {
+  for (const std::string dist : {"ketama", "modula"}) {
+    const Pool pool = parse(pool_yaml("  distribution: " + dist + "\n")).pool("p");
+    Pool smaller = pool;
+    smaller.servers.erase(smaller.servers.begin() + 2);
+    const bool live[] = {true, true, false, true};
+    const Router ejected(pool, live);
+    const Router without(smaller);
+    EXPECT_EQ(ejected.live_count(), 3u);
+    for (const std::string& k : keys()) {
+      const std::uint32_t got = ejected.server_for(k);
+      ASSERT_NE(got, 2u);
+      ASSERT_EQ(pool.servers[got].text, smaller.servers[without.server_for(k)].text) << dist << " " << k;
+    }
+  }
+}
+
+// stable: only the ejected server's keys move; every other key stays where it was.
+TEST(Router, StableEjectionMovesOnlyTheEjectedServersKeys) {
+  for (const std::string settings : {"  distribution: ketama\n  ejection: stable\n", "  distribution: modula\n  ejection: stable\n",
+                                     "  distribution: maglev\n", "  distribution: jump\n", "  distribution: anchor\n"}) {
+    const Pool pool = parse(pool_yaml(settings)).pool("p");
+    ASSERT_EQ(pool.ejection, Ejection::stable);
+    const Router all(pool);
+    const bool live[] = {true, false, true, true};
+    const Router ejected(pool, live);
+    std::size_t moved = 0;
+    for (const std::string& k : keys()) {
+      const std::uint32_t before = all.server_for(k), after = ejected.server_for(k);
+      ASSERT_NE(after, 1u) << settings;
+      if (before != 1) {
+        ASSERT_EQ(after, before) << settings << k;
+      }
+      moved += before != after;
+    }
+    EXPECT_GT(moved, 0u) << settings;
+  }
+}
+
+TEST(Router, NoLiveServer) {
+  const Pool pool = parse(pool_yaml("")).pool("p");
+  const bool none[] = {false, false, false, false};
+  const Router r(pool, none);
+  EXPECT_EQ(r.live_count(), 0u);
+  EXPECT_EQ(r.server_for("k"), Router::kNoServer);
+  const bool wrong_size[] = {true};
+  EXPECT_THROW(Router(pool, wrong_size), std::invalid_argument);
+}
+
+// twemproxy's server_pool_hash(): an empty key (after hash_tag) hashes to 0.
+TEST(Router, EmptyKeyHashesToZeroForTwemproxy) {
+  const Router r(parse(pool_yaml("  hash: murmur\n")).pool("p"));
+  EXPECT_EQ(r.key_hash(""), 0u);
+  EXPECT_NE(r.key_hash("a"), 0u);
+}
+
+// hash_tag applies to ringleader's algorithms too: keys with the same tag share a server.
+TEST(Router, HashTagGroupsKeysForEveryDistribution) {
+  for (const std::string dist : {"ketama", "modula", "maglev", "rendezvous"}) {
+    const Router r(parse(pool_yaml("  distribution: " + dist + "\n  hash_tag: \"{}\"\n")).pool("p"));
+    for (int user = 0; user < 200; ++user) {
+      const std::string tag = "{user" + std::to_string(user) + "}";
+      EXPECT_EQ(r.server_for(tag + ":name"), r.server_for("cart:" + tag)) << dist;
+      EXPECT_EQ(r.key_hash(tag + ":name"), r.key_hash("user" + std::to_string(user))) << dist;
+    }
+  }
+}
+
+// random never picks an ejected server.
+TEST(Router, RandomPicksOnlyLiveServers) {
+  const Pool pool = parse(pool_yaml("  distribution: random\n")).pool("p");
+  const bool live[] = {false, true, false, true};
+  const Router r(pool, live);
+  for (int i = 0; i < 1000; ++i) {
+    const std::uint32_t s = r.server_for("same key");
+    ASSERT_TRUE(s == 1 || s == 3) << s;
+  }
+}
+
+}  // namespace
+}  // namespace ringleader::config
