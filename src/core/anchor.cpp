@@ -58,15 +58,23 @@ std::uint32_t Anchor::add_slot() {
 }
 
 Anchor Anchor::without(std::string_view name) const {
-  const auto id = nodes_.find(name);
-  if (!id) throw std::invalid_argument("anchor: no node named '" + std::string(name) + "'");
+  const std::string one[] = {std::string(name)};
+  return without(one);
+}
+
+Anchor Anchor::without(std::span<const std::string> names) const {
+  detail::Removal plan = detail::plan_removal(nodes_, names, "anchor");
   Anchor result = *this;
-  result.nodes_ = nodes_.without(name);  // throws if it is the last node
-  // Highest slot first, so that a node re-added later gets its slots back lowest first.
-  for (std::uint32_t b = capacity_; b-- > 0;)
-    if (slots_[b].removed_at == 0 && slots_[b].owner == *id) result.remove_slot(b);
+  result.nodes_ = std::move(plan.rest);
+  // Node by node in the order named, each node's slots highest first (so a node re-added later
+  // gets its slots back lowest first): the same as removing the nodes one call at a time.
+  std::vector<BucketId> owners(capacity_);
+  for (std::uint32_t b = 0; b < capacity_; ++b) owners[b] = slots_[b].owner;
+  const auto by_node = detail::slots_by_node(owners, nodes_.size(), [&](std::uint32_t b) { return slots_[b].removed_at == 0; });
+  for (BucketId id : plan.order)
+    for (std::uint32_t b : by_node[id]) result.remove_slot(b);
   for (Slot& s : result.slots_)
-    if (s.owner > *id) --s.owner;  // ids after the removed node shift down, as in Membership::without
+    if (s.removed_at == 0) s.owner = plan.new_id[s.owner];
   return result;
 }
 

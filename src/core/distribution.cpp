@@ -64,9 +64,7 @@ class Adapter final : public Distribution {
 
   std::unique_ptr<Distribution> without(std::span<const std::string> names) const override {
     if constexpr (kInPlace<Algo>) {
-      Algo smaller = algo_;
-      for (const std::string& name : names) smaller = smaller.without(name);
-      return std::make_unique<Adapter>(name_, std::move(smaller), options_);
+      return std::make_unique<Adapter>(name_, algo_.without(names), options_);
     } else {
       Membership smaller = algo_.membership();
       for (const std::string& name : names) smaller = smaller.without(name);

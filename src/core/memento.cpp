@@ -52,15 +52,21 @@ std::uint32_t Memento::add_slot() {
 }
 
 Memento Memento::without(std::string_view name) const {
-  const auto id = nodes_.find(name);
-  if (!id) throw std::invalid_argument("memento: no node named '" + std::string(name) + "'");
+  const std::string one[] = {std::string(name)};
+  return without(one);
+}
+
+Memento Memento::without(std::span<const std::string> names) const {
+  detail::Removal plan = detail::plan_removal(nodes_, names, "memento");
   Memento result = *this;
-  result.nodes_ = nodes_.without(name);  // throws if it is the last node
-  // Highest slot first: removing the tail node shrinks the b-array instead of remembering.
-  for (std::uint32_t b = barray_size_; b-- > 0;)
-    if (replacer_[b] == kWorking && owners_[b] == *id) result.remove_slot(b);
-  for (BucketId& owner : result.owners_)
-    if (owner > *id) --owner;  // ids after the removed node shift down, as in Membership::without
+  result.nodes_ = std::move(plan.rest);
+  // Node by node in the order named, each node's slots highest first (removing the tail node then
+  // shrinks the b-array instead of remembering): the same as removing them one call at a time.
+  const auto by_node = detail::slots_by_node(owners_, nodes_.size(), [&](std::uint32_t b) { return replacer_[b] == kWorking; });
+  for (BucketId id : plan.order)
+    for (std::uint32_t b : by_node[id]) result.remove_slot(b);
+  for (std::uint32_t b = 0; b < result.barray_size_; ++b)
+    if (result.replacer_[b] == kWorking) result.owners_[b] = plan.new_id[result.owners_[b]];
   return result;
 }
 

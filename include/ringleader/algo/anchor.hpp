@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -62,6 +63,8 @@ class Anchor {
   /// A copy without the named node, its slots removed in place (only its keys move). BucketIds
   /// in the result refer to membership().without(name). Throws if absent or the last node.
   Anchor without(std::string_view name) const;
+  /// The same for several nodes at once (one copy of the table, O(slots + names)).
+  Anchor without(std::span<const std::string> names) const;
   /// A copy with the node added on the most recently removed slots. Throws std::length_error if
   /// fewer than node.weight slots are free (free_slots()).
   Anchor with(const Node& node) const;

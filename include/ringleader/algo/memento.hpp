@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -58,6 +59,8 @@ class Memento {
   /// A copy without the named node, its slots removed in place (only its keys move). BucketIds
   /// in the result refer to membership().without(name). Throws if absent or the last node.
   Memento without(std::string_view name) const;
+  /// The same for several nodes at once (one copy of the table, O(slots + names)).
+  Memento without(std::span<const std::string> names) const;
   /// A copy with the node added on the most recently removed slots, or new slots at the end.
   Memento with(const Node& node) const;
 

@@ -38,6 +38,18 @@ TEST(Anchor, AdditionsAreMinimal) {
   EXPECT_TRUE(testing::check_addition(a, a.with({"fresh", 1}), added, keys));
 }
 
+// Removing several nodes in one call equals removing them one by one; bad lists are errors.
+TEST(Anchor, RemovingSeveralAtOnceEqualsOneByOne) {
+  const Anchor a(Membership({{"a", 1}, {"b", 2}, {"c", 1}, {"d", 3}, {"e", 1}}));
+  const std::vector<std::string> gone = {"d", "a", "c"};
+  const Anchor together = a.without(gone);
+  EXPECT_TRUE(testing::check_same_placement(together, a.without("d").without("a").without("c"),
+                                            testing::sample_keys(20'000)));
+  EXPECT_TRUE(testing::check_removal(a, together, gone, testing::sample_keys(20'000)));
+  EXPECT_THROW(a.without(std::vector<std::string>{"a", "a"}), std::invalid_argument);
+  EXPECT_THROW(a.without(std::vector<std::string>{"a", "b", "c", "d", "e"}), std::invalid_argument);
+}
+
 // Capacity: defaults to twice the weight; an explicit one below the weight is an error; with()
 // beyond it is std::length_error.
 TEST(Anchor, CapacityIsEnforced) {

@@ -36,6 +36,18 @@ TEST(Memento, ReAddingTheLastRemovedNodeRestoresPlacement) {
   EXPECT_TRUE(testing::check_same_placement(m, m.without("node-8").with({"node-8", 1}), keys));
 }
 
+// Removing several nodes in one call equals removing them one by one (tail included).
+TEST(Memento, RemovingSeveralAtOnceEqualsOneByOne) {
+  const Memento m(Membership::uniform(10));
+  const std::vector<std::string> gone = {"node-9", "node-2", "node-8", "node-5"};
+  const Memento together = m.without(gone);
+  const Memento one_by_one = m.without("node-9").without("node-2").without("node-8").without("node-5");
+  const auto keys = testing::sample_keys(20'000);
+  EXPECT_TRUE(testing::check_removal(m, together, gone, keys));
+  EXPECT_TRUE(testing::check_same_placement(together, one_by_one, keys));
+  EXPECT_THROW(m.without(std::vector<std::string>{"node-1", "nobody"}), std::invalid_argument);
+}
+
 // Growing beyond the initial size moves only keys that go to the new node (jump's growth).
 TEST(Memento, GrowsWithoutCapacityLimit) {
   const auto keys = testing::sample_keys(50'000);

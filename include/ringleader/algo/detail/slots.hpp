@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ringleader/membership.hpp"
@@ -37,6 +39,54 @@ inline std::vector<BucketId> slot_owners(const Membership& nodes, std::string_vi
   owners.reserve(nodes.total_weight());
   for (BucketId id = 0; id < nodes.size(); ++id) owners.insert(owners.end(), nodes[id].weight, id);
   return owners;
+}
+
+/// Per node, its working slots from highest to lowest (`working(slot)` says which slots count).
+template <class IsWorking>
+std::vector<std::vector<std::uint32_t>> slots_by_node(std::span<const BucketId> owner_of_slot, std::size_t nodes,
+                                                      IsWorking working) {
+  std::vector<std::vector<std::uint32_t>> slots(nodes);
+  for (auto b = static_cast<std::uint32_t>(owner_of_slot.size()); b-- > 0;)
+    if (working(b)) slots[owner_of_slot[b]].push_back(b);
+  return slots;
+}
+
+/// What an in-place removal of several nodes needs: which old ids leave, in order, the id each staying node
+/// gets (ids shift down as in Membership::without), and the smaller membership.
+struct Removal {
+  std::vector<BucketId> order;   // old ids of the leaving nodes, in the order named
+  std::vector<BucketId> new_id;  // per old id (meaningless for leaving ones)
+  Membership rest;
+};
+
+/// Validates the names (each present once, not all of them) and plans their removal in O(n + names).
+inline Removal plan_removal(const Membership& nodes, std::span<const std::string> names, std::string_view algorithm) {
+  std::unordered_map<std::string_view, BucketId> ids;
+  ids.reserve(nodes.size());
+  for (BucketId id = 0; id < nodes.size(); ++id) ids.emplace(nodes[id].name, id);
+  std::vector<bool> leaving(nodes.size(), false);
+  std::vector<BucketId> order;
+  order.reserve(names.size());
+  for (const std::string& name : names) {
+    const auto it = ids.find(name);
+    if (it == ids.end())
+      throw std::invalid_argument(std::string(algorithm) + ": no node named '" + name + "'");
+    if (leaving[it->second])
+      throw std::invalid_argument(std::string(algorithm) + ": node '" + name + "' is listed twice");
+    leaving[it->second] = true;
+    order.push_back(it->second);
+  }
+  if (names.size() >= nodes.size())
+    throw std::invalid_argument(std::string(algorithm) + ": cannot remove every node");
+  std::vector<BucketId> new_id(nodes.size(), 0);
+  std::vector<Node> rest;
+  rest.reserve(nodes.size() - names.size());
+  for (BucketId id = 0; id < nodes.size(); ++id) {
+    if (leaving[id]) continue;
+    new_id[id] = static_cast<BucketId>(rest.size());
+    rest.push_back(nodes[id]);
+  }
+  return {std::move(order), std::move(new_id), Membership(std::move(rest))};
 }
 
 }  // namespace ringleader::algo::detail
