@@ -57,6 +57,10 @@ class KetamaContinuum {
 
   std::span<const ContinuumPoint> points() const noexcept { return points_; }
   std::size_t server_count() const noexcept { return servers_; }
+  /// Bytes of the tables (points and the lookup index).
+  std::size_t memory_bytes() const noexcept {
+    return points_.size() * sizeof(ContinuumPoint) + index_.size() * sizeof(std::uint32_t);
+  }
 
   /// Points a server gets: twemproxy's float formula (a multiple of 4, possibly 0).
   static std::uint32_t points_for(std::uint32_t weight, std::uint64_t total_weight,
@@ -66,6 +70,10 @@ class KetamaContinuum {
 
  private:
   std::vector<ContinuumPoint> points_;
+  // index_[b]: the first point whose value is >= b << shift_, for every b of the top `32 - shift_`
+  // bits (about one point per bucket), so a lookup searches a bucket rather than the whole circle.
+  std::vector<std::uint32_t> index_;
+  unsigned shift_ = 32;
   std::size_t servers_ = 0;
 };
 

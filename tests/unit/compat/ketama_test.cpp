@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
@@ -60,6 +62,24 @@ TEST(KetamaContinuum, LookupIsFirstPointAtOrAfterWithWrapAround) {
   EXPECT_EQ(ring.lookup(0), points.front().server);
   if (points.back().value < 0xFFFFFFFFu) {
     EXPECT_EQ(ring.lookup(points.back().value + 1), points.front().server);
+  }
+}
+
+// The bucket index finds what a binary search over the whole circle finds, for any circle size.
+TEST(KetamaContinuum, IndexedLookupEqualsPlainBinarySearch) {
+  std::mt19937 rng(3);
+  for (std::uint32_t n : {1u, 2u, 7u, 300u}) {
+    std::vector<KetamaServer> servers;
+    for (std::uint32_t i = 0; i < n; ++i) servers.push_back({"s" + std::to_string(i), 1 + i % 5});
+    const KetamaContinuum ring(servers);
+    const auto points = ring.points();
+    for (int i = 0; i < 100000; ++i) {
+      const std::uint32_t h = i < 4 ? std::uint32_t{0xFFFFFFFFu} - i : static_cast<std::uint32_t>(rng());
+      auto it = std::lower_bound(points.begin(), points.end(), h,
+                                 [](const ContinuumPoint& p, std::uint32_t v) { return p.value < v; });
+      if (it == points.end()) it = points.begin();
+      ASSERT_EQ(ring.lookup(h), it->server) << n << " servers, hash " << h;
+    }
   }
 }
 
