@@ -1,0 +1,107 @@
+// Real servers for integration tests; see servers.hpp.
+#include "harness/servers.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+namespace ringleader::test {
+namespace {
+
+constexpr int kAttempts = 3;  // a free port can be taken between free_port() and bind()
+
+// Starts the process and waits for every port; retried with fresh ports by the callers when it exits.
+Server wait_for(Process process, std::uint16_t port, const std::vector<std::uint16_t>& ports) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (auto p : ports) {
+    while (!accepting(p)) {
+      if (!process.running()) throw std::runtime_error("exited at start: " + process.log());
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error("not accepting on port " + std::to_string(p) + ": " + process.log());
+      }
+      ::usleep(10'000);
+    }
+  }
+  return {std::move(process), port};
+}
+
+template <typename Start>
+Server with_retries(Start start) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return start(free_port());
+    } catch (const std::runtime_error&) {
+      if (attempt == kAttempts) throw;
+    }
+  }
+}
+
+std::string unique_name(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  return stem + "-" + std::to_string(counter++) + ".log";
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::random_device random;
+  path_ = std::filesystem::temp_directory_path() /
+          ("ringleader-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const {
+  const auto file = path_ / name;
+  std::ofstream(file) << text;
+  return file;
+}
+
+Server start_memcached(const TempDir& dir, const std::vector<std::string>& extra) {
+  return with_retries([&](std::uint16_t port) {
+    std::vector<std::string> argv{"memcached", "-l", "127.0.0.1", "-p", std::to_string(port), "-U", "0"};
+    if (::geteuid() == 0) argv.insert(argv.end(), {"-u", "root"});  // memcached refuses root otherwise
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    // SIGKILL: with clients connected memcached takes a second to exit on SIGTERM, and its contents
+    // are disposable.
+    return wait_for(Process(argv, dir.path() / unique_name("memcached"), SIGKILL), port, {port});
+  });
+}
+
+Server start_redis(const TempDir& dir, const std::vector<std::string>& extra) {
+  return with_retries([&](std::uint16_t port) {
+    std::vector<std::string> argv{"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
+                                  "--save", "", "--appendonly", "no", "--dir", dir.path().string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return wait_for(Process(argv, dir.path() / unique_name("redis")), port, {port});
+  });
+}
+
+Server start_nutcracker(const TempDir& dir, const std::filesystem::path& config_file,
+                        const std::vector<std::uint16_t>& ports) {
+  // Its stats port (default 22222) must not collide with other tests running at the same time.
+  return with_retries([&](std::uint16_t stats_port) {
+    std::vector<std::string> argv{"nutcracker", "-c", config_file.string(), "-s", std::to_string(stats_port),
+                                  "-a", "127.0.0.1", "-v", "4"};
+    return wait_for(Process(argv, dir.path() / unique_name("nutcracker")), ports.at(0), ports);
+  });
+}
+
+std::string ringleader_executable() { return std::string(RINGLEADER_BINARY_DIR) + "/src/cli/ringleader"; }
+
+Server start_ringleader(const TempDir& dir, const std::filesystem::path& config_file,
+                        const std::vector<std::uint16_t>& ports, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{ringleader_executable(), "serve", "-c", config_file.string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return wait_for(Process(argv, dir.path() / unique_name("ringleader")), ports.at(0), ports);
+}
+
+}  // namespace ringleader::test

@@ -1,0 +1,53 @@
+// Real servers for integration tests: memcached, redis-server, nutcracker and ringleader itself, each
+// started on a free loopback port, waited for until it accepts connections, and always stopped (a
+// Server owns its Process). Logs go to a per-test temporary directory, removed afterwards.
+//
+//   ringleader::test::TempDir dir;
+//   auto cache = ringleader::test::start_memcached(dir);
+//   ringleader::test::Connection c(cache.port);
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness/connection.hpp"
+#include "harness/process.hpp"
+
+namespace ringleader::test {
+
+/// A temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const noexcept { return path_; }
+  /// Writes `text` to a file in the directory; returns its path.
+  std::filesystem::path write(const std::string& name, const std::string& text) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct Server {
+  Process process;
+  std::uint16_t port;
+};
+
+/// memcached on a free port; `extra` arguments are appended (e.g. {"-I", "2m"}).
+Server start_memcached(const TempDir& dir, const std::vector<std::string>& extra = {});
+/// redis-server on a free port, without persistence; `extra` like {"--requirepass", "secret"}.
+Server start_redis(const TempDir& dir, const std::vector<std::string>& extra = {});
+/// nutcracker with `config_file`, waited for on every port of `ports` (its pools' listen ports).
+Server start_nutcracker(const TempDir& dir, const std::filesystem::path& config_file,
+                        const std::vector<std::uint16_t>& ports);
+/// `ringleader serve` with `config_file` from this build, waited for on every port of `ports`.
+Server start_ringleader(const TempDir& dir, const std::filesystem::path& config_file,
+                        const std::vector<std::uint16_t>& ports, const std::vector<std::string>& extra = {});
+/// The ringleader executable of this build.
+std::string ringleader_executable();
+
+}  // namespace ringleader::test

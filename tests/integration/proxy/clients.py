@@ -1,0 +1,41 @@
+"""Real client libraries against `ringleader serve`: pymemcache and redis-py (Debian's python3 packages).
+
+Usage: clients.py MEMCACHE_PORT REDIS_PORT. Exits non-zero (with the assertion) on any mismatch.
+"""
+import sys
+
+import redis
+from pymemcache.client.base import Client
+
+memcache_port, redis_port = int(sys.argv[1]), int(sys.argv[2])
+
+mc = Client(("127.0.0.1", memcache_port), timeout=10)
+values = {f"py:{i}": f"value-{i}".encode() for i in range(50)}
+assert mc.set_many(values, noreply=False) == []
+assert mc.get_many(list(values) + ["py:missing"]) == values
+assert mc.add("py:0", b"x", noreply=False) is False
+assert mc.incr("py:counter", 1) is None
+mc.set("py:counter", b"41", noreply=False)
+assert mc.incr("py:counter", 1) == 42
+value, cas = mc.gets("py:1")
+assert value == b"value-1"
+assert mc.cas("py:1", b"new", cas, noreply=False) is True
+assert mc.delete_many(list(values), noreply=False)
+assert mc.get("py:1") is None
+assert mc.version().startswith(b"ringleader")
+
+r = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=10)
+assert r.ping()
+r.mset({f"py:{i}": i for i in range(50)})
+assert r.mget([f"py:{i}" for i in range(50)]) == [str(i).encode() for i in range(50)]
+pipe = r.pipeline(transaction=False)
+for i in range(100):
+    pipe.incr("py:pipelined")
+assert pipe.execute()[-1] == 100
+assert r.delete(*[f"py:{i}" for i in range(50)]) == 50
+try:
+    r.keys("*")
+    raise AssertionError("KEYS should be refused")
+except redis.ResponseError as e:
+    assert "not supported by proxy" in str(e)
+print("ok")

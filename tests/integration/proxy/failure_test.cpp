@@ -1,0 +1,164 @@
+// ringleader serve when things go wrong: unreachable and silent backends, authentication, bad
+// configs, and listening on a unix socket.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cluster.hpp"
+
+namespace ringleader::test {
+namespace {
+
+std::string pool(const std::string& name, const std::string& listen, const std::vector<std::uint16_t>& servers,
+                 const std::string& options) {
+  std::string text = name + ":\n  listen: " + listen + "\n  hash: md5\n  distribution: ketama\n" + options +
+                     "  servers:\n";
+  for (auto port : servers) text += "   - 127.0.0.1:" + std::to_string(port) + ":1\n";
+  return text;
+}
+
+std::string tcp(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+
+// A server that accepts connections (the kernel does, from the backlog) and never answers.
+class SilentServer {
+ public:
+  SilentServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(fd_, 16);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port = ntohs(address.sin_port);
+  }
+  ~SilentServer() { ::close(fd_); }
+  std::uint16_t port = 0;
+
+ private:
+  int fd_ = -1;
+};
+
+// Output and exit status of a shell command.
+std::pair<int, std::string> run(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  char chunk[4096];
+  while (std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) output.append(chunk, n);
+  return {::pclose(pipe), output};
+}
+
+// Keys on a server nobody listens on fail fast with the reason; keys on the live server still work.
+TEST(ProxyFailures, UnreachableServerFailsOnlyItsKeysQuickly) {
+  TempDir dir;
+  auto live = start_memcached(dir);
+  auto live_redis = start_redis(dir);
+  const std::uint16_t dead = free_port();  // nothing listens there
+  const std::uint16_t mc = free_port(), rd = free_port();
+  const auto file = dir.write("c.yml", pool("cache", tcp(mc), {live.port, dead}, "  timeout: 2000\n") +
+                                           pool("store", tcp(rd), {live_redis.port, dead}, "  redis: true\n"));
+  auto proxy = start_ringleader(dir, file, {mc, rd});
+  Connection c(mc);
+  Connection r(rd);
+  int failed = 0, stored = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    const std::string reply = memcache(c, "set " + key + " 0 0 1\r\nx\r\n");
+    if (reply == "STORED\r\n") {
+      ++stored;
+    } else {
+      EXPECT_TRUE(reply.starts_with("SERVER_ERROR cannot connect to 127.0.0.1:" + std::to_string(dead))) << reply;
+      ++failed;
+    }
+    const std::string redis_reply = redis(r, {"SET", key, "x"});
+    EXPECT_TRUE(redis_reply == "+OK\r\n" || redis_reply.starts_with("-ERR cannot connect to")) << redis_reply;
+  }
+  EXPECT_GT(failed, 0);
+  EXPECT_GT(stored, 0);
+}
+
+// A backend that does not answer within `timeout` gives that request an error naming the timeout.
+TEST(ProxyFailures, SilentServerTimesOut) {
+  TempDir dir;
+  SilentServer silent;
+  const std::uint16_t mc = free_port(), rd = free_port();
+  const auto file = dir.write("c.yml", pool("cache", tcp(mc), {silent.port}, "  timeout: 300\n") +
+                                           pool("store", tcp(rd), {silent.port}, "  timeout: 300\n  redis: true\n"));
+  auto proxy = start_ringleader(dir, file, {mc, rd});
+  Connection c(mc);
+  EXPECT_EQ(memcache(c, "get a b c\r\n"),
+            "SERVER_ERROR timeout: no reply from 127.0.0.1:" + std::to_string(silent.port) + " within 300 ms\r\n");
+  EXPECT_TRUE(memcache(c, "version\r\n").starts_with("VERSION"));
+  Connection r(rd);
+  EXPECT_EQ(redis(r, {"GET", "a"}),
+            "-ERR timeout: no reply from 127.0.0.1:" + std::to_string(silent.port) + " within 300 ms\r\n");
+}
+
+// Clients must AUTH with redis_auth; backends get AUTH and SELECT redis_db on every connection.
+TEST(ProxyFailures, RedisAuthAndDb) {
+  TempDir dir;
+  auto backend = start_redis(dir, {"--requirepass", "s3cret"});
+  const std::uint16_t rd = free_port();
+  const auto file = dir.write("c.yml", pool("store", tcp(rd), {backend.port},
+                                            "  redis: true\n  redis_auth: s3cret\n  redis_db: 2\n"));
+  auto proxy = start_ringleader(dir, file, {rd});
+  Connection c(rd);
+  EXPECT_EQ(redis(c, {"GET", "k"}), "-NOAUTH Authentication required.\r\n");
+  EXPECT_TRUE(redis(c, {"AUTH", "wrong"}).starts_with("-WRONGPASS"));
+  EXPECT_EQ(redis(c, {"AUTH", "s3cret"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"SET", "k", "in-db-2"}), "+OK\r\n");
+  Connection direct(backend.port);
+  EXPECT_EQ(redis(direct, {"AUTH", "s3cret"}), "+OK\r\n");
+  EXPECT_EQ(redis(direct, {"GET", "k"}), "$-1\r\n");
+  EXPECT_EQ(redis(direct, {"SELECT", "2"}), "+OK\r\n");
+  EXPECT_EQ(redis(direct, {"GET", "k"}), "$7\r\nin-db-2\r\n");
+}
+
+// A wrong redis_auth is reported to the client as the backend's refusal.
+TEST(ProxyFailures, BackendRefusesAuth) {
+  TempDir dir;
+  auto backend = start_redis(dir, {"--requirepass", "right"});
+  const std::uint16_t rd = free_port();
+  const auto file = dir.write("c.yml", pool("store", tcp(rd), {backend.port}, "  redis: true\n  redis_auth: wrong\n"));
+  auto proxy = start_ringleader(dir, file, {rd});
+  Connection c(rd);
+  EXPECT_EQ(redis(c, {"AUTH", "wrong"}), "+OK\r\n");
+  EXPECT_TRUE(redis(c, {"GET", "k"}).starts_with("-ERR AUTH/SELECT refused by 127.0.0.1:"));
+}
+
+// --check accepts a good config and rejects a bad one with a message naming the problem.
+TEST(ProxyFailures, CheckValidatesConfig) {
+  TempDir dir;
+  const auto good = dir.write("good.yml", pool("cache", "127.0.0.1:22121", {11211}, ""));
+  const auto bad = dir.write("bad.yml", pool("cache", "127.0.0.1:22121", {11211}, "  distribution: nosuch\n"));
+  auto [ok_status, ok_output] = run(ringleader_executable() + " serve --check -c " + good.string());
+  EXPECT_EQ(ok_status, 0) << ok_output;
+  auto [bad_status, bad_output] = run(ringleader_executable() + " serve --check -c " + bad.string());
+  EXPECT_NE(bad_status, 0);
+  EXPECT_NE(bad_output.find("distribution"), std::string::npos) << bad_output;
+  auto [missing_status, missing_output] = run(ringleader_executable() + " serve --check -c /nonexistent.yml");
+  EXPECT_NE(missing_status, 0) << missing_output;
+}
+
+// A pool listening on a unix socket serves clients there.
+TEST(ProxyFailures, UnixSocketListener) {
+  TempDir dir;
+  auto backend = start_memcached(dir);
+  const std::uint16_t mc = free_port();
+  const std::string path = (dir.path() / "proxy.sock").string();
+  const auto file = dir.write("c.yml", pool("cache", tcp(mc), {backend.port}, "") +
+                                           pool("local", path + " 0600", {backend.port}, ""));
+  auto proxy = start_ringleader(dir, file, {mc});
+  Connection c(path);
+  EXPECT_EQ(memcache(c, "set u 0 0 1\r\nx\r\n"), "STORED\r\n");
+  Connection t(mc);
+  EXPECT_EQ(memcache(t, "get u\r\n"), "VALUE u 0 1\r\nx\r\nEND\r\n");
+}
+
+}  // namespace
+}  // namespace ringleader::test

@@ -1,0 +1,185 @@
+// ringleader serve, Redis pool: commands through the proxy against 3 real redis-server.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <thread>
+
+#include "cluster.hpp"
+
+namespace ringleader::test {
+namespace {
+
+class RedisProxy : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { cluster = std::make_unique<Cluster>(); }
+  static void TearDownTestSuite() { cluster.reset(); }
+  Connection proxy() { return Connection(cluster->ringleader_ports.redis); }
+  static inline std::unique_ptr<Cluster> cluster;
+};
+
+// Single-key commands of every type are routed by their key.
+TEST_F(RedisProxy, SingleKeyCommands) {
+  auto c = proxy();
+  EXPECT_EQ(redis(c, {"SET", "str", "v"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"get", "str"}), "$1\r\nv\r\n");
+  EXPECT_EQ(redis(c, {"GET", "nosuch"}), "$-1\r\n");
+  EXPECT_EQ(redis(c, {"INCRBY", "counter", "5"}), ":5\r\n");
+  EXPECT_EQ(redis(c, {"HSET", "hash", "f", "1", "g", "2"}), ":2\r\n");
+  EXPECT_EQ(redis(c, {"HGET", "hash", "g"}), "$1\r\n2\r\n");
+  EXPECT_EQ(redis(c, {"RPUSH", "list", "a", "b", "c"}), ":3\r\n");
+  EXPECT_EQ(redis(c, {"LRANGE", "list", "0", "-1"}), "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  EXPECT_EQ(redis(c, {"SADD", "set", "x"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"SMEMBERS", "set"}), "*1\r\n$1\r\nx\r\n");
+  EXPECT_EQ(redis(c, {"ZADD", "zset", "1", "one"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"ZRANGE", "zset", "0", "-1", "WITHSCORES"}), "*2\r\n$3\r\none\r\n$1\r\n1\r\n");
+  EXPECT_EQ(redis(c, {"EXPIRE", "str", "100"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"TTL", "str"}), ":100\r\n");
+  EXPECT_TRUE(redis(c, {"GET", "str", "extra"}).starts_with("-ERR wrong number of arguments"));
+  EXPECT_EQ(redis(c, {"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
+}
+
+// MSET, MGET, EXISTS, TOUCH, DEL and UNLINK over keys on every server are split and merged.
+TEST_F(RedisProxy, MultiKeyCommandsSplitAndMerge) {
+  auto c = proxy();
+  std::vector<std::string> mset{"MSET"}, mget{"MGET"}, exists{"EXISTS"};
+  for (int i = 0; i < 30; ++i) {
+    mset.insert(mset.end(), {"m" + std::to_string(i), "value" + std::to_string(i)});
+    mget.push_back("m" + std::to_string(i));
+    if (i % 3 == 0) mget.push_back("absent" + std::to_string(i));
+    exists.push_back("m" + std::to_string(i));
+  }
+  EXPECT_EQ(redis(c, mset), "+OK\r\n");
+  // The keys really are spread: every backend holds some.
+  for (auto& server : cluster->redis) {
+    Connection direct(server.port);
+    EXPECT_NE(redis(direct, {"DBSIZE"}), ":0\r\n");
+  }
+  std::string expected = "*" + std::to_string(mget.size() - 1) + "\r\n";
+  for (int i = 0; i < 30; ++i) {
+    expected += bulk("value" + std::to_string(i));
+    if (i % 3 == 0) expected += "$-1\r\n";
+  }
+  EXPECT_EQ(redis(c, mget), expected);
+  exists.push_back("m0");  // counted twice, as Redis does
+  EXPECT_EQ(redis(c, exists), ":31\r\n");
+  EXPECT_EQ(redis(c, {"TOUCH", "m1", "m2", "nosuch"}), ":2\r\n");
+  EXPECT_EQ(redis(c, {"UNLINK", "m1", "m2", "nosuch"}), ":2\r\n");
+  std::vector<std::string> del{"DEL"};
+  for (int i = 0; i < 30; ++i) del.push_back("m" + std::to_string(i));
+  EXPECT_EQ(redis(c, del), ":28\r\n");
+  EXPECT_EQ(redis(c, {"MSET", "a", "1", "b"}), "-ERR wrong number of arguments for 'mset' command\r\n");
+}
+
+// PING, ECHO and QUIT are answered by the proxy.
+TEST_F(RedisProxy, LocalCommands) {
+  auto c = proxy();
+  EXPECT_EQ(redis(c, {"PING"}), "+PONG\r\n");
+  EXPECT_EQ(redis(c, {"ping", "hi"}), "$2\r\nhi\r\n");
+  EXPECT_EQ(redis(c, {"ECHO", "a\r\nb"}), "$4\r\na\r\nb\r\n");
+  EXPECT_EQ(redis(c, {"AUTH", "x"}).substr(0, 23), "-ERR AUTH <password> ca");
+  EXPECT_EQ(redis(c, {"QUIT"}), "+OK\r\n");
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+// Commands a sharding proxy cannot serve get a clear error; the connection stays usable.
+TEST_F(RedisProxy, UnsupportedCommands) {
+  auto c = proxy();
+  for (std::string name : {"KEYS", "SCAN", "MULTI", "EXEC", "SUBSCRIBE", "BLPOP", "SELECT", "FLUSHALL"}) {
+    const std::string reply = redis(c, {name, "x"});
+    EXPECT_TRUE(reply.starts_with("-ERR") && reply.find("not supported by proxy") != std::string::npos) << reply;
+  }
+  EXPECT_EQ(redis(c, {"NOSUCHCOMMAND", "x"}), "-ERR unknown command 'NOSUCHCOMMAND', or not supported by proxy\r\n");
+  EXPECT_EQ(redis(c, {"PING"}), "+PONG\r\n");
+}
+
+// Multi-key commands work when hash tags put the keys on one server, and are refused otherwise.
+TEST_F(RedisProxy, HashTagsColocateKeys) {
+  auto c = proxy();
+  EXPECT_EQ(redis(c, {"SET", "{user1}:a", "1"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"RENAME", "{user1}:a", "{user1}:b"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"GET", "{user1}:b"}), "$1\r\n1\r\n");
+  EXPECT_EQ(redis(c, {"SADD", "{t}s1", "a", "b"}), ":2\r\n");
+  EXPECT_EQ(redis(c, {"SADD", "{t}s2", "b"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"SINTER", "{t}s1", "{t}s2"}), "*1\r\n$1\r\nb\r\n");
+  EXPECT_EQ(redis(c, {"EVAL", "return redis.call('GET', KEYS[1])", "1", "{user1}:b"}), "$1\r\n1\r\n");
+  // Find two keys on different servers: some pair among a few keys must differ.
+  bool refused = false;
+  for (int i = 1; i < 20 && !refused; ++i) {
+    const std::string reply = redis(c, {"SUNION", "k0", "k" + std::to_string(i)});
+    refused = reply.starts_with("-ERR keys of 'SUNION' live on different servers");
+    if (!refused) {
+      EXPECT_EQ(reply, "*0\r\n");
+    }
+  }
+  EXPECT_TRUE(refused);
+}
+
+// Inline commands work as in Redis.
+TEST_F(RedisProxy, InlineCommands) {
+  auto c = proxy();
+  c.send("SET inl hello\r\nGET inl\r\nPING\r\n\r\n");
+  EXPECT_EQ(redis_reply(c), "+OK\r\n");
+  EXPECT_EQ(redis_reply(c), "$5\r\nhello\r\n");
+  EXPECT_EQ(redis_reply(c), "+PONG\r\n");
+}
+
+// Values up to 1 MiB with every byte value go through unchanged.
+TEST_F(RedisProxy, BinaryValuesUpTo1MiB) {
+  auto c = proxy();
+  std::mt19937 random(11);
+  for (std::size_t size : {0u, 1u, 1000u, 100'000u, 1u << 20}) {
+    std::string value(size, '\0');
+    for (auto& ch : value) ch = static_cast<char>(random());
+    const std::string key = "bin" + std::to_string(size);
+    ASSERT_EQ(redis(c, {"SET", key, value}), "+OK\r\n");
+    EXPECT_EQ(redis(c, {"GET", key}), bulk(value));
+  }
+}
+
+// 2000 pipelined commands in one write come back in order.
+TEST_F(RedisProxy, Pipelining) {
+  auto c = proxy();
+  std::string batch;
+  for (int i = 0; i < 1000; ++i) {
+    batch += resp({"SET", "p" + std::to_string(i), std::to_string(i)});
+    batch += resp({"GET", "p" + std::to_string(i)});
+  }
+  c.send(batch);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(redis_reply(c), "+OK\r\n") << i;
+    ASSERT_EQ(redis_reply(c), bulk(std::to_string(i))) << i;
+  }
+}
+
+// Many clients at once, each with its own keys.
+TEST_F(RedisProxy, ConcurrentClients) {
+  std::vector<std::thread> clients;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 16; ++t) {
+    clients.emplace_back([&, t] {
+      try {
+        auto c = proxy();
+        for (int i = 0; i < 100; ++i) {
+          const std::string key = "c" + std::to_string(t) + ":" + std::to_string(i);
+          if (redis(c, {"SET", key, key}) != "+OK\r\n" || redis(c, {"GET", key}) != bulk(key)) ++wrong;
+        }
+      } catch (const std::exception&) {
+        ++wrong;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(wrong, 0);
+}
+
+// A protocol error gets Redis's error and closes that connection only.
+TEST_F(RedisProxy, ProtocolErrorClosesOnlyThatClient) {
+  auto bad = proxy();
+  auto good = proxy();
+  bad.send("*1\r\n$x\r\n");
+  EXPECT_EQ(bad.receive_until_closed(), "-ERR Protocol error: invalid bulk length\r\n");
+  EXPECT_EQ(redis(good, {"PING"}), "+PONG\r\n");
+}
+
+}  // namespace
+}  // namespace ringleader::test
