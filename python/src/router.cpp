@@ -31,6 +31,11 @@ RouterObject* as_router(PyObject* self) { return reinterpret_cast<RouterObject*>
 // str() any object, which silently turns b"k" into "b'k'": ringleader asks for an explicit key.
 bool key_bytes(PyObject* key, std::string_view& out) {
   if (PyUnicode_Check(key)) {
+    // Most keys are ASCII, whose stored characters are already their UTF-8: no call, no check.
+    if (PyUnicode_IS_COMPACT_ASCII(key)) {
+      out = {static_cast<const char*>(PyUnicode_DATA(key)), static_cast<std::size_t>(PyUnicode_GET_LENGTH(key))};
+      return true;
+    }
     Py_ssize_t size = 0;
     const char* data = PyUnicode_AsUTF8AndSize(key, &size);
     if (data == nullptr) return false;
