@@ -177,10 +177,7 @@ class HashRing:
 
     def get_key(self, key: str | bytes) -> int:
         """The key's position on the ring (uhashring's hashi)."""
-        if self._router is None:
-            probe = _native.uhashring([("probe", 1, 1)], self._hash_fn, self._replicas)
-            return _native.uhashring_key(probe, key)
-        return _native.uhashring_key(self._router, key)
+        return _native.uhashring_key(self._hash_fn, key)
 
     def get_points(self) -> list[tuple[int, str]]:
         """(position, node name) of every point, in ring order."""

@@ -86,11 +86,10 @@ py::list uhashring_points(py::handle router) {
   return points;
 }
 
-py::int_ uhashring_key(py::handle router, py::handle key) {
-  if (dynamic_cast<const UhashringKetamaPlacement*>(placement_of(router).get()) != nullptr)
-    return py::int_(compat::UhashringKetama::hash(key_bytes(key)));
-  placement_as<UhashringMd5Placement>(router, "a uhashring ring");
-  return to_python(UhashringMd5Placement::key_hash(key_bytes(key)));
+py::int_ uhashring_key(const std::string& hash_fn, py::handle key) {
+  if (hash_fn == "ketama") return py::int_(compat::UhashringKetama::hash(key_bytes(key)));
+  if (hash_fn == "md5") return to_python(UhashringMd5Placement::key_hash(key_bytes(key)));
+  throw py::value_error("uhashring's hash_fn is 'ketama' or 'md5' (its default), got '" + hash_fn + "'");
 }
 
 }  // namespace
@@ -122,10 +121,6 @@ PYBIND11_MODULE(_native, m) {
     return make_router(std::make_shared<DistributionPlacement>(placement.distribution().with(Node{name, weight})));
   }, py::arg("router"), py::arg("name"), py::arg("weight"), "The Router after one node joins.");
 
-  m.def("algorithm", [](py::handle router) {
-    return std::string(placement_as<DistributionPlacement>(router, "an algorithm").distribution().algorithm());
-  }, py::arg("router"));
-
   m.def("memory_bytes", [](py::handle router) {
     return placement_as<DistributionPlacement>(router, "an algorithm").distribution().memory_bytes();
   }, py::arg("router"), "Bytes of the algorithm's lookup tables.");
@@ -135,8 +130,8 @@ PYBIND11_MODULE(_native, m) {
         "triples in insertion order.");
 
   m.def("uhashring_points", &uhashring_points, py::arg("router"), "uhashring's get_points(): (point, node) in ring order.");
-  m.def("uhashring_key", &uhashring_key, py::arg("router"), py::arg("key"),
-        "uhashring's get_key(): the key's position on the ring.");
+  m.def("uhashring_key", &uhashring_key, py::arg("hash_fn"), py::arg("key"),
+        "uhashring's get_key(): the key's position on the ring of that hash_fn ('ketama' or 'md5').");
 
   add_pool_functions(m);
   add_bounded_load(m);

@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+import uhashring
 
 import ringleader
 
@@ -97,3 +98,10 @@ def test_default_ring_refuses_64_bit_hashes():
     with pytest.raises(ValueError, match="takes keys, not 64-bit hashes"):
         ring.lookup_many(np.zeros(3, dtype=np.uint64))
     assert ring.get_key("user:1") == int(hashlib.md5(b"user:1").hexdigest(), 16)
+
+
+def test_get_key_needs_no_nodes():
+    # The key's position depends on the key alone, as in uhashring.
+    for hash_fn in ("ketama", None):
+        ours, theirs = ringleader.HashRing(hash_fn=hash_fn), uhashring.HashRing(hash_fn=hash_fn)
+        assert ours.get_key("user:7") == theirs.get_key("user:7")
