@@ -1,4 +1,4 @@
-// Memento: MementoHash's removal and restore (Coluzzi et al. 2024, section IV) over weight-expanded
+// Memento: MementoHash's removal and restore (Coluzzi et al. 2024) over weight-expanded
 // slots (see algo/memento.hpp).
 #include "ringleader/algo/memento.hpp"
 

@@ -7,15 +7,15 @@
 // its slot is removed, it rehashes into the working set as it was when that slot left (A[b]).
 //
 // Guarantees:
-// - balance: exact in expectation over working slots (Theorem 1), whatever was removed, so node i's
+// - balance: exact in expectation over working slots (the paper proves it), whatever was removed, so node i's
 //   share is weight_i / W; measured peak-to-mean is sampling noise only.
 // - minimal disruption under arbitrary removal, in place: without(name) moves exactly that node's
-//   keys (Theorem 2). with(node) reuses the most recently removed slots (R is LIFO) and moves only
+//   keys. with(node) reuses the most recently removed slots (R is LIFO) and moves only
 //   keys that now go to the new node; re-adding the node removed last gives it back its own keys.
 // - capacity: with() needs `weight` free slots. The default capacity is twice the initial total
 //   weight (room to double in place); when it is exhausted ringleader::make_distribution rebuilds
 //   with a larger capacity, which moves keys.
-// - lookup: expected 1 + ln(capacity / working) rounds (section 6); with capacity == working and
+// - lookup: about 1 + ln(capacity / working) rounds on average (the paper's bound); with capacity == working and
 //   nothing removed it is one multiply-shift and one load. Removal and addition are O(1) per slot
 //   plus an O(capacity) copy, since objects are immutable.
 //

@@ -1,5 +1,5 @@
 // BoundedLoad: consistent hashing with bounded loads (Mirrokni, Thorup & Zadimoghaddam, "Consistent
-// Hashing with Bounded Loads", SODA 2018, arXiv:1608.01350, section 2), as a decorator over any
+// Hashing with Bounded Loads", SODA 2018, arXiv:1608.01350), as a decorator over any
 // algorithm, the way Envoy adds `hash_balance_factor` to its ring and Maglev balancers.
 //
 // Each request is counted on a node from acquire() until release(). A node of weight w may hold at

@@ -1,8 +1,8 @@
 // Jump: jump consistent hash (Lamping & Veach, "A Fast, Minimal Memory, Consistent Hash Algorithm",
-// 2014, arXiv:1406.2294, figure 1), over weight-expanded slots.
+// 2014, arXiv:1406.2294; the C++ listing of the paper), over weight-expanded slots.
 //
 // Guarantees:
-// - balance: every slot receives a key with probability exactly 1/slots (section 2), so node i's share
+// - balance: every slot receives a key with probability exactly 1/slots (the paper's analysis), so node i's share
 //   is weight_i / total_weight in expectation; measured peak-to-mean is sampling noise only.
 // - minimal disruption for LIFO changes only: appending a node (Membership::with) moves only keys
 //   that now land on it; removing the LAST node moves only its keys. Removing any other node

@@ -1,6 +1,6 @@
 // Memento: MementoHash (Coluzzi, Brocco, Antonucci, Leidi, "MementoHash: A Stateful, Minimal Memory,
-// Best Performing Consistent Hash Algorithm", IEEE/ACM ToN 2024, arXiv:2306.09783; section IV,
-// Algorithms 1-3), over weight-expanded slots.
+// Best Performing Consistent Hash Algorithm", IEEE/ACM ToN 2024, arXiv:2306.09783; the paper's
+// pseudo-code, checked against the authors' Java reference), over weight-expanded slots.
 //
 // Jump hash over a "b-array" of slots, plus a memory of removed slots: when a key's slot was
 // removed it rehashes into the working set as it was then, following the chain of replacements.

@@ -1,5 +1,5 @@
 // MultiProbe: multi-probe consistent hashing (Appleton & O'Reilly, "Multi-probe consistent
-// hashing", 2015, arXiv:1505.00062, section 3).
+// hashing", 2015, arXiv:1505.00062).
 //
 // Each node has one point per unit of weight on a 64-bit circle (XXH3-64 of "name-i"); a key is
 // hashed k times (probes) and goes to the node whose point follows one of its probes most closely.

@@ -1,5 +1,5 @@
-// Ring: the ketama continuum (Karger et al., "Consistent Hashing and Random Trees", STOC 1997,
-// section 4; points per server as in libketama / twemproxy's ketama distribution).
+// Ring: the ketama continuum (Karger et al., "Consistent Hashing and Random Trees", STOC 1997;
+// points per server as in libketama / twemproxy's ketama distribution).
 //
 // Every node gets points_per_weight x weight points on a 64-bit circle; point positions are the two
 // 64-bit halves of XXH3-128("name-i"), i = 0, 1, ... (two points per digest, as ketama takes four

@@ -7,7 +7,7 @@
 namespace ringleader::algo {
 namespace {
 
-// detail::jump against the paper's definition, figure 1 ("ch"): with one bucket everything is 0,
+// detail::jump against the paper's definition of consistency: with one bucket everything is 0,
 // and growing from n to n+1 buckets moves a key only to bucket n.
 TEST(Jump, GrowingOnlyMovesKeysToTheNewBucket) {
   for (std::uint64_t h : testing::sample_keys(20'000)) {
@@ -22,7 +22,7 @@ TEST(Jump, GrowingOnlyMovesKeysToTheNewBucket) {
   }
 }
 
-// Values from an independent Python transcription of the paper's figure 1 (Python ints and
+// Values from an independent Python transcription of the paper's C++ listing (Python ints and
 // floats, masking to 64 bits): a regression here means the LCG, the shift or the division changed.
 TEST(Jump, MatchesTheFigureOneTranscription) {
   EXPECT_EQ(detail::jump(0, 100), 0u);

@@ -12,7 +12,7 @@
 namespace ringleader::algo {
 namespace {
 
-// Section 3 by brute force: for every probe, the clockwise distance to every point; the closest wins
+// The paper's definition by brute force: for every probe, the clockwise distance to every point; the closest wins
 // (earliest probe on ties). The indexed implementation must agree on every key.
 TEST(MultiProbe, AgreesWithTheBruteForceDefinition) {
   const Membership m({{"a", 1}, {"b", 3}, {"c", 1}, {"d", 2}});

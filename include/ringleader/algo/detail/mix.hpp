@@ -33,7 +33,7 @@ inline std::uint32_t reduce(std::uint64_t x, std::uint32_t range) noexcept {
   return static_cast<std::uint32_t>((static_cast<u128>(x) * range) >> 64);
 }
 
-/// Jump consistent hash, exactly as in Lamping & Veach 2014, figure 1 (the LCG, the shift by 33 and
+/// Jump consistent hash, exactly as the C++ listing of Lamping & Veach 2014 (the LCG, the shift by 33 and
 /// the double-precision division are the paper's; IEEE-754 makes the result the same everywhere).
 inline std::uint32_t jump(std::uint64_t key, std::uint32_t buckets) noexcept {
   std::int64_t b = -1;
