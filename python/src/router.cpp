@@ -1,6 +1,7 @@
 // The Router type: CPython-level get_node/range/hash/lookup_many over a Placement (see router.hpp).
 #include "router.hpp"
 
+#include <bit>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
@@ -61,15 +62,29 @@ void set_error(const std::exception& e) {
   }
 }
 
-// What a buffer's items are, from its struct format ("<Q", "L", "10s", ...).
-enum class ItemKind { hash, fixed_bytes, other };
+// What a buffer's items are, from its struct format ("<Q", "L", "10s", "10w", "O", ...).
+enum class ItemKind {
+  hash,         // uint64 in native byte order: keys already hashed
+  fixed_bytes,  // numpy 'S': bytes keys padded with NULs
+  objects,      // numpy 'U' or object: read item by item as str/bytes
+  unsupported,
+};
 
 ItemKind item_kind(const Py_buffer& view) {
   std::string_view format = view.format != nullptr ? view.format : "B";
-  if (!format.empty() && std::strchr("@=<>!|", format.front()) != nullptr) format.remove_prefix(1);
-  if (view.itemsize == 8 && (format == "Q" || format == "L")) return ItemKind::hash;
-  if (!format.empty() && format.back() == 's') return ItemKind::fixed_bytes;
-  return ItemKind::other;
+  // Hashes are read with memcpy, so only arrays in this machine's byte order qualify.
+  bool native_order = true;
+  if (!format.empty() && std::strchr("@=<>!|", format.front()) != nullptr) {
+    if (format.front() == '<') native_order = std::endian::native == std::endian::little;
+    if (format.front() == '>' || format.front() == '!') native_order = std::endian::native == std::endian::big;
+    format.remove_prefix(1);
+  }
+  if (format.empty()) return ItemKind::unsupported;
+  if (view.itemsize == 8 && (format == "Q" || format == "L"))
+    return native_order ? ItemKind::hash : ItemKind::unsupported;
+  if (format.back() == 's') return ItemKind::fixed_bytes;
+  if (format.back() == 'w' || format == "O") return ItemKind::objects;
+  return ItemKind::unsupported;
 }
 
 // Buckets of a buffer of hashes or fixed-width byte strings, GIL released. False with an error set.
@@ -136,10 +151,21 @@ bool locate_batch(const Placement& placement, PyObject* keys, std::vector<Bucket
     Py_buffer view;
     if (PyObject_GetBuffer(keys, &view, PyBUF_RECORDS_RO) != 0) return false;
     const ItemKind kind = item_kind(view);
-    bool ok = true;
-    if (kind != ItemKind::other) ok = locate_buffer(placement, view, kind, out);
+    if (kind == ItemKind::objects) {
+      PyBuffer_Release(&view);
+      return locate_items(placement, keys, out);
+    }
+    bool ok = false;
+    if (kind == ItemKind::unsupported) {
+      PyErr_Format(PyExc_TypeError,
+                   "an array of keys holds uint64 hashes (native byte order), bytes (dtype 'S') or str (dtype "
+                   "'U' or object), not items of buffer format '%s'",
+                   view.format != nullptr ? view.format : "B");
+    } else {
+      ok = locate_buffer(placement, view, kind, out);
+    }
     PyBuffer_Release(&view);
-    if (kind != ItemKind::other) return ok;
+    return ok;
   }
   return locate_items(placement, keys, out);
 }

@@ -8,9 +8,10 @@
 //
 // Keys are str (looked up by their UTF-8 bytes) or bytes (as they are). Batches (lookup_many) are a
 // list, a tuple or any iterable of keys, or a 1-D buffer such as a numpy array (slices included): uint64
-// items are keys already hashed with Router.hash(), fixed-width bytes items (numpy dtype 'S') are keys
-// without their trailing NULs (numpy's own rule), other arrays (dtype 'U', object) are read item by
-// item. The hashing and lookups of a batch run with the GIL released.
+// items in native byte order are keys already hashed with Router.hash(), fixed-width bytes items
+// (numpy dtype 'S') are keys without their trailing NULs (numpy's own rule), str arrays (dtype 'U',
+// object) are read item by item; any other item type is a TypeError. The hashing and lookups of a
+// batch run with the GIL released.
 #pragma once
 
 #include <memory>

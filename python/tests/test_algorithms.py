@@ -103,7 +103,9 @@ def test_options_reach_the_library():
         (lambda: ringleader.Maglev(["a"]).lookup_many(np.zeros((2, 2), dtype=np.uint64)), ValueError,
          "one-dimensional"),
         (lambda: ringleader.Maglev(["a"]).lookup_many(np.zeros(3, dtype=np.float64)), TypeError,
-         "key must be str or bytes"),
+         "buffer format 'd'"),
+        (lambda: ringleader.Maglev(["a"]).lookup_many(np.zeros(3, dtype=">u8")), TypeError,
+         "native byte order"),
     ],
 )
 def test_errors_carry_the_message(call, error, message):
