@@ -27,6 +27,7 @@ asan: deps
 
 bench: release
 	./build/release/bench/micro/ringleader_bench
+	./bench/proxy/run --build build/release
 
 # Each libFuzzer target runs FUZZ_SECONDS on a copy of its checked-in seed corpus.
 FUZZ_SECONDS ?= 60
