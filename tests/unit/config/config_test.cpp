@@ -24,7 +24,7 @@ const std::string kMinimal = "alpha:\n  listen: 127.0.0.1:22121\n  servers:\n   
 
 // A pool that sets nothing gets twemproxy's defaults (nc_conf.h).
 TEST(Config, TwemproxyDefaults) {
-  const Pool& p = parse(kMinimal).pool("alpha");
+  const Pool p = parse(kMinimal).pool("alpha");
   EXPECT_EQ(p.hash, "fnv1a_64");
   EXPECT_EQ(p.distribution, "ketama");
   EXPECT_EQ(p.hash_tag, "");
@@ -101,7 +101,7 @@ TEST(Config, EveryTwemproxyKey) {
 
 // The string ketama hashes: the name; else host for port 11211; else host:port; "path:" for a socket.
 TEST(Config, KetamaNamesFollowTwemproxy) {
-  const Pool& p = parse(R"(a:
+  const Pool p = parse(R"(a:
   listen: 127.0.0.1:1
   servers:
    - 10.0.0.1:11211:1
@@ -121,7 +121,7 @@ TEST(Config, KetamaNamesFollowTwemproxy) {
 
 // ringleader's algorithms get xxh3 and stable ejection unless told otherwise.
 TEST(Config, RingleaderAdditions) {
-  const Pool& p = parse(R"(a:
+  const Pool p = parse(R"(a:
   listen: 127.0.0.1:1
   distribution: maglev
   bounded_load: 1.25
@@ -131,7 +131,7 @@ TEST(Config, RingleaderAdditions) {
   EXPECT_EQ(p.hash, "xxh3");
   EXPECT_EQ(p.ejection, Ejection::stable);
   EXPECT_EQ(p.bounded_load, 1.25);
-  const Pool& q = parse("a:\n  listen: x:1\n  hash: xxh3\n  ejection: stable\n  servers:\n   - h:1:1\n").pool("a");
+  const Pool q = parse("a:\n  listen: x:1\n  hash: xxh3\n  ejection: stable\n  servers:\n   - h:1:1\n").pool("a");
   EXPECT_EQ(q.distribution, "ketama");
   EXPECT_EQ(q.ejection, Ejection::stable);
 }
