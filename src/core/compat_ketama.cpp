@@ -69,26 +69,13 @@ KetamaContinuum::KetamaContinuum(std::span<const KetamaServer> servers) : server
   if (points_.empty()) throw std::invalid_argument("ketama: the weights give no server any point");
   std::stable_sort(points_.begin(), points_.end(),
                    [](const ContinuumPoint& a, const ContinuumPoint& b) { return a.value < b.value; });
-
-  // About one bucket per point, at most 2^20 buckets (4 MiB).
-  unsigned bits = 1;
-  while (bits < 20 && (std::size_t{1} << bits) < points_.size()) ++bits;
-  shift_ = 32 - bits;
-  index_.resize((std::size_t{1} << bits) + 1);
-  std::size_t p = 0;
-  for (std::size_t b = 0; b + 1 < index_.size(); ++b) {
-    while (p < points_.size() && (points_[p].value >> shift_) < b) ++p;
-    index_[b] = static_cast<std::uint32_t>(p);
-  }
-  index_.back() = static_cast<std::uint32_t>(points_.size());
+  index_ = ContinuumIndex(std::span<const ContinuumPoint>(points_));
 }
 
 std::uint32_t KetamaContinuum::lookup(std::uint32_t key_hash) const noexcept {
-  // ketama_dispatch: the first point >= the hash, wrapping around. Points of the hash's bucket are the
-  // only candidates before the next bucket's first point, which is where the search ends otherwise.
-  const std::size_t bucket = key_hash >> shift_;
-  const auto begin = points_.begin() + index_[bucket];
-  const auto end = points_.begin() + index_[bucket + 1];
+  // ketama_dispatch: the first point >= the hash, wrapping around.
+  const auto begin = points_.begin() + index_.first(key_hash);
+  const auto end = points_.begin() + index_.last(key_hash);
   auto it = std::lower_bound(begin, end, key_hash, [](const ContinuumPoint& p, std::uint32_t h) { return p.value < h; });
   if (it == points_.end()) it = points_.begin();
   return it->server;

@@ -55,10 +55,12 @@ UhashringKetama::UhashringKetama(std::vector<UhashringNode> nodes, std::uint32_t
       distinct.push_back(p);
   }
   points_ = std::move(distinct);
+  index_ = ContinuumIndex(std::span<const ContinuumPoint>(points_));
 }
 
 std::uint32_t UhashringKetama::lookup_hash(std::uint32_t key_hash) const noexcept {
-  auto it = std::upper_bound(points_.begin(), points_.end(), key_hash,
+  // bisect_right: the first point > the hash, wrapping around.
+  auto it = std::upper_bound(points_.begin() + index_.first(key_hash), points_.begin() + index_.last(key_hash), key_hash,
                              [](std::uint32_t h, const ContinuumPoint& p) { return h < p.value; });
   if (it == points_.end()) it = points_.begin();
   return it->server;

@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ringleader/compat/continuum_index.hpp"
+
 namespace ringleader::compat {
 
 /// One point of a continuum: its position on the 32-bit circle and the server it belongs to (the
@@ -59,7 +61,7 @@ class KetamaContinuum {
   std::size_t server_count() const noexcept { return servers_; }
   /// Bytes of the tables (points and the lookup index).
   std::size_t memory_bytes() const noexcept {
-    return points_.size() * sizeof(ContinuumPoint) + index_.size() * sizeof(std::uint32_t);
+    return points_.size() * sizeof(ContinuumPoint) + index_.memory_bytes();
   }
 
   /// Points a server gets: twemproxy's float formula (a multiple of 4, possibly 0).
@@ -70,10 +72,7 @@ class KetamaContinuum {
 
  private:
   std::vector<ContinuumPoint> points_;
-  // index_[b]: the first point whose value is >= b << shift_, for every b of the top `32 - shift_`
-  // bits (about one point per bucket), so a lookup searches a bucket rather than the whole circle.
-  std::vector<std::uint32_t> index_;
-  unsigned shift_ = 32;
+  ContinuumIndex index_;
   std::size_t servers_ = 0;
 };
 

@@ -52,6 +52,7 @@ class UhashringKetama {
  private:
   std::vector<UhashringNode> nodes_;
   std::vector<ContinuumPoint> points_;
+  ContinuumIndex index_;
 };
 
 }  // namespace ringleader::compat

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -68,6 +69,21 @@ TEST(UhashringKetama, AgreesWithWeightsAndUnicodeNames) {
 TEST(UhashringKetama, AgreesWithVnodesAndReplicas) {
   expect_agreement("{'x': {'vnodes': 10}, 'y': {'vnodes': 80, 'weight': 2}, 'z': {'weight': 1}}",
                    {{"x", 1, 10}, {"y", 2, 80}, {"z", 1, 40}}, 2);
+}
+
+// The bucket index finds what bisect_right over the whole circle finds.
+TEST(UhashringKetama, IndexedLookupEqualsPlainBisectRight) {
+  const UhashringKetama ring({{"a", 1}, {"b", 3}, {"c", 2}});
+  const auto points = ring.points();
+  std::uint32_t h = 12345;
+  for (int i = 0; i < 100000; ++i) {
+    h = h * 1664525u + 1013904223u;
+    const std::uint32_t probe = i % 3 == 0 ? points[i % points.size()].value : h;  // exact hits too
+    auto it = std::upper_bound(points.begin(), points.end(), probe,
+                               [](std::uint32_t v, const ContinuumPoint& p) { return v < p.value; });
+    if (it == points.end()) it = points.begin();
+    ASSERT_EQ(ring.lookup_hash(probe), it->server) << probe;
+  }
 }
 
 TEST(UhashringKetama, RejectsBadInput) {
