@@ -1,7 +1,6 @@
 // twemproxy's modula and random distributions (facts and guarantees: compat/modula.hpp).
 #include "ringleader/compat/modula.hpp"
 
-#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -15,9 +14,11 @@ TwemproxyModula::TwemproxyModula(std::span<const std::uint32_t> weights) {
     if (weights[i] == 0) throw std::invalid_argument("modula: server " + std::to_string(i) + " has weight 0");
     total += weights[i];
   }
-  // twemproxy counts the slots in a uint32_t.
-  if (total > std::numeric_limits<std::uint32_t>::max())
-    throw std::invalid_argument("modula: the total weight exceeds 2^32 - 1");
+  // One slot per unit of weight: twemproxy would allocate them all too (or fail to). Past 2^22 slots
+  // the weights are surely meant relative to each other.
+  if (total > kMaxSlots)
+    throw std::invalid_argument("modula: total weight " + std::to_string(total) + " exceeds " + std::to_string(kMaxSlots) +
+                                " (each unit of weight is one slot); scale the weights down");
   slots_.reserve(total);
   for (std::size_t i = 0; i < weights.size(); ++i) slots_.insert(slots_.end(), weights[i], static_cast<std::uint32_t>(i));
 }

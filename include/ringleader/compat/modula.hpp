@@ -18,8 +18,11 @@ namespace ringleader::compat {
 
 class TwemproxyModula {
  public:
+  /// Most slots (sum of weights) accepted: 2^22.
+  static constexpr std::uint64_t kMaxSlots = std::uint64_t{1} << 22;
+
   /// weights[i] of live server i, in config order. Throws std::invalid_argument if empty, if a
-  /// weight is 0 or if the total exceeds 2^32 - 1.
+  /// weight is 0 or if the total exceeds kMaxSlots.
   explicit TwemproxyModula(std::span<const std::uint32_t> weights);
 
   /// The server (index into weights) for a 32-bit key hash: slots[hash % slots].

@@ -23,6 +23,7 @@ TEST(TwemproxyModula, SlotsRepeatServersByWeight) {
 TEST(TwemproxyModula, RejectsBadWeights) {
   EXPECT_THROW(TwemproxyModula(std::vector<std::uint32_t>{}), std::invalid_argument);
   EXPECT_THROW(TwemproxyModula(std::vector<std::uint32_t>{1, 0}), std::invalid_argument);
+  EXPECT_THROW(TwemproxyModula(std::vector<std::uint32_t>{2147483647u, 1}), std::invalid_argument);  // 2^31 slots
 }
 
 // random picks only live servers, and reaches each of them.
