@@ -91,7 +91,7 @@ struct Pool {
   std::size_t line = 0;  // line of the pool's name in the file
 
   Listen listen;
-  std::string hash = "fnv1a_64";       // a twemproxy hash name, or "xxh3"
+  std::string hash = "fnv1a_64";       // a twemproxy hash name, or "xxh3" (the default for ringleader's algorithms)
   std::string hash_tag;                // empty, or exactly two characters
   std::string distribution = "ketama"; // ketama | modula | random, or a ringleader algorithm name
   std::optional<std::uint32_t> timeout_ms;  // absent: wait forever (twemproxy's -1)
@@ -113,6 +113,7 @@ struct Pool {
   /// ringleader's algorithms, unless `ejection:` says otherwise.
   Ejection ejection = Ejection::rebuild;
 
+  /// In file order (twemproxy sorts them by name internally; Router reproduces that where it matters).
   std::vector<Server> servers;
   /// Things that load but probably do not do what the author wants (e.g. a hash whose quirks put
   /// every key on one server). Each reads "FILE:LINE: pool 'NAME': key 'KEY': ...".
