@@ -106,7 +106,7 @@ class PoolReader {
         pool_.redis = boolean(value, key, text);
       } else if (key == "redis_auth") {
         pool_.redis_auth = text;
-        redis_auth_node_ = value;
+        redis_auth_line_ = line_of(value);
       } else if (key == "redis_db") {
         pool_.redis_db = number(value, key, text);
       } else if (key == "preconnect") {
@@ -141,7 +141,8 @@ class PoolReader {
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
     if (pool_.servers.empty()) fail(body, "servers", "the pool has no servers");
-    if (!pool_.redis && redis_auth_node_) fail(redis_auth_node_, "redis_auth", "is only valid for a redis pool");
+    if (!pool_.redis && redis_auth_line_ > 0)
+      throw ConfigError(file_, redis_auth_line_, pool_.name, "redis_auth", "is only valid for a redis pool (redis: true)");
     // ringleader's own algorithms get ringleader's defaults; twemproxy's keep twemproxy's.
     if (!pool_.twemproxy_distribution()) {
       if (!hash_given) pool_.hash = "xxh3";
@@ -185,8 +186,8 @@ class PoolReader {
   double load_factor(const YAML::Node& at, const std::string& key, const std::string& text) const {
     double c = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), c);
-    if (ec != std::errc{} || end != text.data() + text.size() || !(c > 1.0) || c > 1e6)
-      fail(at, key, "'" + text + "' must be a number greater than 1 (e.g. 1.25: no server above 125% of the mean)");
+    if (ec != std::errc{} || end != text.data() + text.size() || !(c >= 1.0) || c > 1e6)
+      fail(at, key, "'" + text + "' must be a number >= 1 (e.g. 1.25: no server above 125% of the mean)");
     return c;
   }
 
@@ -249,7 +250,7 @@ class PoolReader {
 
   const std::string& file_;
   Pool& pool_;
-  YAML::Node redis_auth_node_;
+  std::size_t redis_auth_line_ = 0;  // where redis_auth was given, if it was
 };
 
 }  // namespace

@@ -7,7 +7,7 @@
 //
 // Our additions use the same format: `distribution:` also accepts every ringleader algorithm
 // (ring, jump, anchor, memento, maglev, rendezvous, multiprobe, ...), `hash:` also accepts `xxh3`,
-// `bounded_load: c` (c > 1) and `ejection: rebuild|stable`.
+// `bounded_load: c` (c >= 1) and `ejection: rebuild|stable`.
 //
 //   ringleader::config::Config c = ringleader::config::load_file("nutcracker.yml");
 //   const ringleader::config::Pool& pool = c.pool("alpha");
@@ -108,7 +108,7 @@ struct Pool {
   bool tcpkeepalive = false;
 
   // ringleader's additions.
-  std::optional<double> bounded_load;  // c > 1: no server above ceil(c x mean load)
+  std::optional<double> bounded_load;  // c >= 1: no server above ceil(c x mean load); applied by the proxy
   /// rebuild for twemproxy's distributions (ketama, modula, random: what nutcracker does), stable for
   /// ringleader's algorithms, unless `ejection:` says otherwise.
   Ejection ejection = Ejection::rebuild;
