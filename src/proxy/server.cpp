@@ -114,6 +114,10 @@ Server::~Server() {
   for (auto& worker : workers_) {
     if (worker->thread.joinable()) worker->thread.join();
   }
+  for (const auto& pool : config_.pools) {
+    std::error_code ec;
+    if (pool.listen.is_unix()) std::filesystem::remove(pool.listen.unix_path, ec);
+  }
 }
 
 void Server::stop() {
