@@ -108,7 +108,9 @@ struct Pool {
   bool tcpkeepalive = false;
 
   // ringleader's additions.
-  std::optional<double> bounded_load;  // c >= 1: no server above ceil(c x mean load); applied by the proxy
+  /// c >= 1: no server above ceil(c x mean load). Router does not apply it: it needs the in-flight
+  /// request counts only the proxy has (algo::BoundedLoad does the counting).
+  std::optional<double> bounded_load;
   /// rebuild for twemproxy's distributions (ketama, modula, random: what nutcracker does), stable for
   /// ringleader's algorithms, unless `ejection:` says otherwise.
   Ejection ejection = Ejection::rebuild;
