@@ -71,7 +71,7 @@ TEST_P(EveryAlgorithm, KeepsItsPromisesOnUnequalWeights) {
   const Membership m({{"w1", 1}, {"w2", 2}, {"w3", 3}, {"w4", 4}, {"w5", 5}});
   const auto d = make_distribution(GetParam(), m);
   Promises p = promises_of(GetParam());
-  if (GetParam() == "multiprobe") p.max_peak_to_mean = 1.6;  // few points per node: weights are coarse
+  if (GetParam() == "multiprobe") p.max_peak_to_mean = 1.2;  // peak only: see algo/multiprobe.hpp
   const auto v = testing::verify_distribution(*d, p, keys);
   EXPECT_TRUE(v) << v.message;
 }
