@@ -4,9 +4,12 @@
 // Guarantees:
 // - balance: every slot receives a key with probability exactly 1/slots (the paper's analysis), so node i's share
 //   is weight_i / total_weight in expectation; measured peak-to-mean is sampling noise only.
-// - minimal disruption for LIFO changes only: appending a node (Membership::with) moves only keys
-//   that now land on it; removing the LAST node moves only its keys. Removing any other node
-//   renumbers the slots after it and moves many keys: use Anchor or Memento for arbitrary removal.
+// - minimal disruption for LIFO changes only: appending a node (with()) moves only keys that now
+//   land on it; removing the LAST node (without_last()) moves only its keys. Removing any other
+//   node renumbers the slots after it and moves many keys: use Anchor or Memento for that.
+// - placement follows the position in the membership list (jump's buckets are numbered), unlike
+//   the name-placed Ring, Maglev, Rendezvous and MultiProbe; the same holds for Modulo, and for
+//   Anchor and Memento's initial layout.
 // - lookup: O(ln slots) steps of an LCG and a division, no table but the slot -> node map.
 //
 //   ringleader::algo::Jump j(ringleader::Membership::uniform(1000));
@@ -35,6 +38,12 @@ class Jump {
   void lookup_n(std::uint64_t key_hash, std::span<BucketId> out) const {
     detail::distinct_by_rehash(*this, key_hash, out);
   }
+
+  /// The LIFO changes jump supports with minimal disruption: a copy with one more node appended
+  /// (only keys that go to it move), and a copy without the last node (only its keys move).
+  Jump with(const Node& node) const { return Jump(nodes_.with(node)); }
+  /// Throws std::invalid_argument if the last node is the only one.
+  Jump without_last() const { return Jump(nodes_.without(nodes_[static_cast<BucketId>(nodes_.size() - 1)].name)); }
 
   const Membership& membership() const noexcept { return nodes_; }
   std::size_t memory_bytes() const noexcept { return owners_.capacity() * sizeof(BucketId); }

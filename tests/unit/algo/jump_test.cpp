@@ -48,6 +48,16 @@ TEST(Jump, IsConsistentForLastInFirstOutChangesOnly) {
   EXPECT_FALSE(testing::check_removal(j, Jump(m.without("node-3")), middle, keys));
 }
 
+// with() and without_last() are the explicit LIFO changes: minimal, and they undo each other.
+TEST(Jump, LastInFirstOutChangesAreExplicit) {
+  const auto keys = testing::sample_keys(50'000);
+  const Jump j(Membership({{"a", 1}, {"b", 2}, {"c", 1}}));
+  const Jump grown = j.with({"d", 3});
+  EXPECT_TRUE(testing::check_addition(j, grown, std::vector<std::string>{"d"}, keys));
+  EXPECT_TRUE(testing::check_same_placement(j, grown.without_last(), keys));
+  EXPECT_THROW(Jump(Membership::uniform(1)).without_last(), std::invalid_argument);
+}
+
 // Weights via slots: shares within sampling noise of weight / total.
 TEST(Jump, HonoursWeights) {
   const auto keys = testing::sample_keys(400'000);
