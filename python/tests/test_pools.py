@@ -2,8 +2,10 @@
 
 import contextlib
 import os
+import pathlib
 import socket
 import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -21,16 +23,25 @@ def free_port():
         return s.getsockname()[1]
 
 
-def connect(port, deadline_s=10.0):
-    """A connection to 127.0.0.1:port, retried until the server listens (bounded)."""
+def connect(path):
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(5)
+    sock.connect(str(path))
+    return sock
+
+
+def listening(process, path, deadline_s=10.0):
+    """Waits (bounded) until process accepts connections on the unix socket; False if it exited."""
     deadline = time.monotonic() + deadline_s
-    while True:
+    while process.poll() is None:
         try:
-            return socket.create_connection(("127.0.0.1", port), timeout=5)
+            connect(path).close()
+            return True
         except OSError:
             if time.monotonic() > deadline:
-                raise
+                raise TimeoutError(f"{process.args[0]} does not listen on {path} after {deadline_s} s")
             time.sleep(0.05)
+    return False
 
 
 def command(sock, text):
@@ -45,15 +56,46 @@ def command(sock, text):
     return reply
 
 
+def stop(processes):
+    for process in processes:
+        process.kill()
+        process.wait(timeout=10)
+    processes.clear()
+
+
 @contextlib.contextmanager
-def processes():
+def nutcracker_cluster(config_text):
+    """Three memcached servers and a nutcracker in front of them, all on unix sockets in a fresh
+    directory (no port can be taken by someone else; only nutcracker's stats port is TCP, and if that
+    one is taken nutcracker exits and starts again on another). config_text(listen, servers) gives
+    nutcracker.yml. Yields (config path, nutcracker socket, memcached sockets); kills what it started."""
+    as_root = ["-u", "root"] if os.geteuid() == 0 else []  # memcached refuses root unless told
     started = []
-    try:
-        yield started
-    finally:
-        for process in started:
-            process.kill()
-            process.wait(timeout=10)
+    with tempfile.TemporaryDirectory(prefix="rl-py-") as directory:  # short: unix paths have 108 bytes
+        work = pathlib.Path(directory)
+        servers = [work / f"memcached-{i}.sock" for i in range(3)]
+        listen, config = work / "nutcracker.sock", work / "nutcracker.yml"
+        config.write_text(config_text(listen, servers))
+        try:
+            for path in servers:
+                started.append(subprocess.Popen([MEMCACHED, "-s", str(path), *as_root],
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            # nutcracker connects to a server on the first request for it: all must listen by then.
+            if not all(listening(process, path) for process, path in zip(started, servers)):
+                raise RuntimeError("memcached exited at start")
+            for _ in range(3):
+                nutcracker = subprocess.Popen([NUTCRACKER, "-c", str(config), "-s", str(free_port()), "-a", "127.0.0.1",
+                                               "-o", str(work / "nutcracker.log")],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                started.append(nutcracker)
+                if listening(nutcracker, listen):
+                    break
+                listen.unlink(missing_ok=True)
+            else:
+                raise RuntimeError("nutcracker exited at start three times: " + (work / "nutcracker.log").read_text())
+            yield config, listen, servers
+        finally:
+            stop(started)
 
 
 def test_parse_pools_reads_servers_and_options():
@@ -90,38 +132,30 @@ def test_config_errors_name_the_line():
                     reason="needs nutcracker and memcached (scripts/install-deps)")
 @pytest.mark.parametrize(("hash_name", "distribution", "hash_tag"),
                          [("fnv1a_64", "ketama", ""), ("md5", "ketama", "{}"), ("murmur", "modula", "")])
-def test_keys_land_where_real_nutcracker_puts_them(tmp_path, hash_name, distribution, hash_tag):
+def test_keys_land_where_real_nutcracker_puts_them(hash_name, distribution, hash_tag):
     # Store keys through a real nutcracker, then ask each memcached directly which keys it holds.
-    ports = [free_port() for _ in range(3)]
-    listen, stats = free_port(), free_port()
-    config = tmp_path / "nutcracker.yml"
     tag = f"  hash_tag: \"{hash_tag}\"\n" if hash_tag else ""
-    config.write_text(
-        "alpha:\n"
-        f"  listen: 127.0.0.1:{listen}\n"
-        f"  hash: {hash_name}\n"
-        f"  distribution: {distribution}\n"
-        f"{tag}"
-        "  servers:\n"
-        f"   - 127.0.0.1:{ports[0]}:1 cache-a\n"
-        f"   - 127.0.0.1:{ports[1]}:2 cache-b\n"
-        f"   - 127.0.0.1:{ports[2]}:1 cache-c\n")
-    pool = ringleader.load_pools(config)["alpha"]
+
+    def config_text(listen, servers):
+        return ("alpha:\n"
+                f"  listen: {listen}\n"
+                f"  hash: {hash_name}\n"
+                f"  distribution: {distribution}\n"
+                f"{tag}"
+                "  servers:\n"
+                f"   - {servers[0]}:1 cache-a\n"
+                f"   - {servers[1]}:2 cache-b\n"
+                f"   - {servers[2]}:1 cache-c\n")
+
     keys = [f"user:{{{i % 17}}}:{i}" for i in range(300)]
-    with processes() as started:
-        as_root = ["-u", "root"] if os.geteuid() == 0 else []  # memcached refuses root unless told
-        for port in ports:
-            started.append(subprocess.Popen([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", *as_root],
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        started.append(subprocess.Popen([NUTCRACKER, "-c", str(config), "-s", str(stats), "-a", "127.0.0.1",
-                                         "-o", str(tmp_path / "nutcracker.log")],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    holder = {}
+    with nutcracker_cluster(config_text) as (config, listen, servers):
+        pool = ringleader.load_pools(config)["alpha"]
         with contextlib.closing(connect(listen)) as proxy:
             for key in keys:
                 assert command(proxy, f"set {key} 0 0 1\r\nx\r\n") == b"STORED\r\n"
-        holder = {}
-        for name, port in zip(["cache-a", "cache-b", "cache-c"], ports):
-            with contextlib.closing(connect(port)) as server:
+        for name, path in zip(["cache-a", "cache-b", "cache-c"], servers):
+            with contextlib.closing(connect(path)) as server:
                 for key in keys:
                     if command(server, f"get {key}\r\n") != b"END\r\n":
                         holder[key] = name
