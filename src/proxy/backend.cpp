@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::size_t kMinRead = 16 * 1024;
 using Clock = std::chrono::steady_clock;
+using Socket = asio::generic::stream_protocol::socket;
 
 std::string resp_command(std::initializer_list<std::string_view> args) {
   std::string out = "*" + std::to_string(args.size()) + "\r\n";
@@ -57,17 +58,22 @@ void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool
   in_flight_.push_back({std::move(reply), part, values, deadline});
   switch (state_) {
     case State::disconnected:
-      state_ = State::connecting;
-      asio::co_spawn(io_, connect(generation_), asio::detached);
-      if (options_.timeout) asio::co_spawn(io_, timeout_loop(generation_), asio::detached);
+      preconnect();
       break;
     case State::connecting:
       break;
     case State::connected:
       wake_writer_.cancel();
-      if (was_idle) deadline_timer_.cancel();  // the timeout loop was waiting for work
       break;
   }
+  if (was_idle) deadline_timer_.cancel();  // the timeout loop was waiting for work
+}
+
+void Backend::preconnect() {
+  if (state_ != State::disconnected) return;
+  state_ = State::connecting;
+  asio::co_spawn(io_, connect(generation_), asio::detached);
+  if (options_.timeout) asio::co_spawn(io_, timeout_loop(generation_), asio::detached);
 }
 
 std::string Backend::handshake() const {
@@ -89,6 +95,7 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
   if (endpoint_.protocol().family() != AF_UNIX) {
     const int one = 1;  // requests are already batched; Nagle would only add latency
     ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (options_.tcp_keepalive) ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   }
   // AUTH and SELECT go first; their replies are checked like any other, by null entries in front.
   if (const std::string hello = handshake(); !hello.empty()) {
@@ -97,6 +104,7 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
     const int count = (options_.redis_auth.empty() ? 0 : 1) + (options_.redis_db != 0 ? 1 : 0);
     for (int i = 0; i < count; ++i) in_flight_.push_front({nullptr, 0, false, deadline});
   }
+  socket_.non_blocking(true, ec);
   state_ = State::connected;
   asio::co_spawn(io_, read_loop(generation), asio::detached);
   asio::co_spawn(io_, write_loop(generation), asio::detached);
@@ -128,9 +136,13 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
   std::size_t size = 0;
   for (;;) {
     if (buffer.size() - size < kMinRead) buffer.resize(std::max(buffer.size() * 2, size + kMinRead));
-    const std::size_t n = co_await socket_.async_read_some(
-        asio::buffer(buffer.data() + size, buffer.size() - size), asio::redirect_error(asio::use_awaitable, ec));
+    // Wait for readability, then read: a read attempted at once (async_read_some) would mostly find
+    // the reply not there yet and cost a wasted system call per round trip.
+    co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
     if (generation != generation_) co_return;
+    std::size_t n = 0;
+    if (!ec) n = socket_.read_some(asio::buffer(buffer.data() + size, buffer.size() - size), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) {
       fail("connection to " + name_ + " lost: " + ec.message());
       co_return;

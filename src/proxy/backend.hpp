@@ -36,6 +36,7 @@ struct BackendOptions {
   std::optional<std::chrono::milliseconds> timeout;  // absent: wait for replies forever
   std::string redis_auth;                            // empty: no AUTH
   std::uint32_t redis_db = 0;
+  bool tcp_keepalive = false;                        // SO_KEEPALIVE on the connection (tcpkeepalive)
 };
 
 class Backend {
@@ -52,6 +53,8 @@ class Backend {
   /// Records that the request just appended to output() is answered into part `part` of `reply`.
   /// `values` says a memcached reply is a VALUE ... END list (get/gets/gat/gats).
   void send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool values = false);
+  /// Connects now rather than at the first request (the pool's `preconnect`).
+  void preconnect();
 
   const std::string& name() const noexcept { return name_; }
 

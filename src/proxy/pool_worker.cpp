@@ -27,12 +27,18 @@ PoolWorker::PoolWorker(asio::io_context& io, const config::Pool& pool, const Rou
   if (pool.timeout_ms) options.timeout = std::chrono::milliseconds(*pool.timeout_ms);
   options.redis_auth = pool.redis_auth;
   options.redis_db = pool.redis_db;
+  options.tcp_keepalive = pool.tcpkeepalive;
   for (std::size_t i = 0; i < pool.servers.size(); ++i) {
     backends_.push_back(std::make_unique<Backend>(io, pool.servers[i].address(), endpoints[i], options));
   }
 }
 
-void PoolWorker::start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+void PoolWorker::start() {
+  if (pool_.preconnect) {
+    for (auto& backend : backends_) backend->preconnect();
+  }
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+}
 
 asio::awaitable<void> PoolWorker::accept_loop() {
   std::error_code ec;

@@ -1,5 +1,5 @@
-// ringleader serve when things go wrong: unreachable and silent backends, authentication, bad
-// configs, and listening on a unix socket.
+// ringleader serve when things go wrong (unreachable and silent backends, authentication, bad
+// configs) and with per-pool options (unix socket listener, preconnect).
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -158,6 +158,29 @@ TEST(ProxyFailures, UnixSocketListener) {
   EXPECT_EQ(memcache(c, "set u 0 0 1\r\nx\r\n"), "STORED\r\n");
   Connection t(mc);
   EXPECT_EQ(memcache(t, "get u\r\n"), "VALUE u 0 1\r\nx\r\nEND\r\n");
+}
+
+// preconnect: every worker thread connects to every server at start, before any request.
+TEST(ProxyFailures, Preconnect) {
+  TempDir dir;
+  auto backend = start_memcached(dir);
+  const std::uint16_t mc = free_port();
+  const auto file = dir.write("c.yml", pool("cache", tcp(mc), {backend.port}, "  preconnect: true\n"));
+  auto proxy = start_ringleader(dir, file, {mc}, {"--threads", "2"});
+  Connection stats(backend.port);
+  auto connections = [&] {
+    stats.send("stats\r\n");
+    const std::string reply = stats.receive([](std::string_view b) {
+      const auto end = b.find("END\r\n");
+      return end == std::string_view::npos ? 0 : end + 5;
+    });
+    const auto at = reply.find("STAT curr_connections ");
+    return std::stoi(reply.substr(at + 22));
+  };
+  // 2 workers + this stats connection; wait, bounded, for the workers to connect.
+  int seen = 0;
+  for (int i = 0; i < 500 && (seen = connections()) < 3; ++i) ::usleep(10'000);
+  EXPECT_GE(seen, 3);
 }
 
 }  // namespace
