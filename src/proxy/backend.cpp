@@ -120,7 +120,16 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
       continue;
     }
     writing_.swap(output_);
-    co_await asio::async_write(socket_, asio::buffer(writing_), asio::redirect_error(asio::use_awaitable, ec));
+    // Try the write at once; wait for the socket only for what it did not take.
+    std::size_t written = socket_.write_some(asio::buffer(writing_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      written = 0;
+    }
+    if (!ec && written < writing_.size()) {
+      co_await asio::async_write(socket_, asio::buffer(writing_) + written,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (generation != generation_) co_return;
     if (ec) {
       fail("cannot write to " + name_ + ": " + ec.message());

@@ -104,8 +104,26 @@ asio::awaitable<void> ClientSession::write_loop() {
       continue;
     }
     if (!buffers.empty()) {
-      co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || closed_) break;
+      // Try the write at once; wait for the socket only for what it did not take. Most replies go
+      // out in this one writev, without a round through the event loop.
+      std::size_t written = socket_.write_some(buffers, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec = {};
+        written = 0;
+      }
+      if (ec) break;
+      if (written < asio::buffer_size(buffers)) {
+        const auto rest = asio::buffer_sequence_begin(buffers);
+        std::vector<asio::const_buffer> remaining(rest, asio::buffer_sequence_end(buffers));
+        while (written >= remaining.front().size()) {
+          written -= remaining.front().size();
+          remaining.erase(remaining.begin());
+        }
+        remaining.front() += written;
+        co_await asio::async_write(socket_, remaining, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      if (closed_) break;
     }
     const bool was_full = queue_.size() >= kMaxInFlight;
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
