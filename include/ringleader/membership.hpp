@@ -1,8 +1,10 @@
 // Membership: the nodes a distribution places keys on, by stable name and integer weight.
 //
-// Nodes are identified by name, never by address or position, so that an address change or a
-// reordering of the list moves no keys. Every algorithm is built from a Membership snapshot and
-// refers to nodes by their dense BucketId (the index in nodes()).
+// Nodes are identified by name, never by address, so that an address change moves no keys. Ring,
+// Maglev, Rendezvous and MultiProbe place by name alone, so reordering the list moves nothing either;
+// Modulo, Jump, Anchor and Memento number their buckets by list position, so for them the order of
+// the list is part of the placement. Every algorithm is built from a Membership snapshot and refers
+// to nodes by their dense BucketId (the index in nodes()).
 //
 //   ringleader::Membership m({{"cache-a", 1}, {"cache-b", 2}});
 //   ringleader::Maglev table(m);
