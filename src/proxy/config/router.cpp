@@ -8,6 +8,8 @@
 #include "proxy/config/router.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -45,8 +47,9 @@ class Table {
   Table(const Pool& pool, std::vector<std::uint32_t> members)
       : to_pool_(std::move(members)), dist_(build(pool, to_pool_)) {}
 
-  // The same algorithm after `gone` (positions in pool.servers) leave, for ejection: stable. Uses the
-  // algorithm's own removal where it has one (ringleader's), a rebuild over the rest otherwise.
+  // The same algorithm over only the servers with live[i] (i: position in pool.servers), for
+  // `ejection: stable`. Uses Distribution::without() for ringleader's algorithms (in-place removal
+  // where the algorithm has one), a rebuild over the live servers for twemproxy's.
   Table without(const Pool& pool, const std::vector<bool>& live) const {
     if (const auto* d = std::get_if<std::unique_ptr<Distribution>>(&dist_)) {
       std::vector<std::string> gone;

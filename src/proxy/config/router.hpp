@@ -36,6 +36,7 @@ class Router {
   /// Ejected servers are handled as pool.ejection says.
   Router(const Pool& pool, std::span<const bool> live);
   ~Router();
+  /// A moved-from Router may only be assigned to or destroyed.
   Router(Router&&) noexcept;
   Router& operator=(Router&&) noexcept;
 
