@@ -113,14 +113,11 @@ asio::awaitable<void> ClientSession::write_loop() {
       }
       if (ec) break;
       if (written < asio::buffer_size(buffers)) {
-        const auto rest = asio::buffer_sequence_begin(buffers);
-        std::vector<asio::const_buffer> remaining(rest, asio::buffer_sequence_end(buffers));
-        while (written >= remaining.front().size()) {
-          written -= remaining.front().size();
-          remaining.erase(remaining.begin());
-        }
-        remaining.front() += written;
-        co_await asio::async_write(socket_, remaining, asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t sent = 0;  // buffers written whole
+        while (written >= buffers[sent].size()) written -= buffers[sent++].size();
+        buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(sent));
+        buffers.front() += written;
+        co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
       }
       if (closed_) break;
