@@ -96,8 +96,9 @@ struct LocateArgs {
 
 // Which servers stay live: a server is ejected if an --eject value is its entry as written, its
 // name or its address (host:port or socket path).
-std::vector<bool> live_servers(const config::Pool& pool, const std::vector<std::string>& ejected) {
-  std::vector<bool> live(pool.servers.size(), true);
+std::unique_ptr<bool[]> live_servers(const config::Pool& pool, const std::vector<std::string>& ejected) {
+  auto live = std::make_unique<bool[]>(pool.servers.size());
+  std::fill_n(live.get(), pool.servers.size(), true);
   for (const std::string& e : ejected) {
     bool found = false;
     for (std::size_t i = 0; i < pool.servers.size(); ++i) {
@@ -126,10 +127,8 @@ void run_locate(const LocateArgs& args) {
     throw CLI::RuntimeError(std::string("locate: ") + e.what() + (args.pool.empty() ? " with --pool" : ""), 2);
   }
   for (const std::string& w : pool->warnings) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
-  const std::vector<bool> live = live_servers(*pool, args.ejected);
-  const std::unique_ptr<bool[]> flags(new bool[live.size()]);
-  std::copy(live.begin(), live.end(), flags.get());
-  const config::Router router(*pool, std::span<const bool>(flags.get(), live.size()));
+  const std::unique_ptr<bool[]> live = live_servers(*pool, args.ejected);
+  const config::Router router(*pool, std::span<const bool>(live.get(), pool->servers.size()));
   if (router.live_count() == 0) throw CLI::RuntimeError("locate: every server of the pool is ejected", 2);
   Output out(stdout);
   auto locate = [&](std::string_view key) { out.line(key, pool->servers[router.server_for(key)].text); };
