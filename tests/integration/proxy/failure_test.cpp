@@ -80,6 +80,15 @@ TEST(ProxyFailures, UnreachableServerFailsOnlyItsKeysQuickly) {
   }
   EXPECT_GT(failed, 0);
   EXPECT_GT(stored, 0);
+  // A request split over both servers fails as a whole: a partial answer would look like misses.
+  std::string get = "get";
+  std::vector<std::string> mget{"MGET"};
+  for (int i = 0; i < 40; ++i) {
+    get += " k" + std::to_string(i);
+    mget.push_back("k" + std::to_string(i));
+  }
+  EXPECT_TRUE(memcache(c, get + "\r\n").starts_with("SERVER_ERROR cannot connect to")) << get;
+  EXPECT_TRUE(redis(r, mget).starts_with("-ERR cannot connect to"));
 }
 
 // A backend that does not answer within `timeout` gives that request an error naming the timeout.

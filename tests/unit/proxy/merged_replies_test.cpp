@@ -1,0 +1,62 @@
+// Merging the parts of split requests: memcached multi-gets, Redis MGET / DEL / MSET.
+#include <gtest/gtest.h>
+
+#include "proxy/memcache/values_reply.hpp"
+#include "proxy/redis/merged_replies.hpp"
+
+namespace ringleader::proxy {
+namespace {
+
+// VALUE blocks of every part, one END, whatever order the parts complete in.
+TEST(MergedReplies, MemcacheValues) {
+  memcache::ValuesReply reply(3);
+  reply.complete(2, "VALUE c 0 1\r\nz\r\nEND\r\n", false);
+  EXPECT_FALSE(reply.ready());
+  reply.complete(0, "END\r\n", false);
+  reply.complete(1, "VALUE a 0 1\r\nx\r\nVALUE b 0 1\r\ny\r\nEND\r\n", false);
+  ASSERT_TRUE(reply.ready());
+  EXPECT_EQ(reply.bytes(), "VALUE c 0 1\r\nz\r\nVALUE a 0 1\r\nx\r\nVALUE b 0 1\r\ny\r\nEND\r\n");
+}
+
+// One failed part makes the whole multi-get that error.
+TEST(MergedReplies, MemcacheValuesWithAFailedPart) {
+  memcache::ValuesReply reply(2);
+  reply.complete(0, "VALUE a 0 1\r\nx\r\nEND\r\n", false);
+  reply.complete(1, "SERVER_ERROR timeout\r\n", true);
+  EXPECT_EQ(reply.bytes(), "SERVER_ERROR timeout\r\n");
+}
+
+// MGET values go back to the client's key order.
+TEST(MergedReplies, RedisValuesInOrder) {
+  redis::ValuesInOrderReply reply(4, {{0, 2}, {1, 3}});
+  reply.complete(1, "*2\r\n$1\r\nB\r\n$-1\r\n", false);
+  reply.complete(0, "*2\r\n$1\r\nA\r\n$1\r\nC\r\n", false);
+  EXPECT_EQ(reply.bytes(), "*4\r\n$1\r\nA\r\n$1\r\nB\r\n$1\r\nC\r\n$-1\r\n");
+}
+
+// An error or an array of the wrong size from one server is the client's answer.
+TEST(MergedReplies, RedisValuesErrors) {
+  redis::ValuesInOrderReply failed(2, {{0}, {1}});
+  failed.complete(0, "*1\r\n$1\r\nA\r\n", false);
+  failed.complete(1, "-ERR cannot connect\r\n", true);
+  EXPECT_EQ(failed.bytes(), "-ERR cannot connect\r\n");
+  redis::ValuesInOrderReply short_reply(2, {{0, 1}});
+  short_reply.complete(0, "*1\r\n$1\r\nA\r\n", false);
+  EXPECT_EQ(short_reply.bytes(), "-ERR unexpected reply from server\r\n");
+}
+
+// Counts are summed; MSET is OK only when every server said OK.
+TEST(MergedReplies, RedisSumAndAllOk) {
+  redis::SumReply sum(3);
+  sum.complete(0, ":2\r\n", false);
+  sum.complete(1, ":0\r\n", false);
+  sum.complete(2, ":5\r\n", false);
+  EXPECT_EQ(sum.bytes(), ":7\r\n");
+  redis::AllOkReply ok(2);
+  ok.complete(0, "+OK\r\n", false);
+  ok.complete(1, "-OOM command not allowed\r\n", false);
+  EXPECT_EQ(ok.bytes(), "-OOM command not allowed\r\n");
+}
+
+}  // namespace
+}  // namespace ringleader::proxy
