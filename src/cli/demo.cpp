@@ -74,7 +74,7 @@ class Demo {
 
   void start_server(std::size_t i);
   void write_config(const std::vector<std::size_t>& members);
-  void reload(const std::vector<std::size_t>& members, const std::string& probe_key);
+  void reload(const std::vector<std::size_t>& members);
   std::vector<std::string> keys_of(const std::string& pool) const;
   std::vector<int> owners(const std::vector<std::string>& keys);
   std::size_t write_all(std::uint16_t pool_port, const std::vector<std::string>& keys);
@@ -108,25 +108,31 @@ void Demo::write_config(const std::vector<std::size_t>& members) {
   pool("modulo", modulo_port_, "modula");
 }
 
-// Rewrites the config and sends SIGHUP; returns once the proxy serves the new membership (a get of
-// `probe_key`, which lived on a server that changed, answers without an error).
-void Demo::reload(const std::vector<std::size_t>& members, const std::string& probe_key) {
+// How many times the proxy's log says `msg` (its log lines are logfmt: msg="...").
+std::size_t count_in_log(const fs::path& log, std::string_view msg) {
+  std::ifstream in(log);
+  std::string line;
+  std::size_t n = 0;
+  const std::string needle = "msg=\"" + std::string(msg) + "\"";
+  while (std::getline(in, line)) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+// Rewrites the config, sends SIGHUP and waits until the proxy logs that it serves the new config.
+void Demo::reload(const std::vector<std::size_t>& members) {
+  const fs::path log = dir_ / "proxy.log";
+  const std::size_t reloads = count_in_log(log, "config reloaded");
+  const std::size_t failures = count_in_log(log, "config reload failed");
   write_config(members);
   proxy_->signal(SIGHUP);
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      MemcacheClient probe(consistent_port_);
-      probe.present(std::vector<std::string>{probe_key});
-      MemcacheClient probe_modulo(modulo_port_);
-      probe_modulo.present(std::vector<std::string>{probe_key});
-      std::this_thread::sleep_for(200ms);  // every proxy thread swaps its routing on its own loop
-      return;
-    } catch (const std::runtime_error&) {
-      std::this_thread::sleep_for(50ms);
-    }
+    if (count_in_log(log, "config reloaded") > reloads) return;
+    if (count_in_log(log, "config reload failed") > failures)
+      throw std::runtime_error("the proxy refused the new config (see " + log.string() + ")");
+    std::this_thread::sleep_for(20ms);
   }
-  throw std::runtime_error("the proxy did not take the new config within 10 s (see " + (dir_ / "proxy.log").string() + ")");
+  throw std::runtime_error("the proxy did not reload its config within 10 s (see " + log.string() + ")");
 }
 
 std::vector<std::string> Demo::keys_of(const std::string& pool) const {
@@ -195,9 +201,7 @@ void Demo::run() {
               servers_[sick].port);
   servers_[sick].process->stop();
   members.pop_back();
-  std::size_t probe = 0;
-  while (probe < o_.keys && consistent_owner[probe] != static_cast<int>(sick)) ++probe;
-  reload(members, consistent_keys[std::min(probe, o_.keys - 1)]);
+  reload(members);
 
   auto consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   auto modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
@@ -222,14 +226,14 @@ void Demo::run() {
   servers_[sick].process.reset();
   start_server(sick);
   members.push_back(sick);
-  reload(members, consistent_keys[std::min(probe, o_.keys - 1)]);
+  reload(members);
   write_all(consistent_port_, consistent_keys);
   write_all(modulo_port_, modulo_keys);
   const std::size_t joining = o_.servers;
   start_server(joining);
   members.push_back(joining);
   std::printf("Starting server%zu (port %u) and adding it by hot reload...\n", joining + 1, servers_[joining].port);
-  reload(members, consistent_keys[0]);
+  reload(members);
   consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
   auto moved = [&](const std::vector<bool>& found) {

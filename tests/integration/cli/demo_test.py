@@ -1,0 +1,61 @@
+"""`ringleader demo` end to end on real memcached servers: the textbook numbers, measured; the
+pictures; and every process it started is gone afterwards."""
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pictures import assert_renders
+
+RINGLEADER = sys.argv[1]
+
+
+def memcached_pids():
+    out = subprocess.run(["pgrep", "-x", "memcached"], capture_output=True, text=True).stdout
+    return set(out.split())
+
+
+def test_demo():
+    before = memcached_pids()
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([RINGLEADER, "demo", "--keys", "20000", "--out", tmp], capture_output=True,
+                           text=True, timeout=240)
+        assert r.returncode == 0, r.stdout + r.stderr
+        out = r.stdout
+        total = re.search(r"^total\s+(\d+) / (\d+)\s+([\d.]+)%\s+(\d+) / (\d+)\s+([\d.]+)%", out, re.M)
+        assert total, out
+        consistent, modulo = float(total.group(3)), float(total.group(6))
+        assert 68 < consistent < 82, out  # 3 of 4 servers left: ~75% of the keys still found
+        assert 15 < modulo < 35, out      # modulo reshuffles: ~25% found
+        moved = re.search(r"keys moved: consistent ([\d.]+)%, modulo ([\d.]+)%", out)
+        assert moved, out
+        assert 14 < float(moved.group(1)) < 26, out  # one server joins 4: ~1/5 move
+        assert 70 < float(moved.group(2)) < 90, out  # modulo: ~4/5 move
+        svg = Path(tmp) / "consistent-hashing.svg"
+        assert_renders(svg)
+    assert memcached_pids() <= before, "the demo left memcached servers running"
+
+
+def test_missing_memcached_is_a_clear_error():
+    r = subprocess.run([RINGLEADER, "demo", "--keys", "100"], capture_output=True, text=True, timeout=60,
+                       env={"PATH": "/nonexistent"})
+    assert r.returncode != 0 and "memcached is not installed" in r.stderr, r.stderr
+
+
+def test_busy_port_is_a_clear_error():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([RINGLEADER, "demo", "--keys", "100", "--port", str(port)], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode != 0 and f"port {port}" in r.stderr and "busy" in r.stderr, r.stderr
+
+
+if __name__ == "__main__":
+    for name, test in list(globals().items()):
+        if name.startswith("test_"):
+            test()
+            print("ok", name)

@@ -1,0 +1,75 @@
+"""`ringleader simulate`: the table, the JSON fields, the usage errors and the pictures."""
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pictures import assert_renders
+
+RINGLEADER = sys.argv[1]
+FIELDS = {"algorithm", "nodes", "keys", "moved_on_remove", "optimal_remove", "moved_on_add", "optimal_add",
+          "peak_to_mean", "rel_stddev", "lookup_ns", "build_ms", "memory_bytes"}
+
+
+def run(*args, check=True):
+    return subprocess.run([RINGLEADER, "simulate", *args], capture_output=True, text=True, timeout=240,
+                          check=check)
+
+
+def test_json_has_exactly_the_fields_and_the_textbook_numbers():
+    rows = json.loads(run("--json", "--keys", "200000").stdout)
+    names = [r["algorithm"] for r in rows]
+    assert names[0] == "modulo" and {"ring", "jump", "anchor", "memento", "maglev", "rendezvous",
+                                     "multiprobe"} <= set(names)
+    for r in rows:
+        assert set(r) == FIELDS, r
+        assert r["nodes"] == 4 and r["keys"] == 200000
+        assert r["optimal_remove"] == 0.25 and r["optimal_add"] == 0.2
+        for f in ("moved_on_remove", "moved_on_add", "optimal_remove", "optimal_add"):
+            assert 0 <= r[f] <= 1
+        if r["algorithm"] == "modulo":
+            assert 0.70 < r["moved_on_remove"] < 0.80, r  # hash % N: ~3/4 of the keys move
+        else:
+            assert 0.23 < r["moved_on_remove"] < 0.28, r  # consistent: ~1/4, the removed node's keys
+            assert 0.18 < r["moved_on_add"] < 0.23, r
+
+
+def test_weights_and_algorithm_list():
+    rows = json.loads(run("--json", "--keys", "50000", "-a", "maglev,jump", "--nodes", "3",
+                          "--weights", "1,1,2").stdout)
+    assert [r["algorithm"] for r in rows] == ["maglev", "jump"]
+    for r in rows:
+        assert r["optimal_remove"] == 0.5  # the last node carries half the weight
+        assert r["peak_to_mean"] < 1.05
+
+
+def test_table_is_printed():
+    out = run("--keys", "20000", "-a", "modulo,ring").stdout
+    assert "moved on remove" in out and "modulo" in out and "ring" in out
+
+
+def test_bad_options_are_usage_errors():
+    for args in (["--nodes", "0"], ["-a", "nope"], ["--remove", "4"], ["--weights", "1,x,1,1"],
+                 ["--weights", "1,1"], ["--keys", "-5"], ["--frobnicate"]):
+        r = run(*args, check=False)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stderr.strip(), args
+
+
+def test_svg_renders():
+    with tempfile.TemporaryDirectory() as tmp:
+        svg = Path(tmp) / "sim.svg"
+        run("--keys", "20000", "--svg", str(svg))
+        text = svg.read_text()
+        assert text.startswith("<svg") and text.rstrip().endswith("</svg>")
+        for title in ("(a)", "(b)", "(c)"):
+            assert title in text
+        assert_renders(svg)
+
+
+if __name__ == "__main__":
+    for name, test in list(globals().items()):
+        if name.startswith("test_"):
+            test()
+            print("ok", name)
