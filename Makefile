@@ -15,7 +15,7 @@ release: deps
 	cmake --build --preset release -j $(JOBS)
 
 demo: release
-	./build/release/src/cli/ringleader simulate
+	./build/release/src/cli/ringleader demo
 
 test: dev
 	ctest --preset dev
