@@ -1,0 +1,148 @@
+// Health checks; see health_check.hpp.
+#include "proxy/health_check.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace ringleader::proxy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A blocking socket whose every step is bounded by one deadline.
+class ProbeSocket {
+ public:
+  ProbeSocket(const asio::generic::stream_protocol::endpoint& endpoint, Clock::time_point deadline)
+      : deadline_(deadline) {
+    fd_ = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw_error("socket");
+    if (::connect(fd_, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
+      if (errno != EINPROGRESS) throw_error("connect");
+      wait(POLLOUT, "connect");
+      int error = 0;
+      socklen_t size = sizeof error;
+      ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size);
+      if (error != 0) throw std::runtime_error(std::string("connect: ") + std::strerror(error));
+    }
+  }
+  ~ProbeSocket() { ::close(fd_); }
+  ProbeSocket(const ProbeSocket&) = delete;
+  ProbeSocket& operator=(const ProbeSocket&) = delete;
+
+  void send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      wait(POLLOUT, "write");
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN) throw_error("write");
+      if (n > 0) bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  /// One line, without its "\r\n".
+  std::string line() {
+    for (;;) {
+      if (const auto end = buffer_.find("\r\n"); end != std::string::npos) {
+        std::string out = buffer_.substr(0, end);
+        buffer_.erase(0, end + 2);
+        return out;
+      }
+      if (buffer_.size() > 4096) throw std::runtime_error("reply line too long");
+      wait(POLLIN, "read");
+      char chunk[512];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n == 0) throw std::runtime_error("connection closed");
+      if (n < 0 && errno != EAGAIN) throw_error("read");
+      if (n > 0) buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  [[noreturn]] static void throw_error(const char* what) {
+    throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+  }
+  void wait(short events, const char* what) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+    pollfd p{fd_, events, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+      throw std::runtime_error(std::string(what) + ": timed out");
+  }
+
+  int fd_ = -1;
+  Clock::time_point deadline_;
+  std::string buffer_;
+};
+
+std::string resp(std::initializer_list<std::string_view> args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (auto arg : args) out += "$" + std::to_string(arg.size()) + "\r\n" + std::string(arg) + "\r\n";
+  return out;
+}
+
+}  // namespace
+
+std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint) {
+  const auto timeout = std::chrono::milliseconds(pool.timeout_ms.value_or(1000));
+  try {
+    ProbeSocket socket(endpoint, Clock::now() + timeout);
+    if (!pool.redis) {
+      socket.send("version\r\n");
+      const std::string reply = socket.line();
+      return reply.starts_with("VERSION ") ? "" : "unexpected reply to version: " + reply.substr(0, 80);
+    }
+    if (!pool.redis_auth.empty()) {
+      socket.send(resp({"AUTH", pool.redis_auth}));
+      if (const std::string reply = socket.line(); reply != "+OK") return "AUTH refused: " + reply.substr(0, 80);
+    }
+    socket.send(resp({"PING"}));
+    const std::string reply = socket.line();
+    return reply == "+PONG" ? "" : "unexpected reply to PING: " + reply.substr(0, 80);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+HealthChecker::HealthChecker() : thread_([this] { loop(); }) {}
+
+HealthChecker::~HealthChecker() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void HealthChecker::watch(std::shared_ptr<PoolHealth> health,
+                          std::vector<asio::generic::stream_protocol::endpoint> endpoints) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(pools_, [&](const Watched& w) { return w.health->pool().name == health->pool().name; });
+  pools_.push_back({std::move(health), std::move(endpoints)});
+}
+
+void HealthChecker::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100));
+    if (stopping_) return;
+    const std::vector<Watched> pools = pools_;  // probe without the lock: watch() must not wait on a probe
+    lock.unlock();
+    for (const auto& watched : pools) {
+      for (const std::uint32_t server : watched.health->due_for_check(Clock::now())) {
+        const std::string problem = probe_server(watched.health->pool(), watched.endpoints[server]);
+        if (problem.empty()) {
+          watched.health->restore(server);
+        } else {
+          watched.health->check_failed(server, problem);
+        }
+      }
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace ringleader::proxy

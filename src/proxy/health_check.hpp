@@ -1,0 +1,52 @@
+// Active health checks: an ejected server takes traffic again only after it answers a real request.
+//
+// twemproxy puts an ejected server back blindly when server_retry_timeout is over (nc_server.c
+// server_pool_update()); a server that accepts connections but is broken then fails requests again.
+// Here a probe must pass first: memcached `version` must answer "VERSION ...", Redis `PING` must
+// answer "+PONG" (after AUTH when the pool has redis_auth). The probe uses its own blocking socket
+// with the pool's timeout (1 s if none), on the checker's own thread, never on a worker.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <asio/generic/stream_protocol.hpp>
+
+#include "proxy/config/config.hpp"
+#include "proxy/ejection.hpp"
+
+namespace ringleader::proxy {
+
+/// Probes `endpoint` as `pool` says (protocol, auth, timeout). Empty on success, else the reason.
+std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint);
+
+/// A thread that probes the ejected servers of every registered pool, every 100 ms, until destroyed.
+class HealthChecker {
+ public:
+  HealthChecker();
+  ~HealthChecker();
+  HealthChecker(const HealthChecker&) = delete;
+  HealthChecker& operator=(const HealthChecker&) = delete;
+
+  /// Checks `health`'s servers at `endpoints` from now on (replacing a pool of the same name).
+  void watch(std::shared_ptr<PoolHealth> health, std::vector<asio::generic::stream_protocol::endpoint> endpoints);
+
+ private:
+  struct Watched {
+    std::shared_ptr<PoolHealth> health;
+    std::vector<asio::generic::stream_protocol::endpoint> endpoints;
+  };
+  void loop();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<Watched> pools_;
+  std::thread thread_;
+};
+
+}  // namespace ringleader::proxy

@@ -1,0 +1,46 @@
+// Helpers of the resilience tests: a memcached client over the harness Connection, a memcached
+// started on a given port (to bring a killed server back where it was), a server that answers
+// garbage, and waiting for a line in a process log. Every wait is bounded.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/servers.hpp"
+
+namespace ringleader::test {
+
+/// Sends a memcached request and reads one reply (`values`: a get, read up to END).
+std::string memcache(Connection& c, const std::string& request, bool values = false);
+
+/// memcached on 127.0.0.1:port, waited for until it accepts.
+Process start_memcached_on(const TempDir& dir, std::uint16_t port);
+
+/// A pool of memcached servers in nutcracker.yml syntax.
+std::string memcache_pool(std::uint16_t listen, const std::vector<std::uint16_t>& servers, const std::string& options);
+
+/// True once `text` appears in the process log (checked every 50 ms, up to `timeout`).
+bool wait_for_log(const Process& process, const std::string& text,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+/// Accepts connections on 127.0.0.1:port and answers every one with a line of garbage.
+class GarbageServer {
+ public:
+  explicit GarbageServer(std::uint16_t port);
+  ~GarbageServer();
+  GarbageServer(const GarbageServer&) = delete;
+  GarbageServer& operator=(const GarbageServer&) = delete;
+  int accepted() const noexcept { return accepted_; }
+
+ private:
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+}  // namespace ringleader::test
