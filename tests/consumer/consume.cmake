@@ -10,13 +10,15 @@ endfunction()
 
 if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK}/prefix --component Unspecified)
-  run(${CMAKE_COMMAND} -S ${PROGRAM} -B ${WORK}/build -DCMAKE_PREFIX_PATH=${WORK}/prefix)
+  run(${CMAKE_COMMAND} -S ${PROGRAM} -B ${WORK}/build -DCMAKE_PREFIX_PATH=${WORK}/prefix
+      "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}")
   file(GLOB_RECURSE pc ${WORK}/prefix/ringleader.pc)
   if(NOT pc)
     message(FATAL_ERROR "ringleader.pc was not installed")
   endif()
 else()
-  run(${CMAKE_COMMAND} -S ${PROGRAM} -B ${WORK}/build -DRINGLEADER_SOURCE=${SOURCE_DIR})
+  run(${CMAKE_COMMAND} -S ${PROGRAM} -B ${WORK}/build -DRINGLEADER_SOURCE=${SOURCE_DIR}
+      "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}")
 endif()
 run(${CMAKE_COMMAND} --build ${WORK}/build --parallel 2)
 run(${WORK}/build/consumer)
