@@ -17,8 +17,10 @@ release: deps
 demo: release
 	./build/release/src/cli/ringleader demo
 
+# Every test, then the whole suite again under AddressSanitizer + UBSan.
 test: dev
 	ctest --preset dev
+	$(MAKE) asan
 
 asan: deps
 	cmake --preset asan
