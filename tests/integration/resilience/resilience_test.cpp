@@ -49,7 +49,7 @@ std::pair<int, int> eject_and_count(const std::string& ejection) {
   Backends backends(dir, 3);
   const std::uint16_t listen = free_port();
   const auto file = dir.write("c.yml", memcache_pool(listen, backends.ports(),
-                                                     "  hash: fnv1a_64\n  distribution: modula\n  timeout: 1000\n"
+                                                     "  hash: md5\n  distribution: modula\n  timeout: 1000\n"
                                                      "  auto_eject_hosts: true\n  server_failure_limit: 2\n"
                                                      "  server_retry_timeout: 600000\n  ejection: " + ejection + "\n"));
   auto proxy = start_ringleader(dir, file, {listen});
@@ -102,7 +102,7 @@ TEST(Resilience, EjectedServerReturnsOnlyAfterTheHealthCheckPasses) {
   const std::uint16_t listen = free_port();
   const std::uint16_t port = backends.servers[1].port;
   const auto file = dir.write("c.yml", memcache_pool(listen, backends.ports(),
-                                                     "  distribution: ketama\n  timeout: 1000\n"
+                                                     "  hash: md5\n  distribution: ketama\n  timeout: 1000\n"
                                                      "  auto_eject_hosts: true\n  server_failure_limit: 1\n"
                                                      "  server_retry_timeout: 200\n"));
   auto proxy = start_ringleader(dir, file, {listen});
