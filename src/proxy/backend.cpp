@@ -194,6 +194,7 @@ std::size_t Backend::take_replies(std::string_view input) {
     InFlight done = std::move(in_flight_.front());
     in_flight_.pop_front();
     used += size;
+    if (health_) health_->success(server_);
     if (done.reply) {
       done.reply->complete(done.part, reply, false);
     } else if (reply.starts_with("-")) {  // our AUTH or SELECT was refused: nothing can work
@@ -226,6 +227,7 @@ std::string Backend::error_reply(std::string_view reason) const {
 }
 
 void Backend::fail(std::string_view reason) {
+  if (health_) health_->failure(server_, reason);
   ++generation_;
   state_ = State::disconnected;
   std::error_code ec;

@@ -9,6 +9,8 @@
 // within the pool's `timeout`, or the stream is malformed, the connection is closed and every request
 // in flight on it gets an error reply naming the server and the reason. The next request reconnects.
 // Redis backends send AUTH (redis_auth) and SELECT (redis_db) first on every new connection.
+// Each failure and each good reply is reported to the pool's shared PoolHealth (ejection.hpp), which
+// counts consecutive failures across every worker thread and ejects the server at the limit.
 #pragma once
 
 #include <chrono>
@@ -25,6 +27,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proxy/ejection.hpp"
 #include "proxy/pending_reply.hpp"
 
 namespace ringleader::proxy {
@@ -57,6 +60,16 @@ class Backend {
   void preconnect();
 
   const std::string& name() const noexcept { return name_; }
+  const BackendOptions& options() const noexcept { return options_; }
+
+  /// Failures and good replies go to `health` as server `server` (null: reported nowhere, e.g. after
+  /// a reload removed the server).
+  void report_to(std::shared_ptr<PoolHealth> health, std::uint32_t server) {
+    health_ = std::move(health);
+    server_ = server;
+  }
+  /// Nothing waits to be written or answered.
+  bool idle() const noexcept { return in_flight_.empty() && output_.empty() && writing_.empty(); }
 
  private:
   struct InFlight {
@@ -90,6 +103,8 @@ class Backend {
   std::string output_;            // requests not yet written
   std::string writing_;           // the batch being written (swapped with output_, both reused)
   std::deque<InFlight> in_flight_;
+  std::shared_ptr<PoolHealth> health_;  // shared with every worker's backend to this server
+  std::uint32_t server_ = 0;             // this server's index in the pool, for health_
 };
 
 }  // namespace ringleader::proxy

@@ -40,6 +40,22 @@ void PoolWorker::start() {
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 
+void PoolWorker::report_to(const std::shared_ptr<PoolHealth>& health) {
+  for (std::uint32_t i = 0; i < backends_.size(); ++i) backends_[i]->report_to(health, i);
+}
+
+void PoolWorker::stop_accepting() {
+  std::error_code ec;
+  acceptor_.close(ec);  // accept_loop() sees operation_aborted and ends
+}
+
+bool PoolWorker::busy() const noexcept {
+  for (const auto& backend : backends_) {
+    if (!backend->idle()) return true;
+  }
+  return false;
+}
+
 asio::awaitable<void> PoolWorker::accept_loop() {
   std::error_code ec;
   asio::steady_timer pause(io_);

@@ -16,6 +16,7 @@
 
 #include "proxy/backend.hpp"
 #include "proxy/config/config.hpp"
+#include "proxy/ejection.hpp"
 #include "proxy/route_table.hpp"
 
 namespace ringleader::proxy {
@@ -33,6 +34,13 @@ class PoolWorker {
   const config::Pool& pool() const noexcept { return pool_; }
   const config::Router& router() { return router_.get(); }
   Backend& backend(std::uint32_t server) { return *backends_[server]; }
+
+  /// Every backend reports its failures and good replies to `health` (ejection.hpp).
+  void report_to(const std::shared_ptr<PoolHealth>& health);
+  /// Closes the listening socket (graceful shutdown); sessions already accepted go on.
+  void stop_accepting();
+  /// True while a request waits to be written to or answered by a server.
+  bool busy() const noexcept;
 
  private:
   asio::awaitable<void> accept_loop();

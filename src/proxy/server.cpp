@@ -6,14 +6,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/signal_set.hpp>
 
+#include "proxy/log.hpp"
 #include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy {
@@ -64,6 +69,43 @@ Acceptor listen_tcp(asio::io_context& io, const config::Pool& pool) {
   return acceptor;
 }
 
+// Fails when another process already listens on the pool's address. The per-worker listeners use
+// SO_REUSEPORT, which would otherwise share the port silently with any other SO_REUSEPORT listener
+// (a second ringleader): a socket bound without it is refused with EADDRINUSE by such a listener.
+void check_address_free(const config::Pool& pool) {
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  std::error_code ec;
+  auto results = resolver.resolve(pool.listen.host, std::to_string(pool.listen.port),
+                                  asio::ip::tcp::resolver::passive, ec);
+  if (ec || results.empty()) throw pool_error(pool, "cannot resolve listen address " + pool.listen.text, ec);
+  asio::ip::tcp::acceptor probe(io);
+  probe.open(results.begin()->endpoint().protocol(), ec);
+  if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);  // a TIME_WAIT socket is no user
+  if (!ec) probe.bind(results.begin()->endpoint(), ec);
+  if (ec == asio::error::address_in_use)
+    throw std::runtime_error("pool '" + pool.name + "': cannot listen on " + pool.listen.text +
+                             ": address in use (another process listens there)");
+  if (ec) throw pool_error(pool, "cannot listen on " + pool.listen.text, ec);
+}
+
+// The pool settings a reload cannot change on a running pool (everything but the name and line).
+bool same_pool(const config::Pool& a, const config::Pool& b) {
+  auto servers = [](const config::Pool& p) {
+    std::vector<std::string> out;
+    for (const auto& server : p.servers) out.push_back(server.text);
+    return out;
+  };
+  return a.listen.text == b.listen.text && a.hash == b.hash && a.hash_tag == b.hash_tag &&
+         a.distribution == b.distribution && a.timeout_ms == b.timeout_ms && a.backlog == b.backlog &&
+         a.preconnect == b.preconnect && a.redis == b.redis && a.redis_auth == b.redis_auth &&
+         a.redis_db == b.redis_db && a.server_connections == b.server_connections &&
+         a.auto_eject_hosts == b.auto_eject_hosts && a.server_retry_timeout_ms == b.server_retry_timeout_ms &&
+         a.server_failure_limit == b.server_failure_limit && a.client_connections == b.client_connections &&
+         a.tcpkeepalive == b.tcpkeepalive && a.bounded_load == b.bounded_load && a.ejection == b.ejection &&
+         servers(a) == servers(b);
+}
+
 // The one unix listener of a pool; workers accept on duplicates of its descriptor.
 Acceptor listen_unix(asio::io_context& io, const config::Pool& pool) {
   std::error_code ec;
@@ -89,12 +131,15 @@ struct Server::Worker {
 Server::Server(config::Config config, unsigned threads) : config_(std::move(config)) {
   if (threads == 0) threads = 1;
   for (unsigned t = 0; t < threads; ++t) workers_.push_back(std::make_unique<Worker>());
-  for (const auto& pool : config_.pools) {
+  for (std::size_t p = 0; p < config_.pools.size(); ++p) {
+    const config::Pool& pool = config_.pools[p];
     routes_.push_back(std::make_unique<RouteTable>(std::make_shared<const config::Router>(pool)));
     const auto endpoints = resolve_servers(pool);
     std::optional<Acceptor> unix_listener;
     if (pool.listen.is_unix()) unix_listener.emplace(listen_unix(workers_[0]->io, pool));
-    for (auto& worker : workers_) {
+    if (!pool.listen.is_unix()) check_address_free(pool);
+    for (unsigned w = 0; w < threads; ++w) {
+      Worker* worker = workers_[w].get();
       Acceptor acceptor(worker->io);
       if (unix_listener) {
         const int fd = ::dup(unix_listener->native_handle());
@@ -106,6 +151,9 @@ Server::Server(config::Config config, unsigned threads) : config_(std::move(conf
       worker->pools.push_back(
           std::make_unique<PoolWorker>(worker->io, pool, *routes_.back(), endpoints, std::move(acceptor)));
     }
+    health_.push_back(std::make_shared<PoolHealth>(pool, *routes_.back()));
+    for (auto& worker : workers_) worker->pools.back()->report_to(health_.back());
+    endpoints_.push_back(endpoints);
   }
 }
 
@@ -125,17 +173,95 @@ void Server::stop() {
   for (auto& worker : workers_) worker->io.stop();
 }
 
+void Server::reload() {
+  config::Config fresh;
+  try {
+    fresh = config::load_file(config_.file);
+    for (const auto& pool : fresh.pools) config::Router router(pool);  // validates hash and distribution
+  } catch (const std::exception& e) {
+    log::error("config reload failed", {{"file", config_.file}, {"error", e.what()}});
+    return;
+  }
+  std::size_t restart = 0;
+  for (const auto& pool : fresh.pools) {
+    const auto old = std::find_if(config_.pools.begin(), config_.pools.end(),
+                                  [&](const config::Pool& p) { return p.name == pool.name; });
+    if (old == config_.pools.end()) {
+      log::warn("new pool needs a restart", {{"pool", pool.name}});
+      ++restart;
+    } else if (!same_pool(*old, pool)) {
+      log::warn("changed pool needs a restart", {{"pool", pool.name}});
+      ++restart;
+    }
+  }
+  for (const auto& pool : config_.pools) {
+    if (std::none_of(fresh.pools.begin(), fresh.pools.end(), [&](const config::Pool& p) { return p.name == pool.name; })) {
+      log::warn("removed pool keeps serving until a restart", {{"pool", pool.name}});
+      ++restart;
+    }
+  }
+  log::info("config reloaded", {{"file", config_.file},
+                                {"pools", std::to_string(fresh.pools.size())},
+                                {"needs_restart", std::to_string(restart)}});
+}
+
+void Server::drain() {
+  for (auto& worker : workers_) {
+    asio::post(worker->io, [w = worker.get()] {
+      for (auto& pool : w->pools) pool->stop_accepting();
+    });
+  }
+  // Each round asks every worker (on its own thread) whether a request is still with a server; two
+  // quiet rounds in a row mean the replies are answered and handed to the clients' writers.
+  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  int quiet = 0;
+  while (quiet < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto busy = std::make_shared<std::atomic<int>>(0);
+    auto answered = std::make_shared<std::atomic<std::size_t>>(0);
+    for (auto& worker : workers_) {
+      asio::post(worker->io, [w = worker.get(), busy, answered] {
+        for (auto& pool : w->pools) {
+          if (pool->busy()) ++*busy;
+        }
+        ++*answered;
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (*answered < workers_.size() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    quiet = (*answered == workers_.size() && *busy == 0) ? quiet + 1 : 0;
+  }
+  if (quiet < 2) log::warn("shutdown: requests still in flight after the drain timeout");
+  stop();
+}
+
 void Server::run() {
   // Replies to a client that has gone away must not kill the process.
   ::signal(SIGPIPE, SIG_IGN);
   asio::io_context signals_io;
-  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
-  signals.async_wait([this](const std::error_code&, int) { stop(); });
+  asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
+  bool shutdown = false;
+  std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      signals.async_wait(on_signal);
+    } else {
+      shutdown = true;
+    }
+  };
+  signals.async_wait(on_signal);
   for (auto& worker : workers_) {
     for (auto& pool : worker->pools) pool->start();
     worker->thread = std::thread([&io = worker->io] { io.run(); });
   }
-  while (!stopping_) signals_io.run_for(std::chrono::milliseconds(100));
+  checker_ = std::make_unique<HealthChecker>();
+  for (std::size_t p = 0; p < health_.size(); ++p) checker_->watch(health_[p], endpoints_[p]);
+  while (!stopping_ && !shutdown) signals_io.run_for(std::chrono::milliseconds(100));
+  if (shutdown) {
+    log::info("shutting down", {{"drain_timeout_s", std::to_string(kDrainTimeout.count())}});
+    drain();
+  }
   for (auto& worker : workers_) worker->thread.join();
 }
 

@@ -7,10 +7,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <vector>
 
 #include "proxy/config/config.hpp"
+#include "proxy/ejection.hpp"
+#include "proxy/health_check.hpp"
 #include "proxy/route_table.hpp"
 
 namespace ringleader::proxy {
@@ -24,8 +27,15 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Serves until SIGINT or SIGTERM (or stop()).
+  /// Serves until SIGINT or SIGTERM (or stop()). SIGINT/SIGTERM shut down gracefully: the listeners
+  /// close, requests already sent to servers get their replies (up to kDrainTimeout), then run()
+  /// returns. SIGHUP re-reads the config file (reload()).
   void run();
+  /// Re-reads config.file and validates it; a config that fails is logged and the old one keeps
+  /// serving. Logs "config reloaded" on success.
+  void reload();
+
+  static constexpr std::chrono::seconds kDrainTimeout{5};
   /// Makes run() return; safe from any thread.
   void stop();
 
@@ -38,6 +48,12 @@ class Server {
   std::vector<std::unique_ptr<RouteTable>> routes_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
+  /// Closes the listeners, waits (up to kDrainTimeout) until no request is with a server, then stop().
+  void drain();
+
+  std::vector<std::vector<asio::generic::stream_protocol::endpoint>> endpoints_;  // per pool
+  std::vector<std::shared_ptr<PoolHealth>> health_;  // per pool, shared by its workers' backends
+  std::unique_ptr<HealthChecker> checker_;           // last: its thread stops before the rest goes
 };
 
 }  // namespace ringleader::proxy
