@@ -15,6 +15,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "proxy/log.hpp"
 #include "proxy/memcache/reply_parser.hpp"
 #include "proxy/redis/reply_parser.hpp"
 
@@ -38,14 +39,15 @@ std::string resp_command(std::initializer_list<std::string_view> args) {
 }  // namespace
 
 Backend::Backend(asio::io_context& io, std::string name, asio::generic::stream_protocol::endpoint endpoint,
-                 BackendOptions options)
+                 BackendOptions options, stats::ServerCounters& counters)
     : io_(io),
       name_(std::move(name)),
       endpoint_(endpoint),
       options_(std::move(options)),
       socket_(io),
       wake_writer_(io, asio::steady_timer::time_point::max()),
-      deadline_timer_(io, asio::steady_timer::time_point::max()) {}
+      deadline_timer_(io, asio::steady_timer::time_point::max()),
+      counters_(counters) {}
 
 Backend::~Backend() {
   std::error_code ec;
@@ -53,9 +55,16 @@ Backend::~Backend() {
 }
 
 void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool values) {
-  const auto deadline = options_.timeout ? Clock::now() + *options_.timeout : Clock::time_point::max();
+  const auto now = Clock::now();
+  const auto deadline = options_.timeout ? now + *options_.timeout : Clock::time_point::max();
   const bool was_idle = in_flight_.empty();
-  in_flight_.push_back({std::move(reply), part, values, deadline});
+  const std::size_t bytes = output_.size() - counted_;
+  counted_ = output_.size();
+  in_flight_.push_back({std::move(reply), part, values, deadline, now, bytes});
+  ++unsent_;
+  counters_.requests.add();
+  counters_.request_bytes.add(bytes);
+  count_queues();
   switch (state_) {
     case State::disconnected:
       preconnect();
@@ -89,9 +98,13 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
   co_await socket_.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
   if (generation != generation_) co_return;
   if (ec) {
+    counters_.server_err.add();
     fail("cannot connect to " + name_ + ": " + ec.message());
     co_return;
   }
+  counters_.server_connections.add();
+  if (!healthy_) log::info("server reachable again", {{"server", name_}});
+  healthy_ = true;
   if (endpoint_.protocol().family() != AF_UNIX) {
     const int one = 1;  // requests are already batched; Nagle would only add latency
     ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -100,9 +113,10 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
   // AUTH and SELECT go first; their replies are checked like any other, by null entries in front.
   if (const std::string hello = handshake(); !hello.empty()) {
     output_.insert(0, hello);
+    counted_ += hello.size();
     const auto deadline = in_flight_.empty() ? Clock::time_point::max() : in_flight_.front().deadline;
     const int count = (options_.redis_auth.empty() ? 0 : 1) + (options_.redis_db != 0 ? 1 : 0);
-    for (int i = 0; i < count; ++i) in_flight_.push_front({nullptr, 0, false, deadline});
+    for (int i = 0; i < count; ++i) in_flight_.push_front({nullptr, 0, false, deadline, Clock::now(), 0});
   }
   socket_.non_blocking(true, ec);
   state_ = State::connected;
@@ -120,6 +134,10 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
       continue;
     }
     writing_.swap(output_);
+    counted_ = 0;
+    for (std::size_t i = in_flight_.size() - unsent_; i < in_flight_.size(); ++i) sent_bytes_ += in_flight_[i].bytes;
+    unsent_ = 0;
+    count_queues();
     // Try the write at once; wait for the socket only for what it did not take.
     std::size_t written = socket_.write_some(asio::buffer(writing_), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -132,6 +150,7 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
     }
     if (generation != generation_) co_return;
     if (ec) {
+      counters_.server_err.add();
       fail("cannot write to " + name_ + ": " + ec.message());
       co_return;
     }
@@ -153,6 +172,7 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
     if (!ec) n = socket_.read_some(asio::buffer(buffer.data() + size, buffer.size() - size), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
     if (ec) {
+      (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();
       fail("connection to " + name_ + " lost: " + ec.message());
       co_return;
     }
@@ -170,6 +190,7 @@ std::size_t Backend::take_replies(std::string_view input) {
   while (used < input.size()) {
     const std::string_view rest = input.substr(used);
     if (in_flight_.empty()) {
+      counters_.server_err.add();
       fail("unexpected reply from " + name_);
       return used;
     }
@@ -187,6 +208,7 @@ std::size_t Backend::take_replies(std::string_view input) {
       size = frame.size;
     }
     if (malformed) {
+      counters_.server_err.add();
       fail("malformed reply from " + name_);
       return used;
     }
@@ -194,10 +216,16 @@ std::size_t Backend::take_replies(std::string_view input) {
     InFlight done = std::move(in_flight_.front());
     in_flight_.pop_front();
     used += size;
+    sent_bytes_ -= done.bytes;
+    counters_.responses.add();
+    counters_.response_bytes.add(size);
+    counters_.latency.observe(Clock::now() - done.sent);
+    count_queues();
     if (health_) health_->success(server_);
     if (done.reply) {
       done.reply->complete(done.part, reply, false);
     } else if (reply.starts_with("-")) {  // our AUTH or SELECT was refused: nothing can work
+      counters_.server_err.add();
       fail("AUTH/SELECT refused by " + name_ + ": " +
            std::string(reply.substr(1, reply.find_first_of("\r\n") - 1)));
       return used;
@@ -213,6 +241,7 @@ asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
     co_await deadline_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (generation != generation_) co_return;
     if (!in_flight_.empty() && in_flight_.front().deadline <= Clock::now()) {
+      counters_.server_timedout.add();
       fail("timeout: no reply from " + name_ + " within " + std::to_string(options_.timeout->count()) + " ms");
       co_return;
     }
@@ -226,8 +255,23 @@ std::string Backend::error_reply(std::string_view reason) const {
   return reply;
 }
 
+void Backend::count_queues() noexcept {
+  counters_.in_queue.set(unsent_);
+  counters_.in_queue_bytes.set(output_.size());
+  counters_.out_queue.set(in_flight_.size() - unsent_);
+  counters_.out_queue_bytes.set(sent_bytes_);
+}
+
 void Backend::fail(std::string_view reason) {
   if (health_) health_->failure(server_, reason);
+  if (state_ == State::connected) counters_.server_connections.sub();
+  // One warning per outage; the retries that follow (one per request while it lasts) are debug.
+  if (healthy_) {
+    log::warn("server failed", {{"server", name_}, {"reason", std::string(reason)}});
+  } else {
+    log::debug("server still failing", {{"server", name_}, {"reason", std::string(reason)}});
+  }
+  healthy_ = false;
   ++generation_;
   state_ = State::disconnected;
   std::error_code ec;
@@ -239,8 +283,12 @@ void Backend::fail(std::string_view reason) {
   const std::string reply = error_reply(reason);
   auto failed = std::move(in_flight_);
   in_flight_.clear();
+  counted_ = unsent_ = sent_bytes_ = 0;
+  count_queues();
   for (auto& request : failed) {
-    if (request.reply) request.reply->complete(request.part, reply, true);
+    if (!request.reply) continue;
+    counters_.forward_error.add();
+    request.reply->complete(request.part, reply, true);
   }
 }
 

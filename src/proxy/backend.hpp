@@ -29,6 +29,7 @@
 
 #include "proxy/ejection.hpp"
 #include "proxy/pending_reply.hpp"
+#include "proxy/stats/counters.hpp"
 
 namespace ringleader::proxy {
 
@@ -46,7 +47,7 @@ class Backend {
  public:
   /// `name` appears in error replies ("... server 10.0.0.1:11211 ...").
   Backend(asio::io_context& io, std::string name, asio::generic::stream_protocol::endpoint endpoint,
-          BackendOptions options);
+          BackendOptions options, stats::ServerCounters& counters);
   ~Backend();
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
@@ -77,6 +78,8 @@ class Backend {
     std::uint32_t part;
     bool values;
     std::chrono::steady_clock::time_point deadline;
+    std::chrono::steady_clock::time_point sent;  // for the latency histogram
+    std::size_t bytes;                           // of the request, for out_queue_bytes
   };
 
   asio::awaitable<void> connect(std::uint64_t generation);
@@ -89,6 +92,8 @@ class Backend {
   /// Closes the connection and fails every request in flight with `reason`.
   void fail(std::string_view reason);
   std::string error_reply(std::string_view reason) const;
+  /// Publishes in_queue/out_queue (this backend is the only writer of its counters).
+  void count_queues() noexcept;
   std::string handshake() const;
 
   asio::io_context& io_;
@@ -105,6 +110,11 @@ class Backend {
   std::deque<InFlight> in_flight_;
   std::shared_ptr<PoolHealth> health_;  // shared with every worker's backend to this server
   std::uint32_t server_ = 0;             // this server's index in the pool, for health_
+  stats::ServerCounters& counters_;
+  std::size_t counted_ = 0;     // bytes of output_ already attributed to a request
+  std::size_t unsent_ = 0;      // requests at the back of in_flight_ still in output_
+  std::size_t sent_bytes_ = 0;  // bytes of the written requests in in_flight_
+  bool healthy_ = true;         // false from a failure to the next connection: one warning per outage
 };
 
 }  // namespace ringleader::proxy

@@ -17,7 +17,10 @@ ClientSession::ClientSession(Socket socket)
       wake_writer_(socket_.get_executor(), asio::steady_timer::time_point::max()),
       wake_reader_(socket_.get_executor(), asio::steady_timer::time_point::max()) {}
 
-void ClientSession::start() {
+void ClientSession::start(stats::PoolCounters& counters) {
+  counters_ = &counters;
+  counters_->client_connections.add();
+  counters_->total_connections.add();
   std::error_code ec;
   socket_.non_blocking(true, ec);
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
@@ -47,6 +50,8 @@ void ClientSession::close_after_replies() {
 void ClientSession::close() {
   if (closed_) return;
   closed_ = closing_ = true;
+  counters_->client_connections.sub();
+  (failed_ ? counters_->client_err : counters_->client_eof).add();
   std::error_code ec;
   socket_.close(ec);
   wake_writer_.cancel();
@@ -80,6 +85,7 @@ asio::awaitable<void> ClientSession::read_loop() {
   if (!closed_) {
     // End of input (or quit): the replies already owed are still sent, then the socket closes.
     if (ec && ec != asio::error::eof) {
+      failed_ = true;
       close();
     } else {
       close_after_replies();
@@ -111,14 +117,20 @@ asio::awaitable<void> ClientSession::write_loop() {
         ec = {};
         written = 0;
       }
-      if (ec) break;
+      if (ec) {
+        failed_ = true;
+        break;
+      }
       if (written < asio::buffer_size(buffers)) {
         std::size_t sent = 0;  // buffers written whole
         while (written >= buffers[sent].size()) written -= buffers[sent++].size();
         buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(sent));
         buffers.front() += written;
         co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) break;
+        if (ec) {
+          failed_ = true;
+          break;
+        }
       }
       if (closed_) break;
     }

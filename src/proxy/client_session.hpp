@@ -22,6 +22,7 @@
 #include <asio/steady_timer.hpp>
 
 #include "proxy/pending_reply.hpp"
+#include "proxy/stats/counters.hpp"
 
 namespace ringleader::proxy {
 
@@ -34,8 +35,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;
 
-  /// Starts the reader and the writer on the socket's executor.
-  void start();
+  /// Starts the reader and the writer on the socket's executor; the session counts itself in
+  /// `counters` (client_connections, client_eof, client_err) until it closes.
+  void start(stats::PoolCounters& counters);
 
   /// Called by a PendingReply of this session when it becomes ready.
   void reply_ready();
@@ -67,6 +69,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::string input_;          // bytes read and not yet consumed
   bool closing_ = false;       // no more requests are read
   bool closed_ = false;
+  bool failed_ = false;        // closed on a socket error rather than the client's end of input
+  stats::PoolCounters* counters_ = nullptr;
 };
 
 }  // namespace ringleader::proxy

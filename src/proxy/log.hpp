@@ -31,5 +31,8 @@ inline void info(std::string_view m, std::initializer_list<Field> f = {}) { writ
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
   if (enabled(Level::debug)) write(Level::debug, m, f);
 }
+inline void trace(std::string_view m, std::initializer_list<Field> f = {}) {
+  if (enabled(Level::trace)) write(Level::trace, m, f);
+}
 
 }  // namespace ringleader::proxy::log

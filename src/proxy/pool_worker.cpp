@@ -13,6 +13,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "proxy/log.hpp"
 #include "proxy/memcache/session.hpp"
 #include "proxy/redis/session.hpp"
 
@@ -20,8 +21,14 @@ namespace ringleader::proxy {
 
 PoolWorker::PoolWorker(asio::io_context& io, const config::Pool& pool, const RouteTable& routes,
                        const std::vector<asio::generic::stream_protocol::endpoint>& endpoints,
-                       Acceptor acceptor)
-    : io_(io), pool_(pool), router_(routes), acceptor_(std::move(acceptor)) {
+                       Acceptor acceptor, stats::Registry& registry, unsigned worker, std::size_t pool_index)
+    : io_(io),
+      pool_(pool),
+      registry_(registry),
+      pool_index_(pool_index),
+      counters_(registry.pool(worker, pool_index)),
+      router_(routes),
+      acceptor_(std::move(acceptor)) {
   BackendOptions options;
   options.protocol = pool.redis ? Protocol::redis : Protocol::memcache;
   if (pool.timeout_ms) options.timeout = std::chrono::milliseconds(*pool.timeout_ms);
@@ -29,7 +36,8 @@ PoolWorker::PoolWorker(asio::io_context& io, const config::Pool& pool, const Rou
   options.redis_db = pool.redis_db;
   options.tcp_keepalive = pool.tcpkeepalive;
   for (std::size_t i = 0; i < pool.servers.size(); ++i) {
-    backends_.push_back(std::make_unique<Backend>(io, pool.servers[i].address(), endpoints[i], options));
+    backends_.push_back(
+        std::make_unique<Backend>(io, pool.servers[i].address(), endpoints[i], options, counters_.servers[i]));
   }
 }
 
@@ -65,8 +73,17 @@ asio::awaitable<void> PoolWorker::accept_loop() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
       // Out of file descriptors, say: keep the listener, and give connections time to close.
+      log::warn("cannot accept a client", {{"pool", pool_.name}, {"reason", ec.message()}});
       pause.expires_after(std::chrono::milliseconds(50));
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    // twemproxy's client_connections: beyond it, a new client is closed at once. The count is over
+    // every worker, read without a lock, so a burst of accepts may overshoot by a few.
+    if (pool_.client_connections != 0 && registry_.clients(pool_index_) >= pool_.client_connections) {
+      counters_.client_rejected.add();
+      log::debug("client refused: client_connections reached", {{"pool", pool_.name}});
+      socket.close(ec);
       continue;
     }
     if (!pool_.listen.is_unix()) {
@@ -74,9 +91,9 @@ asio::awaitable<void> PoolWorker::accept_loop() {
       ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     if (pool_.redis) {
-      std::make_shared<redis::Session>(std::move(socket), *this)->start();
+      std::make_shared<redis::Session>(std::move(socket), *this)->start(counters_);
     } else {
-      std::make_shared<memcache::Session>(std::move(socket), *this)->start();
+      std::make_shared<memcache::Session>(std::move(socket), *this)->start(counters_);
     }
   }
 }

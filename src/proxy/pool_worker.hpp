@@ -18,6 +18,7 @@
 #include "proxy/config/config.hpp"
 #include "proxy/ejection.hpp"
 #include "proxy/route_table.hpp"
+#include "proxy/stats/registry.hpp"
 
 namespace ringleader::proxy {
 
@@ -25,9 +26,11 @@ using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
 class PoolWorker {
  public:
-  /// `endpoints[i]` is where pool.servers[i] is reached; `acceptor` already listens.
+  /// `endpoints[i]` is where pool.servers[i] is reached; `acceptor` already listens. This worker
+  /// counts into `registry.pool(worker, pool_index)`.
   PoolWorker(asio::io_context& io, const config::Pool& pool, const RouteTable& routes,
-             const std::vector<asio::generic::stream_protocol::endpoint>& endpoints, Acceptor acceptor);
+             const std::vector<asio::generic::stream_protocol::endpoint>& endpoints, Acceptor acceptor,
+             stats::Registry& registry, unsigned worker, std::size_t pool_index);
 
   void start();
 
@@ -41,12 +44,16 @@ class PoolWorker {
   void stop_accepting();
   /// True while a request waits to be written to or answered by a server.
   bool busy() const noexcept;
+  stats::PoolCounters& counters() noexcept { return counters_; }
 
  private:
   asio::awaitable<void> accept_loop();
 
   asio::io_context& io_;
   const config::Pool& pool_;
+  stats::Registry& registry_;
+  std::size_t pool_index_;
+  stats::PoolCounters& counters_;
   RouterView router_;
   std::vector<std::unique_ptr<Backend>> backends_;
   Acceptor acceptor_;

@@ -130,6 +130,7 @@ struct Server::Worker {
 
 Server::Server(config::Config config, unsigned threads) : config_(std::move(config)) {
   if (threads == 0) threads = 1;
+  stats_ = std::make_unique<stats::Registry>(config_, threads);
   for (unsigned t = 0; t < threads; ++t) workers_.push_back(std::make_unique<Worker>());
   for (std::size_t p = 0; p < config_.pools.size(); ++p) {
     const config::Pool& pool = config_.pools[p];
@@ -149,7 +150,7 @@ Server::Server(config::Config config, unsigned threads) : config_(std::move(conf
         acceptor = listen_tcp(worker->io, pool);
       }
       worker->pools.push_back(
-          std::make_unique<PoolWorker>(worker->io, pool, *routes_.back(), endpoints, std::move(acceptor)));
+          std::make_unique<PoolWorker>(worker->io, pool, *routes_.back(), endpoints, std::move(acceptor), *stats_, w, p));
     }
     health_.push_back(std::make_shared<PoolHealth>(pool, *routes_.back()));
     for (auto& worker : workers_) worker->pools.back()->report_to(health_.back());
@@ -226,10 +227,17 @@ void Server::drain() {
         ++*answered;
       });
     }
+    // A worker with nothing left to do (no client, no server connection) has left io.run() and will
+    // never answer: it counts as quiet.
+    const auto settled = [&] {
+      std::size_t count = *answered;
+      for (auto& worker : workers_) count += worker->io.stopped() ? 1 : 0;
+      return count >= workers_.size();
+    };
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    while (*answered < workers_.size() && std::chrono::steady_clock::now() < deadline)
+    while (!settled() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    quiet = (*answered == workers_.size() && *busy == 0) ? quiet + 1 : 0;
+    quiet = (settled() && *busy == 0) ? quiet + 1 : 0;
   }
   if (quiet < 2) log::warn("shutdown: requests still in flight after the drain timeout");
   stop();

@@ -15,6 +15,7 @@
 #include "proxy/ejection.hpp"
 #include "proxy/health_check.hpp"
 #include "proxy/route_table.hpp"
+#include "proxy/stats/registry.hpp"
 
 namespace ringleader::proxy {
 
@@ -41,11 +42,14 @@ class Server {
 
   /// The routing table of pool i (in config order), where a reload publishes a new Router.
   RouteTable& routes(std::size_t pool) { return *routes_[pool]; }
+  /// Every counter of every worker (read by the stats and admin listeners).
+  stats::Registry& stats() { return *stats_; }
 
  private:
   struct Worker;
   config::Config config_;
   std::vector<std::unique_ptr<RouteTable>> routes_;
+  std::unique_ptr<stats::Registry> stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
   /// Closes the listeners, waits (up to kDrainTimeout) until no request is with a server, then stop().

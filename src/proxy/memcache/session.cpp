@@ -95,6 +95,7 @@ void Session::split_retrieval(const Request& request) {
     if (std::find(distinct_.begin(), distinct_.end(), server) == distinct_.end()) distinct_.push_back(server);
   }
   auto reply = std::make_shared<ValuesReply>(static_cast<std::uint32_t>(distinct_.size()));
+  pool_.counters().fragments.add(distinct_.size());
   enqueue(reply);
   for (std::uint32_t part = 0; part < distinct_.size(); ++part) {
     Backend& backend = pool_.backend(distinct_[part]);

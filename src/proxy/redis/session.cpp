@@ -181,6 +181,7 @@ void Session::split(const CommandSpec& spec, const Request& request) {
     if (std::find(distinct_.begin(), distinct_.end(), server) == distinct_.end()) distinct_.push_back(server);
   }
   const auto parts = static_cast<std::uint32_t>(distinct_.size());
+  if (parts > 1) pool_.counters().fragments.add(parts);
   std::vector<std::vector<std::uint32_t>> positions(parts);
   for (std::uint32_t k = 0; k < servers_.size(); ++k) {
     const auto part = std::find(distinct_.begin(), distinct_.end(), servers_[k]) - distinct_.begin();

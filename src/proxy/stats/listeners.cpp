@@ -1,0 +1,139 @@
+// Listeners; see listeners.hpp.
+#include "proxy/stats/listeners.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "proxy/log.hpp"
+
+namespace ringleader::proxy::stats {
+namespace {
+
+using asio::ip::tcp;
+constexpr std::size_t kMaxHttpRequest = 8 * 1024;  // a scrape's request line and headers fit easily
+constexpr auto kHttpTimeout = std::chrono::seconds(5);
+
+tcp::acceptor bind(asio::io_context& io, const ListenAddress& address, std::string_view what) {
+  asio::io_context resolve_io;
+  tcp::resolver resolver(resolve_io);
+  std::error_code ec;
+  const std::string where = address.host + ":" + std::to_string(address.port);
+  auto results = resolver.resolve(address.host, std::to_string(address.port), tcp::resolver::passive, ec);
+  if (ec || results.empty()) throw std::runtime_error(std::string(what) + ": cannot resolve " + where);
+  tcp::acceptor acceptor(io);
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(64, ec);
+  if (ec) throw std::runtime_error(std::string(what) + ": cannot listen on " + where + ": " + ec.message());
+  return acceptor;
+}
+
+std::string hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+asio::awaitable<void> serve_stats(tcp::acceptor acceptor, Registry& registry) {
+  const std::string source = hostname();
+  for (;;) {
+    std::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) continue;
+    const std::string document = registry.twemproxy_json(source);
+    co_await asio::async_write(socket, asio::buffer(document), asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+std::string http_response(std::string_view status, std::string_view type, std::string_view body) {
+  std::string out = "HTTP/1.1 ";
+  out.append(status).append("\r\nContent-Type: ").append(type);
+  out.append("\r\nContent-Length: ").append(std::to_string(body.size()));
+  out.append("\r\nConnection: close\r\n\r\n").append(body);
+  return out;
+}
+
+asio::awaitable<void> serve_http(tcp::socket socket, Registry& registry) {
+  std::error_code ec;
+  asio::steady_timer deadline(socket.get_executor());
+  deadline.expires_after(kHttpTimeout);
+  deadline.async_wait([&socket](std::error_code timer_ec) {
+    if (!timer_ec) socket.close(timer_ec);  // a client that never finishes its request
+  });
+  std::string request;
+  char chunk[1024];
+  while (request.find("\r\n\r\n") == std::string::npos && request.size() < kMaxHttpRequest) {
+    const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    request.append(chunk, n);
+  }
+  std::string response;
+  if (request.starts_with("GET /metrics ") || request.starts_with("GET /metrics?")) {
+    response = http_response("200 OK", "text/plain; version=0.0.4; charset=utf-8", registry.prometheus());
+  } else if (request.starts_with("GET ")) {
+    response = http_response("404 Not Found", "text/plain", "not found: try /metrics\n");
+  } else {
+    response = http_response("400 Bad Request", "text/plain", "bad request\n");
+  }
+  co_await asio::async_write(socket, asio::buffer(response), asio::redirect_error(asio::use_awaitable, ec));
+  deadline.cancel();
+}
+
+asio::awaitable<void> serve_admin(tcp::acceptor acceptor, Registry& registry) {
+  for (;;) {
+    std::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) continue;
+    asio::co_spawn(acceptor.get_executor(), serve_http(std::move(socket), registry), asio::detached);
+  }
+}
+
+}  // namespace
+
+ListenAddress parse_listen_address(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    throw std::invalid_argument("expected HOST:PORT, got '" + text + "'");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoul(port) > 65535) {
+    throw std::invalid_argument("bad port in '" + text + "'");
+  }
+  return {host, static_cast<std::uint16_t>(std::stoul(port))};
+}
+
+Listeners::Listeners(Registry& registry, std::optional<ListenAddress> stats, std::optional<ListenAddress> admin)
+    : registry_(registry) {
+  if (stats) {
+    asio::co_spawn(io_, serve_stats(bind(io_, *stats, "stats"), registry_), asio::detached);
+    log::info("stats listening", {{"address", stats->host + ":" + std::to_string(stats->port)}});
+  }
+  if (admin) {
+    asio::co_spawn(io_, serve_admin(bind(io_, *admin, "admin"), registry_), asio::detached);
+    log::info("admin listening", {{"address", admin->host + ":" + std::to_string(admin->port)}, {"path", "/metrics"}});
+  }
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+Listeners::~Listeners() {
+  io_.stop();
+  thread_.join();
+}
+
+}  // namespace ringleader::proxy::stats

@@ -1,0 +1,148 @@
+// Registry::prometheus: the Prometheus text exposition format, version 0.0.4
+// (https://prometheus.io/docs/instrumenting/exposition_formats/): a HELP and a TYPE line per metric
+// family, label values escaped (\\, \", \n), histograms as cumulative _bucket{le=...} series ending
+// in le="+Inf", then _sum and _count. Latency is in seconds, as Prometheus' conventions ask.
+#include <cstdio>
+
+#include "proxy/stats/registry.hpp"
+
+namespace ringleader::proxy::stats {
+namespace {
+
+std::string escape_label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, const std::string& labels, std::uint64_t value) {
+  out.append(name).append("{").append(labels).append("} ").append(std::to_string(value)).append("\n");
+}
+
+std::string seconds(std::uint64_t micros) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6f", static_cast<double>(micros) / 1e6);
+  return text;
+}
+
+// Cumulative buckets of `latencies` summed, as one histogram with `labels`.
+void histogram(std::string& out, std::string_view name, const std::string& labels,
+               const std::vector<const Latency*>& latencies) {
+  std::uint64_t cumulative = 0, sum = 0, count = 0;
+  for (std::size_t b = 0; b <= Latency::kBoundsMicros.size(); ++b) {
+    for (const Latency* l : latencies) cumulative += l->buckets[b].get();
+    const std::string le = b < Latency::kBoundsMicros.size() ? seconds(Latency::kBoundsMicros[b]) : "+Inf";
+    out.append(name).append("_bucket{").append(labels).append(",le=\"").append(le).append("\"} ");
+    out.append(std::to_string(cumulative)).append("\n");
+  }
+  for (const Latency* l : latencies) {
+    sum += l->sum_micros.get();
+    count += l->count.get();
+  }
+  out.append(name).append("_sum{").append(labels).append("} ").append(seconds(sum)).append("\n");
+  out.append(name).append("_count{").append(labels).append("} ").append(std::to_string(count)).append("\n");
+}
+
+struct PoolMetric {
+  std::string_view name, type, help;
+  Counter PoolCounters::*field;
+};
+
+struct ServerMetric {
+  std::string_view name, type, help;
+  Counter ServerCounters::*field;
+};
+
+constexpr PoolMetric kPoolMetrics[] = {
+    {"ringleader_client_connections", "gauge", "Clients connected now.", &PoolCounters::client_connections},
+    {"ringleader_client_accepted_total", "counter", "Clients accepted.", &PoolCounters::total_connections},
+    {"ringleader_client_rejected_total", "counter", "Clients closed at once: the pool had client_connections clients.",
+     &PoolCounters::client_rejected},
+    {"ringleader_client_eof_total", "counter", "Clients that closed their connection.", &PoolCounters::client_eof},
+    {"ringleader_client_errors_total", "counter", "Clients dropped on a connection or protocol error.",
+     &PoolCounters::client_err},
+    {"ringleader_fragments_total", "counter", "Sub-requests made by splitting multi-key requests over servers.",
+     &PoolCounters::fragments},
+};
+
+constexpr ServerMetric kServerMetrics[] = {
+    {"ringleader_server_requests_total", "counter", "Requests sent to the server.", &ServerCounters::requests},
+    {"ringleader_server_request_bytes_total", "counter", "Bytes of requests sent to the server.",
+     &ServerCounters::request_bytes},
+    {"ringleader_server_responses_total", "counter", "Replies received from the server.", &ServerCounters::responses},
+    {"ringleader_server_response_bytes_total", "counter", "Bytes of replies received from the server.",
+     &ServerCounters::response_bytes},
+    {"ringleader_server_errors_total", "counter", "Connect, read and write errors and malformed replies.",
+     &ServerCounters::server_err},
+    {"ringleader_server_eof_total", "counter", "Connections the server closed.", &ServerCounters::server_eof},
+    {"ringleader_server_timeouts_total", "counter", "Replies that did not come within the pool's timeout.",
+     &ServerCounters::server_timedout},
+    {"ringleader_server_ejections_total", "counter", "Times the server was ejected (auto_eject_hosts).",
+     &ServerCounters::server_ejects},
+    {"ringleader_server_forward_errors_total", "counter", "Requests answered with an error because the server failed.",
+     &ServerCounters::forward_error},
+    {"ringleader_server_connections", "gauge", "Connections open to the server.", &ServerCounters::server_connections},
+    {"ringleader_server_in_queue", "gauge", "Requests not yet written to the server.", &ServerCounters::in_queue},
+    {"ringleader_server_in_queue_bytes", "gauge", "Bytes of requests not yet written to the server.",
+     &ServerCounters::in_queue_bytes},
+    {"ringleader_server_out_queue", "gauge", "Requests written to the server, waiting for a reply.",
+     &ServerCounters::out_queue},
+    {"ringleader_server_out_queue_bytes", "gauge", "Bytes of requests waiting for a reply.",
+     &ServerCounters::out_queue_bytes},
+};
+
+}  // namespace
+
+std::string Registry::prometheus() const {
+  std::string out;
+  auto pool_label = [&](std::size_t p) { return "pool=\"" + escape_label(config_.pools[p].name) + "\""; };
+  auto server_labels = [&](std::size_t p, std::size_t s) {
+    return pool_label(p) + ",server=\"" + escape_label(server_label(config_.pools[p].servers[s])) + "\"";
+  };
+  for (const auto& metric : kPoolMetrics) {
+    family(out, metric.name, metric.type, metric.help);
+    for (std::size_t p = 0; p < pools_; ++p) {
+      sample(out, metric.name, pool_label(p), sum(p, [&](const PoolCounters& c) { return (c.*metric.field).get(); }));
+    }
+  }
+  for (const auto& metric : kServerMetrics) {
+    family(out, metric.name, metric.type, metric.help);
+    for (std::size_t p = 0; p < pools_; ++p) {
+      for (std::size_t s = 0; s < config_.pools[p].servers.size(); ++s) {
+        sample(out, metric.name, server_labels(p, s),
+               sum(p, [&](const PoolCounters& c) { return (c.servers[s].*metric.field).get(); }));
+      }
+    }
+  }
+  family(out, "ringleader_server_latency_seconds", "histogram", "Round-trip time of requests to the server.");
+  for (std::size_t p = 0; p < pools_; ++p) {
+    for (std::size_t s = 0; s < config_.pools[p].servers.size(); ++s) {
+      std::vector<const Latency*> latencies;
+      for (unsigned w = 0; w < workers_; ++w) latencies.push_back(&counters_[w * pools_ + p]->servers[s].latency);
+      histogram(out, "ringleader_server_latency_seconds", server_labels(p, s), latencies);
+    }
+  }
+  family(out, "ringleader_pool_latency_seconds", "histogram", "Round-trip time of requests to the pool's servers.");
+  for (std::size_t p = 0; p < pools_; ++p) {
+    std::vector<const Latency*> latencies;
+    for (unsigned w = 0; w < workers_; ++w) {
+      for (std::size_t s = 0; s < config_.pools[p].servers.size(); ++s) {
+        latencies.push_back(&counters_[w * pools_ + p]->servers[s].latency);
+      }
+    }
+    histogram(out, "ringleader_pool_latency_seconds", pool_label(p), latencies);
+  }
+  return out;
+}
+
+}  // namespace ringleader::proxy::stats

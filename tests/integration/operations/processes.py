@@ -1,0 +1,131 @@
+"""Real processes for the operations tests: memcached, nutcracker and `ringleader serve` on free
+loopback ports, each killed when the test ends (Processes is a context manager), every wait bounded."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+MEMCACHED = shutil.which("memcached") or "/usr/bin/memcached"
+NUTCRACKER = "/usr/sbin/nutcracker"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port}")
+            time.sleep(0.05)
+
+
+def read_all(port, request=b"", timeout=5.0):
+    """Connects, sends `request`, returns everything until the peer closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        data = b""
+        while chunk := s.recv(1 << 16):
+            data += chunk
+        return data
+
+
+def vm_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+class Processes:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ringleader-ops-")
+        self.procs = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self, argv, port, name):
+        log = open(os.path.join(self.dir, name + ".log"), "wb")
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        wait_port(port)
+        return p
+
+    def log(self, name):
+        with open(os.path.join(self.dir, name + ".log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def memcached(self):
+        port = free_port()
+        self.start([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64", *(["-u", "root"] if os.geteuid() == 0 else [])],
+                   port, f"memcached-{port}")
+        return port
+
+    def config(self, text):
+        path = os.path.join(self.dir, f"config-{len(os.listdir(self.dir))}.yml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def ringleader(self, binary, config, port, extra=(), name="ringleader"):
+        return self.start([binary, "serve", "-c", config, *extra], port, name)
+
+    def nutcracker(self, config, port, stats_port):
+        return self.start([NUTCRACKER, "-c", config, "-s", str(stats_port), "-a", "127.0.0.1", "-i", "100",
+                           "-o", os.path.join(self.dir, "nutcracker.out")], port, "nutcracker")
+
+
+class Client:
+    """A memcached text-protocol client."""
+
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("closed by the proxy")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def call(self, request):
+        self.sock.sendall(request)
+        return self.line()
+
+    def set_get(self, key, value=b"v"):
+        """Stores and reads back one key; raises unless both work."""
+        reply = self.call(b"set %s 0 0 %d\r\n%s\r\n" % (key, len(value), value))
+        if reply != b"STORED":
+            raise RuntimeError(f"set {key!r}: {reply!r}")
+        self.sock.sendall(b"get " + key + b"\r\n")
+        header = self.line()
+        data = self.line()
+        end = self.line()
+        if header != b"VALUE %s 0 %d" % (key, len(value)) or data != value or end != b"END":
+            raise RuntimeError(f"get {key!r}: {header!r} {data!r} {end!r}")
+
+    def close(self):
+        self.sock.close()
