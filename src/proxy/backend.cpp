@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
@@ -263,7 +264,17 @@ void Backend::count_queues() noexcept {
 }
 
 void Backend::fail(std::string_view reason) {
-  if (health_) health_->failure(server_, reason);
+  if (health_) {
+    // The thread whose failure ejects the server counts the ejection (twemproxy's server_ejects and
+    // server_ejected_at). Two threads failing at the same instant may both see the change and
+    // count it twice; ejections are rare enough for that to be noise.
+    const bool was_ejected = health_->ejected(server_);
+    health_->failure(server_, reason);
+    if (!was_ejected && health_->ejected(server_)) {
+      counters_.server_ejects.add();
+      counters_.server_ejected_at.set(static_cast<std::uint64_t>(std::time(nullptr)));
+    }
+  }
   if (state_ == State::connected) counters_.server_connections.sub();
   // One warning per outage; the retries that follow (one per request while it lasts) are debug.
   if (healthy_) {

@@ -8,7 +8,8 @@ Usage: stats_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
 2. GET /metrics on the admin port (--admin) is valid Prometheus text: HELP and TYPE before each
    family's samples, well-formed sample lines, cumulative histogram buckets ending in +Inf = _count.
 3. client_connections: a pool with a limit of 2 serves 2 clients and closes the third.
-4. Logs: a failed server is one warn line (logfmt, level=warn), and -q still shows it.
+4. Logs: a failed server is one warn line (logfmt, level=warn), and -q still shows it; its
+   ejection shows in server_ejects, server_ejected_at, server_err and forward_error.
 """
 
 import json
@@ -106,17 +107,20 @@ def check_exposition(text):
 def check_client_limit_and_logs(binary):
     with Processes() as procs:
         backend = procs.memcached()
-        port, dead = free_port(), free_port()
+        port, dead, stats_port = free_port(), free_port(), free_port()
         config = procs.config(f"""limited:
   listen: 127.0.0.1:{port}
   client_connections: 2
   timeout: 1000
   hash: murmur
+  auto_eject_hosts: true
+  server_failure_limit: 1
+  server_retry_timeout: 60000
   servers:
    - 127.0.0.1:{backend}:1
    - 127.0.0.1:{dead}:1
 """)
-        procs.ringleader(binary, config, port, ["-t", "2", "-q"])
+        procs.ringleader(binary, config, port, ["-t", "2", "-q", "-s", str(stats_port)])
         time.sleep(0.2)  # the readiness probe's connection is gone
         first, second = Client(port), Client(port)
         assert first.call(b"version\r\n").startswith(b"VERSION")
@@ -139,7 +143,11 @@ def check_client_limit_and_logs(binary):
                 errors += 1
             while reply.startswith(b"VALUE"):  # not stored, so END at once; values only if present
                 reply = first.line()
-        assert errors > 1, "no key went to the dead server"
+        assert errors >= 1, "no key went to the dead server"
+        stats = json.loads(read_all(stats_port))["limited"]
+        dead_server = stats[f"127.0.0.1:{dead}"]
+        assert stats["server_ejects"] >= 1 and dead_server["server_ejected_at"] > 0, stats
+        assert dead_server["server_err"] >= 1 and stats["forward_error"] == errors, stats
         first.close()
         second.close()
         time.sleep(0.2)
