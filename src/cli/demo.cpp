@@ -3,8 +3,9 @@
 // Four pizza drivers, one calls in sick: with consistent hashing only his orders are handed to the
 // others; with modulo almost every order changes hands. The demo starts N memcached servers and
 // `ringleader serve` in front of them with two pools side by side (consistent hashing and modula),
-// writes K keys through each, stops one server, removes it by hot reload and reads every key back;
-// then adds a server by hot reload and counts the keys that moved. It also draws the pictures.
+// writes K keys through each, stops one server and reads every key back once the proxy has ejected
+// it (auto_eject_hosts, as twemproxy does); then adds a server and counts the keys that moved. It
+// also draws the pictures.
 #include <signal.h>
 #include <unistd.h>
 
@@ -74,7 +75,8 @@ class Demo {
 
   void start_server(std::size_t i);
   void write_config(const std::vector<std::size_t>& members);
-  void reload(const std::vector<std::size_t>& members);
+  void start_proxy(const std::vector<std::size_t>& members);
+  void wait_for_ejection(const std::string& key);
   std::vector<std::string> keys_of(const std::string& pool) const;
   std::vector<int> owners(const std::vector<std::string>& keys);
   std::size_t write_all(std::uint16_t pool_port, const std::vector<std::string>& keys);
@@ -88,51 +90,63 @@ class Demo {
 
 void Demo::start_server(std::size_t i) {
   auto& s = servers_[i];
-  s.process = std::make_unique<ChildProcess>(
-      std::vector<std::string>{"memcached", "-l", "127.0.0.1", "-p", std::to_string(s.port), "-U", "0", "-m", "512",
-                               "-t", "1"},
-      (dir_ / ("memcached-" + std::to_string(i + 1) + ".log")).string());
-  if (!wait_for_port(s.port, 5s))
-    throw std::runtime_error("memcached did not start on 127.0.0.1:" + std::to_string(s.port) + " (see " +
-                             (dir_ / ("memcached-" + std::to_string(i + 1) + ".log")).string() + ")");
+  std::vector<std::string> argv{"memcached", "-l", "127.0.0.1", "-p", std::to_string(s.port), "-U", "0",
+                                "-m", "512", "-t", "1"};
+  if (geteuid() == 0) argv.insert(argv.end(), {"-u", "root"});  // memcached refuses root without -u
+  const fs::path log = dir_ / ("memcached-" + std::to_string(i + 1) + ".log");
+  s.process = std::make_unique<ChildProcess>(std::move(argv), log.string());
+  if (!wait_for_port(s.port, 5s)) {
+    std::string why;
+    std::getline(std::ifstream(log), why);
+    throw std::runtime_error("memcached did not start on 127.0.0.1:" + std::to_string(s.port) + ": " + why +
+                             " (see " + log.string() + ")");
+  }
 }
 
 void Demo::write_config(const std::vector<std::size_t>& members) {
   std::ofstream cfg(dir_ / "ringleader.yml");
   auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution) {
     cfg << name << ":\n  listen: 127.0.0.1:" << port << "\n  hash: fnv1a_64\n  distribution: " << distribution
-        << "\n  timeout: 2000\n  servers:\n";
+        << "\n  timeout: 2000\n  auto_eject_hosts: true\n  server_failure_limit: 1\n"
+        << "  server_retry_timeout: 600000\n  servers:\n";
     for (std::size_t i : members) cfg << "   - 127.0.0.1:" << servers_[i].port << ":1 server" << i + 1 << "\n";
   };
   pool("consistent", consistent_port_, o_.algorithm);
   pool("modulo", modulo_port_, "modula");
 }
 
-// How many times the proxy's log says `msg` (its log lines are logfmt: msg="...").
-std::size_t count_in_log(const fs::path& log, std::string_view msg) {
-  std::ifstream in(log);
-  std::string line;
-  std::size_t n = 0;
-  const std::string needle = "msg=\"" + std::string(msg) + "\"";
-  while (std::getline(in, line)) n += line.find(needle) != std::string::npos;
-  return n;
+// (Re)starts `ringleader serve` over the given servers. Hot reload (SIGHUP) does not yet apply a
+// changed server list to a running pool, so adding a server restarts the proxy; memcached keeps the data.
+void Demo::start_proxy(const std::vector<std::size_t>& members) {
+  proxy_.reset();
+  write_config(members);
+  char self[4096];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) throw std::runtime_error("cannot find the ringleader executable (/proc/self/exe)");
+  self[len] = '\0';
+  proxy_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{self, "serve", "-c", (dir_ / "ringleader.yml").string(), "--threads", "2"},
+      (dir_ / "proxy.log").string());
+  if (!wait_for_port(consistent_port_, 5s) || !wait_for_port(modulo_port_, 5s))
+    throw std::runtime_error("ringleader serve did not start (see " + (dir_ / "proxy.log").string() + ")");
 }
 
-// Rewrites the config, sends SIGHUP and waits until the proxy logs that it serves the new config.
-void Demo::reload(const std::vector<std::size_t>& members) {
-  const fs::path log = dir_ / "proxy.log";
-  const std::size_t reloads = count_in_log(log, "config reloaded");
-  const std::size_t failures = count_in_log(log, "config reload failed");
-  write_config(members);
-  proxy_->signal(SIGHUP);
+// Asks both pools for `key`, which lived on the stopped server, until neither answers with an error:
+// the first failure ejects the server (server_failure_limit: 1) and the pools are rebuilt without it.
+void Demo::wait_for_ejection(const std::string& key) {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const std::vector<std::string> probe{key};
   while (std::chrono::steady_clock::now() < deadline) {
-    if (count_in_log(log, "config reloaded") > reloads) return;
-    if (count_in_log(log, "config reload failed") > failures)
-      throw std::runtime_error("the proxy refused the new config (see " + log.string() + ")");
-    std::this_thread::sleep_for(20ms);
+    try {
+      MemcacheClient(consistent_port_).present(probe);
+      MemcacheClient(modulo_port_).present(probe);
+      return;
+    } catch (const std::runtime_error&) {
+      std::this_thread::sleep_for(20ms);
+    }
   }
-  throw std::runtime_error("the proxy did not reload its config within 10 s (see " + log.string() + ")");
+  throw std::runtime_error("the proxy did not eject the stopped server within 10 s (see " +
+                           (dir_ / "proxy.log").string() + ")");
 }
 
 std::vector<std::string> Demo::keys_of(const std::string& pool) const {
@@ -173,16 +187,7 @@ void Demo::run() {
     start_server(i);
     members.push_back(i);
   }
-  write_config(members);
-  char self[4096];
-  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (len <= 0) throw std::runtime_error("cannot find the ringleader executable (/proc/self/exe)");
-  self[len] = '\0';
-  proxy_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{self, "serve", "-c", (dir_ / "ringleader.yml").string(), "--threads", "2"},
-      (dir_ / "proxy.log").string());
-  if (!wait_for_port(consistent_port_, 5s) || !wait_for_port(modulo_port_, 5s))
-    throw std::runtime_error("ringleader serve did not start (see " + (dir_ / "proxy.log").string() + ")");
+  start_proxy(members);
 
   std::printf("%zu memcached servers on 127.0.0.1 ports", o_.servers);
   for (std::size_t i = 0; i < o_.servers; ++i) std::printf(" %u", servers_[i].port);
@@ -197,11 +202,12 @@ void Demo::run() {
   const auto consistent_owner = owners(consistent_keys), modulo_owner = owners(modulo_keys);
 
   const std::size_t sick = o_.servers - 1;
-  std::printf("Stopping server%zu (port %u) and removing it from the config by hot reload (SIGHUP)...\n\n", sick + 1,
-              servers_[sick].port);
+  std::printf("Stopping server%zu (port %u); the proxy ejects it (auto_eject_hosts) and reads every key back...\n\n",
+              sick + 1, servers_[sick].port);
   servers_[sick].process->stop();
-  members.pop_back();
-  reload(members);
+  std::size_t probe = 0;
+  while (probe + 1 < o_.keys && consistent_owner[probe] != static_cast<int>(sick)) ++probe;
+  wait_for_ejection(consistent_keys[probe]);
 
   auto consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   auto modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
@@ -225,15 +231,15 @@ void Demo::run() {
   // Act 2: a new driver joins. Back to N servers with every key written, then add one more.
   servers_[sick].process.reset();
   start_server(sick);
-  members.push_back(sick);
-  reload(members);
+  start_proxy(members);
   write_all(consistent_port_, consistent_keys);
   write_all(modulo_port_, modulo_keys);
   const std::size_t joining = o_.servers;
   start_server(joining);
   members.push_back(joining);
-  std::printf("Starting server%zu (port %u) and adding it by hot reload...\n", joining + 1, servers_[joining].port);
-  reload(members);
+  std::printf("Starting server%zu (port %u) and adding it to both pools (the proxy restarts)...\n", joining + 1,
+              servers_[joining].port);
+  start_proxy(members);
   consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
   auto moved = [&](const std::vector<bool>& found) {
