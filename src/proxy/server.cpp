@@ -201,9 +201,13 @@ void Server::reload() {
       ++restart;
     }
   }
-  log::info("config reloaded", {{"file", config_.file},
-                                {"pools", std::to_string(fresh.pools.size())},
-                                {"needs_restart", std::to_string(restart)}});
+  // Applying a changed pool to running workers (new backends, stats and health sized to the new
+  // server list) is not built yet: say so rather than claim a reload that did not happen.
+  if (restart > 0) {
+    log::warn("config reload not applied", {{"file", config_.file}, {"needs_restart", std::to_string(restart)}});
+    return;
+  }
+  log::info("config reloaded", {{"file", config_.file}, {"pools", std::to_string(fresh.pools.size())}});
 }
 
 void Server::drain() {
