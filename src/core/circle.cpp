@@ -24,4 +24,19 @@ Circle::Circle(std::vector<std::uint64_t> sorted) : positions_(std::move(sorted)
   positions_.push_back(std::numeric_limits<std::uint64_t>::max());
 }
 
+Circle sorted_circle(std::vector<OwnedPoint> points, const Membership& nodes, std::vector<BucketId>& owners) {
+  std::sort(points.begin(), points.end(), [&](const OwnedPoint& a, const OwnedPoint& b) {
+    if (a.position != b.position) return a.position < b.position;
+    return nodes[a.owner].name < nodes[b.owner].name;
+  });
+  std::vector<std::uint64_t> positions(points.size());
+  owners.resize(points.size() + 1);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    positions[i] = points[i].position;
+    owners[i] = points[i].owner;
+  }
+  owners.back() = owners.front();
+  return Circle(std::move(positions));
+}
+
 }  // namespace ringleader::algo::detail

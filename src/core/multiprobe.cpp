@@ -20,11 +20,7 @@ MultiProbe::MultiProbe(const Membership& nodes, MultiProbeOptions options)
   if (nodes.total_weight() > kMaxPoints)
     throw std::invalid_argument("multiprobe: total weight " + std::to_string(nodes.total_weight()) + " exceeds " +
                                 std::to_string(kMaxPoints));
-  struct Point {
-    std::uint64_t position;
-    BucketId owner;
-  };
-  std::vector<Point> points;
+  std::vector<detail::OwnedPoint> points;
   points.reserve(nodes.total_weight());
   for (BucketId id = 0; id < nodes.size(); ++id) {
     for (std::uint32_t i = 0; i < nodes[id].weight; ++i) {
@@ -32,18 +28,7 @@ MultiProbe::MultiProbe(const Membership& nodes, MultiProbeOptions options)
       points.push_back({XXH3_64bits(label.data(), label.size()), id});
     }
   }
-  std::sort(points.begin(), points.end(), [&](const Point& a, const Point& b) {
-    if (a.position != b.position) return a.position < b.position;
-    return nodes[a.owner].name < nodes[b.owner].name;
-  });
-  std::vector<std::uint64_t> positions(points.size());
-  owners_.resize(points.size() + 1);
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    positions[i] = points[i].position;
-    owners_[i] = points[i].owner;
-  }
-  owners_.back() = owners_.front();
-  circle_ = detail::Circle(std::move(positions));
+  circle_ = detail::sorted_circle(std::move(points), nodes, owners_);
 }
 
 BucketId MultiProbe::lookup(std::uint64_t key_hash) const noexcept {

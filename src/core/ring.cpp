@@ -11,15 +11,6 @@
 
 namespace ringleader::algo {
 
-namespace {
-
-struct Point {
-  std::uint64_t position;
-  BucketId owner;
-};
-
-}  // namespace
-
 Ring::Ring(const Membership& nodes, RingOptions options) : nodes_(nodes) {
   if (options.points_per_weight == 0) throw std::invalid_argument("ring: points_per_weight must be at least 1");
   const std::uint64_t total = std::uint64_t{options.points_per_weight} * nodes.total_weight();
@@ -27,7 +18,7 @@ Ring::Ring(const Membership& nodes, RingOptions options) : nodes_(nodes) {
     throw std::invalid_argument("ring: " + std::to_string(total) + " points (points_per_weight x total weight) exceed " +
                                 std::to_string(kMaxPoints));
 
-  std::vector<Point> points;
+  std::vector<detail::OwnedPoint> points;
   points.reserve(total);
   std::string label;
   for (BucketId id = 0; id < nodes.size(); ++id) {
@@ -41,27 +32,14 @@ Ring::Ring(const Membership& nodes, RingOptions options) : nodes_(nodes) {
       if (2 * i + 1 < count) points.push_back({digest.high64, id});
     }
   }
-  std::sort(points.begin(), points.end(), [&](const Point& a, const Point& b) {
-    if (a.position != b.position) return a.position < b.position;
-    return nodes[a.owner].name < nodes[b.owner].name;
-  });
-
-  std::vector<std::uint64_t> positions(points.size());
-  owners_.resize(points.size() + 1);
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    positions[i] = points[i].position;
-    owners_[i] = points[i].owner;
-  }
-  owners_.back() = owners_.front();  // past the last point, the circle wraps to the first
-
   // Reuse the circle's index, then replace every bucket holding no point by its answer.
-  detail::Circle circle(std::move(positions));
+  const detail::Circle circle = detail::sorted_circle(std::move(points), nodes, owners_);
   shift_ = 64 - circle.index_bits();
   const std::vector<std::uint32_t>& start = circle.index();
   index_.resize(start.size() - 1);
   for (std::size_t b = 0; b + 1 < start.size(); ++b)
     index_[b] = start[b] == start[b + 1] ? (kDirect | owners_[start[b]]) : start[b];
-  positions_.reserve(points.size() + 1);
+  positions_.reserve(circle.points() + 1);
   for (std::uint32_t i = 0; i <= circle.points(); ++i) positions_.push_back(circle.position(i));
 }
 

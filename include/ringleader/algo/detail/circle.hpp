@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "ringleader/membership.hpp"
+
 namespace ringleader::algo::detail {
 
 class Circle {
@@ -36,5 +38,17 @@ class Circle {
   std::vector<std::uint32_t> index_;      // 2^bits + 1 entries; the last is points()
   unsigned shift_ = 63;
 };
+
+/// A node's point on the circle, before sorting.
+struct OwnedPoint {
+  std::uint64_t position;
+  BucketId owner;
+};
+
+/// Sorts the points (equal positions ordered by node name, so placement never depends on the order
+/// of the membership), writes each point's owner to `owners` followed by point 0's owner again for
+/// the sentinel (past the last point the circle wraps to the first), and returns the Circle of their
+/// positions. `points` must not be empty.
+Circle sorted_circle(std::vector<OwnedPoint> points, const Membership& nodes, std::vector<BucketId>& owners);
 
 }  // namespace ringleader::algo::detail
