@@ -2,6 +2,8 @@
 // /usr/bin/python3 with HashRing(nodes, hash_fn='ketama') and compares get_node() for each key.
 #include "ringleader/compat/uhashring.hpp"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,7 +18,8 @@ namespace {
 
 // Runs a Python program and returns its standard output.
 std::string run_python(const std::string& program) {
-  const std::string path = ::testing::TempDir() + "uhashring_probe.py";
+  // One file per process: ctest -j runs each test of this program as its own process at once.
+  const std::string path = ::testing::TempDir() + "uhashring_probe_" + std::to_string(::getpid()) + ".py";
   {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "w"), &std::fclose);
     if (!f || std::fputs(program.c_str(), f.get()) < 0) throw std::runtime_error("cannot write " + path);
@@ -26,6 +29,7 @@ std::string run_python(const std::string& program) {
   std::string out;
   char buffer[65536];
   for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, p.get())) > 0;) out.append(buffer, n);
+  std::remove(path.c_str());
   return out;
 }
 
