@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 namespace ringleader::cli {
@@ -84,7 +85,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, const std::string& log
   if (n == sizeof err) {
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
-    throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(err));
+    throw std::system_error(err, std::generic_category(), "cannot run " + argv[0]);
   }
   remember(pid_);
 }

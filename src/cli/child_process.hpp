@@ -14,7 +14,8 @@ namespace ringleader::cli {
 
 class ChildProcess {
  public:
-  /// Starts argv[0] (searched in PATH) with the arguments; throws std::runtime_error if it cannot run.
+  /// Starts argv[0] (searched in PATH) with the arguments. Throws std::system_error with exec's errno
+  /// (ENOENT: not installed) if it cannot run, std::runtime_error if it cannot fork.
   /// Its stdout and stderr go to `log_path` (or are discarded when empty).
   explicit ChildProcess(std::vector<std::string> argv, const std::string& log_path = {});
   ~ChildProcess();

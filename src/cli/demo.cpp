@@ -15,6 +15,7 @@
 #include <fstream>
 #include <memory>
 #include <thread>
+#include <system_error>
 
 #include "cli/child_process.hpp"
 #include "cli/commands.hpp"
@@ -35,20 +36,6 @@ struct DemoOptions {
   std::uint16_t first_port = 0;  // 0: free ports chosen automatically
   std::string out_dir = "demo-output";
 };
-
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  dirs += ":/usr/sbin:/sbin";
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    std::size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    if (access((dirs.substr(start, end - start) + "/" + program).c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
 
 // The ports the demo uses, checked free: the first `count` after `first` or fresh free ones.
 std::vector<std::uint16_t> pick_ports(std::size_t count, std::uint16_t first) {
@@ -94,7 +81,12 @@ void Demo::start_server(std::size_t i) {
                                 "-m", "512", "-t", "1"};
   if (geteuid() == 0) argv.insert(argv.end(), {"-u", "root"});  // memcached refuses root without -u
   const fs::path log = dir_ / ("memcached-" + std::to_string(i + 1) + ".log");
-  s.process = std::make_unique<ChildProcess>(std::move(argv), log.string());
+  try {
+    s.process = std::make_unique<ChildProcess>(std::move(argv), log.string());
+  } catch (const std::system_error& e) {
+    if (e.code() != std::errc::no_such_file_or_directory) throw;
+    throw std::runtime_error("memcached is not installed (Debian package 'memcached'; scripts/install-deps installs it)");
+  }
   if (!wait_for_port(s.port, 5s)) {
     std::string why;
     std::getline(std::ifstream(log), why);
@@ -172,8 +164,6 @@ std::size_t Demo::write_all(std::uint16_t pool_port, const std::vector<std::stri
 }
 
 void Demo::run() {
-  if (!on_path("memcached"))
-    throw std::runtime_error("memcached is not installed (Debian package 'memcached'; scripts/install-deps installs it)");
   if (o_.servers < 2) throw std::runtime_error("--servers must be at least 2");
   fs::create_directories(o_.out_dir);
   dir_ = fs::absolute(o_.out_dir);

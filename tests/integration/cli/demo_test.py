@@ -38,19 +38,20 @@ def test_demo():
 
 
 def test_missing_memcached_is_a_clear_error():
-    r = subprocess.run([RINGLEADER, "demo", "--keys", "100"], capture_output=True, text=True, timeout=60,
-                       env={"PATH": "/nonexistent"})
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([RINGLEADER, "demo", "--keys", "100", "--out", tmp], capture_output=True, text=True,
+                           timeout=60, env={"PATH": "/nonexistent"})
     assert r.returncode != 0 and "memcached is not installed" in r.stderr, r.stderr
 
 
 def test_busy_port_is_a_clear_error():
     import socket
-    with socket.socket() as s:
+    with socket.socket() as s, tempfile.TemporaryDirectory() as tmp:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        r = subprocess.run([RINGLEADER, "demo", "--keys", "100", "--port", str(port)], capture_output=True,
-                           text=True, timeout=60)
+        r = subprocess.run([RINGLEADER, "demo", "--keys", "100", "--port", str(port), "--out", tmp],
+                           capture_output=True, text=True, timeout=60)
         assert r.returncode != 0 and f"port {port}" in r.stderr and "busy" in r.stderr, r.stderr
 
 
