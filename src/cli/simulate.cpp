@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -53,15 +54,16 @@ class Progress {
   Clock::time_point start_ = Clock::now();
 };
 
-// Owner of every key, as an index into `names` (the union of all nodes ever seen, base nodes first),
-// so placements of different memberships compare by node name, never by bucket position.
+// Index of every node ever seen (base nodes first, then the joining ones), by name.
+using NodeIndex = std::unordered_map<std::string_view, std::uint32_t>;
+
+// Owner of every key as a NodeIndex value, so placements of different memberships compare by node
+// name, never by bucket position.
 std::vector<std::uint32_t> owners(const Distribution& d, const std::vector<std::uint64_t>& hashes,
-                                  const std::vector<std::string>& names) {
+                                  const NodeIndex& index) {
   std::vector<std::uint32_t> name_of_bucket(d.membership().size());
-  for (std::size_t b = 0; b < name_of_bucket.size(); ++b) {
-    auto it = std::find(names.begin(), names.end(), d.membership()[static_cast<BucketId>(b)].name);
-    name_of_bucket[b] = static_cast<std::uint32_t>(it - names.begin());
-  }
+  for (std::size_t b = 0; b < name_of_bucket.size(); ++b)
+    name_of_bucket[b] = index.at(d.membership()[static_cast<BucketId>(b)].name);
   std::vector<std::uint32_t> out(hashes.size());
   for (std::size_t i = 0; i < hashes.size(); ++i) out[i] = name_of_bucket[d.lookup(hashes[i])];
   return out;
@@ -110,6 +112,8 @@ std::vector<SimulateResult> simulate(const SimulateOptions& o) {
   for (const Node& n : base.nodes()) names.push_back(n.name);
   std::vector<std::string> leaving(names.end() - static_cast<std::ptrdiff_t>(o.remove), names.end());
   for (std::size_t j = 0; j < o.add; ++j) names.push_back("node-" + std::to_string(o.nodes + j));
+  NodeIndex index;
+  for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], static_cast<std::uint32_t>(i));
 
   std::uint64_t leaving_weight = 0;
   for (const auto& n : leaving) leaving_weight += base[*base.find(n)].weight;
@@ -136,7 +140,7 @@ std::vector<SimulateResult> simulate(const SimulateOptions& o) {
     if (sink == 0xFFFF'FFFF'FFFF'FFFFull) std::fputc('\0', stderr);  // keeps the loop from being optimized away
     progress.step(name);
 
-    const auto before = owners(*d, hashes, names);
+    const auto before = owners(*d, hashes, index);
     r.load.assign(o.nodes, 0);
     for (auto owner : before) ++r.load[owner];
     double peak = 0, sq = 0;
@@ -150,13 +154,13 @@ std::vector<SimulateResult> simulate(const SimulateOptions& o) {
     r.rel_stddev = std::sqrt(sq / static_cast<double>(o.nodes));
     progress.step(name);
 
-    r.moved_on_remove = o.remove ? share_moved(before, owners(*d->without(leaving), hashes, names)) : 0;
+    r.moved_on_remove = o.remove ? share_moved(before, owners(*d->without(leaving), hashes, index)) : 0;
     r.optimal_remove = static_cast<double>(leaving_weight) / total;
     progress.step(name);
 
     auto grown = std::shared_ptr<const Distribution>(std::move(d));
     for (std::size_t j = 0; j < o.add; ++j) grown = grown->with(Node{names[o.nodes + j], 1});
-    r.moved_on_add = o.add ? share_moved(before, owners(*grown, hashes, names)) : 0;
+    r.moved_on_add = o.add ? share_moved(before, owners(*grown, hashes, index)) : 0;
     r.optimal_add = static_cast<double>(o.add) / (total + static_cast<double>(o.add));
     progress.step(name);
 
