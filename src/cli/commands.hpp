@@ -6,6 +6,10 @@
 
 namespace ringleader::cli {
 
+/// Checks that an option is a whole number >= 1 (CLI::PositiveNumber's message prints the whole range
+/// of a double; this one says what is wrong).
+extern const CLI::Validator kAtLeastOne;
+
 void add_simulate(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_locate(CLI::App& app);

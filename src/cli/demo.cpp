@@ -260,7 +260,7 @@ void add_demo(CLI::App& app) {
   auto* cmd = app.add_subcommand("demo", "Show consistent hashing at work on real memcached servers");
   auto o = std::make_shared<DemoOptions>();
   cmd->add_option("-s,--servers", o->servers, "memcached servers to start")->capture_default_str();
-  cmd->add_option("-k,--keys", o->keys, "Keys written through each pool")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("-k,--keys", o->keys, "Keys written through each pool")->capture_default_str()->check(kAtLeastOne);
   cmd->add_option("-a,--algorithm", o->algorithm, "Distribution of the consistent pool")->capture_default_str();
   cmd->add_option("--port", o->first_port, "First of the consecutive ports to use (default: free ports)");
   cmd->add_option("-o,--out", o->out_dir, "Folder for the pictures and logs")->capture_default_str();

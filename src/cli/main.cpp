@@ -4,6 +4,21 @@
 
 #include "cli/commands.hpp"
 
+namespace ringleader::cli {
+
+const CLI::Validator kAtLeastOne(
+    [](std::string& value) -> std::string {
+      std::size_t used = 0;
+      try {
+        if (std::stoll(value, &used) >= 1 && used == value.size()) return {};
+      } catch (const std::exception&) {
+      }
+      return "must be a whole number >= 1, not '" + value + "'";
+    },
+    "N>=1");
+
+}  // namespace ringleader::cli
+
 int main(int argc, char** argv) {
   CLI::App app{"ringleader: consistent hashing that routes real traffic", "ringleader"};
   app.require_subcommand(1);

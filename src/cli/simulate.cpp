@@ -225,18 +225,6 @@ nlohmann::json to_json(const std::vector<SimulateResult>& results) {
 
 }  // namespace
 
-// CLI::PositiveNumber's message prints the whole range of a double; this one says what is wrong.
-const CLI::Validator kAtLeastOne(
-    [](std::string& value) -> std::string {
-      std::size_t used = 0;
-      try {
-        if (std::stoll(value, &used) >= 1 && used == value.size()) return {};
-      } catch (const std::exception&) {
-      }
-      return "must be a whole number >= 1, not '" + value + "'";
-    },
-    "N>=1");
-
 void add_simulate(CLI::App& app) {
   auto* cmd = app.add_subcommand("simulate", "Show how many keys move when nodes leave or join, and how even the load is");
   struct Args {
