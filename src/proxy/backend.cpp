@@ -11,7 +11,6 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
-#include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -55,6 +54,22 @@ Backend::~Backend() {
   socket_.close(ec);
 }
 
+void Backend::retire() {
+  retired_ = true;
+  health_.reset();  // the server is no longer in the pool it would report to
+  if (idle()) close();
+}
+
+void Backend::close() {
+  if (state_ == State::connected) counters_.server_connections.sub();
+  ++generation_;
+  state_ = State::disconnected;
+  std::error_code ec;
+  socket_.close(ec);
+  wake_writer_.cancel();
+  deadline_timer_.cancel();
+}
+
 void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool values) {
   const auto now = Clock::now();
   const auto deadline = options_.timeout ? now + *options_.timeout : Clock::time_point::max();
@@ -82,8 +97,8 @@ void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool
 void Backend::preconnect() {
   if (state_ != State::disconnected) return;
   state_ = State::connecting;
-  asio::co_spawn(io_, connect(generation_), asio::detached);
-  if (options_.timeout) asio::co_spawn(io_, timeout_loop(generation_), asio::detached);
+  asio::co_spawn(io_, connect(generation_), keep_alive());
+  if (options_.timeout) asio::co_spawn(io_, timeout_loop(generation_), keep_alive());
 }
 
 std::string Backend::handshake() const {
@@ -121,8 +136,8 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
   }
   socket_.non_blocking(true, ec);
   state_ = State::connected;
-  asio::co_spawn(io_, read_loop(generation), asio::detached);
-  asio::co_spawn(io_, write_loop(generation), asio::detached);
+  asio::co_spawn(io_, read_loop(generation), keep_alive());
+  asio::co_spawn(io_, write_loop(generation), keep_alive());
 }
 
 asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
@@ -232,6 +247,7 @@ std::size_t Backend::take_replies(std::string_view input) {
       return used;
     }
   }
+  if (retired_ && idle()) close();
   return used;
 }
 
@@ -275,7 +291,6 @@ void Backend::fail(std::string_view reason) {
       counters_.server_ejected_at.set(static_cast<std::uint64_t>(std::time(nullptr)));
     }
   }
-  if (state_ == State::connected) counters_.server_connections.sub();
   // One warning per outage; the retries that follow (one per request while it lasts) are debug.
   if (healthy_) {
     log::warn("server failed", {{"server", name_}, {"reason", std::string(reason)}});
@@ -283,12 +298,7 @@ void Backend::fail(std::string_view reason) {
     log::debug("server still failing", {{"server", name_}, {"reason", std::string(reason)}});
   }
   healthy_ = false;
-  ++generation_;
-  state_ = State::disconnected;
-  std::error_code ec;
-  socket_.close(ec);
-  wake_writer_.cancel();
-  deadline_timer_.cancel();
+  close();
   output_.clear();
   writing_.clear();
   const std::string reply = error_reply(reason);

@@ -41,9 +41,13 @@ struct BackendOptions {
   std::string redis_auth;                            // empty: no AUTH
   std::uint32_t redis_db = 0;
   bool tcp_keepalive = false;                        // SO_KEEPALIVE on the connection (tcpkeepalive)
+
+  bool operator==(const BackendOptions&) const = default;
 };
 
-class Backend {
+/// Always owned by a std::shared_ptr: its coroutines hold one, so a backend a reload removed lives
+/// until its connection is closed.
+class Backend : public std::enable_shared_from_this<Backend> {
  public:
   /// `name` appears in error replies ("... server 10.0.0.1:11211 ...").
   Backend(asio::io_context& io, std::string name, asio::generic::stream_protocol::endpoint endpoint,
@@ -62,6 +66,7 @@ class Backend {
 
   const std::string& name() const noexcept { return name_; }
   const BackendOptions& options() const noexcept { return options_; }
+  const asio::generic::stream_protocol::endpoint& endpoint() const noexcept { return endpoint_; }
 
   /// Failures and good replies go to `health` as server `server` (null: reported nowhere, e.g. after
   /// a reload removed the server).
@@ -71,6 +76,9 @@ class Backend {
   }
   /// Nothing waits to be written or answered.
   bool idle() const noexcept { return in_flight_.empty() && output_.empty() && writing_.empty(); }
+  /// A reload removed this server (or changed how it is reached): no new requests will come.
+  /// The connection closes once the requests in flight are answered.
+  void retire();
 
  private:
   struct InFlight {
@@ -91,6 +99,12 @@ class Backend {
   std::size_t take_replies(std::string_view input);
   /// Closes the connection and fails every request in flight with `reason`.
   void fail(std::string_view reason);
+  /// Closes the connection; the loops of this connection see the new generation_ and end.
+  void close();
+  /// The completion token of this backend's coroutines: keeps the backend alive until they end.
+  auto keep_alive() {
+    return [self = shared_from_this()](const std::exception_ptr&) {};
+  }
   std::string error_reply(std::string_view reason) const;
   /// Publishes in_queue/out_queue (this backend is the only writer of its counters).
   void count_queues() noexcept;
@@ -115,6 +129,7 @@ class Backend {
   std::size_t unsent_ = 0;      // requests at the back of in_flight_ still in output_
   std::size_t sent_bytes_ = 0;  // bytes of the written requests in in_flight_
   bool healthy_ = true;         // false from a failure to the next connection: one warning per outage
+  bool retired_ = false;
 };
 
 }  // namespace ringleader::proxy

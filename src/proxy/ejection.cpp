@@ -7,29 +7,55 @@
 
 namespace ringleader::proxy {
 
-PoolHealth::PoolHealth(const config::Pool& pool, RouteTable& routes)
-    : pool_(pool), routes_(routes), servers_(std::make_unique<State[]>(pool.servers.size())) {}
+PoolHealth::PoolHealth(std::shared_ptr<const PoolLayout> layout, RouteTable& routes)
+    : layout_(std::move(layout)), routes_(routes), servers_(std::make_unique<State[]>(layout_->pool.servers.size())) {}
+
+std::shared_ptr<PoolHealth> PoolHealth::create(std::shared_ptr<const PoolLayout> layout, RouteTable& routes,
+                                               const PoolHealth* previous) {
+  std::shared_ptr<PoolHealth> health(new PoolHealth(std::move(layout), routes));
+  const auto& servers = health->pool().servers;
+  if (previous != nullptr) {
+    const auto& before = previous->pool().servers;
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      for (std::size_t j = 0; j < before.size(); ++j) {
+        if (before[j].address() != servers[i].address()) continue;
+        const State& old = previous->servers_[j];
+        State& now = health->servers_[i];
+        now.failures.store(old.failures.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        now.retry_at.store(old.retry_at.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        // Ejection is only kept where the new pool ejects at all.
+        now.ejected.store(old.ejected.load(std::memory_order_acquire) && health->pool().auto_eject_hosts,
+                          std::memory_order_relaxed);
+        break;
+      }
+    }
+  }
+  std::lock_guard lock(health->mutex_);
+  health->publish_live();
+  return health;
+}
 
 void PoolHealth::failure(std::uint32_t server, std::string_view reason) {
+  const config::Pool& pool = layout_->pool;
   State& state = servers_[server];
   const std::uint32_t failures = state.failures.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (!pool_.auto_eject_hosts || failures < pool_.server_failure_limit) return;
+  if (!pool.auto_eject_hosts || failures < pool.server_failure_limit) return;
   std::lock_guard lock(mutex_);
-  if (state.ejected.load(std::memory_order_relaxed)) return;  // another thread ejected it already
-  const auto retry_at = Clock::now() + std::chrono::milliseconds(pool_.server_retry_timeout_ms);
+  if (retired_ || state.ejected.load(std::memory_order_relaxed)) return;  // ejected by another thread already
+  const auto retry_at = Clock::now() + std::chrono::milliseconds(pool.server_retry_timeout_ms);
   state.retry_at.store(retry_at.time_since_epoch().count(), std::memory_order_relaxed);
   state.ejected.store(true, std::memory_order_release);
   publish_live();
-  log::warn("server ejected", {{"pool", pool_.name},
-                               {"server", pool_.servers[server].address()},
+  log::warn("server ejected", {{"pool", pool.name},
+                               {"server", pool.servers[server].address()},
                                {"failures", std::to_string(failures)},
-                               {"retry_ms", std::to_string(pool_.server_retry_timeout_ms)},
+                               {"retry_ms", std::to_string(pool.server_retry_timeout_ms)},
                                {"reason", std::string(reason)}});
 }
 
 std::vector<std::uint32_t> PoolHealth::due_for_check(Clock::time_point now) const {
   std::vector<std::uint32_t> due;
-  for (std::uint32_t i = 0; i < pool_.servers.size(); ++i) {
+  for (std::uint32_t i = 0; i < pool().servers.size(); ++i) {
     const State& state = servers_[i];
     if (state.ejected.load(std::memory_order_acquire) &&
         state.retry_at.load(std::memory_order_relaxed) <= now.time_since_epoch().count())
@@ -40,26 +66,33 @@ std::vector<std::uint32_t> PoolHealth::due_for_check(Clock::time_point now) cons
 
 void PoolHealth::restore(std::uint32_t server) {
   std::lock_guard lock(mutex_);
+  if (retired_) return;
   State& state = servers_[server];
   state.failures.store(0, std::memory_order_relaxed);
   state.ejected.store(false, std::memory_order_release);
   publish_live();
-  log::info("server returned", {{"pool", pool_.name}, {"server", pool_.servers[server].address()}});
+  log::info("server returned", {{"pool", pool().name}, {"server", pool().servers[server].address()}});
 }
 
 void PoolHealth::check_failed(std::uint32_t server, std::string_view reason) {
-  const auto retry_at = Clock::now() + std::chrono::milliseconds(pool_.server_retry_timeout_ms);
+  const auto retry_at = Clock::now() + std::chrono::milliseconds(pool().server_retry_timeout_ms);
   servers_[server].retry_at.store(retry_at.time_since_epoch().count(), std::memory_order_relaxed);
-  log::info("health check failed", {{"pool", pool_.name},
-                                    {"server", pool_.servers[server].address()},
+  log::info("health check failed", {{"pool", pool().name},
+                                    {"server", pool().servers[server].address()},
                                     {"reason", std::string(reason)}});
 }
 
+void PoolHealth::retire() {
+  std::lock_guard lock(mutex_);
+  retired_ = true;
+}
+
 void PoolHealth::publish_live() {
-  const std::size_t count = pool_.servers.size();
+  const std::size_t count = pool().servers.size();
   const auto live = std::make_unique<bool[]>(count);  // not vector<bool>: Router takes a span
   for (std::size_t i = 0; i < count; ++i) live[i] = !servers_[i].ejected.load(std::memory_order_relaxed);
-  routes_.publish(std::make_shared<const config::Router>(pool_, std::span<const bool>(live.get(), count)));
+  routes_.publish({layout_, shared_from_this(),
+                   std::make_shared<const config::Router>(pool(), std::span<const bool>(live.get(), count))});
 }
 
 }  // namespace ringleader::proxy

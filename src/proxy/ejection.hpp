@@ -9,7 +9,8 @@
 // and counts failures seen by every thread; and when the retry timeout is over the server does not
 // come back blindly: it stays ejected until an active health check passes (health_check.hpp calls
 // restore()). Each ejection and return publishes a new Router over the live servers through the
-// pool's RouteTable (pool.ejection says how keys move) and is logged.
+// pool's RouteTable (pool.ejection says how keys move) and is logged. A reload makes a new PoolHealth
+// for the new layout, carrying over the state of the servers it keeps.
 #pragma once
 
 #include <atomic>
@@ -25,12 +26,15 @@
 
 namespace ringleader::proxy {
 
-class PoolHealth {
+class PoolHealth : public std::enable_shared_from_this<PoolHealth> {
  public:
   using Clock = std::chrono::steady_clock;
 
-  /// `pool` and `routes` must outlive this.
-  PoolHealth(const config::Pool& pool, RouteTable& routes);
+  /// The health of `layout`'s servers, which publishes routes to `routes` (`routes` must outlive
+  /// it) and publishes them once now. `previous` is the health of the layout a reload replaces: a
+  /// server in both keeps its state (an ejected server stays ejected until its check passes).
+  static std::shared_ptr<PoolHealth> create(std::shared_ptr<const PoolLayout> layout, RouteTable& routes,
+                                            const PoolHealth* previous = nullptr);
 
   /// A reply came back from server `server` (an index into pool.servers): its failures were not consecutive.
   void success(std::uint32_t server) noexcept {
@@ -46,11 +50,15 @@ class PoolHealth {
   void restore(std::uint32_t server);
   /// The health check failed: try again after another server_retry_timeout.
   void check_failed(std::uint32_t server, std::string_view reason);
+  /// A reload replaced the layout: publish nothing from now on, so a late failure on a connection
+  /// of the old layout cannot put old routes back.
+  void retire();
 
   bool ejected(std::uint32_t server) const noexcept {
     return servers_[server].ejected.load(std::memory_order_acquire);
   }
-  const config::Pool& pool() const noexcept { return pool_; }
+  const PoolLayout& layout() const noexcept { return *layout_; }
+  const config::Pool& pool() const noexcept { return layout_->pool; }
 
  private:
   struct State {
@@ -59,13 +67,15 @@ class PoolHealth {
     std::atomic<Clock::rep> retry_at{0};  // when an ejected server may be checked
   };
 
-  /// Publishes a Router over the servers that are not ejected. Called with mutex_ held.
+  PoolHealth(std::shared_ptr<const PoolLayout> layout, RouteTable& routes);
+  /// Publishes routes over the servers that are not ejected. Called with mutex_ held.
   void publish_live();
 
-  const config::Pool& pool_;
+  std::shared_ptr<const PoolLayout> layout_;
   RouteTable& routes_;
   std::unique_ptr<State[]> servers_;
-  std::mutex mutex_;  // ejections and returns only; never on the request path
+  std::mutex mutex_;  // ejections, returns and retire(); never on the request path
+  bool retired_ = false;
 };
 
 }  // namespace ringleader::proxy

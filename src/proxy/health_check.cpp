@@ -117,11 +117,10 @@ HealthChecker::~HealthChecker() {
   thread_.join();
 }
 
-void HealthChecker::watch(std::shared_ptr<PoolHealth> health,
-                          std::vector<asio::generic::stream_protocol::endpoint> endpoints) {
+void HealthChecker::watch(std::shared_ptr<PoolHealth> health) {
   std::lock_guard lock(mutex_);
-  std::erase_if(pools_, [&](const Watched& w) { return w.health->pool().name == health->pool().name; });
-  pools_.push_back({std::move(health), std::move(endpoints)});
+  std::erase_if(pools_, [&](const auto& watched) { return watched->pool().name == health->pool().name; });
+  pools_.push_back(std::move(health));
 }
 
 void HealthChecker::loop() {
@@ -129,15 +128,15 @@ void HealthChecker::loop() {
   while (!stopping_) {
     wake_.wait_for(lock, std::chrono::milliseconds(100));
     if (stopping_) return;
-    const std::vector<Watched> pools = pools_;  // probe without the lock: watch() must not wait on a probe
+    const auto pools = pools_;  // probe without the lock: watch() must not wait on a probe
     lock.unlock();
-    for (const auto& watched : pools) {
-      for (const std::uint32_t server : watched.health->due_for_check(Clock::now())) {
-        const std::string problem = probe_server(watched.health->pool(), watched.endpoints[server]);
+    for (const auto& health : pools) {
+      for (const std::uint32_t server : health->due_for_check(Clock::now())) {
+        const std::string problem = probe_server(health->pool(), health->layout().endpoints[server]);
         if (problem.empty()) {
-          watched.health->restore(server);
+          health->restore(server);
         } else {
-          watched.health->check_failed(server, problem);
+          health->check_failed(server, problem);
         }
       }
     }

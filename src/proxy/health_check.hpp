@@ -32,20 +32,16 @@ class HealthChecker {
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
 
-  /// Checks `health`'s servers at `endpoints` from now on (replacing a pool of the same name).
-  void watch(std::shared_ptr<PoolHealth> health, std::vector<asio::generic::stream_protocol::endpoint> endpoints);
+  /// Checks `health`'s servers from now on (replacing the pool of the same name after a reload).
+  void watch(std::shared_ptr<PoolHealth> health);
 
  private:
-  struct Watched {
-    std::shared_ptr<PoolHealth> health;
-    std::vector<asio::generic::stream_protocol::endpoint> endpoints;
-  };
   void loop();
 
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::vector<Watched> pools_;
+  std::vector<std::shared_ptr<PoolHealth>> pools_;
   std::thread thread_;
 };
 

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include <asio/co_spawn.hpp>
@@ -19,37 +20,72 @@
 
 namespace ringleader::proxy {
 
-PoolWorker::PoolWorker(asio::io_context& io, const config::Pool& pool, const RouteTable& routes,
-                       const std::vector<asio::generic::stream_protocol::endpoint>& endpoints,
-                       Acceptor acceptor, stats::Registry& registry, unsigned worker, std::size_t pool_index)
-    : io_(io),
-      pool_(pool),
-      registry_(registry),
-      pool_index_(pool_index),
-      counters_(registry.pool(worker, pool_index)),
-      router_(routes),
-      acceptor_(std::move(acceptor)) {
+namespace {
+
+BackendOptions backend_options(const config::Pool& pool) {
   BackendOptions options;
   options.protocol = pool.redis ? Protocol::redis : Protocol::memcache;
   if (pool.timeout_ms) options.timeout = std::chrono::milliseconds(*pool.timeout_ms);
   options.redis_auth = pool.redis_auth;
   options.redis_db = pool.redis_db;
   options.tcp_keepalive = pool.tcpkeepalive;
-  for (std::size_t i = 0; i < pool.servers.size(); ++i) {
-    backends_.push_back(
-        std::make_unique<Backend>(io, pool.servers[i].address(), endpoints[i], options, counters_.servers[i]));
-  }
+  return options;
+}
+
+}  // namespace
+
+PoolWorker::PoolWorker(asio::io_context& io, const RouteTable& routes, Acceptor acceptor, stats::Registry& registry,
+                       unsigned worker, std::size_t pool_index)
+    : io_(io),
+      registry_(registry),
+      worker_(worker),
+      pool_index_(pool_index),
+      counters_(registry.pool(worker, pool_index)),
+      routes_(routes),
+      acceptor_(std::move(acceptor)) {
+  adopt(routes_.get());
 }
 
 void PoolWorker::start() {
-  if (pool_.preconnect) {
+  started_ = true;
+  if (pool().preconnect) {
     for (auto& backend : backends_) backend->preconnect();
   }
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 
-void PoolWorker::report_to(const std::shared_ptr<PoolHealth>& health) {
-  for (std::uint32_t i = 0; i < backends_.size(); ++i) backends_[i]->report_to(health, i);
+const config::Router& PoolWorker::router() {
+  const Routes& routes = routes_.get();
+  if (routes.layout != layout_) adopt(routes);
+  return *routes.router;
+}
+
+void PoolWorker::adopt(const Routes& routes) {
+  const PoolLayout& layout = *routes.layout;
+  const BackendOptions options = backend_options(layout.pool);
+  std::vector<std::shared_ptr<Backend>> next;
+  for (std::uint32_t i = 0; i < layout.pool.servers.size(); ++i) {
+    const std::string name = layout.pool.servers[i].address();
+    const auto same = std::find_if(backends_.begin(), backends_.end(), [&](const auto& b) {
+      return b && b->name() == name && b->endpoint() == layout.endpoints[i] && b->options() == options;
+    });
+    if (same != backends_.end()) {
+      next.push_back(std::move(*same));
+    } else {
+      next.push_back(std::make_shared<Backend>(io_, name, layout.endpoints[i], options,
+                                               registry_.server(worker_, pool_index_, layout.pool.servers[i])));
+      if (started_ && layout.pool.preconnect) next.back()->preconnect();
+    }
+    next.back()->report_to(routes.health, i);
+  }
+  std::erase_if(retired_, [](const auto& weak) { return weak.expired(); });
+  for (auto& backend : backends_) {
+    if (!backend) continue;
+    backend->retire();
+    retired_.push_back(backend);
+  }
+  backends_ = std::move(next);
+  layout_ = routes.layout;
 }
 
 void PoolWorker::stop_accepting() {
@@ -60,6 +96,9 @@ void PoolWorker::stop_accepting() {
 bool PoolWorker::busy() const noexcept {
   for (const auto& backend : backends_) {
     if (!backend->idle()) return true;
+  }
+  for (const auto& weak : retired_) {
+    if (const auto backend = weak.lock(); backend && !backend->idle()) return true;
   }
   return false;
 }
@@ -73,24 +112,24 @@ asio::awaitable<void> PoolWorker::accept_loop() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
       // Out of file descriptors, say: keep the listener, and give connections time to close.
-      log::warn("cannot accept a client", {{"pool", pool_.name}, {"reason", ec.message()}});
+      log::warn("cannot accept a client", {{"pool", pool().name}, {"reason", ec.message()}});
       pause.expires_after(std::chrono::milliseconds(50));
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
     // twemproxy's client_connections: beyond it, a new client is closed at once. The count is over
     // every worker, read without a lock, so a burst of accepts may overshoot by a few.
-    if (pool_.client_connections != 0 && registry_.clients(pool_index_) >= pool_.client_connections) {
+    if (pool().client_connections != 0 && registry_.clients(pool_index_) >= pool().client_connections) {
       counters_.client_rejected.add();
-      log::debug("client refused: client_connections reached", {{"pool", pool_.name}});
+      log::debug("client refused: client_connections reached", {{"pool", pool().name}});
       socket.close(ec);
       continue;
     }
-    if (!pool_.listen.is_unix()) {
+    if (!pool().listen.is_unix()) {
       const int one = 1;  // replies are gathered already; Nagle would only delay them
       ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    if (pool_.redis) {
+    if (pool().redis) {
       std::make_shared<redis::Session>(std::move(socket), *this)->start(counters_);
     } else {
       std::make_shared<memcache::Session>(std::move(socket), *this)->start(counters_);

@@ -26,20 +26,23 @@ using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
 class PoolWorker {
  public:
-  /// `endpoints[i]` is where pool.servers[i] is reached; `acceptor` already listens. This worker
-  /// counts into `registry.pool(worker, pool_index)`.
-  PoolWorker(asio::io_context& io, const config::Pool& pool, const RouteTable& routes,
-             const std::vector<asio::generic::stream_protocol::endpoint>& endpoints, Acceptor acceptor,
-             stats::Registry& registry, unsigned worker, std::size_t pool_index);
+  /// This worker's side of pool `pool_index`, whose servers and settings `routes` holds (a reload
+  /// publishes new ones there). `acceptor` already listens. This worker counts into
+  /// `registry.pool(worker, pool_index)`.
+  PoolWorker(asio::io_context& io, const RouteTable& routes, Acceptor acceptor, stats::Registry& registry,
+             unsigned worker, std::size_t pool_index);
 
   void start();
 
-  const config::Pool& pool() const noexcept { return pool_; }
-  const config::Router& router() { return router_.get(); }
+  /// The pool's settings as of the last request routed.
+  const config::Pool& pool() const noexcept { return layout_->pool; }
+  /// The router for the next request. After a reload, first makes backend() match the new pool.
+  const config::Router& router();
   Backend& backend(std::uint32_t server) { return *backends_[server]; }
+  /// Picks up a reload now rather than at the next request, so a worker without traffic also
+  /// connects to new servers and lets go of removed ones.
+  void refresh() { router(); }
 
-  /// Every backend reports its failures and good replies to `health` (ejection.hpp).
-  void report_to(const std::shared_ptr<PoolHealth>& health);
   /// Closes the listening socket (graceful shutdown); sessions already accepted go on.
   void stop_accepting();
   /// True while a request waits to be written to or answered by a server.
@@ -48,14 +51,20 @@ class PoolWorker {
 
  private:
   asio::awaitable<void> accept_loop();
+  /// Makes backends_ match `routes`: the backend of every server still reached the same way is kept
+  /// (with its connection), new servers get new backends, the others are retired.
+  void adopt(const Routes& routes);
 
   asio::io_context& io_;
-  const config::Pool& pool_;
   stats::Registry& registry_;
+  unsigned worker_;
   std::size_t pool_index_;
   stats::PoolCounters& counters_;
-  RouterView router_;
-  std::vector<std::unique_ptr<Backend>> backends_;
+  RouterView routes_;
+  std::shared_ptr<const PoolLayout> layout_;
+  std::vector<std::shared_ptr<Backend>> backends_;  // backends_[i] reaches layout_->pool.servers[i]
+  std::vector<std::weak_ptr<Backend>> retired_;      // removed by a reload, maybe still answering
+  bool started_ = false;
   Acceptor acceptor_;
 };
 

@@ -1,41 +1,60 @@
-// RouteTable: a pool's current Router, shared by every worker thread and replaced whole.
+// RouteTable: a pool's current routes, shared by every worker thread and replaced whole.
 //
-// Routers are immutable. A new one (after a reload or an ejection, issue 5) is published with
+// Routes are immutable. New ones (after a reload or an ejection, issue 5) are published with
 // publish(); each worker keeps its own reference (RouterView) and looks at an atomic version number
 // on every request, so the hot path is one relaxed-cost atomic load and never waits on a lock. The
-// mutex is taken only when a worker picks up a new router.
+// mutex is taken only when a worker picks up new routes.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
+
+#include <asio/generic/stream_protocol.hpp>
 
 #include "proxy/config/router.hpp"
 
 namespace ringleader::proxy {
 
+class PoolHealth;
+
+/// One version of a pool: its settings and where its servers are. A reload that changes the pool
+/// makes a new layout; an ejection keeps the layout and only changes the Router.
+struct PoolLayout {
+  config::Pool pool;
+  std::vector<asio::generic::stream_protocol::endpoint> endpoints;  // endpoints[i] reaches pool.servers[i]
+};
+
+/// What a request is routed with. router.server_for() is an index into layout->pool.servers.
+struct Routes {
+  std::shared_ptr<const PoolLayout> layout;
+  std::shared_ptr<PoolHealth> health;  // where backends of this layout report failures (ejection.hpp)
+  std::shared_ptr<const config::Router> router;
+};
+
+/// Empty until the first publish() (PoolHealth::create() publishes).
 class RouteTable {
  public:
-  explicit RouteTable(std::shared_ptr<const config::Router> router) : router_(std::move(router)) {}
-
-  /// Makes `router` the one every worker uses from its next request on.
-  void publish(std::shared_ptr<const config::Router> router) {
+  /// Makes `routes` the ones every worker uses from its next request on.
+  void publish(Routes routes) {
+    auto next = std::make_shared<const Routes>(std::move(routes));
     std::lock_guard lock(mutex_);
-    router_ = std::move(router);
+    routes_ = std::move(next);
     version_.fetch_add(1, std::memory_order_release);
   }
 
   std::uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
 
-  std::shared_ptr<const config::Router> current() const {
+  std::shared_ptr<const Routes> current() const {
     std::lock_guard lock(mutex_);
-    return router_;
+    return routes_;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const config::Router> router_;
+  std::shared_ptr<const Routes> routes_;
   std::atomic<std::uint64_t> version_{0};
 };
 
@@ -43,20 +62,20 @@ class RouteTable {
 class RouterView {
  public:
   explicit RouterView(const RouteTable& table)
-      : table_(table), version_(table.version()), router_(table.current()) {}
+      : table_(table), version_(table.version()), routes_(table.current()) {}
 
-  const config::Router& get() {
+  const Routes& get() {
     if (const auto latest = table_.version(); latest != version_) {
       version_ = latest;
-      router_ = table_.current();
+      routes_ = table_.current();
     }
-    return *router_;
+    return *routes_;
   }
 
  private:
   const RouteTable& table_;
   std::uint64_t version_;
-  std::shared_ptr<const config::Router> router_;
+  std::shared_ptr<const Routes> routes_;
 };
 
 }  // namespace ringleader::proxy

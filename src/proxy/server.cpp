@@ -89,7 +89,15 @@ void check_address_free(const config::Pool& pool) {
   if (ec) throw pool_error(pool, "cannot listen on " + pool.listen.text, ec);
 }
 
-// The pool settings a reload cannot change on a running pool (everything but the name and line).
+// Why a reload cannot apply `b` to the running pool `a` (its listeners are open already), or empty.
+std::string needs_restart(const config::Pool& a, const config::Pool& b) {
+  if (a.listen.text != b.listen.text) return "listen address changed";
+  if (a.redis != b.redis) return "protocol changed (redis)";
+  if (a.backlog != b.backlog) return "backlog changed";
+  return {};
+}
+
+// Every setting of the pool but its name and line numbers.
 bool same_pool(const config::Pool& a, const config::Pool& b) {
   auto servers = [](const config::Pool& p) {
     std::vector<std::string> out;
@@ -104,6 +112,14 @@ bool same_pool(const config::Pool& a, const config::Pool& b) {
          a.server_failure_limit == b.server_failure_limit && a.client_connections == b.client_connections &&
          a.tcpkeepalive == b.tcpkeepalive && a.bounded_load == b.bounded_load && a.ejection == b.ejection &&
          servers(a) == servers(b);
+}
+
+// How many of `a`'s server addresses are not in `b`.
+std::size_t missing_from(const config::Pool& a, const config::Pool& b) {
+  return static_cast<std::size_t>(std::count_if(a.servers.begin(), a.servers.end(), [&](const config::Server& s) {
+    return std::none_of(b.servers.begin(), b.servers.end(),
+                        [&](const config::Server& t) { return t.address() == s.address(); });
+  }));
 }
 
 // The one unix listener of a pool; workers accept on duplicates of its descriptor.
@@ -134,8 +150,9 @@ Server::Server(config::Config config, unsigned threads) : config_(std::move(conf
   for (unsigned t = 0; t < threads; ++t) workers_.push_back(std::make_unique<Worker>());
   for (std::size_t p = 0; p < config_.pools.size(); ++p) {
     const config::Pool& pool = config_.pools[p];
-    routes_.push_back(std::make_unique<RouteTable>(std::make_shared<const config::Router>(pool)));
-    const auto endpoints = resolve_servers(pool);
+    routes_.push_back(std::make_unique<RouteTable>());
+    health_.push_back(
+        PoolHealth::create(std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)}), *routes_[p]));
     std::optional<Acceptor> unix_listener;
     if (pool.listen.is_unix()) unix_listener.emplace(listen_unix(workers_[0]->io, pool));
     if (!pool.listen.is_unix()) check_address_free(pool);
@@ -149,12 +166,8 @@ Server::Server(config::Config config, unsigned threads) : config_(std::move(conf
       } else {
         acceptor = listen_tcp(worker->io, pool);
       }
-      worker->pools.push_back(
-          std::make_unique<PoolWorker>(worker->io, pool, *routes_.back(), endpoints, std::move(acceptor), *stats_, w, p));
+      worker->pools.push_back(std::make_unique<PoolWorker>(worker->io, *routes_[p], std::move(acceptor), *stats_, w, p));
     }
-    health_.push_back(std::make_shared<PoolHealth>(pool, *routes_.back()));
-    for (auto& worker : workers_) worker->pools.back()->report_to(health_.back());
-    endpoints_.push_back(endpoints);
   }
 }
 
@@ -175,39 +188,58 @@ void Server::stop() {
 }
 
 void Server::reload() {
-  config::Config fresh;
+  // Read, validate and resolve everything first: a config that fails changes nothing.
+  std::vector<std::shared_ptr<const PoolLayout>> changed(config_.pools.size());  // null: keep
   try {
-    fresh = config::load_file(config_.file);
-    for (const auto& pool : fresh.pools) config::Router router(pool);  // validates hash and distribution
+    const config::Config fresh = config::load_file(config_.file);
+    for (const auto& pool : fresh.pools) {
+      const auto old = std::find_if(config_.pools.begin(), config_.pools.end(),
+                                    [&](const config::Pool& p) { return p.name == pool.name; });
+      if (old == config_.pools.end()) {
+        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", "new pool"}});
+        continue;
+      }
+      if (same_pool(*old, pool)) continue;
+      if (const std::string reason = needs_restart(*old, pool); !reason.empty()) {
+        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", reason}});
+        continue;
+      }
+      config::Router router(pool);  // validates hash and distribution
+      changed[static_cast<std::size_t>(old - config_.pools.begin())] =
+          std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
+    }
+    for (const auto& pool : config_.pools) {
+      if (std::none_of(fresh.pools.begin(), fresh.pools.end(), [&](const config::Pool& p) { return p.name == pool.name; }))
+        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", "pool removed; it keeps serving"}});
+    }
   } catch (const std::exception& e) {
     log::error("config reload failed", {{"file", config_.file}, {"error", e.what()}});
     return;
   }
-  std::size_t restart = 0;
-  for (const auto& pool : fresh.pools) {
-    const auto old = std::find_if(config_.pools.begin(), config_.pools.end(),
-                                  [&](const config::Pool& p) { return p.name == pool.name; });
-    if (old == config_.pools.end()) {
-      log::warn("new pool needs a restart", {{"pool", pool.name}});
-      ++restart;
-    } else if (!same_pool(*old, pool)) {
-      log::warn("changed pool needs a restart", {{"pool", pool.name}});
-      ++restart;
-    }
+  // Apply: new routes for each changed pool; each worker adopts them before routing its next request.
+  std::size_t count = 0;
+  for (std::size_t p = 0; p < changed.size(); ++p) {
+    if (!changed[p]) continue;
+    ++count;
+    const config::Pool& pool = changed[p]->pool;
+    log::info("pool reloaded", {{"pool", pool.name},
+                                {"servers", std::to_string(pool.servers.size())},
+                                {"added", std::to_string(missing_from(pool, config_.pools[p]))},
+                                {"removed", std::to_string(missing_from(config_.pools[p], pool))}});
+    stats_->update(p, pool);
+    health_[p]->retire();
+    health_[p] = PoolHealth::create(changed[p], *routes_[p], health_[p].get());
+    if (checker_) checker_->watch(health_[p]);
+    config_.pools[p] = pool;
   }
-  for (const auto& pool : config_.pools) {
-    if (std::none_of(fresh.pools.begin(), fresh.pools.end(), [&](const config::Pool& p) { return p.name == pool.name; })) {
-      log::warn("removed pool keeps serving until a restart", {{"pool", pool.name}});
-      ++restart;
-    }
+  for (auto& worker : workers_) {
+    asio::post(worker->io, [w = worker.get()] {
+      for (auto& pool : w->pools) pool->refresh();
+    });
   }
-  // Applying a changed pool to running workers (new backends, stats and health sized to the new
-  // server list) is not built yet: say so rather than claim a reload that did not happen.
-  if (restart > 0) {
-    log::warn("config reload not applied", {{"file", config_.file}, {"needs_restart", std::to_string(restart)}});
-    return;
-  }
-  log::info("config reloaded", {{"file", config_.file}, {"pools", std::to_string(fresh.pools.size())}});
+  log::info("config reloaded", {{"file", config_.file},
+                                {"pools", std::to_string(config_.pools.size())},
+                                {"changed", std::to_string(count)}});
 }
 
 void Server::drain() {
@@ -268,7 +300,7 @@ void Server::run() {
     worker->thread = std::thread([&io = worker->io] { io.run(); });
   }
   checker_ = std::make_unique<HealthChecker>();
-  for (std::size_t p = 0; p < health_.size(); ++p) checker_->watch(health_[p], endpoints_[p]);
+  for (const auto& health : health_) checker_->watch(health);
   while (!stopping_ && !shutdown) signals_io.run_for(std::chrono::milliseconds(100));
   if (shutdown) {
     log::info("shutting down", {{"drain_timeout_s", std::to_string(kDrainTimeout.count())}});

@@ -32,16 +32,18 @@ class Server {
   /// close, requests already sent to servers get their replies (up to kDrainTimeout), then run()
   /// returns. SIGHUP re-reads the config file (reload()).
   void run();
-  /// Re-reads config.file and validates it; a config that fails is logged and the old one keeps
-  /// serving. Logs "config reloaded" on success.
+  /// Re-reads config.file. A config that fails validation (or names a server that does not resolve)
+  /// is logged ("config reload failed") and the old one keeps serving. Otherwise each changed pool
+  /// gets new routes, and each worker adopts them before it routes its next request: connections to
+  /// servers still in the pool (reached the same way) are kept, new servers are connected, removed
+  /// ones close once their replies are in; clients stay connected. A pool's listen address, protocol
+  /// and backlog, and the set of pools, need a restart (logged). Logs "config reloaded" at the end.
   void reload();
 
   static constexpr std::chrono::seconds kDrainTimeout{5};
   /// Makes run() return; safe from any thread.
   void stop();
 
-  /// The routing table of pool i (in config order), where a reload publishes a new Router.
-  RouteTable& routes(std::size_t pool) { return *routes_[pool]; }
   /// Every counter of every worker (read by the stats and admin listeners).
   stats::Registry& stats() { return *stats_; }
 
@@ -55,8 +57,7 @@ class Server {
   /// Closes the listeners, waits (up to kDrainTimeout) until no request is with a server, then stop().
   void drain();
 
-  std::vector<std::vector<asio::generic::stream_protocol::endpoint>> endpoints_;  // per pool
-  std::vector<std::shared_ptr<PoolHealth>> health_;  // per pool, shared by its workers' backends
+  std::vector<std::shared_ptr<PoolHealth>> health_;  // per pool, its current layout's
   std::unique_ptr<HealthChecker> checker_;           // last: its thread stops before the rest goes
 };
 

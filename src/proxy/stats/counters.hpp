@@ -60,17 +60,14 @@ struct ServerCounters {
   Latency latency;
 };
 
-/// One pool, as one worker thread sees it.
+/// One pool, as one worker thread sees it (its servers' counters are kept by the Registry).
 struct PoolCounters {
-  explicit PoolCounters(std::size_t servers) : servers(std::make_unique<ServerCounters[]>(servers)) {}
-
   Counter client_eof;          // clients that closed the connection
   Counter client_err;          // clients dropped on an error (reset, protocol framing lost)
   Counter client_connections;  // open now
   Counter client_rejected;     // refused because the pool had client_connections clients
   Counter fragments;           // sub-requests made by splitting multi-key requests
   Counter total_connections;   // clients accepted since start
-  std::unique_ptr<ServerCounters[]> servers;
 };
 
 }  // namespace ringleader::proxy::stats

@@ -104,10 +104,11 @@ constexpr ServerMetric kServerMetrics[] = {
 }  // namespace
 
 std::string Registry::prometheus() const {
+  std::lock_guard lock(mutex_);
   std::string out;
-  auto pool_label = [&](std::size_t p) { return "pool=\"" + escape_label(config_.pools[p].name) + "\""; };
-  auto server_labels = [&](std::size_t p, std::size_t s) {
-    return pool_label(p) + ",server=\"" + escape_label(server_label(config_.pools[p].servers[s])) + "\"";
+  auto pool_label = [&](std::size_t p) { return "pool=\"" + escape_label(servers_[p].name) + "\""; };
+  auto server_labels = [&](std::size_t p, const std::string& label) {
+    return pool_label(p) + ",server=\"" + escape_label(label) + "\"";
   };
   for (const auto& metric : kPoolMetrics) {
     family(out, metric.name, metric.type, metric.help);
@@ -118,27 +119,25 @@ std::string Registry::prometheus() const {
   for (const auto& metric : kServerMetrics) {
     family(out, metric.name, metric.type, metric.help);
     for (std::size_t p = 0; p < pools_; ++p) {
-      for (std::size_t s = 0; s < config_.pools[p].servers.size(); ++s) {
-        sample(out, metric.name, server_labels(p, s),
-               sum(p, [&](const PoolCounters& c) { return (c.servers[s].*metric.field).get(); }));
-      }
+      for (const auto& label : servers_[p].labels)
+        sample(out, metric.name, server_labels(p, label), sum(servers_[p].counters.at(label).get(), metric.field));
     }
   }
   family(out, "ringleader_server_latency_seconds", "histogram", "Round-trip time of requests to the server.");
   for (std::size_t p = 0; p < pools_; ++p) {
-    for (std::size_t s = 0; s < config_.pools[p].servers.size(); ++s) {
+    for (const auto& label : servers_[p].labels) {
+      const ServerCounters* server = servers_[p].counters.at(label).get();
       std::vector<const Latency*> latencies;
-      for (unsigned w = 0; w < workers_; ++w) latencies.push_back(&counters_[w * pools_ + p]->servers[s].latency);
-      histogram(out, "ringleader_server_latency_seconds", server_labels(p, s), latencies);
+      for (unsigned w = 0; w < workers_; ++w) latencies.push_back(&server[w].latency);
+      histogram(out, "ringleader_server_latency_seconds", server_labels(p, label), latencies);
     }
   }
   family(out, "ringleader_pool_latency_seconds", "histogram", "Round-trip time of requests to the pool's servers.");
   for (std::size_t p = 0; p < pools_; ++p) {
     std::vector<const Latency*> latencies;
-    for (unsigned w = 0; w < workers_; ++w) {
-      for (std::size_t s = 0; s < config_.pools[p].servers.size(); ++s) {
-        latencies.push_back(&counters_[w * pools_ + p]->servers[s].latency);
-      }
+    for (const auto& label : servers_[p].labels) {
+      const ServerCounters* server = servers_[p].counters.at(label).get();
+      for (unsigned w = 0; w < workers_; ++w) latencies.push_back(&server[w].latency);
     }
     histogram(out, "ringleader_pool_latency_seconds", pool_label(p), latencies);
   }

@@ -36,13 +36,13 @@ void append_field(std::string& out, std::string_view name, std::uint64_t value) 
 
 std::string Registry::twemproxy_json(std::string_view source) const {
   using namespace std::chrono;
+  std::lock_guard lock(mutex_);
   std::uint64_t total = 0, current = 0;
   for (std::size_t p = 0; p < pools_; ++p) {
     total += sum(p, [](const PoolCounters& c) { return c.total_connections.get(); });
     current += clients(p);
-    for (std::size_t s = 0; s < config_.pools[p].servers.size(); ++s) {
-      current += sum(p, [s](const PoolCounters& c) { return c.servers[s].server_connections.get(); });
-    }
+    for (const auto& label : servers_[p].labels)
+      current += sum(servers_[p].counters.at(label).get(), &ServerCounters::server_connections);
   }
   std::string out = "{\"service\":\"nutcracker\", \"source\":";
   append_string(out, source);
@@ -52,7 +52,7 @@ std::string Registry::twemproxy_json(std::string_view source) const {
   append_field(out, "total_connections", total);
   append_field(out, "curr_connections", current);
   for (std::size_t p = 0; p < pools_; ++p) {
-    const config::Pool& pool = config_.pools[p];
+    const PoolServers& pool = servers_[p];
     append_string(out, pool.name);
     out += ": {";
     auto pool_sum = [&](auto field) { return sum(p, field); };
@@ -60,23 +60,20 @@ std::string Registry::twemproxy_json(std::string_view source) const {
     append_field(out, "client_err", pool_sum([](const PoolCounters& c) { return c.client_err.get(); }));
     append_field(out, "client_connections", clients(p));
     std::uint64_t ejects = 0, forward_errors = 0;
-    for (std::size_t s = 0; s < pool.servers.size(); ++s) {
-      ejects += pool_sum([s](const PoolCounters& c) { return c.servers[s].server_ejects.get(); });
-      forward_errors += pool_sum([s](const PoolCounters& c) { return c.servers[s].forward_error.get(); });
+    for (const auto& label : pool.labels) {
+      ejects += sum(pool.counters.at(label).get(), &ServerCounters::server_ejects);
+      forward_errors += sum(pool.counters.at(label).get(), &ServerCounters::forward_error);
     }
     append_field(out, "server_ejects", ejects);
     append_field(out, "forward_error", forward_errors);
     append_field(out, "fragments", pool_sum([](const PoolCounters& c) { return c.fragments.get(); }));
-    for (std::size_t s = 0; s < pool.servers.size(); ++s) {
-      append_string(out, server_label(pool.servers[s]));
+    for (const auto& label : pool.labels) {
+      append_string(out, label);
       out += ": {";
-      auto server_sum = [&](Counter ServerCounters::*field) {
-        return sum(p, [s, field](const PoolCounters& c) { return (c.servers[s].*field).get(); });
-      };
+      const ServerCounters* server = pool.counters.at(label).get();
+      auto server_sum = [&](Counter ServerCounters::*field) { return sum(server, field); };
       std::uint64_t ejected_at = 0;  // the latest over the workers, not a sum
-      for (unsigned w = 0; w < workers_; ++w) {
-        ejected_at = std::max(ejected_at, counters_[w * pools_ + p]->servers[s].server_ejected_at.get());
-      }
+      for (unsigned w = 0; w < workers_; ++w) ejected_at = std::max(ejected_at, server[w].server_ejected_at.get());
       append_field(out, "server_eof", server_sum(&ServerCounters::server_eof));
       append_field(out, "server_err", server_sum(&ServerCounters::server_err));
       append_field(out, "server_timedout", server_sum(&ServerCounters::server_timedout));

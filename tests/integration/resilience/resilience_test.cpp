@@ -202,6 +202,8 @@ TEST(Resilience, GracefulShutdownAnswersTheRequestInFlight) {
   std::this_thread::sleep_for(milliseconds(200));  // the request reaches the stopped server
   ::kill(proxy.process.pid(), SIGTERM);
   ASSERT_TRUE(wait_for_log(proxy.process, "shutting down")) << proxy.process.log();
+  // Each worker closes its listener on its own thread, just after that line.
+  for (int i = 0; i < 100 && accepting(listen); ++i) std::this_thread::sleep_for(milliseconds(20));
   EXPECT_FALSE(accepting(listen));
   ::kill(backends.servers[0].process.pid(), SIGCONT);
   EXPECT_EQ(c.receive([](std::string_view in) {
