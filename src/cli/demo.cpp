@@ -4,8 +4,9 @@
 // others; with modulo almost every order changes hands. The demo starts N memcached servers and
 // `ringleader serve` in front of them with two pools side by side (consistent hashing and modula),
 // writes K keys through each, stops one server and reads every key back once the proxy has ejected
-// it (auto_eject_hosts, as twemproxy does); then adds a server and counts the keys that moved. It
-// also draws the pictures.
+// it (auto_eject_hosts, as twemproxy does). Then it restarts that server (the proxy's health check
+// takes it back), writes every key again, adds a fifth server by hot reload (SIGHUP: the proxy keeps
+// running) and counts the keys that moved. It also draws the pictures.
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,9 +14,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
-#include <thread>
+#include <string>
 #include <system_error>
+#include <thread>
 
 #include "cli/child_process.hpp"
 #include "cli/commands.hpp"
@@ -63,7 +66,12 @@ class Demo {
   void start_server(std::size_t i);
   void write_config(const std::vector<std::size_t>& members);
   void start_proxy(const std::vector<std::size_t>& members);
+  void reload_proxy(const std::vector<std::size_t>& members);
   void wait_for_ejection(const std::string& key);
+  void wait_for_return(std::uintmax_t log_from);
+  fs::path proxy_log() const { return dir_ / "proxy.log"; }
+  fs::path server_log(std::size_t i) const { return dir_ / ("memcached-" + std::to_string(i + 1) + ".log"); }
+  std::string proxy_log_since(std::uintmax_t from) const;
   std::vector<std::string> keys_of(const std::string& pool) const;
   std::vector<int> owners(const std::vector<std::string>& keys);
   std::size_t write_all(std::uint16_t pool_port, const std::vector<std::string>& keys);
@@ -80,7 +88,7 @@ void Demo::start_server(std::size_t i) {
   std::vector<std::string> argv{"memcached", "-l", "127.0.0.1", "-p", std::to_string(s.port), "-U", "0",
                                 "-m", "512", "-t", "1"};
   if (geteuid() == 0) argv.insert(argv.end(), {"-u", "root"});  // memcached refuses root without -u
-  const fs::path log = dir_ / ("memcached-" + std::to_string(i + 1) + ".log");
+  const fs::path log = server_log(i);
   try {
     s.process = std::make_unique<ChildProcess>(std::move(argv), log.string());
   } catch (const std::system_error& e) {
@@ -100,17 +108,15 @@ void Demo::write_config(const std::vector<std::size_t>& members) {
   auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution) {
     cfg << name << ":\n  listen: 127.0.0.1:" << port << "\n  hash: fnv1a_64\n  distribution: " << distribution
         << "\n  timeout: 2000\n  auto_eject_hosts: true\n  server_failure_limit: 1\n"
-        << "  server_retry_timeout: 600000\n  servers:\n";
+        << "  server_retry_timeout: 1000\n  servers:\n";
     for (std::size_t i : members) cfg << "   - 127.0.0.1:" << servers_[i].port << ":1 server" << i + 1 << "\n";
   };
   pool("consistent", consistent_port_, o_.algorithm);
   pool("modulo", modulo_port_, "modula");
 }
 
-// (Re)starts `ringleader serve` over the given servers. Hot reload (SIGHUP) does not yet apply a
-// changed server list to a running pool, so adding a server restarts the proxy; memcached keeps the data.
+// Starts `ringleader serve` over the given servers, once: later changes go by hot reload.
 void Demo::start_proxy(const std::vector<std::size_t>& members) {
-  proxy_.reset();
   write_config(members);
   char self[4096];
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -118,9 +124,43 @@ void Demo::start_proxy(const std::vector<std::size_t>& members) {
   self[len] = '\0';
   proxy_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{self, "serve", "-c", (dir_ / "ringleader.yml").string(), "--threads", "2"},
-      (dir_ / "proxy.log").string());
+      proxy_log().string());
   if (!wait_for_port(consistent_port_, 5s) || !wait_for_port(modulo_port_, 5s))
-    throw std::runtime_error("ringleader serve did not start (see " + (dir_ / "proxy.log").string() + ")");
+    throw std::runtime_error("ringleader serve did not start (see " + proxy_log().string() + ")");
+}
+
+std::string Demo::proxy_log_since(std::uintmax_t from) const {
+  std::ifstream log(proxy_log(), std::ios::binary);
+  log.seekg(static_cast<std::streamoff>(from));
+  return {std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>()};
+}
+
+// The whole line of `text` around position `at`, for an error message.
+std::string line_with(const std::string& text, std::size_t at) {
+  const std::size_t begin = text.rfind('\n', at);
+  const std::size_t start = begin == std::string::npos ? 0 : begin + 1;
+  return text.substr(start, text.find('\n', at) - start);
+}
+
+// Hot reload: rewrites the config and sends SIGHUP; the proxy keeps running and keeps its client
+// connections. Done once the proxy logs "config reloaded"; it logs a failure or a pool it could not
+// change live (which keeps its old servers) before that line, so those are looked for first.
+void Demo::reload_proxy(const std::vector<std::size_t>& members) {
+  const std::uintmax_t from = fs::file_size(proxy_log());
+  write_config(members);
+  proxy_->signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string log = proxy_log_since(from);
+    if (auto at = log.find("msg=\"config reload failed\""); at != std::string::npos)
+      throw std::runtime_error("the proxy rejected the new config: " + line_with(log, at));
+    if (auto at = log.find("needs a restart\""); at != std::string::npos)
+      throw std::runtime_error("the proxy did not add the server by hot reload: " + line_with(log, at));
+    if (log.find("msg=\"config reloaded\"") != std::string::npos) return;
+    std::this_thread::sleep_for(20ms);
+  }
+  throw std::runtime_error("the proxy did not log \"config reloaded\" within 10 s of SIGHUP (see " +
+                           proxy_log().string() + ")");
 }
 
 // Asks both pools for `key`, which lived on the stopped server, until neither answers with an error:
@@ -138,7 +178,24 @@ void Demo::wait_for_ejection(const std::string& key) {
     }
   }
   throw std::runtime_error("the proxy did not eject the stopped server within 10 s (see " +
-                           (dir_ / "proxy.log").string() + ")");
+                           proxy_log().string() + ")");
+}
+
+// Waits for both pools to take the restarted server back: the health check probes an ejected
+// server every server_retry_timeout (1 s) and logs "server returned" once it answers.
+void Demo::wait_for_return(std::uintmax_t log_from) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string log = proxy_log_since(log_from);
+    std::size_t returned = 0;
+    for (auto at = log.find("msg=\"server returned\""); at != std::string::npos;
+         at = log.find("msg=\"server returned\"", at + 1))
+      ++returned;
+    if (returned >= 2) return;  // both pools
+    std::this_thread::sleep_for(20ms);
+  }
+  throw std::runtime_error("the proxy did not take the restarted server back within 10 s (see " +
+                           proxy_log().string() + ")");
 }
 
 std::vector<std::string> Demo::keys_of(const std::string& pool) const {
@@ -167,6 +224,9 @@ void Demo::run() {
   if (o_.servers < 2) throw std::runtime_error("--servers must be at least 2");
   fs::create_directories(o_.out_dir);
   dir_ = fs::absolute(o_.out_dir);
+  // The children append to their logs: remove an earlier run's so that the folder tells of this one.
+  fs::remove(proxy_log());
+  for (std::size_t i = 0; i <= o_.servers; ++i) fs::remove(server_log(i));
   auto ports = pick_ports(o_.servers + 3, o_.first_port);
   consistent_port_ = ports[o_.servers + 1];
   modulo_port_ = ports[o_.servers + 2];
@@ -181,8 +241,8 @@ void Demo::run() {
 
   std::printf("%zu memcached servers on 127.0.0.1 ports", o_.servers);
   for (std::size_t i = 0; i < o_.servers; ++i) std::printf(" %u", servers_[i].port);
-  std::printf("; ringleader in front: pool 'consistent' (%s) on %u, pool 'modulo' (modula) on %u\n\n",
-              o_.algorithm.c_str(), consistent_port_, modulo_port_);
+  std::printf("; ringleader (pid %d) in front: pool 'consistent' (%s) on %u, pool 'modulo' (modula) on %u\n\n",
+              static_cast<int>(proxy_->pid()), o_.algorithm.c_str(), consistent_port_, modulo_port_);
 
   // Act 1: one server calls in sick.
   const auto consistent_keys = keys_of("consistent"), modulo_keys = keys_of("modulo");
@@ -218,18 +278,23 @@ void Demo::run() {
   std::printf("%-10s %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%\n\n", "total", total_c, o_.keys,
               100.0 * total_c / o_.keys, total_m, o_.keys, 100.0 * total_m / o_.keys);
 
-  // Act 2: a new driver joins. Back to N servers with every key written, then add one more.
+  // Act 2: a new driver joins. Back to N servers with every key written, then add one more. The
+  // restarted server is empty, and every key is written again so that each is on its owner of the N.
+  std::printf("Restarting server%zu (empty); the proxy's health check takes it back; writing every key again...\n",
+              sick + 1);
+  const std::uintmax_t before_return = fs::file_size(proxy_log());
   servers_[sick].process.reset();
   start_server(sick);
-  start_proxy(members);
+  wait_for_return(before_return);
   write_all(consistent_port_, consistent_keys);
   write_all(modulo_port_, modulo_keys);
   const std::size_t joining = o_.servers;
   start_server(joining);
   members.push_back(joining);
-  std::printf("Starting server%zu (port %u) and adding it to both pools (the proxy restarts)...\n", joining + 1,
-              servers_[joining].port);
-  start_proxy(members);
+  std::printf("Starting server%zu (port %u) and adding it to both pools by hot reload "
+              "(SIGHUP to pid %d, no restart)...\n",
+              joining + 1, servers_[joining].port, static_cast<int>(proxy_->pid()));
+  reload_proxy(members);
   consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
   auto moved = [&](const std::vector<bool>& found) {

@@ -1,5 +1,6 @@
 """`ringleader demo` end to end on real memcached servers: the textbook numbers, measured; the
-pictures; and every process it started is gone afterwards."""
+pictures; the fifth server added by hot reload; and every process it started is gone afterwards."""
+import functools
 import re
 import subprocess
 import sys
@@ -16,25 +17,46 @@ def memcached_pids():
     return set(out.split())
 
 
-def test_demo():
+@functools.cache
+def demo_run():
+    """One demo run shared by the tests below: its output and the proxy's log."""
     before = memcached_pids()
     with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run([RINGLEADER, "demo", "--keys", "20000", "--out", tmp], capture_output=True,
                            text=True, timeout=240)
         assert r.returncode == 0, r.stdout + r.stderr
-        out = r.stdout
-        total = re.search(r"^total\s+(\d+) / (\d+)\s+([\d.]+)%\s+(\d+) / (\d+)\s+([\d.]+)%", out, re.M)
-        assert total, out
-        consistent, modulo = float(total.group(3)), float(total.group(6))
-        assert 68 < consistent < 82, out  # 3 of 4 servers left: ~75% of the keys still found
-        assert 15 < modulo < 35, out      # modulo reshuffles: ~25% found
-        moved = re.search(r"keys moved: consistent ([\d.]+)%, modulo ([\d.]+)%", out)
-        assert moved, out
-        assert 14 < float(moved.group(1)) < 26, out  # one server joins 4: ~1/5 move
-        assert 70 < float(moved.group(2)) < 90, out  # modulo: ~4/5 move
-        svg = Path(tmp) / "consistent-hashing.svg"
-        assert_renders(svg)
+        assert_renders(Path(tmp) / "consistent-hashing.svg")
+        proxy_log = (Path(tmp) / "proxy.log").read_text()
     assert memcached_pids() <= before, "the demo left memcached servers running"
+    return r.stdout, proxy_log
+
+
+# The textbook numbers, measured through the proxy on real servers.
+def test_demo_numbers():
+    out, _ = demo_run()
+    total = re.search(r"^total\s+(\d+) / (\d+)\s+([\d.]+)%\s+(\d+) / (\d+)\s+([\d.]+)%", out, re.M)
+    assert total, out
+    consistent, modulo = float(total.group(3)), float(total.group(6))
+    assert 68 < consistent < 82, out  # 3 of 4 servers left: ~75% of the keys still found
+    assert 15 < modulo < 35, out      # modulo reshuffles: ~25% found
+    moved = re.search(r"keys moved: consistent ([\d.]+)%, modulo ([\d.]+)%", out)
+    assert moved, out
+    assert 14 < float(moved.group(1)) < 26, out  # one server joins 4: ~1/5 move
+    assert 70 < float(moved.group(2)) < 90, out  # modulo: ~4/5 move
+
+
+# The fifth server joins by hot reload: one proxy process from start to end (one pid; it shut down
+# once, at the end), one reload that changed both pools, each gaining one server.
+def test_fifth_server_joins_by_hot_reload():
+    out, log = demo_run()
+    started = re.search(r"ringleader \(pid (\d+)\) in front", out)
+    reloaded = re.search(r"by hot reload \(SIGHUP to pid (\d+), no restart\)", out)
+    assert started and reloaded and started.group(1) == reloaded.group(1), out
+    assert log.count('msg="shutting down"') == 1, log
+    assert log.count('msg="config reloaded"') == 1, log
+    assert "needs a restart" not in log, log
+    pools = re.findall(r'msg="pool reloaded" pool=(\w+) servers=(\d+) added=(\d+) removed=(\d+)', log)
+    assert sorted(pools) == [("consistent", "5", "1", "0"), ("modulo", "5", "1", "0")], log
 
 
 def test_missing_memcached_is_a_clear_error():
