@@ -314,8 +314,9 @@ void Demo::run() {
   auto curves = moved_curves(sim.algorithms, 16, std::min<std::size_t>(o_.keys, 50'000), sim.seed);
   const fs::path svg = dir_ / "consistent-hashing.svg";
   std::ofstream(svg) << render_svg("ring", sim, results, curves);
-  std::printf("Wrote %s (the ring, load per server, keys moved against N) and the logs in %s\n", svg.c_str(),
-              dir_.c_str());
+  // Named as the user gave --out (relative stays relative), not by the absolute path the demo works in.
+  std::printf("Wrote %s (the ring, load per server, keys moved against N) and the logs in %s\n",
+              (fs::path(o_.out_dir) / svg.filename()).c_str(), o_.out_dir.c_str());
   std::printf("Stopping every process the demo started.\n");
 }
 
