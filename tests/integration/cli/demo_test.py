@@ -12,22 +12,31 @@ from pictures import assert_renders
 RINGLEADER = sys.argv[1]
 
 
-def memcached_pids():
-    out = subprocess.run(["pgrep", "-x", "memcached"], capture_output=True, text=True).stdout
-    return set(out.split())
+def memcached_ports():
+    """The ports of the memcached servers running now (other tests may run theirs meanwhile)."""
+    ports = set()
+    for pid in subprocess.run(["pgrep", "-x", "memcached"], capture_output=True, text=True).stdout.split():
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        ports.update(int(argv[i + 1]) for i, arg in enumerate(argv[:-1]) if arg == b"-p")
+    return ports
 
 
 @functools.cache
 def demo_run():
     """One demo run shared by the tests below: its output and the proxy's log."""
-    before = memcached_pids()
     with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run([RINGLEADER, "demo", "--keys", "20000", "--out", tmp], capture_output=True,
                            text=True, timeout=240)
         assert r.returncode == 0, r.stdout + r.stderr
         assert_renders(Path(tmp) / "consistent-hashing.svg")
         proxy_log = (Path(tmp) / "proxy.log").read_text()
-    assert memcached_pids() <= before, "the demo left memcached servers running"
+    started = {int(p) for p in re.search(r"ports ([\d ]+);", r.stdout).group(1).split()}
+    started |= {int(p) for p in re.findall(r"Starting server\d+ \(port (\d+)\)", r.stdout)}
+    assert len(started) == 5, r.stdout
+    assert not started & memcached_ports(), "the demo left memcached servers running"
     return r.stdout, proxy_log
 
 
