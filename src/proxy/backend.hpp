@@ -74,6 +74,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
     health_ = std::move(health);
     server_ = server;
   }
+  /// Requests sent (or queued) and not yet answered.
+  std::size_t in_flight() const noexcept { return in_flight_.size(); }
   /// Nothing waits to be written or answered.
   bool idle() const noexcept { return in_flight_.empty() && output_.empty() && writing_.empty(); }
   /// A reload removed this server (or changed how it is reached): no new requests will come.

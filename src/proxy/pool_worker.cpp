@@ -60,6 +60,13 @@ const config::Router& PoolWorker::router() {
   return *routes.router;
 }
 
+std::uint32_t PoolWorker::server_for(const config::Router& router, std::string_view key) {
+  if (!router.bounded()) return router.server_for(key);
+  loads_.resize(backends_.size());
+  for (std::size_t i = 0; i < backends_.size(); ++i) loads_[i] = backends_[i]->in_flight();
+  return router.server_for(key, loads_);
+}
+
 void PoolWorker::adopt(const Routes& routes) {
   const PoolLayout& layout = *routes.layout;
   const BackendOptions options = backend_options(layout.pool);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include <asio/awaitable.hpp>
@@ -39,6 +40,9 @@ class PoolWorker {
   /// The router for the next request. After a reload, first makes backend() match the new pool.
   const config::Router& router();
   Backend& backend(std::uint32_t server) { return *backends_[server]; }
+  /// The server for `key` by `router` (this worker's router()); with the pool's bounded_load, given
+  /// this worker's requests in flight per server.
+  std::uint32_t server_for(const config::Router& router, std::string_view key);
   /// Picks up a reload now rather than at the next request, so a worker without traffic also
   /// connects to new servers and lets go of removed ones.
   void refresh() { router(); }
@@ -64,6 +68,7 @@ class PoolWorker {
   std::shared_ptr<const PoolLayout> layout_;
   std::vector<std::shared_ptr<Backend>> backends_;  // backends_[i] reaches layout_->pool.servers[i]
   std::vector<std::weak_ptr<Backend>> retired_;      // removed by a reload, maybe still answering
+  std::vector<std::uint64_t> loads_;                 // for bounded_load: requests in flight per server
   bool started_ = false;
   Acceptor acceptor_;
 };

@@ -40,6 +40,26 @@
 
 namespace ringleader::algo {
 
+/// The most requests a node of weight `weight` may hold when the total load (the new request
+/// included) is `total` and the nodes' weights add up to `total_weight`: ceil(c x total x w / W).
+inline std::uint64_t bounded_capacity(double c, std::uint64_t total, std::uint64_t weight,
+                                      std::uint64_t total_weight) {
+  const long double share = static_cast<long double>(total) * weight / total_weight;
+  return static_cast<std::uint64_t>(std::ceil(static_cast<long double>(c) * share));
+}
+
+/// BoundedLoad's probe order, for any table and load count: the key's node (`lookup(key_hash)`),
+/// then its salted re-lookups, then `next(node)` up to `nodes` times; the first node with
+/// `has_room(node)`. The proxy's router uses it too, with its own loads.
+template <class Lookup, class Next, class HasRoom>
+BucketId probe_bounded(std::uint64_t key_hash, std::size_t nodes, Lookup lookup, Next next, HasRoom has_room) {
+  constexpr std::uint64_t kRehashes = 32;  // salted re-lookups before walking to the next nodes
+  BucketId b = lookup(key_hash);
+  for (std::uint64_t attempt = 0; !has_room(b) && attempt < kRehashes; ++attempt) b = lookup(detail::mix(key_hash, attempt));
+  for (std::size_t step = 0; !has_room(b) && step < nodes; ++step) b = next(b);
+  return b;
+}
+
 /// Table: anything with `BucketId lookup(uint64_t) const` and `const Membership& membership() const`
 /// (every algorithm of algo/, and ringleader::Distribution).
 template <class Table>
@@ -57,10 +77,10 @@ class BoundedLoad {
     const std::size_t n = loads_.size();
     std::lock_guard lock(mutex_);
     const std::uint64_t total = total_ + 1;
-    BucketId b = table_->lookup(key_hash);
-    for (std::uint64_t attempt = 0; !has_room(b, total) && attempt < kRehashes; ++attempt)
-      b = table_->lookup(detail::mix(key_hash, attempt));
-    for (std::size_t step = 0; !has_room(b, total) && step < n; ++step) b = static_cast<BucketId>((b + 1) % n);
+    const BucketId b = probe_bounded(
+        key_hash, n, [&](std::uint64_t h) { return table_->lookup(h); },
+        [&](BucketId node) { return static_cast<BucketId>((node + 1) % n); },
+        [&](BucketId node) { return loads_[node] + 1 <= capacity(node, total); });
     ++loads_[b];
     total_ = total;
     return b;
@@ -78,8 +98,7 @@ class BoundedLoad {
   /// The most requests node may hold when the total load is `total`: ceil(c x total x w / W).
   std::uint64_t capacity(BucketId node, std::uint64_t total) const {
     const Membership& m = table_->membership();
-    const long double share = static_cast<long double>(total) * m[node].weight / m.total_weight();
-    return static_cast<std::uint64_t>(std::ceil(static_cast<long double>(c_) * share));
+    return bounded_capacity(c_, total, m[node].weight, m.total_weight());
   }
 
   std::uint64_t load(BucketId node) const {
@@ -94,11 +113,6 @@ class BoundedLoad {
   const Table& table() const noexcept { return *table_; }
 
  private:
-  // Salted re-lookups before falling back to the next nodes in id order.
-  static constexpr std::uint64_t kRehashes = 32;
-
-  bool has_room(BucketId b, std::uint64_t total) const { return loads_[b] + 1 <= capacity(b, total); }
-
   std::shared_ptr<const Table> table_;
   double c_;
   mutable std::mutex mutex_;

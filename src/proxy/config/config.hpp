@@ -108,8 +108,8 @@ struct Pool {
   bool tcpkeepalive = false;
 
   // ringleader's additions.
-  /// c >= 1: no server above ceil(c x mean load). Router does not apply it: it needs the in-flight
-  /// request counts only the proxy has (algo::BoundedLoad does the counting).
+  /// c >= 1: no server holds more than ceil(c x mean load) of the requests in flight
+  /// (Router::server_for with loads; each proxy worker thread counts its own requests).
   std::optional<double> bounded_load;
   /// rebuild for twemproxy's distributions (ketama, modula, random: what nutcracker does), stable for
   /// ringleader's algorithms, unless `ejection:` says otherwise.

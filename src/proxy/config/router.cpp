@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "ringleader/algo/bounded_load.hpp"
 #include "ringleader/compat/hash_tag.hpp"
 #include "ringleader/compat/ketama.hpp"
 #include "ringleader/compat/modula.hpp"
@@ -131,6 +132,11 @@ class Router::Impl {
     // server_pool_hash(): a pool of one server, or an empty key, hashes to 0.
     twemproxy_zero_rules_ = twemproxy;
     single_server_ = pool.servers.size() == 1;
+    if (!twemproxy) bounded_load_ = pool.bounded_load;
+    for (std::size_t i = 0; i < pool.servers.size(); ++i) {
+      weights_.push_back(pool.servers[i].weight);
+      if (live_[i]) live_weight_ += pool.servers[i].weight;
+    }
 
     const std::vector<std::uint32_t> order = twemproxy ? twemproxy_order(pool) : [&] {
       std::vector<std::uint32_t> o(pool.servers.size());
@@ -160,16 +166,39 @@ class Router::Impl {
 
   std::uint32_t server_for(std::string_view key) const noexcept {
     if (!primary_) return kNoServer;
-    const std::uint64_t h = key_hash(key);
-    const std::uint32_t server = primary_->lookup(h);
-    if (fallback_ && !live_[server]) return fallback_->lookup(h);
-    return server;
+    return lookup(key_hash(key));
   }
+
+  std::uint32_t server_for(std::string_view key, std::span<const std::uint64_t> loads) const noexcept {
+    if (!primary_ || !bounded_load_) return server_for(key);
+    std::uint64_t total = 1;  // the new request
+    for (std::size_t s = 0; s < live_.size(); ++s) total += live_[s] ? loads[s] : 0;
+    const auto n = static_cast<std::uint32_t>(live_.size());
+    return algo::probe_bounded(
+        key_hash(key), n, [&](std::uint64_t h) { return lookup(h); },
+        [&](std::uint32_t s) {
+          do s = (s + 1) % n;
+          while (!live_[s]);
+          return s;
+        },
+        [&](std::uint32_t s) {
+          return loads[s] + 1 <= algo::bounded_capacity(*bounded_load_, total, weights_[s], live_weight_);
+        });
+  }
+
+  bool bounded() const noexcept { return bounded_load_.has_value(); }
 
   std::size_t server_count() const noexcept { return live_.size(); }
   std::size_t live_count() const noexcept { return live_count_; }
 
  private:
+  // The live server that owns hash h.
+  std::uint32_t lookup(std::uint64_t h) const noexcept {
+    const std::uint32_t server = primary_->lookup(h);
+    if (fallback_ && !live_[server]) return fallback_->lookup(h);
+    return server;
+  }
+
   std::string hash_tag_;
   hash::twemproxy::HashFn twemproxy_hash_ = nullptr;  // nullptr: xxh3
   bool twemproxy_zero_rules_ = false;
@@ -178,6 +207,9 @@ class Router::Impl {
   std::size_t live_count_ = 0;
   std::optional<Table> primary_;   // over the live servers (rebuild) or all of them (stable)
   std::optional<Table> fallback_;  // stable with servers ejected: where an ejected server's keys go
+  std::optional<double> bounded_load_;  // c, for ringleader's distributions
+  std::vector<std::uint64_t> weights_;  // per server of the pool
+  std::uint64_t live_weight_ = 0;
 };
 
 Router::Router(const Pool& pool) : impl_(std::make_unique<const Impl>(pool, std::vector<bool>(pool.servers.size(), true))) {}
@@ -194,6 +226,10 @@ Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
 std::uint32_t Router::server_for(std::string_view key) const noexcept { return impl_->server_for(key); }
+std::uint32_t Router::server_for(std::string_view key, std::span<const std::uint64_t> loads) const noexcept {
+  return impl_->server_for(key, loads);
+}
+bool Router::bounded() const noexcept { return impl_->bounded(); }
 std::uint64_t Router::key_hash(std::string_view key) const noexcept { return impl_->key_hash(key); }
 std::size_t Router::server_count() const noexcept { return impl_->server_count(); }
 std::size_t Router::live_count() const noexcept { return impl_->live_count(); }

@@ -44,6 +44,16 @@ class Router {
   /// For `distribution: random` the server is drawn at random for each call, as twemproxy does.
   std::uint32_t server_for(std::string_view key) const noexcept;
 
+  /// With the pool's `bounded_load: c` (ringleader's distributions; twemproxy's have none): the
+  /// first server in the key's probe order (algo::probe_bounded: the owner, salted re-lookups, then
+  /// the next live servers) that has room, loads[s] + 1 <= ceil(c x (L + 1) x w_s / W), where
+  /// loads[s] is what server s holds now (the proxy counts its requests in flight), L their sum over
+  /// the live servers and W the live servers' weight. Without bounded_load: server_for(key).
+  /// loads.size() must be server_count().
+  std::uint32_t server_for(std::string_view key, std::span<const std::uint64_t> loads) const noexcept;
+  /// Whether server_for(key, loads) looks at the loads.
+  bool bounded() const noexcept;
+
   /// The 32- or 64-bit hash the distribution receives for this key (after hash_tag).
   std::uint64_t key_hash(std::string_view key) const noexcept;
 

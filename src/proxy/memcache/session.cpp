@@ -68,7 +68,7 @@ void Session::handle(const Request& request) {
   const config::Router& router = pool_.router();
   servers_.clear();
   for (auto key : request.keys) {
-    const std::uint32_t server = router.server_for(key);
+    const std::uint32_t server = pool_.server_for(router, key);
     if (server == config::Router::kNoServer) {
       reply_now(kNoServer);
       return;

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "cluster.hpp"
 
@@ -106,6 +108,46 @@ TEST(ProxyFailures, SilentServerTimesOut) {
   Connection r(rd);
   EXPECT_EQ(redis(r, {"GET", "a"}),
             "-ERR timeout: no reply from 127.0.0.1:" + std::to_string(silent.port) + " within 300 ms\r\n");
+}
+
+// bounded_load through the proxy: a server that stops answering holds at most its bound of
+// requests in flight, so the client's next keys for it go to the live server instead of waiting for
+// the timeout. The same requests without bounded_load: about half wait and time out.
+int timeouts_with(const std::string& bounded_load) {
+  TempDir dir;
+  auto live = start_memcached(dir);
+  SilentServer silent;
+  const std::uint16_t listen = free_port();
+  const auto file = dir.write("c.yml", "p:\n  listen: " + tcp(listen) + "\n  hash: xxh3\n  distribution: maglev\n" +
+                                           bounded_load + "  timeout: 1500\n  servers:\n   - " + tcp(live.port) +
+                                           ":1\n   - " + tcp(silent.port) + ":1\n");
+  auto proxy = start_ringleader(dir, file, {listen}, {"--threads", "1"});
+  Connection c(listen);
+  constexpr int kRequests = 40;
+  for (int i = 0; i < kRequests; ++i) {  // spaced, so the live server's replies come back between them
+    c.send("set k" + std::to_string(i) + " 0 0 1\r\nv\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  int timeouts = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    const std::string reply = c.receive([](std::string_view in) {
+      const auto end = in.find("\r\n");
+      return end == std::string_view::npos ? 0 : end + 2;
+    });
+    if (reply.starts_with("SERVER_ERROR timeout")) ++timeouts;
+    else EXPECT_EQ(reply, "STORED\r\n");
+  }
+  return timeouts;
+}
+
+TEST(ProxyFailures, BoundedLoadKeepsASilentServerToItsShare) {
+  const int bounded = timeouts_with("  bounded_load: 1.5\n");
+  const int unbounded = timeouts_with("");
+  std::printf("requests that waited for a silent server: %d with bounded_load 1.5, %d without\n", bounded, unbounded);
+  // With only its own requests in flight, the silent server's bound is ceil(1.5 x (n + 1) / 2): it
+  // takes a new request while it holds fewer than 3.
+  EXPECT_LE(bounded, 3);
+  EXPECT_GE(unbounded, 10);
 }
 
 // Clients must AUTH with redis_auth; backends get AUTH and SELECT redis_db on every connection.

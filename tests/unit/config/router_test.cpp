@@ -103,5 +103,41 @@ TEST(Router, RandomPicksOnlyLiveServers) {
   }
 }
 
+// bounded_load: with no requests in flight every key goes to its owner; a server holding more than
+// its bound gets no new key, each key it loses goes to a live server with room, other keys stay.
+TEST(Router, BoundedLoadSendsAFullServersKeysToServersWithRoom) {
+  const Pool pool = parse(pool_yaml("  distribution: maglev\n  bounded_load: 1.25\n")).pool("p");
+  const bool live[] = {true, true, true, false};
+  const Router router(pool, live);
+  ASSERT_TRUE(router.bounded());
+  const std::vector<std::uint64_t> idle(4, 0);
+  // Server 0 holds 10 of 12 requests in flight: its bound is ceil(1.25 x 13 x 1/4) = 5.
+  const std::vector<std::uint64_t> busy = {10, 1, 1, 0};
+  int moved = 0;
+  for (const std::string& k : keys()) {
+    const std::uint32_t owner = router.server_for(k);
+    ASSERT_EQ(router.server_for(k, idle), owner) << k;
+    const std::uint32_t got = router.server_for(k, busy);
+    ASSERT_NE(got, 3u) << "ejected";
+    if (owner != 0) {
+      ASSERT_EQ(got, owner) << k;
+    } else {
+      ASSERT_NE(got, 0u) << k;
+      ++moved;
+    }
+  }
+  EXPECT_GT(moved, 20000 / 8);
+}
+
+// Without bounded_load, and for twemproxy's distributions (which have none), loads change nothing.
+TEST(Router, LoadsChangeNothingWithoutBoundedLoad) {
+  for (const std::string settings : {"  distribution: maglev\n", "  distribution: ketama\n  bounded_load: 1.25\n"}) {
+    const Router router(parse(pool_yaml(settings)).pool("p"));
+    EXPECT_FALSE(router.bounded());
+    const std::vector<std::uint64_t> busy = {100, 0, 0, 0};
+    for (const std::string& k : keys()) ASSERT_EQ(router.server_for(k, busy), router.server_for(k)) << settings << k;
+  }
+}
+
 }  // namespace
 }  // namespace ringleader::config
