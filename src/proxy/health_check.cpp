@@ -123,6 +123,11 @@ void HealthChecker::watch(std::shared_ptr<PoolHealth> health) {
   pools_.push_back(std::move(health));
 }
 
+void HealthChecker::unwatch(const std::string& pool) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(pools_, [&](const auto& watched) { return watched->pool().name == pool; });
+}
+
 void HealthChecker::loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {

@@ -34,6 +34,8 @@ class HealthChecker {
 
   /// Checks `health`'s servers from now on (replacing the pool of the same name after a reload).
   void watch(std::shared_ptr<PoolHealth> health);
+  /// Stops checking the pool of that name (a reload removed it).
+  void unwatch(const std::string& pool);
 
  private:
   void loop();

@@ -40,7 +40,8 @@ PoolWorker::PoolWorker(asio::io_context& io, const RouteTable& routes, Acceptor 
       registry_(registry),
       worker_(worker),
       pool_index_(pool_index),
-      counters_(registry.pool(worker, pool_index)),
+      stats_(registry.pool(pool_index)),
+      counters_(stats_.worker(worker)),
       routes_(routes),
       acceptor_(std::move(acceptor)) {
   adopt(routes_.get());
@@ -126,7 +127,7 @@ asio::awaitable<void> PoolWorker::accept_loop() {
     }
     // twemproxy's client_connections: beyond it, a new client is closed at once. The count is over
     // every worker, read without a lock, so a burst of accepts may overshoot by a few.
-    if (pool().client_connections != 0 && registry_.clients(pool_index_) >= pool().client_connections) {
+    if (pool().client_connections != 0 && stats_.clients() >= pool().client_connections) {
       counters_.client_rejected.add();
       log::debug("client refused: client_connections reached", {{"pool", pool().name}});
       socket.close(ec);

@@ -29,7 +29,7 @@ class PoolWorker {
  public:
   /// This worker's side of pool `pool_index`, whose servers and settings `routes` holds (a reload
   /// publishes new ones there). `acceptor` already listens. This worker counts into
-  /// `registry.pool(worker, pool_index)`.
+  /// `registry.pool(pool_index).worker(worker)`.
   PoolWorker(asio::io_context& io, const RouteTable& routes, Acceptor acceptor, stats::Registry& registry,
              unsigned worker, std::size_t pool_index);
 
@@ -63,6 +63,7 @@ class PoolWorker {
   stats::Registry& registry_;
   unsigned worker_;
   std::size_t pool_index_;
+  stats::PoolStats& stats_;
   stats::PoolCounters& counters_;
   RouterView routes_;
   std::shared_ptr<const PoolLayout> layout_;

@@ -89,11 +89,11 @@ void check_address_free(const config::Pool& pool) {
   if (ec) throw pool_error(pool, "cannot listen on " + pool.listen.text, ec);
 }
 
-// Why a reload cannot apply `b` to the running pool `a` (its listeners are open already), or empty.
+// Why a reload cannot apply `b` to the running pool `a`, whose listeners are open already on the
+// same address, or empty. (A pool that moves to another address is replaced: removed and added.)
 std::string needs_restart(const config::Pool& a, const config::Pool& b) {
-  if (a.listen.text != b.listen.text) return "listen address changed";
-  if (a.redis != b.redis) return "protocol changed (redis)";
-  if (a.backlog != b.backlog) return "backlog changed";
+  if (a.redis != b.redis) return "protocol changed (redis) on the same listen address";
+  if (a.backlog != b.backlog) return "backlog changed on the same listen address";
   return {};
 }
 
@@ -140,34 +140,66 @@ Acceptor listen_unix(asio::io_context& io, const config::Pool& pool) {
 
 struct Server::Worker {
   asio::io_context io{1};  // run by one thread only
-  std::vector<std::unique_ptr<PoolWorker>> pools;
+  std::vector<std::unique_ptr<PoolWorker>> pools;  // by pool index; touched only on this thread once it runs
   std::thread thread;
 };
 
-Server::Server(config::Config config, unsigned threads) : config_(std::move(config)) {
-  if (threads == 0) threads = 1;
-  stats_ = std::make_unique<stats::Registry>(config_, threads);
-  for (unsigned t = 0; t < threads; ++t) workers_.push_back(std::make_unique<Worker>());
-  for (std::size_t p = 0; p < config_.pools.size(); ++p) {
-    const config::Pool& pool = config_.pools[p];
-    routes_.push_back(std::make_unique<RouteTable>());
-    health_.push_back(
-        PoolHealth::create(std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)}), *routes_[p]));
-    std::optional<Acceptor> unix_listener;
-    if (pool.listen.is_unix()) unix_listener.emplace(listen_unix(workers_[0]->io, pool));
-    if (!pool.listen.is_unix()) check_address_free(pool);
-    for (unsigned w = 0; w < threads; ++w) {
-      Worker* worker = workers_[w].get();
-      Acceptor acceptor(worker->io);
-      if (unix_listener) {
-        const int fd = ::dup(unix_listener->native_handle());
-        if (fd < 0) throw std::runtime_error("pool '" + pool.name + "': cannot share the unix listener");
-        acceptor.assign(Endpoint(asio::local::stream_protocol::endpoint(pool.listen.unix_path)).protocol(), fd);
-      } else {
-        acceptor = listen_tcp(worker->io, pool);
-      }
-      worker->pools.push_back(std::make_unique<PoolWorker>(worker->io, *routes_[p], std::move(acceptor), *stats_, w, p));
+struct Server::RunningPool {
+  config::Pool config;  // as last applied
+  std::size_t index;    // in stats_ and in every worker's pools
+  RouteTable routes;    // read by the pool's workers, also after the pool is removed
+  std::shared_ptr<PoolHealth> health;  // of the current layout
+  bool removed = false;  // by a reload: its workers accept no new clients
+};
+
+// Every worker's listener for `pool`, listening already: SO_REUSEPORT sockets for TCP, duplicates of
+// one socket for a unix path.
+std::vector<Acceptor> Server::open_listeners(const config::Pool& pool) {
+  std::vector<Acceptor> listeners;
+  if (pool.listen.is_unix()) {
+    Acceptor shared = listen_unix(workers_[0]->io, pool);
+    const auto protocol = Endpoint(asio::local::stream_protocol::endpoint(pool.listen.unix_path)).protocol();
+    for (auto& worker : workers_) {
+      const int fd = ::dup(shared.native_handle());
+      if (fd < 0) throw std::runtime_error("pool '" + pool.name + "': cannot share the unix listener");
+      listeners.emplace_back(worker->io, protocol, fd);
     }
+    return listeners;
+  }
+  check_address_free(pool);
+  for (auto& worker : workers_) listeners.push_back(listen_tcp(worker->io, pool));
+  return listeners;
+}
+
+void Server::add_pool(std::shared_ptr<const PoolLayout> layout, std::vector<Acceptor> listeners, bool running) {
+  auto pool = std::make_unique<RunningPool>();
+  pool->config = layout->pool;
+  pool->index = stats_->add_pool(layout->pool);
+  pool->health = PoolHealth::create(std::move(layout), pool->routes);
+  for (unsigned w = 0; w < workers_.size(); ++w) {
+    auto make = [this, w, index = pool->index, &routes = pool->routes, running,
+                 listener = std::make_shared<Acceptor>(std::move(listeners[w]))] {
+      Worker& worker = *workers_[w];
+      worker.pools.push_back(std::make_unique<PoolWorker>(worker.io, routes, std::move(*listener), *stats_, w, index));
+      if (running) worker.pools.back()->start();
+    };
+    if (running) {
+      asio::post(workers_[w]->io, std::move(make));  // on the worker's thread, like all it owns
+    } else {
+      make();
+    }
+  }
+  if (checker_) checker_->watch(pool->health);
+  pools_.push_back(std::move(pool));
+}
+
+Server::Server(config::Config config, unsigned threads) : file_(std::move(config.file)) {
+  if (threads == 0) threads = 1;
+  stats_ = std::make_unique<stats::Registry>(threads);
+  for (unsigned t = 0; t < threads; ++t) workers_.push_back(std::make_unique<Worker>());
+  for (const auto& pool : config.pools) {
+    auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
+    add_pool(std::move(layout), open_listeners(pool), false);
   }
 }
 
@@ -176,9 +208,9 @@ Server::~Server() {
   for (auto& worker : workers_) {
     if (worker->thread.joinable()) worker->thread.join();
   }
-  for (const auto& pool : config_.pools) {
+  for (const auto& pool : pools_) {
     std::error_code ec;
-    if (pool.listen.is_unix()) std::filesystem::remove(pool.listen.unix_path, ec);
+    if (!pool->removed && pool->config.listen.is_unix()) std::filesystem::remove(pool->config.listen.unix_path, ec);
   }
 }
 
@@ -188,58 +220,101 @@ void Server::stop() {
 }
 
 void Server::reload() {
-  // Read, validate and resolve everything first: a config that fails changes nothing.
-  std::vector<std::shared_ptr<const PoolLayout>> changed(config_.pools.size());  // null: keep
+  // Read, validate, resolve and listen first: a config that fails changes nothing.
+  struct Added {
+    std::shared_ptr<const PoolLayout> layout;
+    std::vector<Acceptor> listeners;
+  };
+  std::vector<std::pair<RunningPool*, std::shared_ptr<const PoolLayout>>> changed;
+  std::vector<Added> added;
+  std::vector<RunningPool*> removed;
+  auto running = [&](const std::string& name) -> RunningPool* {
+    for (auto& pool : pools_) {
+      if (!pool->removed && pool->config.name == name) return pool.get();
+    }
+    return nullptr;
+  };
   try {
-    const config::Config fresh = config::load_file(config_.file);
+    const config::Config fresh = config::load_file(file_);
     for (const auto& pool : fresh.pools) {
-      const auto old = std::find_if(config_.pools.begin(), config_.pools.end(),
-                                    [&](const config::Pool& p) { return p.name == pool.name; });
-      if (old == config_.pools.end()) {
-        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", "new pool"}});
-        continue;
-      }
-      if (same_pool(*old, pool)) continue;
-      if (const std::string reason = needs_restart(*old, pool); !reason.empty()) {
-        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", reason}});
-        continue;
+      RunningPool* old = running(pool.name);
+      if (old != nullptr && same_pool(old->config, pool)) continue;
+      const bool moved = old != nullptr && old->config.listen.text != pool.listen.text;
+      if (old != nullptr && !moved) {
+        if (const std::string reason = needs_restart(old->config, pool); !reason.empty()) {
+          log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", reason}});
+          continue;
+        }
       }
       config::Router router(pool);  // validates hash and distribution
-      changed[static_cast<std::size_t>(old - config_.pools.begin())] =
-          std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
+      auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
+      if (old == nullptr || moved) {
+        added.push_back({std::move(layout), open_listeners(pool)});
+        if (moved) removed.push_back(old);
+      } else {
+        changed.emplace_back(old, std::move(layout));
+      }
     }
-    for (const auto& pool : config_.pools) {
-      if (std::none_of(fresh.pools.begin(), fresh.pools.end(), [&](const config::Pool& p) { return p.name == pool.name; }))
-        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", "pool removed; it keeps serving"}});
+    for (auto& pool : pools_) {
+      const auto& name = pool->config.name;
+      if (!pool->removed && std::none_of(fresh.pools.begin(), fresh.pools.end(),
+                                         [&](const config::Pool& p) { return p.name == name; }))
+        removed.push_back(pool.get());
     }
   } catch (const std::exception& e) {
-    log::error("config reload failed", {{"file", config_.file}, {"error", e.what()}});
+    for (const auto& pool : added) {  // its listeners close with it; a unix one leaves its file
+      std::error_code ec;
+      if (pool.layout->pool.listen.is_unix()) std::filesystem::remove(pool.layout->pool.listen.unix_path, ec);
+    }
+    log::error("config reload failed", {{"file", file_}, {"error", e.what()}});
     return;
   }
-  // Apply: new routes for each changed pool; each worker adopts them before routing its next request.
-  std::size_t count = 0;
-  for (std::size_t p = 0; p < changed.size(); ++p) {
-    if (!changed[p]) continue;
-    ++count;
-    const config::Pool& pool = changed[p]->pool;
-    log::info("pool reloaded", {{"pool", pool.name},
-                                {"servers", std::to_string(pool.servers.size())},
-                                {"added", std::to_string(missing_from(pool, config_.pools[p]))},
-                                {"removed", std::to_string(missing_from(config_.pools[p], pool))}});
-    stats_->update(p, pool);
-    health_[p]->retire();
-    health_[p] = PoolHealth::create(changed[p], *routes_[p], health_[p].get());
-    if (checker_) checker_->watch(health_[p]);
-    config_.pools[p] = pool;
+  // Apply. Each worker adopts a changed pool's new routes before it routes its next request.
+  for (auto& [pool, layout] : changed) {
+    const config::Pool& fresh = layout->pool;
+    log::info("pool reloaded", {{"pool", fresh.name},
+                                {"servers", std::to_string(fresh.servers.size())},
+                                {"added", std::to_string(missing_from(fresh, pool->config))},
+                                {"removed", std::to_string(missing_from(pool->config, fresh))}});
+    stats_->update(pool->index, fresh);
+    pool->health->retire();
+    pool->health = PoolHealth::create(layout, pool->routes, pool->health.get());
+    if (checker_) checker_->watch(pool->health);
+    pool->config = fresh;
+  }
+  // Removed before added: a pool that moved to another address has its name in both.
+  for (RunningPool* pool : removed) {
+    // Its clients stay connected and served; new ones are refused (the listeners close).
+    log::info("pool removed", {{"pool", pool->config.name}, {"listen", pool->config.listen.text}});
+    pool->removed = true;
+    pool->health->retire();
+    if (checker_) checker_->unwatch(pool->config.name);
+    stats_->remove_pool(pool->index);
+    for (auto& worker : workers_) {
+      asio::post(worker->io, [w = worker.get(), index = pool->index] { w->pools[index]->stop_accepting(); });
+    }
+    const auto& path = pool->config.listen.unix_path;
+    const bool reused = std::any_of(added.begin(), added.end(),
+                                    [&](const Added& a) { return a.layout->pool.listen.unix_path == path; });
+    std::error_code ec;
+    if (!path.empty() && !reused) std::filesystem::remove(path, ec);
+  }
+  for (auto& pool : added) {
+    const config::Pool& fresh = pool.layout->pool;
+    log::info("pool added", {{"pool", fresh.name}, {"listen", fresh.listen.text},
+                             {"servers", std::to_string(fresh.servers.size())}});
+    add_pool(std::move(pool.layout), std::move(pool.listeners), true);
   }
   for (auto& worker : workers_) {
     asio::post(worker->io, [w = worker.get()] {
       for (auto& pool : w->pools) pool->refresh();
     });
   }
-  log::info("config reloaded", {{"file", config_.file},
-                                {"pools", std::to_string(config_.pools.size())},
-                                {"changed", std::to_string(count)}});
+  const auto active = std::count_if(pools_.begin(), pools_.end(), [](const auto& p) { return !p->removed; });
+  const auto moved = std::count_if(removed.begin(), removed.end(), [&](const RunningPool* p) { return running(p->config.name); });
+  log::info("config reloaded", {{"file", file_},
+                                {"pools", std::to_string(active)},
+                                {"changed", std::to_string(changed.size() + added.size() + removed.size() - moved)}});
 }
 
 void Server::drain() {
@@ -300,7 +375,7 @@ void Server::run() {
     worker->thread = std::thread([&io = worker->io] { io.run(); });
   }
   checker_ = std::make_unique<HealthChecker>();
-  for (const auto& health : health_) checker_->watch(health);
+  for (const auto& pool : pools_) checker_->watch(pool->health);
   while (!stopping_ && !shutdown) signals_io.run_for(std::chrono::milliseconds(100));
   if (shutdown) {
     log::info("shutting down", {{"drain_timeout_s", std::to_string(kDrainTimeout.count())}});

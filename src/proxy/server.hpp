@@ -14,6 +14,7 @@
 #include "proxy/config/config.hpp"
 #include "proxy/ejection.hpp"
 #include "proxy/health_check.hpp"
+#include "proxy/pool_worker.hpp"
 #include "proxy/route_table.hpp"
 #include "proxy/stats/registry.hpp"
 
@@ -32,12 +33,14 @@ class Server {
   /// close, requests already sent to servers get their replies (up to kDrainTimeout), then run()
   /// returns. SIGHUP re-reads the config file (reload()).
   void run();
-  /// Re-reads config.file. A config that fails validation (or names a server that does not resolve)
-  /// is logged ("config reload failed") and the old one keeps serving. Otherwise each changed pool
-  /// gets new routes, and each worker adopts them before it routes its next request: connections to
-  /// servers still in the pool (reached the same way) are kept, new servers are connected, removed
-  /// ones close once their replies are in; clients stay connected. A pool's listen address, protocol
-  /// and backlog, and the set of pools, need a restart (logged). Logs "config reloaded" at the end.
+  /// Re-reads config.file. A config that fails validation, names a server that does not resolve or
+  /// a listen address that is taken is logged ("config reload failed") and the old one keeps serving.
+  /// Otherwise: each changed pool gets new routes, which each worker adopts before it routes its next
+  /// request (connections to servers still in the pool, reached the same way, are kept; new servers
+  /// are connected; removed ones close once their replies are in); a new pool starts listening; a
+  /// removed pool stops listening and serves the clients it has until they leave. Client connections
+  /// are never dropped. A running pool's listen address, protocol and backlog need a restart (logged).
+  /// Logs "config reloaded" at the end.
   void reload();
 
   static constexpr std::chrono::seconds kDrainTimeout{5};
@@ -49,16 +52,20 @@ class Server {
 
  private:
   struct Worker;
-  config::Config config_;
-  std::vector<std::unique_ptr<RouteTable>> routes_;
-  std::unique_ptr<stats::Registry> stats_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::atomic<bool> stopping_{false};
+  struct RunningPool;
+  /// Every worker's listener for `pool` (throws like the constructor).
+  std::vector<Acceptor> open_listeners(const config::Pool& pool);
+  /// Starts serving a pool on every worker; `running`: the workers' threads run already.
+  void add_pool(std::shared_ptr<const PoolLayout> layout, std::vector<Acceptor> listeners, bool running);
   /// Closes the listeners, waits (up to kDrainTimeout) until no request is with a server, then stop().
   void drain();
 
-  std::vector<std::shared_ptr<PoolHealth>> health_;  // per pool, its current layout's
-  std::unique_ptr<HealthChecker> checker_;           // last: its thread stops before the rest goes
+  std::string file_;
+  std::unique_ptr<stats::Registry> stats_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<RunningPool>> pools_;  // by index; a removed pool stays for its clients
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<HealthChecker> checker_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace ringleader::proxy

@@ -105,41 +105,41 @@ constexpr ServerMetric kServerMetrics[] = {
 
 std::string Registry::prometheus() const {
   std::lock_guard lock(mutex_);
+  const auto pools = shown();
   std::string out;
-  auto pool_label = [&](std::size_t p) { return "pool=\"" + escape_label(servers_[p].name) + "\""; };
-  auto server_labels = [&](std::size_t p, const std::string& label) {
-    return pool_label(p) + ",server=\"" + escape_label(label) + "\"";
+  auto pool_label = [&](const PoolStats& pool) { return "pool=\"" + escape_label(pool.name()) + "\""; };
+  auto server_labels = [&](const PoolStats& pool, const std::string& label) {
+    return pool_label(pool) + ",server=\"" + escape_label(label) + "\"";
   };
   for (const auto& metric : kPoolMetrics) {
     family(out, metric.name, metric.type, metric.help);
-    for (std::size_t p = 0; p < pools_; ++p) {
-      sample(out, metric.name, pool_label(p), sum(p, [&](const PoolCounters& c) { return (c.*metric.field).get(); }));
-    }
+    for (const PoolStats* pool : pools)
+      sample(out, metric.name, pool_label(*pool), pool->sum([&](const PoolCounters& c) { return (c.*metric.field).get(); }));
   }
   for (const auto& metric : kServerMetrics) {
     family(out, metric.name, metric.type, metric.help);
-    for (std::size_t p = 0; p < pools_; ++p) {
-      for (const auto& label : servers_[p].labels)
-        sample(out, metric.name, server_labels(p, label), sum(servers_[p].counters.at(label).get(), metric.field));
+    for (const PoolStats* pool : pools) {
+      for (const auto& label : pool->labels_)
+        sample(out, metric.name, server_labels(*pool, label), sum(pool->servers_.at(label).get(), metric.field));
     }
   }
   family(out, "ringleader_server_latency_seconds", "histogram", "Round-trip time of requests to the server.");
-  for (std::size_t p = 0; p < pools_; ++p) {
-    for (const auto& label : servers_[p].labels) {
-      const ServerCounters* server = servers_[p].counters.at(label).get();
+  for (const PoolStats* pool : pools) {
+    for (const auto& label : pool->labels_) {
+      const ServerCounters* server = pool->servers_.at(label).get();
       std::vector<const Latency*> latencies;
       for (unsigned w = 0; w < workers_; ++w) latencies.push_back(&server[w].latency);
-      histogram(out, "ringleader_server_latency_seconds", server_labels(p, label), latencies);
+      histogram(out, "ringleader_server_latency_seconds", server_labels(*pool, label), latencies);
     }
   }
   family(out, "ringleader_pool_latency_seconds", "histogram", "Round-trip time of requests to the pool's servers.");
-  for (std::size_t p = 0; p < pools_; ++p) {
+  for (const PoolStats* pool : pools) {
     std::vector<const Latency*> latencies;
-    for (const auto& label : servers_[p].labels) {
-      const ServerCounters* server = servers_[p].counters.at(label).get();
+    for (const auto& label : pool->labels_) {
+      const ServerCounters* server = pool->servers_.at(label).get();
       for (unsigned w = 0; w < workers_; ++w) latencies.push_back(&server[w].latency);
     }
-    histogram(out, "ringleader_pool_latency_seconds", pool_label(p), latencies);
+    histogram(out, "ringleader_pool_latency_seconds", pool_label(*pool), latencies);
   }
   return out;
 }

@@ -3,40 +3,57 @@
 
 namespace ringleader::proxy::stats {
 
-Registry::Registry(const config::Config& config, unsigned workers) : workers_(workers), pools_(config.pools.size()) {
-  for (unsigned w = 0; w < workers; ++w) {
-    for (std::size_t p = 0; p < pools_; ++p) counters_.push_back(std::make_unique<PoolCounters>());
-  }
-  servers_.resize(pools_);
-  for (std::size_t p = 0; p < pools_; ++p) {
-    servers_[p].name = config.pools[p].name;
-    update(p, config.pools[p]);
-  }
+PoolStats::PoolStats(std::string name, unsigned workers) : name_(std::move(name)) {
+  for (unsigned w = 0; w < workers; ++w) workers_.push_back(std::make_unique<PoolCounters>());
 }
 
-ServerCounters* Registry::counters_of(PoolServers& pool, const std::string& label) {
-  auto& slot = pool.counters[label];
+std::size_t Registry::add_pool(const config::Pool& pool) {
+  {
+    std::lock_guard lock(mutex_);
+    pools_.push_back(std::make_unique<PoolStats>(pool.name, workers_));
+  }
+  const std::size_t index = pools_.size() - 1;  // only the reloading thread adds
+  update(index, pool);
+  return index;
+}
+
+void Registry::remove_pool(std::size_t pool) {
+  std::lock_guard lock(mutex_);
+  pools_[pool]->removed_ = true;
+}
+
+PoolStats& Registry::pool(std::size_t pool) {
+  std::lock_guard lock(mutex_);
+  return *pools_[pool];
+}
+
+ServerCounters* Registry::counters_of(PoolStats& pool, const std::string& label) {
+  auto& slot = pool.servers_[label];
   if (!slot) slot = std::make_unique<ServerCounters[]>(workers_);
   return slot.get();
 }
 
 ServerCounters& Registry::server(unsigned worker, std::size_t pool, const config::Server& server) {
   std::lock_guard lock(mutex_);
-  return counters_of(servers_[pool], server_label(server))[worker];
+  return counters_of(*pools_[pool], server_label(server))[worker];
 }
 
 void Registry::update(std::size_t pool, const config::Pool& changed) {
   std::lock_guard lock(mutex_);
-  PoolServers& servers = servers_[pool];
-  servers.labels.clear();
+  PoolStats& stats = *pools_[pool];
+  stats.labels_.clear();
   for (const auto& server : changed.servers) {
-    servers.labels.push_back(server_label(server));
-    counters_of(servers, servers.labels.back());
+    stats.labels_.push_back(server_label(server));
+    counters_of(stats, stats.labels_.back());
   }
 }
 
-std::uint64_t Registry::clients(std::size_t pool) const {
-  return sum(pool, [](const PoolCounters& c) { return c.client_connections.get(); });
+std::vector<const PoolStats*> Registry::shown() const {
+  std::vector<const PoolStats*> out;
+  for (const auto& pool : pools_) {
+    if (!pool->removed_) out.push_back(pool.get());
+  }
+  return out;
 }
 
 std::string server_label(const config::Server& server) { return server.name.empty() ? server.address() : server.name; }

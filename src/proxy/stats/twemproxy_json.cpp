@@ -37,12 +37,13 @@ void append_field(std::string& out, std::string_view name, std::uint64_t value) 
 std::string Registry::twemproxy_json(std::string_view source) const {
   using namespace std::chrono;
   std::lock_guard lock(mutex_);
+  const auto pools = shown();
   std::uint64_t total = 0, current = 0;
-  for (std::size_t p = 0; p < pools_; ++p) {
-    total += sum(p, [](const PoolCounters& c) { return c.total_connections.get(); });
-    current += clients(p);
-    for (const auto& label : servers_[p].labels)
-      current += sum(servers_[p].counters.at(label).get(), &ServerCounters::server_connections);
+  for (const PoolStats* pool : pools) {
+    total += pool->sum([](const PoolCounters& c) { return c.total_connections.get(); });
+    current += pool->clients();
+    for (const auto& label : pool->labels_)
+      current += sum(pool->servers_.at(label).get(), &ServerCounters::server_connections);
   }
   std::string out = "{\"service\":\"nutcracker\", \"source\":";
   append_string(out, source);
@@ -51,26 +52,26 @@ std::string Registry::twemproxy_json(std::string_view source) const {
   append_field(out, "timestamp", static_cast<std::uint64_t>(std::time(nullptr)));
   append_field(out, "total_connections", total);
   append_field(out, "curr_connections", current);
-  for (std::size_t p = 0; p < pools_; ++p) {
-    const PoolServers& pool = servers_[p];
-    append_string(out, pool.name);
+  for (const PoolStats* stats : pools) {
+    const PoolStats& pool = *stats;
+    append_string(out, pool.name());
     out += ": {";
-    auto pool_sum = [&](auto field) { return sum(p, field); };
+    auto pool_sum = [&](auto field) { return pool.sum(field); };
     append_field(out, "client_eof", pool_sum([](const PoolCounters& c) { return c.client_eof.get(); }));
     append_field(out, "client_err", pool_sum([](const PoolCounters& c) { return c.client_err.get(); }));
-    append_field(out, "client_connections", clients(p));
+    append_field(out, "client_connections", pool.clients());
     std::uint64_t ejects = 0, forward_errors = 0;
-    for (const auto& label : pool.labels) {
-      ejects += sum(pool.counters.at(label).get(), &ServerCounters::server_ejects);
-      forward_errors += sum(pool.counters.at(label).get(), &ServerCounters::forward_error);
+    for (const auto& label : pool.labels_) {
+      ejects += sum(pool.servers_.at(label).get(), &ServerCounters::server_ejects);
+      forward_errors += sum(pool.servers_.at(label).get(), &ServerCounters::forward_error);
     }
     append_field(out, "server_ejects", ejects);
     append_field(out, "forward_error", forward_errors);
     append_field(out, "fragments", pool_sum([](const PoolCounters& c) { return c.fragments.get(); }));
-    for (const auto& label : pool.labels) {
+    for (const auto& label : pool.labels_) {
       append_string(out, label);
       out += ": {";
-      const ServerCounters* server = pool.counters.at(label).get();
+      const ServerCounters* server = pool.servers_.at(label).get();
       auto server_sum = [&](Counter ServerCounters::*field) { return sum(server, field); };
       std::uint64_t ejected_at = 0;  // the latest over the workers, not a sum
       for (unsigned w = 0; w < workers_; ++w) ejected_at = std::max(ejected_at, server[w].server_ejected_at.get());

@@ -55,10 +55,10 @@ TEST(ReloadState, ARetiredHealthPublishesNothing) {
 }
 
 TEST(ReloadState, AServerKeepsItsCountersAndTheStatsListTheNewServers) {
-  config::Config config;
-  config.pools.push_back(pool_of("   - 10.0.0.1:11211:1\n   - 10.0.0.2:11211:1\n"));
-  stats::Registry registry(config, 2);
-  stats::ServerCounters& kept = registry.server(1, 0, config.pools[0].servers[1]);
+  const config::Pool before = pool_of("   - 10.0.0.1:11211:1\n   - 10.0.0.2:11211:1\n");
+  stats::Registry registry(2);
+  ASSERT_EQ(registry.add_pool(before), 0u);
+  stats::ServerCounters& kept = registry.server(1, 0, before.servers[1]);
   kept.requests.add(7);
 
   const config::Pool changed = pool_of("   - 10.0.0.2:11211:2\n   - 10.0.0.3:11211:1\n");
@@ -72,6 +72,24 @@ TEST(ReloadState, AServerKeepsItsCountersAndTheStatsListTheNewServers) {
   EXPECT_NE(json.find("\"10.0.0.3:11211\""), std::string::npos) << json;
   EXPECT_EQ(json.find("\"10.0.0.1:11211\""), std::string::npos) << json;
   EXPECT_NE(registry.prometheus().find("server=\"10.0.0.3:11211\""), std::string::npos);
+}
+
+TEST(ReloadState, AddedPoolsAreShownAndRemovedOnesAreNot) {
+  stats::Registry registry(1);
+  config::Pool a = pool_of("   - 10.0.0.1:11211:1\n");
+  config::Pool b = a;
+  b.name = "added";
+  const std::size_t first = registry.add_pool(a);
+  const std::size_t second = registry.add_pool(b);
+  registry.pool(first).worker(0).client_connections.add(2);
+  registry.remove_pool(first);
+  EXPECT_EQ(registry.pool(first).clients(), 2u);  // its clients may go on counting
+  const std::string json = registry.twemproxy_json("test");
+  EXPECT_EQ(json.find("\"p\": {"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"added\": {"), std::string::npos) << json;
+  EXPECT_EQ(registry.prometheus().find("pool=\"p\""), std::string::npos);
+  EXPECT_NE(registry.prometheus().find("pool=\"added\""), std::string::npos);
+  EXPECT_EQ(second, 1u);
 }
 
 }  // namespace
