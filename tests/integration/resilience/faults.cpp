@@ -36,6 +36,14 @@ std::string memcache_pool(std::uint16_t listen, const std::vector<std::uint16_t>
   return text;
 }
 
+std::string memcache_pool(std::uint16_t listen, const std::vector<std::uint16_t>& servers,
+                          const std::vector<std::string>& names, const std::string& options) {
+  std::string text = "cache:\n  listen: 127.0.0.1:" + std::to_string(listen) + "\n" + options + "  servers:\n";
+  for (std::size_t i = 0; i < servers.size(); ++i)
+    text += "   - 127.0.0.1:" + std::to_string(servers[i]) + ":1 " + names.at(i) + "\n";
+  return text;
+}
+
 bool wait_for_log(const Process& process, const std::string& text, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -43,6 +51,32 @@ bool wait_for_log(const Process& process, const std::string& text, std::chrono::
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+int count_in_log(const Process& process, const std::string& text) {
+  const std::string log = process.log();
+  int count = 0;
+  for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + text.size())) ++count;
+  return count;
+}
+
+bool wait_for_log_count(const Process& process, const std::string& text, int count, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (count_in_log(process, text) >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+std::string last_log_line(const Process& process, const std::string& text) {
+  const std::string log = process.log();
+  const auto at = log.rfind(text);
+  if (at == std::string::npos) return "";
+  const auto begin = log.rfind('\n', at);
+  const auto end = log.find('\n', at);
+  const auto first = begin == std::string::npos ? 0 : begin + 1;
+  return log.substr(first, end == std::string::npos ? std::string::npos : end - first);
 }
 
 GarbageServer::GarbageServer(std::uint16_t port) {

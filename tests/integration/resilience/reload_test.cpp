@@ -1,0 +1,348 @@
+// Hot reload of `ringleader serve` by SIGHUP (issue 5), end to end with real memcached servers: a
+// server added or removed moves only its own share of the keys, client connections opened before
+// the reload keep working, the proxy keeps its connections to the servers the reload did not
+// change, and an invalid config is rejected with the reason in the log while the old one serves.
+//
+// Pools hash with md5: fnv1a_64 barely mixes the last byte, so "key:0".."key:9" sit on one short
+// arc of the ring and the fraction of keys that move would say little about the ring.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "faults.hpp"
+
+namespace ringleader::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+const std::string kKetama = "  hash: md5\n  distribution: ketama\n  timeout: 2000\n";
+
+std::vector<std::string> numbered_keys(int count) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < count; ++i) keys.push_back("key:" + std::to_string(i));
+  return keys;
+}
+
+std::string set(const std::string& key, const std::string& value) {
+  return "set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+}
+
+std::string found(const std::string& key, const std::string& value) {
+  return "VALUE " + key + " 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\nEND\r\n";
+}
+
+// The values the memcached behind `c` holds for `keys`, asked with multi-key gets of 100 keys each.
+std::map<std::string, std::string> values_on(Connection& c, const std::vector<std::string>& keys) {
+  std::map<std::string, std::string> values;
+  for (std::size_t first = 0; first < keys.size(); first += 100) {
+    std::string request = "get";
+    for (std::size_t i = first; i < std::min(first + 100, keys.size()); ++i) request += " " + keys[i];
+    const std::string reply = memcache(c, request + "\r\n", true);
+    // VALUE <key> <flags> <bytes>\r\n<data>\r\n ... END\r\n
+    for (std::size_t at = 0; reply.compare(at, 6, "VALUE ") == 0;) {
+      const auto key_end = reply.find(' ', at + 6);
+      const auto line_end = reply.find("\r\n", at);
+      const auto bytes = std::stoul(reply.substr(reply.rfind(' ', line_end) + 1));
+      values[reply.substr(at + 6, key_end - at - 6)] = reply.substr(line_end + 2, bytes);
+      at = line_end + 2 + bytes + 2;
+    }
+  }
+  return values;
+}
+
+// memcached's count of every connection it ever accepted: it grows if the proxy reconnects.
+long total_connections(Connection& c) {
+  const std::string stats = memcache(c, "stats\r\n", true);
+  const std::string name = "STAT total_connections ";
+  const auto at = stats.find(name);
+  if (at == std::string::npos) throw std::runtime_error("no total_connections in: " + stats);
+  return std::stol(stats.substr(at + name.size()));
+}
+
+class Reload : public ::testing::Test {
+ protected:
+  // Five memcached servers (pools use some of them), each with a direct connection opened before
+  // the proxy starts, so that the test's own reads never add to a server's total_connections.
+  Reload() {
+    for (int i = 0; i < 5; ++i) servers_.push_back(start_memcached(dir_));
+    direct_.reserve(servers_.size());
+    for (const auto& server : servers_) direct_.emplace_back(server.port);
+  }
+
+  // Stops the proxy and looks at its last words: under the asan preset a memory error in the proxy
+  // (a backend used after a reload retired it, say) is reported only in its log.
+  void TearDown() override {
+    if (!proxy_) return;
+    proxy_->process.stop();
+    const std::string log = proxy().log();
+    EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << log;
+  }
+
+  // A memcached pool over the servers numbered `which`, named "server-<number>": the keys that move
+  // are then the same in every run, whatever ports the servers got.
+  std::string pool(const std::vector<int>& which, const std::string& options = kKetama) const {
+    std::vector<std::uint16_t> ports;
+    std::vector<std::string> names;
+    for (int i : which) {
+      ports.push_back(servers_.at(i).port);
+      names.push_back("server-" + std::to_string(i));
+    }
+    return memcache_pool(listen_, ports, names, options);
+  }
+
+  // One worker thread unless told: then the proxy holds exactly one connection to each server.
+  void start(const std::string& config, int threads = 1) {
+    file_ = dir_.write("c.yml", config);
+    proxy_.emplace(start_ringleader(dir_, file_, {listen_}, {"--threads", std::to_string(threads)}));
+  }
+
+  const Process& proxy() const { return proxy_->process; }
+
+  // Rewrites the config file, sends SIGHUP and waits for one more log line with msg="<message>".
+  ::testing::AssertionResult reload(const std::string& config, const std::string& message) {
+    const std::string line = "msg=\"" + message + "\"";
+    const int before = count_in_log(proxy(), line);
+    dir_.write("c.yml", config);
+    ::kill(proxy().pid(), SIGHUP);
+    if (wait_for_log_count(proxy(), line, before + 1)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "no new " << line << " after SIGHUP; log:\n" << proxy().log();
+  }
+
+  // Which server (index) holds each key, asked of every server directly; a key held by none or by
+  // two servers fails the test.
+  std::map<std::string, int> owners(const std::vector<std::string>& keys) {
+    std::map<std::string, int> owner;
+    for (std::size_t s = 0; s < servers_.size(); ++s) {
+      for (const auto& [key, value] : values_on(direct_[s], keys)) {
+        EXPECT_FALSE(owner.contains(key)) << key << " is on servers " << owner[key] << " and " << s;
+        owner[key] = static_cast<int>(s);
+      }
+    }
+    EXPECT_EQ(owner.size(), keys.size()) << "a key set through the proxy is on no server";
+    return owner;
+  }
+
+  // Sets every key to `value` through `client`.
+  static void set_all(Connection& client, const std::vector<std::string>& keys, const std::string& value) {
+    for (const auto& key : keys) ASSERT_EQ(memcache(client, set(key, value)), "STORED\r\n") << key;
+  }
+
+  // Reads every key through `client`: the keys found (with `value`), and the keys not found.
+  static std::pair<std::vector<std::string>, std::vector<std::string>> read_all(
+      Connection& client, const std::vector<std::string>& keys, const std::string& value) {
+    std::vector<std::string> hits, misses;
+    for (const auto& key : keys) {
+      const std::string reply = memcache(client, "get " + key + "\r\n", true);
+      if (reply == "END\r\n") misses.push_back(key);
+      else if (reply == found(key, value)) hits.push_back(key);
+      else ADD_FAILURE() << "get " << key << ": " << reply;
+    }
+    return {hits, misses};
+  }
+
+  TempDir dir_;
+  std::vector<Server> servers_;
+  std::vector<Connection> direct_;
+  std::uint16_t listen_ = free_port();
+  std::filesystem::path file_;
+  std::optional<Server> proxy_;
+};
+
+// A fifth server added to four takes about a fifth of the keys, every one of them, and no key moves
+// between the old servers; the client connection opened before the reload keeps working.
+TEST_F(Reload, AddedServerTakesAboutAFifthOfTheKeysAndNoOtherKeyMoves) {
+  start(pool({0, 1, 2, 3}));
+  Connection client(listen_);
+  const auto keys = numbered_keys(2000);
+  set_all(client, keys, "v");
+  auto before = owners(keys);
+
+  ASSERT_TRUE(reload(pool({0, 1, 2, 3, 4}), "config reloaded"));
+  EXPECT_NE(last_log_line(proxy(), "pool reloaded").find("pool=cache servers=5 added=1 removed=0"), std::string::npos)
+      << proxy().log();
+  const auto [kept, moved] = read_all(client, keys, "v");
+  const double fraction = static_cast<double>(moved.size()) / static_cast<double>(keys.size());
+  std::printf("a 5th server added to 4: %zu of %zu keys moved (%.3f, ideal 0.200)\n", moved.size(), keys.size(),
+              fraction);
+  EXPECT_GE(fraction, 0.12);
+  EXPECT_LE(fraction, 0.28);
+
+  // Writes go where reads go: a moved key set again lands on the new server, a kept key on its old one.
+  set_all(client, moved, "w");
+  set_all(client, kept, "w");
+  const auto on_new = values_on(direct_[4], keys);
+  EXPECT_EQ(on_new.size(), moved.size());
+  for (const auto& key : moved) EXPECT_EQ(on_new.contains(key) ? on_new.at(key) : "", "w") << key << " moved elsewhere";
+  std::map<int, std::vector<std::string>> kept_by_server;
+  for (const auto& key : kept) kept_by_server[before[key]].push_back(key);
+  for (auto& [server, server_keys] : kept_by_server) {
+    const auto values = values_on(direct_[server], server_keys);
+    for (const auto& key : server_keys)
+      EXPECT_EQ(values.contains(key) ? values.at(key) : "", "w") << key << " left server " << server;
+  }
+}
+
+// The proxy keeps its connections to the servers a reload did not change: memcached's
+// total_connections does not grow on them across a reload and more traffic, old and new clients.
+TEST_F(Reload, ConnectionsToUnchangedServersAreKept) {
+  start(pool({0, 1, 2, 3}));
+  Connection client(listen_);
+  const auto keys = numbered_keys(400);
+  set_all(client, keys, "v");  // the proxy has now connected to every server
+  std::vector<long> before;
+  for (int s = 0; s < 4; ++s) before.push_back(total_connections(direct_[s]));
+  const long new_server_before = total_connections(direct_[4]);
+
+  ASSERT_TRUE(reload(pool({0, 1, 2, 3, 4}), "config reloaded"));
+  read_all(client, keys, "v");
+  set_all(client, keys, "w");
+  Connection later(listen_);
+  read_all(later, keys, "w");
+  for (int s = 0; s < 4; ++s) EXPECT_EQ(total_connections(direct_[s]), before[s]) << "server " << s << " reconnected";
+  EXPECT_GT(total_connections(direct_[4]), new_server_before) << "the added server never got a connection";
+}
+
+// Removing one server of four moves only its keys: every other key is still found on its server
+// through the same client connection, and the removed server (still running, still holding its
+// keys) gets no more requests.
+TEST_F(Reload, RemovedServerLosesOnlyItsOwnKeys) {
+  start(pool({0, 1, 2, 3}));
+  Connection client(listen_);
+  const auto keys = numbered_keys(2000);
+  set_all(client, keys, "v");
+  auto before = owners(keys);
+  std::vector<long> connections;
+  for (int s = 0; s < 4; ++s) connections.push_back(total_connections(direct_[s]));
+
+  ASSERT_TRUE(reload(pool({0, 2, 3}), "config reloaded"));  // server 1, from the middle of the list
+  EXPECT_NE(last_log_line(proxy(), "pool reloaded").find("pool=cache servers=3 added=0 removed=1"), std::string::npos)
+      << proxy().log();
+  std::vector<std::string> removed_keys;
+  int kept = 0;
+  for (const auto& key : keys) {
+    const std::string reply = memcache(client, "get " + key + "\r\n", true);
+    if (before[key] == 1) {
+      removed_keys.push_back(key);
+      EXPECT_EQ(reply, "END\r\n") << key << " still read from the removed server";
+    } else {
+      kept += reply == found(key, "v");
+      EXPECT_EQ(reply, found(key, "v")) << key << " moved off server " << before[key];
+    }
+  }
+  std::printf("server 2 of 4 removed: %zu keys were on it, %d of %zu other keys kept\n", removed_keys.size(), kept,
+              keys.size() - removed_keys.size());
+  EXPECT_GT(removed_keys.size(), 0u);
+
+  // Set again, each removed key lands on exactly one remaining server; the removed one keeps its stale copy.
+  set_all(client, removed_keys, "w");
+  for (const auto& [key, value] : values_on(direct_[1], removed_keys))
+    EXPECT_EQ(value, "v") << key << " written to the removed server";
+  std::map<std::string, int> copies;
+  for (int s : {0, 2, 3}) {
+    for (const auto& [key, value] : values_on(direct_[s], removed_keys)) copies[key] += value == "w" ? 1 : 100;
+  }
+  for (const auto& key : removed_keys) EXPECT_EQ(copies[key], 1) << key << " is not on exactly one remaining server";
+  for (int s : {0, 2, 3}) EXPECT_EQ(total_connections(direct_[s]), connections[s]) << "server " << s << " reconnected";
+}
+
+// An invalid config is rejected with the reason in the log and changes nothing: each rejected file
+// also adds a fifth server, so a half-applied one would move keys. A valid reload afterwards works.
+TEST_F(Reload, InvalidConfigIsRejectedWithTheReasonAndTheOldOneKeepsServing) {
+  start(pool({0, 1, 2, 3}));
+  Connection client(listen_);
+  const auto keys = numbered_keys(1000);
+  set_all(client, keys, "v");
+
+  const std::vector<std::pair<std::string, std::string>> invalid{
+      {pool({0, 1, 2, 3, 4}) + "   - 127.0.0.1:99999:1\n", "'99999' is not a valid port"},
+      {pool({0, 1, 2, 3, 4}, "  hash: md5\n  distribution: no-such-thing\n"), "'no-such-thing' is not a distribution"},
+  };
+  for (const auto& [config, reason] : invalid) {
+    ASSERT_TRUE(reload(config, "config reload failed"));
+    const std::string line = last_log_line(proxy(), "config reload failed");
+    EXPECT_NE(line.find("level=error"), std::string::npos) << line;
+    EXPECT_NE(line.find("error="), std::string::npos) << line;
+    EXPECT_NE(line.find(reason), std::string::npos) << "the reason is not in: " << line;
+    const auto [hits, misses] = read_all(client, keys, "v");
+    EXPECT_EQ(misses.size(), 0u) << "a rejected config moved keys (" << reason << ")";
+  }
+  EXPECT_EQ(count_in_log(proxy(), "config reloaded"), 0) << proxy().log();
+  EXPECT_EQ(count_in_log(proxy(), "pool reloaded"), 0) << proxy().log();
+
+  ASSERT_TRUE(reload(pool({0, 1, 2, 3, 4}), "config reloaded"));
+  const auto [hits, misses] = read_all(client, keys, "v");
+  std::printf("after two rejected configs, a valid one moved %zu of %zu keys\n", misses.size(), keys.size());
+  EXPECT_GT(misses.size(), keys.size() / 10);
+  EXPECT_LT(misses.size(), keys.size() * 3 / 10);
+}
+
+// Clients under load keep their connections and every request succeeds across several reloads: an
+// unchanged file, a server added, an invalid file, the server removed again.
+TEST_F(Reload, UnderLoadEveryClientKeepsItsConnectionAcrossSeveralReloads) {
+  start(pool({0, 1}), 2);
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, bad{0};
+  std::mutex mutex;
+  std::vector<std::string> errors;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      try {
+        Connection c(listen_);
+        for (int i = 0; !done; ++i) {
+          const std::string key = "key:" + std::to_string(t * 1000 + i % 250);
+          const std::string stored = memcache(c, set(key, "v"));
+          // A reload between the set and the get may move the key: a miss is fine, an error is not.
+          const std::string got = memcache(c, "get " + key + "\r\n", true);
+          if (stored == "STORED\r\n" && (got == found(key, "v") || got == "END\r\n")) {
+            ++ok;
+          } else {
+            ++bad;
+            const std::lock_guard lock(mutex);
+            errors.push_back(stored + got);
+          }
+        }
+      } catch (const std::exception& e) {
+        const std::lock_guard lock(mutex);
+        errors.push_back(e.what());
+      }
+    });
+  }
+  // Each configuration serves some traffic before the next reload (and the proxy is running, with
+  // its SIGHUP handler in place, before the first one).
+  const auto serve_some = [&] {
+    const int target = ok + 200;
+    for (int i = 0; i < 400 && ok < target && errors.empty(); ++i) std::this_thread::sleep_for(milliseconds(10));
+    return ok >= target;
+  };
+  EXPECT_TRUE(serve_some());
+  EXPECT_TRUE(reload(pool({0, 1}), "config reloaded"));
+  EXPECT_NE(last_log_line(proxy(), "config reloaded").find("changed=0"), std::string::npos) << proxy().log();
+  EXPECT_EQ(count_in_log(proxy(), "pool reloaded"), 0) << "an unchanged pool was reloaded";
+  EXPECT_TRUE(serve_some());
+  EXPECT_TRUE(reload(pool({0, 1, 2}), "config reloaded"));
+  EXPECT_NE(last_log_line(proxy(), "config reloaded").find("changed=1"), std::string::npos) << proxy().log();
+  EXPECT_TRUE(serve_some());
+  EXPECT_TRUE(reload(pool({0, 1, 2}, "  hash: md5\n  distribution: no-such-thing\n"), "config reload failed"));
+  EXPECT_TRUE(serve_some());
+  EXPECT_TRUE(reload(pool({0, 1}), "config reloaded"));
+  EXPECT_TRUE(serve_some());
+  done = true;
+  for (auto& client : clients) client.join();
+  std::printf("4 clients across 4 reloads: %d requests ok, %d failed\n", ok.load(), bad.load());
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_TRUE(errors.empty()) << errors.size() << " errors, the first: " << errors.front();
+  Connection after(listen_);
+  EXPECT_EQ(memcache(after, set("x", "v")), "STORED\r\n");
+}
+
+}  // namespace
+}  // namespace ringleader::test
