@@ -1,7 +1,8 @@
 // Hot reload of `ringleader serve` by SIGHUP (issue 5), end to end with real memcached servers: a
 // server added or removed moves only its own share of the keys, client connections opened before
 // the reload keep working, the proxy keeps its connections to the servers the reload did not
-// change, and an invalid config is rejected with the reason in the log while the old one serves.
+// change, an invalid config is rejected with the reason in the log while the old one serves, and
+// pools can be added, removed and moved to another address.
 //
 // Pools hash with md5: fnv1a_64 barely mixes the last byte, so "key:0".."key:9" sit on one short
 // arc of the ring and the fraction of keys that move would say little about the ring.
@@ -342,6 +343,48 @@ TEST_F(Reload, UnderLoadEveryClientKeepsItsConnectionAcrossSeveralReloads) {
   EXPECT_TRUE(errors.empty()) << errors.size() << " errors, the first: " << errors.front();
   Connection after(listen_);
   EXPECT_EQ(memcache(after, set("x", "v")), "STORED\r\n");
+}
+
+// The same pool text as pool(), as pool `name` listening on `port`.
+std::string as_pool(std::string text, const std::string& name, std::uint16_t port) {
+  const auto listen_end = text.find('\n', text.find("  listen: "));
+  return name + ":\n  listen: 127.0.0.1:" + std::to_string(port) + text.substr(listen_end);
+}
+
+// Closing a listener is asynchronous (each worker closes its own): wait a moment for it.
+bool stops_accepting(std::uint16_t port) {
+  for (int i = 0; i < 100 && accepting(port); ++i) std::this_thread::sleep_for(milliseconds(20));
+  return !accepting(port);
+}
+
+// Pools come and go by reload: an added pool listens at once; a removed one stops listening while
+// the clients it has keep being served; a pool whose listen address changed moves there, and its
+// clients on the old address stay.
+TEST_F(Reload, PoolsAreAddedRemovedAndMovedWhileTheirClientsStay) {
+  const std::uint16_t store_port = free_port(), moved_port = free_port();
+  start(pool({0, 1}));
+  Connection cache_client(listen_);
+  ASSERT_EQ(memcache(cache_client, set("x", "v")), "STORED\r\n");
+
+  const std::string store = as_pool(pool({2}), "store", store_port);
+  ASSERT_TRUE(reload(pool({0, 1}) + store, "config reloaded"));
+  EXPECT_NE(last_log_line(proxy(), "pool added").find("pool=store"), std::string::npos) << proxy().log();
+  Connection store_client(store_port);
+  ASSERT_EQ(memcache(store_client, set("y", "w")), "STORED\r\n");
+  EXPECT_EQ(values_on(direct_[2], {"y"}).at("y"), "w");
+
+  ASSERT_TRUE(reload(as_pool(pool({0, 1}), "cache", moved_port) + store, "config reloaded"));
+  EXPECT_NE(last_log_line(proxy(), "config reloaded").find("changed=1"), std::string::npos) << proxy().log();
+  EXPECT_TRUE(stops_accepting(listen_));
+  EXPECT_EQ(memcache(cache_client, "get x\r\n", true), found("x", "v"));
+  Connection moved_client(moved_port);
+  EXPECT_EQ(memcache(moved_client, "get x\r\n", true), found("x", "v"));
+
+  ASSERT_TRUE(reload(as_pool(pool({0, 1}), "cache", moved_port), "config reloaded"));
+  EXPECT_NE(last_log_line(proxy(), "pool removed").find("pool=store"), std::string::npos) << proxy().log();
+  EXPECT_TRUE(stops_accepting(store_port));
+  EXPECT_EQ(memcache(store_client, "get y\r\n", true), found("y", "w"));
+  EXPECT_EQ(count_in_log(proxy(), "needs a restart"), 0) << proxy().log();
 }
 
 }  // namespace
