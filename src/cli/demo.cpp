@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -45,6 +46,8 @@ std::vector<std::uint16_t> pick_ports(std::size_t count, std::uint16_t first) {
   std::vector<std::uint16_t> ports;
   for (std::size_t i = 0; i < count; ++i) {
     std::uint16_t p = first ? static_cast<std::uint16_t>(first + i) : free_port();
+    // The kernel may hand out a port it just gave us again: every process needs its own.
+    while (!first && std::find(ports.begin(), ports.end(), p) != ports.end()) p = free_port();
     if (first && port_in_use(p))
       throw std::runtime_error("port " + std::to_string(p) + " on 127.0.0.1 is busy; choose another --port");
     ports.push_back(p);
@@ -95,7 +98,8 @@ void Demo::start_server(std::size_t i) {
     if (e.code() != std::errc::no_such_file_or_directory) throw;
     throw std::runtime_error("memcached is not installed (Debian package 'memcached'; scripts/install-deps installs it)");
   }
-  if (!wait_for_port(s.port, 5s)) {
+  // A port taken meanwhile by another program would answer for a memcached that exited at once.
+  if (!wait_for_port(s.port, 5s) || !s.process->running()) {
     std::string why;
     std::getline(std::ifstream(log), why);
     throw std::runtime_error("memcached did not start on 127.0.0.1:" + std::to_string(s.port) + ": " + why +
@@ -106,8 +110,10 @@ void Demo::start_server(std::size_t i) {
 void Demo::write_config(const std::vector<std::size_t>& members) {
   std::ofstream cfg(dir_ / "ringleader.yml");
   auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution) {
-    cfg << name << ":\n  listen: 127.0.0.1:" << port << "\n  hash: fnv1a_64\n  distribution: " << distribution
-        << "\n  timeout: 2000\n  auto_eject_hosts: true\n  server_failure_limit: 1\n"
+    // twemproxy's distributions with twemproxy's default hash; ringleader's with theirs (xxh3).
+    const bool twemproxy = distribution == "ketama" || distribution == "modula";
+    cfg << name << ":\n  listen: 127.0.0.1:" << port << (twemproxy ? "\n  hash: fnv1a_64" : "")
+        << "\n  distribution: " << distribution << "\n  timeout: 2000\n  auto_eject_hosts: true\n  server_failure_limit: 1\n"
         << "  server_retry_timeout: 1000\n  servers:\n";
     for (std::size_t i : members) cfg << "   - 127.0.0.1:" << servers_[i].port << ":1 server" << i + 1 << "\n";
   };

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ringleader/algo/bounded_load.hpp"
+#include "ringleader/algo/detail/mix.hpp"
 #include "ringleader/compat/hash_tag.hpp"
 #include "ringleader/compat/ketama.hpp"
 #include "ringleader/compat/modula.hpp"
@@ -161,7 +162,12 @@ class Router::Impl {
   std::uint64_t key_hash(std::string_view key) const noexcept {
     const std::string_view part = compat::hash_tag_part(key, hash_tag_);
     if (twemproxy_zero_rules_ && (single_server_ || part.empty())) return 0;
-    return twemproxy_hash_ != nullptr ? twemproxy_hash_(part) : hash::xxh3(part);
+    if (twemproxy_hash_ == nullptr) return hash::xxh3(part);
+    // ringleader's algorithms read the high bits of a 64-bit hash (maglev and ring through a
+    // multiply-high range reduction): twemproxy's 32-bit values would all fall on the first slot,
+    // one server. Mixed to 64 bits (a bijection) they spread as they should.
+    const std::uint64_t h = twemproxy_hash_(part);
+    return twemproxy_zero_rules_ ? h : algo::detail::fmix64(h);
   }
 
   std::uint32_t server_for(std::string_view key) const noexcept {

@@ -54,7 +54,8 @@ class Router {
   /// Whether server_for(key, loads) looks at the loads.
   bool bounded() const noexcept;
 
-  /// The 32- or 64-bit hash the distribution receives for this key (after hash_tag).
+  /// The hash the distribution receives for this key (after hash_tag): twemproxy's 32-bit value for
+  /// ketama, modula and random; for ringleader's algorithms xxh3, or a twemproxy hash mixed to 64 bits.
   std::uint64_t key_hash(std::string_view key) const noexcept;
 
   std::size_t server_count() const noexcept;

@@ -68,6 +68,20 @@ def test_fifth_server_joins_by_hot_reload():
     assert sorted(pools) == [("consistent", "5", "1", "0"), ("modulo", "5", "1", "0")], log
 
 
+# Another algorithm behind the consistent pool: the same promise (it once put every key on one
+# server, when the demo gave maglev twemproxy's 32-bit hash).
+def test_maglev_keeps_the_promise():
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([RINGLEADER, "demo", "--algorithm", "maglev", "--keys", "5000", "--out", tmp],
+                           capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stdout + r.stderr
+    total = re.search(r"^total\s+\d+ / \d+\s+([\d.]+)%", r.stdout, re.M)
+    moved = re.search(r"keys moved: consistent ([\d.]+)%", r.stdout)
+    assert total and moved, r.stdout
+    assert 65 < float(total.group(1)) < 85, r.stdout
+    assert 12 < float(moved.group(1)) < 28, r.stdout
+
+
 def test_missing_memcached_is_a_clear_error():
     with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run([RINGLEADER, "demo", "--keys", "100", "--out", tmp], capture_output=True, text=True,

@@ -139,5 +139,18 @@ TEST(Router, LoadsChangeNothingWithoutBoundedLoad) {
   }
 }
 
+// ringleader's algorithms with a twemproxy hash (32-bit values) still spread keys over every server:
+// unmixed, maglev and ring would put every key on one.
+TEST(Router, TwemproxyHashesSpreadKeysWithRingleadersAlgorithms) {
+  for (const std::string dist : {"ring", "jump", "anchor", "memento", "maglev", "rendezvous", "multiprobe"}) {
+    for (const std::string hash : {"fnv1a_64", "murmur", "md5"}) {
+      const Router router(parse(pool_yaml("  distribution: " + dist + "\n  hash: " + hash + "\n")).pool("p"));
+      std::vector<int> count(4, 0);
+      for (const std::string& k : keys()) ++count[router.server_for(k)];
+      for (int c : count) EXPECT_GT(c, 20000 / 10) << dist << " " << hash;  // weights 1, 2, 1, 1
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ringleader::config
