@@ -67,6 +67,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   const std::string& name() const noexcept { return name_; }
   const BackendOptions& options() const noexcept { return options_; }
   const asio::generic::stream_protocol::endpoint& endpoint() const noexcept { return endpoint_; }
+  const stats::ServerCounters& counters() const noexcept { return counters_; }
 
   /// Failures and good replies go to `health` as server `server` (null: reported nowhere, e.g. after
   /// a reload removed the server).

@@ -74,14 +74,17 @@ void PoolWorker::adopt(const Routes& routes) {
   std::vector<std::shared_ptr<Backend>> next;
   for (std::uint32_t i = 0; i < layout.pool.servers.size(); ++i) {
     const std::string name = layout.pool.servers[i].address();
+    stats::ServerCounters& counters = registry_.server(worker_, pool_index_, layout.pool.servers[i]);
+    // Kept if reached the same way and counted under the same stats label (a renamed server's
+    // counters are another's).
     const auto same = std::find_if(backends_.begin(), backends_.end(), [&](const auto& b) {
-      return b && b->name() == name && b->endpoint() == layout.endpoints[i] && b->options() == options;
+      return b && b->name() == name && b->endpoint() == layout.endpoints[i] && b->options() == options &&
+             &b->counters() == &counters;
     });
     if (same != backends_.end()) {
       next.push_back(std::move(*same));
     } else {
-      next.push_back(std::make_shared<Backend>(io_, name, layout.endpoints[i], options,
-                                               registry_.server(worker_, pool_index_, layout.pool.servers[i])));
+      next.push_back(std::make_shared<Backend>(io_, name, layout.endpoints[i], options, counters));
       if (started_ && layout.pool.preconnect) next.back()->preconnect();
     }
     next.back()->report_to(routes.health, i);
