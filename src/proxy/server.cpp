@@ -219,58 +219,70 @@ void Server::stop() {
   for (auto& worker : workers_) worker->io.stop();
 }
 
-void Server::reload() {
-  // Read, validate, resolve and listen first: a config that fails changes nothing.
-  struct Added {
+struct Server::ReloadPlan {
+  struct NewPool {
     std::shared_ptr<const PoolLayout> layout;
-    std::vector<Acceptor> listeners;
+    std::vector<Acceptor> listeners;  // listening already
   };
   std::vector<std::pair<RunningPool*, std::shared_ptr<const PoolLayout>>> changed;
-  std::vector<Added> added;
-  std::vector<RunningPool*> removed;
-  auto running = [&](const std::string& name) -> RunningPool* {
-    for (auto& pool : pools_) {
-      if (!pool->removed && pool->config.name == name) return pool.get();
-    }
-    return nullptr;
-  };
+  std::vector<NewPool> added;
+  std::vector<RunningPool*> removed;  // a pool that moved to another address is also in added
+};
+
+Server::RunningPool* Server::running(const std::string& name) {
+  for (auto& pool : pools_) {
+    if (!pool->removed && pool->config.name == name) return pool.get();
+  }
+  return nullptr;
+}
+
+void Server::reload() {
+  // Read, validate, resolve and listen first: a config that fails changes nothing.
+  ReloadPlan plan;
   try {
-    const config::Config fresh = config::load_file(file_);
-    for (const auto& pool : fresh.pools) {
-      RunningPool* old = running(pool.name);
-      if (old != nullptr && same_pool(old->config, pool)) continue;
-      const bool moved = old != nullptr && old->config.listen.text != pool.listen.text;
-      if (old != nullptr && !moved) {
-        if (const std::string reason = needs_restart(old->config, pool); !reason.empty()) {
-          log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", reason}});
-          continue;
-        }
-      }
-      config::Router router(pool);  // validates hash and distribution
-      auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
-      if (old == nullptr || moved) {
-        added.push_back({std::move(layout), open_listeners(pool)});
-        if (moved) removed.push_back(old);
-      } else {
-        changed.emplace_back(old, std::move(layout));
-      }
-    }
-    for (auto& pool : pools_) {
-      const auto& name = pool->config.name;
-      if (!pool->removed && std::none_of(fresh.pools.begin(), fresh.pools.end(),
-                                         [&](const config::Pool& p) { return p.name == name; }))
-        removed.push_back(pool.get());
-    }
+    plan_reload(config::load_file(file_), plan);
   } catch (const std::exception& e) {
-    for (const auto& pool : added) {  // its listeners close with it; a unix one leaves its file
+    for (const auto& pool : plan.added) {  // its listeners close with it; a unix one leaves its file
       std::error_code ec;
       if (pool.layout->pool.listen.is_unix()) std::filesystem::remove(pool.layout->pool.listen.unix_path, ec);
     }
     log::error("config reload failed", {{"file", file_}, {"error", e.what()}});
     return;
   }
-  // Apply. Each worker adopts a changed pool's new routes before it routes its next request.
-  for (auto& [pool, layout] : changed) {
+  apply(plan);
+}
+
+void Server::plan_reload(const config::Config& fresh, ReloadPlan& plan) {
+  for (const auto& pool : fresh.pools) {
+    RunningPool* old = running(pool.name);
+    if (old != nullptr && same_pool(old->config, pool)) continue;
+    const bool moved = old != nullptr && old->config.listen.text != pool.listen.text;
+    if (old != nullptr && !moved) {
+      if (const std::string reason = needs_restart(old->config, pool); !reason.empty()) {
+        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", reason}});
+        continue;
+      }
+    }
+    config::Router router(pool);  // validates hash and distribution
+    auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
+    if (old == nullptr || moved) {
+      plan.added.push_back({std::move(layout), open_listeners(pool)});
+      if (moved) plan.removed.push_back(old);
+    } else {
+      plan.changed.emplace_back(old, std::move(layout));
+    }
+  }
+  for (auto& pool : pools_) {
+    const auto& name = pool->config.name;
+    if (!pool->removed && std::none_of(fresh.pools.begin(), fresh.pools.end(),
+                                       [&](const config::Pool& p) { return p.name == name; }))
+      plan.removed.push_back(pool.get());
+  }
+}
+
+void Server::apply(ReloadPlan& plan) {
+  // A changed pool gets new routes, which each worker adopts before it routes its next request.
+  for (auto& [pool, layout] : plan.changed) {
     const config::Pool& fresh = layout->pool;
     log::info("pool reloaded", {{"pool", fresh.name},
                                 {"servers", std::to_string(fresh.servers.size())},
@@ -283,7 +295,7 @@ void Server::reload() {
     pool->config = fresh;
   }
   // Removed before added: a pool that moved to another address has its name in both.
-  for (RunningPool* pool : removed) {
+  for (RunningPool* pool : plan.removed) {
     // Its clients stay connected and served; new ones are refused (the listeners close).
     log::info("pool removed", {{"pool", pool->config.name}, {"listen", pool->config.listen.text}});
     pool->removed = true;
@@ -294,12 +306,12 @@ void Server::reload() {
       asio::post(worker->io, [w = worker.get(), index = pool->index] { w->pools[index]->stop_accepting(); });
     }
     const auto& path = pool->config.listen.unix_path;
-    const bool reused = std::any_of(added.begin(), added.end(),
-                                    [&](const Added& a) { return a.layout->pool.listen.unix_path == path; });
+    const bool reused = std::any_of(plan.added.begin(), plan.added.end(),
+                                    [&](const auto& a) { return a.layout->pool.listen.unix_path == path; });
     std::error_code ec;
     if (!path.empty() && !reused) std::filesystem::remove(path, ec);
   }
-  for (auto& pool : added) {
+  for (auto& pool : plan.added) {
     const config::Pool& fresh = pool.layout->pool;
     log::info("pool added", {{"pool", fresh.name}, {"listen", fresh.listen.text},
                              {"servers", std::to_string(fresh.servers.size())}});
@@ -311,10 +323,11 @@ void Server::reload() {
     });
   }
   const auto active = std::count_if(pools_.begin(), pools_.end(), [](const auto& p) { return !p->removed; });
-  const auto moved = std::count_if(removed.begin(), removed.end(), [&](const RunningPool* p) { return running(p->config.name); });
-  log::info("config reloaded", {{"file", file_},
-                                {"pools", std::to_string(active)},
-                                {"changed", std::to_string(changed.size() + added.size() + removed.size() - moved)}});
+  const auto moved = std::count_if(plan.removed.begin(), plan.removed.end(),
+                                   [&](const RunningPool* p) { return running(p->config.name) != nullptr; });
+  const auto changed = plan.changed.size() + plan.added.size() + plan.removed.size() - moved;
+  log::info("config reloaded",
+            {{"file", file_}, {"pools", std::to_string(active)}, {"changed", std::to_string(changed)}});
 }
 
 void Server::drain() {

@@ -53,6 +53,14 @@ class Server {
  private:
   struct Worker;
   struct RunningPool;
+  struct ReloadPlan;
+  /// The pool of that name that is not removed, or null.
+  RunningPool* running(const std::string& name);
+  /// What reloading `fresh` changes, into `plan`; throws (with `plan` holding what it opened) if
+  /// `fresh` cannot be applied.
+  void plan_reload(const config::Config& fresh, ReloadPlan& plan);
+  /// Applies a plan; cannot fail.
+  void apply(ReloadPlan& plan);
   /// Every worker's listener for `pool` (throws like the constructor).
   std::vector<Acceptor> open_listeners(const config::Pool& pool);
   /// Starts serving a pool on every worker; `running`: the workers' threads run already.
