@@ -78,6 +78,27 @@ std::string_view owner(const T& t, std::uint64_t h) {
   return t.membership()[t.lookup(h)].name;
 }
 
+// Every key that changes owner from `before` to `after`: problem(was, now) says why that move is
+// wrong, or is empty. measured = fraction of keys that moved; the message names the first wrong move.
+template <LookupTable A, LookupTable B, class Problem>
+Verdict check_moves(const A& before, const B& after, std::span<const std::uint64_t> keys, Problem problem) {
+  Verdict v;
+  std::size_t moved = 0;
+  for (std::uint64_t h : keys) {
+    const std::string_view was = owner(before, h);
+    const std::string_view now = owner(after, h);
+    if (was == now) continue;
+    ++moved;
+    if (!v.ok) continue;
+    if (const std::string why = problem(was, now); !why.empty()) {
+      v.ok = false;
+      v.message = "key " + hex(h) + " moved from '" + std::string(was) + "' to '" + std::string(now) + "' " + why;
+    }
+  }
+  v.measured = keys.empty() ? 0 : static_cast<double>(moved) / static_cast<double>(keys.size());
+  return v;
+}
+
 }  // namespace detail
 
 /// Minimal disruption on removal: every key whose node is still present keeps it (only the removed
@@ -85,21 +106,9 @@ std::string_view owner(const T& t, std::uint64_t h) {
 template <LookupTable A, LookupTable B>
 Verdict check_removal(const A& before, const B& after, std::span<const std::string> removed,
                       std::span<const std::uint64_t> keys) {
-  Verdict v;
-  std::size_t moved = 0;
-  for (std::uint64_t h : keys) {
-    const std::string_view was = detail::owner(before, h);
-    const std::string_view now = detail::owner(after, h);
-    if (was == now) continue;
-    ++moved;
-    if (v.ok && !detail::contains(removed, was)) {
-      v.ok = false;
-      v.message = "key " + detail::hex(h) + " moved from '" + std::string(was) + "' to '" + std::string(now) +
-                  "' although '" + std::string(was) + "' did not leave";
-    }
-  }
-  v.measured = keys.empty() ? 0 : static_cast<double>(moved) / static_cast<double>(keys.size());
-  return v;
+  return detail::check_moves(before, after, keys, [&](std::string_view was, std::string_view) {
+    return detail::contains(removed, was) ? std::string() : "although '" + std::string(was) + "' did not leave";
+  });
 }
 
 /// Minimal disruption on addition: every key that moves, moves to an added node.
@@ -107,21 +116,9 @@ Verdict check_removal(const A& before, const B& after, std::span<const std::stri
 template <LookupTable A, LookupTable B>
 Verdict check_addition(const A& before, const B& after, std::span<const std::string> added,
                        std::span<const std::uint64_t> keys) {
-  Verdict v;
-  std::size_t moved = 0;
-  for (std::uint64_t h : keys) {
-    const std::string_view was = detail::owner(before, h);
-    const std::string_view now = detail::owner(after, h);
-    if (was == now) continue;
-    ++moved;
-    if (v.ok && !detail::contains(added, now)) {
-      v.ok = false;
-      v.message = "key " + detail::hex(h) + " moved from '" + std::string(was) + "' to '" + std::string(now) +
-                  "' which is not a new node";
-    }
-  }
-  v.measured = keys.empty() ? 0 : static_cast<double>(moved) / static_cast<double>(keys.size());
-  return v;
+  return detail::check_moves(before, after, keys, [&](std::string_view, std::string_view now) {
+    return detail::contains(added, now) ? std::string() : std::string("which is not a new node");
+  });
 }
 
 /// Bounded extra movement (Maglev): the fraction of keys that moved although neither their old
