@@ -61,11 +61,19 @@ const config::Router& PoolWorker::router() {
   return *routes.router;
 }
 
-std::uint32_t PoolWorker::server_for(const config::Router& router, std::string_view key) {
-  if (!router.bounded()) return router.server_for(key);
-  loads_.resize(backends_.size());
-  for (std::size_t i = 0; i < backends_.size(); ++i) loads_[i] = backends_[i]->in_flight();
-  return router.server_for(key, loads_);
+bool PoolWorker::route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers) {
+  const config::Router& router = this->router();
+  if (router.bounded()) {
+    loads_.resize(backends_.size());
+    for (std::size_t i = 0; i < backends_.size(); ++i) loads_[i] = backends_[i]->in_flight();
+  }
+  servers.clear();
+  for (const auto key : keys) {
+    const std::uint32_t server = router.bounded() ? router.server_for(key, loads_) : router.server_for(key);
+    if (server == config::Router::kNoServer) return false;
+    servers.push_back(server);
+  }
+  return true;
 }
 
 void PoolWorker::adopt(const Routes& routes) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -37,12 +38,11 @@ class PoolWorker {
 
   /// The pool's settings as of the last request routed.
   const config::Pool& pool() const noexcept { return layout_->pool; }
-  /// The router for the next request. After a reload, first makes backend() match the new pool.
-  const config::Router& router();
+  /// The server of each key of one request, into `servers` (backend() indices); false if no server
+  /// is live. After a reload, first makes backend() match the new pool. With the pool's
+  /// bounded_load, counts this worker's requests in flight per server.
+  bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers);
   Backend& backend(std::uint32_t server) { return *backends_[server]; }
-  /// The server for `key` by `router` (this worker's router()); with the pool's bounded_load, given
-  /// this worker's requests in flight per server.
-  std::uint32_t server_for(const config::Router& router, std::string_view key);
   /// Picks up a reload now rather than at the next request, so a worker without traffic also
   /// connects to new servers and lets go of removed ones.
   void refresh() { router(); }
@@ -55,6 +55,8 @@ class PoolWorker {
 
  private:
   asio::awaitable<void> accept_loop();
+  /// The router for the next request, after adopting a reloaded pool.
+  const config::Router& router();
   /// Makes backends_ match `routes`: the backend of every server still reached the same way is kept
   /// (with its connection), new servers get new backends, the others are retired.
   void adopt(const Routes& routes);

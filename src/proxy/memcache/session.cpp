@@ -65,15 +65,9 @@ void Session::handle(const Request& request) {
     reply_now(kVersion);
     return;
   }
-  const config::Router& router = pool_.router();
-  servers_.clear();
-  for (auto key : request.keys) {
-    const std::uint32_t server = pool_.server_for(router, key);
-    if (server == config::Router::kNoServer) {
-      reply_now(kNoServer);
-      return;
-    }
-    servers_.push_back(server);
+  if (!pool_.route(request.keys, servers_)) {
+    reply_now(kNoServer);
+    return;
   }
   const bool values = is_retrieval(request.command);
   if (values && std::any_of(servers_.begin(), servers_.end(), [&](auto s) { return s != servers_[0]; })) {

@@ -101,15 +101,9 @@ bool Session::handle(const Request& request) {
     reply_error("command '" + std::string(spec->name) + "' without keys is not supported by proxy");
     return true;
   }
-  const config::Router& router = pool_.router();
-  servers_.clear();
-  for (auto key : keys_) {
-    const std::uint32_t server = pool_.server_for(router, key);
-    if (server == config::Router::kNoServer) {
-      reply_now(kNoServer);
-      return true;
-    }
-    servers_.push_back(server);
+  if (!pool_.route(keys_, servers_)) {
+    reply_now(kNoServer);
+    return true;
   }
   const bool one_server = std::all_of(servers_.begin(), servers_.end(), [&](auto s) { return s == servers_[0]; });
   if (one_server) {
