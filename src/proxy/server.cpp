@@ -47,15 +47,20 @@ std::vector<Endpoint> resolve_servers(const config::Pool& pool) {
   return endpoints;
 }
 
-// A TCP listener of one worker: SO_REUSEPORT lets every worker bind the same address.
-Acceptor listen_tcp(asio::io_context& io, const config::Pool& pool) {
-  asio::io_context resolve_io;
-  asio::ip::tcp::resolver resolver(resolve_io);
+// Where a TCP pool listens.
+Endpoint resolve_listen(const config::Pool& pool) {
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
   std::error_code ec;
   auto results = resolver.resolve(pool.listen.host, std::to_string(pool.listen.port),
                                   asio::ip::tcp::resolver::passive, ec);
   if (ec || results.empty()) throw pool_error(pool, "cannot resolve listen address " + pool.listen.text, ec);
-  const Endpoint endpoint(results.begin()->endpoint());
+  return Endpoint(results.begin()->endpoint());
+}
+
+// A TCP listener of one worker: SO_REUSEPORT lets every worker bind the same address.
+Acceptor listen_tcp(asio::io_context& io, const config::Pool& pool, const Endpoint& endpoint) {
+  std::error_code ec;
   Acceptor acceptor(io);
   acceptor.open(endpoint.protocol(), ec);
   if (ec) throw pool_error(pool, "cannot open a socket", ec);
@@ -72,17 +77,13 @@ Acceptor listen_tcp(asio::io_context& io, const config::Pool& pool) {
 // Fails when another process already listens on the pool's address. The per-worker listeners use
 // SO_REUSEPORT, which would otherwise share the port silently with any other SO_REUSEPORT listener
 // (a second ringleader): a socket bound without it is refused with EADDRINUSE by such a listener.
-void check_address_free(const config::Pool& pool) {
+void check_address_free(const config::Pool& pool, const Endpoint& endpoint) {
   asio::io_context io;
-  asio::ip::tcp::resolver resolver(io);
   std::error_code ec;
-  auto results = resolver.resolve(pool.listen.host, std::to_string(pool.listen.port),
-                                  asio::ip::tcp::resolver::passive, ec);
-  if (ec || results.empty()) throw pool_error(pool, "cannot resolve listen address " + pool.listen.text, ec);
-  asio::ip::tcp::acceptor probe(io);
-  probe.open(results.begin()->endpoint().protocol(), ec);
+  Acceptor probe(io);
+  probe.open(endpoint.protocol(), ec);
   if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);  // a TIME_WAIT socket is no user
-  if (!ec) probe.bind(results.begin()->endpoint(), ec);
+  if (!ec) probe.bind(endpoint, ec);
   if (ec == asio::error::address_in_use)
     throw std::runtime_error("pool '" + pool.name + "': cannot listen on " + pool.listen.text +
                              ": address in use (another process listens there)");
@@ -145,11 +146,13 @@ struct Server::Worker {
 };
 
 struct Server::RunningPool {
-  config::Pool config;  // as last applied
   std::size_t index;    // in stats_ and in every worker's pools
   RouteTable routes;    // read by the pool's workers, also after the pool is removed
   std::shared_ptr<PoolHealth> health;  // of the current layout
   bool removed = false;  // by a reload: its workers accept no new clients
+
+  /// The pool as last applied.
+  const config::Pool& config() const noexcept { return health->pool(); }
 };
 
 // Every worker's listener for `pool`, listening already: SO_REUSEPORT sockets for TCP, duplicates of
@@ -166,14 +169,14 @@ std::vector<Acceptor> Server::open_listeners(const config::Pool& pool) {
     }
     return listeners;
   }
-  check_address_free(pool);
-  for (auto& worker : workers_) listeners.push_back(listen_tcp(worker->io, pool));
+  const Endpoint endpoint = resolve_listen(pool);
+  check_address_free(pool, endpoint);
+  for (auto& worker : workers_) listeners.push_back(listen_tcp(worker->io, pool, endpoint));
   return listeners;
 }
 
 void Server::add_pool(std::shared_ptr<const PoolLayout> layout, std::vector<Acceptor> listeners, bool running) {
   auto pool = std::make_unique<RunningPool>();
-  pool->config = layout->pool;
   pool->index = stats_->add_pool(layout->pool);
   pool->health = PoolHealth::create(std::move(layout), pool->routes);
   for (unsigned w = 0; w < workers_.size(); ++w) {
@@ -210,7 +213,7 @@ Server::~Server() {
   }
   for (const auto& pool : pools_) {
     std::error_code ec;
-    if (!pool->removed && pool->config.listen.is_unix()) std::filesystem::remove(pool->config.listen.unix_path, ec);
+    if (!pool->removed && pool->config().listen.is_unix()) std::filesystem::remove(pool->config().listen.unix_path, ec);
   }
 }
 
@@ -231,7 +234,7 @@ struct Server::ReloadPlan {
 
 Server::RunningPool* Server::running(const std::string& name) {
   for (auto& pool : pools_) {
-    if (!pool->removed && pool->config.name == name) return pool.get();
+    if (!pool->removed && pool->config().name == name) return pool.get();
   }
   return nullptr;
 }
@@ -255,10 +258,10 @@ void Server::reload() {
 void Server::plan_reload(const config::Config& fresh, ReloadPlan& plan) {
   for (const auto& pool : fresh.pools) {
     RunningPool* old = running(pool.name);
-    if (old != nullptr && same_pool(old->config, pool)) continue;
-    const bool moved = old != nullptr && old->config.listen.text != pool.listen.text;
+    if (old != nullptr && same_pool(old->config(), pool)) continue;
+    const bool moved = old != nullptr && old->config().listen.text != pool.listen.text;
     if (old != nullptr && !moved) {
-      if (const std::string reason = needs_restart(old->config, pool); !reason.empty()) {
+      if (const std::string reason = needs_restart(old->config(), pool); !reason.empty()) {
         log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", reason}});
         continue;
       }
@@ -273,7 +276,7 @@ void Server::plan_reload(const config::Config& fresh, ReloadPlan& plan) {
     }
   }
   for (auto& pool : pools_) {
-    const auto& name = pool->config.name;
+    const auto& name = pool->config().name;
     if (!pool->removed && std::none_of(fresh.pools.begin(), fresh.pools.end(),
                                        [&](const config::Pool& p) { return p.name == name; }))
       plan.removed.push_back(pool.get());
@@ -286,26 +289,25 @@ void Server::apply(ReloadPlan& plan) {
     const config::Pool& fresh = layout->pool;
     log::info("pool reloaded", {{"pool", fresh.name},
                                 {"servers", std::to_string(fresh.servers.size())},
-                                {"added", std::to_string(missing_from(fresh, pool->config))},
-                                {"removed", std::to_string(missing_from(pool->config, fresh))}});
+                                {"added", std::to_string(missing_from(fresh, pool->config()))},
+                                {"removed", std::to_string(missing_from(pool->config(), fresh))}});
     stats_->update(pool->index, fresh);
     pool->health->retire();
     pool->health = PoolHealth::create(layout, pool->routes, pool->health.get());
     if (checker_) checker_->watch(pool->health);
-    pool->config = fresh;
   }
   // Removed before added: a pool that moved to another address has its name in both.
   for (RunningPool* pool : plan.removed) {
     // Its clients stay connected and served; new ones are refused (the listeners close).
-    log::info("pool removed", {{"pool", pool->config.name}, {"listen", pool->config.listen.text}});
+    log::info("pool removed", {{"pool", pool->config().name}, {"listen", pool->config().listen.text}});
     pool->removed = true;
     pool->health->retire();
-    if (checker_) checker_->unwatch(pool->config.name);
+    if (checker_) checker_->unwatch(pool->config().name);
     stats_->remove_pool(pool->index);
     for (auto& worker : workers_) {
       asio::post(worker->io, [w = worker.get(), index = pool->index] { w->pools[index]->stop_accepting(); });
     }
-    const auto& path = pool->config.listen.unix_path;
+    const auto& path = pool->config().listen.unix_path;
     const bool reused = std::any_of(plan.added.begin(), plan.added.end(),
                                     [&](const auto& a) { return a.layout->pool.listen.unix_path == path; });
     std::error_code ec;
@@ -324,7 +326,7 @@ void Server::apply(ReloadPlan& plan) {
   }
   const auto active = std::count_if(pools_.begin(), pools_.end(), [](const auto& p) { return !p->removed; });
   const auto moved = std::count_if(plan.removed.begin(), plan.removed.end(),
-                                   [&](const RunningPool* p) { return running(p->config.name) != nullptr; });
+                                   [&](const RunningPool* p) { return running(p->config().name) != nullptr; });
   const auto changed = plan.changed.size() + plan.added.size() + plan.removed.size() - moved;
   log::info("config reloaded",
             {{"file", file_}, {"pools", std::to_string(active)}, {"changed", std::to_string(changed)}});
