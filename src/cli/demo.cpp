@@ -75,6 +75,16 @@ class Demo {
   fs::path proxy_log() const { return dir_ / "proxy.log"; }
   fs::path server_log(std::size_t i) const { return dir_ / ("memcached-" + std::to_string(i + 1) + ".log"); }
   std::string proxy_log_since(std::uintmax_t from) const;
+  /// Polls `done` every 20 ms until it returns true; after 10 s throws "the proxy did not <what> ...".
+  template <class Done>
+  void wait_for_proxy(const std::string& what, Done done) const {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) return;
+      std::this_thread::sleep_for(20ms);
+    }
+    throw std::runtime_error("the proxy did not " + what + " within 10 s (see " + proxy_log().string() + ")");
+  }
   std::vector<std::string> keys_of(const std::string& pool) const;
   std::vector<int> owners(const std::vector<std::string>& keys);
   std::size_t write_all(std::uint16_t pool_port, const std::vector<std::string>& keys);
@@ -155,53 +165,42 @@ void Demo::reload_proxy(const std::vector<std::size_t>& members) {
   const std::uintmax_t from = fs::file_size(proxy_log());
   write_config(members);
   proxy_->signal(SIGHUP);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
+  wait_for_proxy("log \"config reloaded\" after SIGHUP", [&] {
     const std::string log = proxy_log_since(from);
     if (auto at = log.find("msg=\"config reload failed\""); at != std::string::npos)
       throw std::runtime_error("the proxy rejected the new config: " + line_with(log, at));
     if (auto at = log.find("needs a restart\""); at != std::string::npos)
       throw std::runtime_error("the proxy did not add the server by hot reload: " + line_with(log, at));
-    if (log.find("msg=\"config reloaded\"") != std::string::npos) return;
-    std::this_thread::sleep_for(20ms);
-  }
-  throw std::runtime_error("the proxy did not log \"config reloaded\" within 10 s of SIGHUP (see " +
-                           proxy_log().string() + ")");
+    return log.find("msg=\"config reloaded\"") != std::string::npos;
+  });
 }
 
 // Asks both pools for `key`, which lived on the stopped server, until neither answers with an error:
 // the first failure ejects the server (server_failure_limit: 1) and the pools are rebuilt without it.
 void Demo::wait_for_ejection(const std::string& key) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
   const std::vector<std::string> probe{key};
-  while (std::chrono::steady_clock::now() < deadline) {
+  wait_for_proxy("eject the stopped server", [&] {
     try {
       MemcacheClient(consistent_port_).present(probe);
       MemcacheClient(modulo_port_).present(probe);
-      return;
+      return true;
     } catch (const std::runtime_error&) {
-      std::this_thread::sleep_for(20ms);
+      return false;
     }
-  }
-  throw std::runtime_error("the proxy did not eject the stopped server within 10 s (see " +
-                           proxy_log().string() + ")");
+  });
 }
 
 // Waits for both pools to take the restarted server back: the health check probes an ejected
 // server every server_retry_timeout (1 s) and logs "server returned" once it answers.
 void Demo::wait_for_return(std::uintmax_t log_from) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
+  wait_for_proxy("take the restarted server back", [&] {
     const std::string log = proxy_log_since(log_from);
     std::size_t returned = 0;
     for (auto at = log.find("msg=\"server returned\""); at != std::string::npos;
          at = log.find("msg=\"server returned\"", at + 1))
       ++returned;
-    if (returned >= 2) return;  // both pools
-    std::this_thread::sleep_for(20ms);
-  }
-  throw std::runtime_error("the proxy did not take the restarted server back within 10 s (see " +
-                           proxy_log().string() + ")");
+    return returned >= 2;  // both pools
+  });
 }
 
 std::vector<std::string> Demo::keys_of(const std::string& pool) const {
