@@ -17,6 +17,8 @@
 #include <system_error>
 #include <thread>
 
+#include "proxy/unique_fd.hpp"
+
 namespace ringleader::cli {
 namespace {
 
@@ -60,8 +62,10 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, const std::string& log
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  int ready[2];  // closed on exec; carries errno if exec fails
-  if (pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
+  // Closed on exec; carries errno if exec fails. Owned here, so a failed fork loses neither end.
+  proxy::UniqueFd ready_read(pipe_fds[0]), ready_write(pipe_fds[1]);
   const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
@@ -75,13 +79,12 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, const std::string& log
     }
     execvp(args[0], args.data());
     int err = errno;
-    (void)!write(ready[1], &err, sizeof err);
+    (void)!write(ready_write.get(), &err, sizeof err);
     _exit(127);
   }
-  close(ready[1]);
+  ready_write.reset();
   int err = 0;
-  ssize_t n = read(ready[0], &err, sizeof err);
-  close(ready[0]);
+  ssize_t n = read(ready_read.get(), &err, sizeof err);
   if (n == sizeof err) {
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
@@ -131,25 +134,21 @@ void ChildProcess::stop_all_on_signal() {
 }
 
 std::uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const proxy::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in addr = loopback(0);
   socklen_t len = sizeof addr;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) close(fd);
+  if (!fd || bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     throw std::runtime_error("cannot find a free port on 127.0.0.1: " + std::string(std::strerror(errno)));
   }
-  close(fd);
   return ntohs(addr.sin_port);
 }
 
 bool port_in_use(std::uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  const proxy::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return false;
   sockaddr_in addr = loopback(port);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
+  return connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {

@@ -2,6 +2,7 @@
 #include "proxy/ejection.hpp"
 
 #include <string>
+#include <unordered_map>
 
 #include "proxy/log.hpp"
 
@@ -15,19 +16,19 @@ std::shared_ptr<PoolHealth> PoolHealth::create(std::shared_ptr<const PoolLayout>
   std::shared_ptr<PoolHealth> health(new PoolHealth(std::move(layout), routes));
   const auto& servers = health->pool().servers;
   if (previous != nullptr) {
-    const auto& before = previous->pool().servers;
+    std::unordered_map<std::string, std::size_t> before;  // address -> index in the old pool
+    for (std::size_t j = 0; j < previous->pool().servers.size(); ++j)
+      before.emplace(previous->pool().servers[j].address(), j);
     for (std::size_t i = 0; i < servers.size(); ++i) {
-      for (std::size_t j = 0; j < before.size(); ++j) {
-        if (before[j].address() != servers[i].address()) continue;
-        const State& old = previous->servers_[j];
-        State& now = health->servers_[i];
-        now.failures.store(old.failures.load(std::memory_order_relaxed), std::memory_order_relaxed);
-        now.retry_at.store(old.retry_at.load(std::memory_order_relaxed), std::memory_order_relaxed);
-        // Ejection is only kept where the new pool ejects at all.
-        now.ejected.store(old.ejected.load(std::memory_order_acquire) && health->pool().auto_eject_hosts,
-                          std::memory_order_relaxed);
-        break;
-      }
+      const auto found = before.find(servers[i].address());
+      if (found == before.end()) continue;
+      const State& old = previous->servers_[found->second];
+      State& now = health->servers_[i];
+      now.failures.store(old.failures.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      now.retry_at.store(old.retry_at.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      // Ejection is only kept where the new pool ejects at all.
+      now.ejected.store(old.ejected.load(std::memory_order_acquire) && health->pool().auto_eject_hosts,
+                        std::memory_order_relaxed);
     }
   }
   std::lock_guard lock(health->mutex_);

@@ -5,8 +5,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <chrono>
+#include <string_view>
+#include <unordered_map>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -79,18 +80,22 @@ bool PoolWorker::route(std::span<const std::string_view> keys, std::vector<std::
 void PoolWorker::adopt(const Routes& routes) {
   const PoolLayout& layout = *routes.layout;
   const BackendOptions options = backend_options(layout.pool);
+  std::unordered_map<std::string_view, std::shared_ptr<Backend>*> current;  // by address
+  for (auto& backend : backends_) {
+    if (backend) current.emplace(backend->name(), &backend);
+  }
   std::vector<std::shared_ptr<Backend>> next;
   for (std::uint32_t i = 0; i < layout.pool.servers.size(); ++i) {
     const std::string name = layout.pool.servers[i].address();
     stats::ServerCounters& counters = registry_.server(worker_, pool_index_, layout.pool.servers[i]);
     // Kept if reached the same way and counted under the same stats label (a renamed server's
     // counters are another's).
-    const auto same = std::find_if(backends_.begin(), backends_.end(), [&](const auto& b) {
-      return b && b->name() == name && b->endpoint() == layout.endpoints[i] && b->options() == options &&
-             &b->counters() == &counters;
-    });
-    if (same != backends_.end()) {
-      next.push_back(std::move(*same));
+    const auto found = current.find(name);
+    const auto same = [&](const std::shared_ptr<Backend>& b) {
+      return b && b->endpoint() == layout.endpoints[i] && b->options() == options && &b->counters() == &counters;
+    };
+    if (found != current.end() && same(*found->second)) {
+      next.push_back(std::move(*found->second));  // its key (the name) stays valid: nothing is erased
     } else {
       next.push_back(std::make_shared<Backend>(io_, name, layout.endpoints[i], options, counters));
       if (started_ && layout.pool.preconnect) next.back()->preconnect();

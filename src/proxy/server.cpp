@@ -13,6 +13,7 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
+#include <unordered_set>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
@@ -100,29 +101,12 @@ std::string needs_restart(const config::Pool& a, const config::Pool& b) {
   return {};
 }
 
-// Every setting of the pool but its name and line numbers.
-bool same_pool(const config::Pool& a, const config::Pool& b) {
-  auto servers = [](const config::Pool& p) {
-    std::vector<std::string> out;
-    for (const auto& server : p.servers) out.push_back(server.text);
-    return out;
-  };
-  return a.listen.text == b.listen.text && a.hash == b.hash && a.hash_tag == b.hash_tag &&
-         a.distribution == b.distribution && a.timeout_ms == b.timeout_ms && a.backlog == b.backlog &&
-         a.preconnect == b.preconnect && a.redis == b.redis && a.redis_auth == b.redis_auth &&
-         a.redis_db == b.redis_db && a.server_connections == b.server_connections &&
-         a.auto_eject_hosts == b.auto_eject_hosts && a.server_retry_timeout_ms == b.server_retry_timeout_ms &&
-         a.server_failure_limit == b.server_failure_limit && a.client_connections == b.client_connections &&
-         a.tcpkeepalive == b.tcpkeepalive && a.bounded_load == b.bounded_load && a.ejection == b.ejection &&
-         servers(a) == servers(b);
-}
-
 // How many of `a`'s server addresses are not in `b`.
 std::size_t missing_from(const config::Pool& a, const config::Pool& b) {
-  return static_cast<std::size_t>(std::count_if(a.servers.begin(), a.servers.end(), [&](const config::Server& s) {
-    return std::none_of(b.servers.begin(), b.servers.end(),
-                        [&](const config::Server& t) { return t.address() == s.address(); });
-  }));
+  std::unordered_set<std::string> in_b;
+  for (const auto& server : b.servers) in_b.insert(server.address());
+  return static_cast<std::size_t>(std::count_if(a.servers.begin(), a.servers.end(),
+                                                [&](const config::Server& s) { return !in_b.contains(s.address()); }));
 }
 
 // The one unix listener of a pool; workers accept on duplicates of its descriptor.
@@ -272,7 +256,7 @@ void Server::reload() {
 void Server::plan_reload(const config::Config& fresh, ReloadPlan& plan) {
   for (const auto& pool : fresh.pools) {
     RunningPool* old = running(pool.name);
-    if (old != nullptr && same_pool(old->config(), pool)) continue;
+    if (old != nullptr && old->config().same_settings(pool)) continue;
     const bool moved = old != nullptr && old->config().listen.text != pool.listen.text;
     if (old != nullptr && !moved) {
       if (const std::string reason = needs_restart(old->config(), pool); !reason.empty()) {

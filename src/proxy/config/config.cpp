@@ -278,6 +278,17 @@ std::string Server::node_name() const { return name.empty() ? address() : name; 
 
 bool Pool::twemproxy_distribution() const noexcept { return is_twemproxy_distribution(distribution); }
 
+bool Pool::same_settings(const Pool& other) const {
+  auto where_written = [](Pool pool) {
+    pool.name.clear();
+    pool.line = 0;
+    pool.warnings.clear();  // they name lines
+    for (auto& server : pool.servers) server.line = 0;
+    return pool;
+  };
+  return where_written(*this) == where_written(other);
+}
+
 const Pool& Config::pool(std::string_view name) const {
   for (const Pool& p : pools)
     if (p.name == name) return p;

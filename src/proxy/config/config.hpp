@@ -55,6 +55,7 @@ struct Listen {
   std::optional<std::uint32_t> unix_permissions;  // octal mode after the path, e.g. 0666
 
   bool is_unix() const noexcept { return !unix_path.empty(); }
+  bool operator==(const Listen&) const = default;
 };
 
 /// One backend server entry.
@@ -77,6 +78,8 @@ struct Server {
   /// The stable identity of the server for ringleader's own algorithms: the name if any, else the
   /// address. Keys follow names, so renaming a host moves nothing if the entry has a name.
   std::string node_name() const;
+
+  bool operator==(const Server&) const = default;
 };
 
 /// How keys move when a server is ejected (auto_eject_hosts).
@@ -123,6 +126,11 @@ struct Pool {
 
   /// True for twemproxy's own distributions (ketama, modula, random).
   bool twemproxy_distribution() const noexcept;
+  /// Every member compared: a setting added later is compared without anyone listing it.
+  bool operator==(const Pool&) const = default;
+  /// The same settings and servers, wherever and under whatever name they are written (a reload
+  /// that only moved lines or renamed the pool changes nothing).
+  bool same_settings(const Pool& other) const;
 };
 
 struct Config {

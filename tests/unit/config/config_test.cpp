@@ -226,5 +226,19 @@ TEST(Config, LoadFileNamesAMissingFile) {
   }
 }
 
+// A reload compares pools by every setting, so one added later cannot be forgotten; where a pool
+// is written (its lines, its name) is not a setting.
+TEST(Config, SameSettingsComparesEverySettingButWhereItIsWritten) {
+  const Pool base = parse(kMinimal).pool("alpha");
+  EXPECT_TRUE(base.same_settings(parse("# a comment moves every line\n\n" + kMinimal).pool("alpha")));
+  for (const std::string extra : {"  bounded_load: 1.25\n", "  tcpkeepalive: true\n", "  ejection: stable\n",
+                                  "  timeout: 400\n", "  server_retry_timeout: 200\n", "  hash_tag: \"{}\"\n"}) {
+    EXPECT_FALSE(base.same_settings(parse(kMinimal + extra).pool("alpha"))) << extra;
+  }
+  EXPECT_FALSE(base.same_settings(parse(kMinimal + "   - 127.0.0.1:11212:1\n").pool("alpha")));
+  EXPECT_FALSE(base.same_settings(
+      parse("alpha:\n  listen: 127.0.0.1:22121\n  servers:\n   - 127.0.0.1:11211:2\n").pool("alpha")));
+}
+
 }  // namespace
 }  // namespace ringleader::config

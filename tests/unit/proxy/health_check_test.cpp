@@ -36,7 +36,9 @@ struct LoopbackPort {
     socklen_t size = sizeof address;
     ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &size);
     port = ntohs(address.sin_port);
-    if (listen) EXPECT_EQ(::listen(fd.get(), 512), 0);
+    if (listen) {
+      EXPECT_EQ(::listen(fd.get(), 512), 0);
+    }
   }
   Endpoint endpoint() const { return Endpoint(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port)); }
 
