@@ -287,6 +287,12 @@ def report(args, soak, clients, totals, chaos, checks, base_fds, base_rss):
             print(f"  wrong value in {c.name}: asked {key!r}, got {data!r}")
     print(f"\nproxy: fds baseline {base_fds}, peak {peak_fds}; VmRSS baseline {base_rss / 1024:.1f} MiB, "
           f"peak {peak_rss / 1024:.1f} MiB")
+    try:  # the chaos as the proxy saw it
+        stats = soak.stats()
+        print("proxy stats: " + "; ".join(f"{pool}: server_ejects {stats[pool]['server_ejects']}, "
+                                          f"forward_error {stats[pool]['forward_error']}" for pool in soak.ports))
+    except (OSError, ValueError, KeyError):
+        pass
     print(f"\n{'check':34}{'result':8}{'measured':44}bound")
     for name, ok, measured, bound in checks:
         print(f"{name:34}{'ok' if ok else 'FAIL':8}{measured:44}{bound}")
