@@ -104,5 +104,6 @@ class Chaos(threading.Thread):
         self.bursts.append(result)
         ms = lambda v: "-" if v is None else f"{v * 1000:.0f} ms"
         self.event(f"burst: {result['answered']}/{result['connections']} answered, "
-                   f"max {ms(result['max_s'])}, p99 {ms(result['p99_s'])}, p50 {ms(result['p50_s'])}")
+                   f"max {ms(result['max_s'])}, p99 {ms(result['p99_s'])}, p50 {ms(result['p50_s'])}, "
+                   f"listen queue overflows {result['listen_overflows']}")
         self.stop.wait(self.settle)
