@@ -132,7 +132,8 @@ class Soak:
         over the workers' SO_REUSEPORT listeners; all on one worker has odds of 2^-31) each write and
         read 64 keys (over 3 servers), then leave. Raises unless every request worked."""
         for pool in self.ports:
-            conns = [wire.Connection(self.ports[pool], self.args.client_timeout) for _ in range(32)]
+            # Not the load's timeout: failing here fails the soak, so a slow moment must not.
+            conns = [wire.Connection(self.ports[pool], max(15.0, self.args.client_timeout)) for _ in range(32)]
             try:
                 for c, conn in enumerate(conns):
                     check_pool(conn, pool, [b"warm:%d:%d" % (c, i) for i in range(64)])
