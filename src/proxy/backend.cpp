@@ -15,6 +15,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "proxy/buffers.hpp"
 #include "proxy/log.hpp"
 #include "proxy/memcache/reply_parser.hpp"
 #include "proxy/redis/reply_parser.hpp"
@@ -23,6 +24,10 @@ namespace ringleader::proxy {
 namespace {
 
 constexpr std::size_t kMinRead = 16 * 1024;
+// The largest buffer a backend keeps while idle. A batch or a reply larger than this (large values)
+// gets its own allocation, given back once it is written or answered: a backend lives as long as the
+// process, so whatever capacity it keeps, it keeps for days.
+constexpr std::size_t kKeepBuffer = 64 * 1024;
 using Clock = std::chrono::steady_clock;
 using Socket = asio::generic::stream_protocol::socket;
 
@@ -170,7 +175,7 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
       fail("cannot write to " + name_ + ": " + ec.message());
       co_return;
     }
-    writing_.clear();
+    clear_and_trim(writing_, kKeepBuffer);  // a batch of large values is not kept for the idle hours
   }
 }
 
@@ -197,7 +202,8 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
     if (generation != generation_) co_return;
     size -= used;
     if (size > 0 && used > 0) std::memmove(buffer.data(), buffer.data() + used, size);
-    if (size == 0 && buffer.size() > 4 * kMinRead) buffer.assign(kMinRead, 0);  // after a large value
+    // After a large value, give the memory back (assign() or resize() would keep the capacity).
+    if (size == 0 && buffer.size() > kKeepBuffer) std::vector<char>(kMinRead).swap(buffer);
   }
 }
 
@@ -299,8 +305,8 @@ void Backend::fail(std::string_view reason) {
   }
   healthy_ = false;
   close();
-  output_.clear();
-  writing_.clear();
+  clear_and_trim(output_, kKeepBuffer);
+  clear_and_trim(writing_, kKeepBuffer);
   const std::string reply = error_reply(reason);
   auto failed = std::move(in_flight_);
   in_flight_.clear();

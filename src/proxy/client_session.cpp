@@ -79,8 +79,11 @@ asio::awaitable<void> ClientSession::read_loop() {
     const std::size_t used = consume(std::string_view(buffer.data(), size));
     size -= used;
     if (size > 0 && used > 0) std::memmove(buffer.data(), buffer.data() + used, size);
-    // After a large value, give the memory back rather than keeping it for an idle connection.
-    if (size == 0 && buffer.size() > 4 * kMinRead) std::vector<char>().swap(buffer);
+    if (size == 0) {
+      // After a large value, give the memory back rather than keeping it for an idle connection.
+      if (buffer.size() > 4 * kMinRead) std::vector<char>().swap(buffer);
+      input_drained();
+    }
   }
   if (!closed_) {
     // End of input (or quit): the replies already owed are still sent, then the socket closes.

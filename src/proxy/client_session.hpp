@@ -45,6 +45,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
  protected:
   /// Parses and dispatches as many whole requests as `input` holds; returns the bytes used.
   virtual std::size_t consume(std::string_view input) = 0;
+  /// Every byte read so far is consumed: a protocol frees what one large request grew (scratch
+  /// vectors reused between requests keep their capacity otherwise).
+  virtual void input_drained() {}
 
   /// Queues a reply slot (in request order).
   void enqueue(std::shared_ptr<PendingReply> reply);

@@ -9,35 +9,35 @@
 #include <chrono>
 #include <cstring>
 
+#include "proxy/unique_fd.hpp"
+
 namespace ringleader::proxy {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A blocking socket whose every step is bounded by one deadline.
+// A blocking socket whose every step is bounded by one deadline. The descriptor is owned by a member
+// from the moment it exists: the constructor throws when the server cannot be reached (a dead server
+// is probed every server_retry_timeout), and a throwing constructor never runs its destructor.
 class ProbeSocket {
  public:
   ProbeSocket(const asio::generic::stream_protocol::endpoint& endpoint, Clock::time_point deadline)
-      : deadline_(deadline) {
-    fd_ = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw_error("socket");
-    if (::connect(fd_, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
+      : fd_(::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)),
+        deadline_(deadline) {
+    if (!fd_) throw_error("socket");
+    if (::connect(fd_.get(), endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
       if (errno != EINPROGRESS) throw_error("connect");
       wait(POLLOUT, "connect");
       int error = 0;
       socklen_t size = sizeof error;
-      ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size);
+      ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &size);
       if (error != 0) throw std::runtime_error(std::string("connect: ") + std::strerror(error));
     }
   }
-  ~ProbeSocket() { ::close(fd_); }
-  ProbeSocket(const ProbeSocket&) = delete;
-  ProbeSocket& operator=(const ProbeSocket&) = delete;
-
   void send(std::string_view bytes) {
     while (!bytes.empty()) {
       wait(POLLOUT, "write");
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n < 0 && errno != EAGAIN) throw_error("write");
       if (n > 0) bytes.remove_prefix(static_cast<std::size_t>(n));
     }
@@ -54,7 +54,7 @@ class ProbeSocket {
       if (buffer_.size() > 4096) throw std::runtime_error("reply line too long");
       wait(POLLIN, "read");
       char chunk[512];
-      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      const ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
       if (n == 0) throw std::runtime_error("connection closed");
       if (n < 0 && errno != EAGAIN) throw_error("read");
       if (n > 0) buffer_.append(chunk, static_cast<std::size_t>(n));
@@ -67,12 +67,12 @@ class ProbeSocket {
   }
   void wait(short events, const char* what) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
-    pollfd p{fd_, events, 0};
+    pollfd p{fd_.get(), events, 0};
     if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
       throw std::runtime_error(std::string(what) + ": timed out");
   }
 
-  int fd_ = -1;
+  UniqueFd fd_;
   Clock::time_point deadline_;
   std::string buffer_;
 };

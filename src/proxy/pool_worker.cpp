@@ -125,34 +125,51 @@ bool PoolWorker::busy() const noexcept {
 asio::awaitable<void> PoolWorker::accept_loop() {
   std::error_code ec;
   asio::steady_timer pause(io_);
+  acceptor_.non_blocking(true, ec);
   for (;;) {
-    Socket socket(io_);
-    co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    co_await acceptor_.async_wait(Acceptor::wait_read, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (ec) {
+    // Take the connections waiting, up to kAcceptBatch, before going back to the event loop. One
+    // accept per pass (an async_accept each) would make the thousandth client of a burst wait for a
+    // thousand passes over every busy client; an unbounded batch would starve the busy clients.
+    for (std::size_t i = 0; i < kAcceptBatch; ++i) {
+      Socket socket(io_);
+      acceptor_.accept(socket, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec == asio::error::connection_aborted) {  // the client gave up while queued: next one
+        ec = {};
+        continue;
+      }
+      if (ec) break;
+      start_session(std::move(socket));
+    }
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
       // Out of file descriptors, say: keep the listener, and give connections time to close.
       log::warn("cannot accept a client", {{"pool", pool().name}, {"reason", ec.message()}});
       pause.expires_after(std::chrono::milliseconds(50));
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
     }
-    // twemproxy's client_connections: beyond it, a new client is closed at once. The count is over
-    // every worker, read without a lock, so a burst of accepts may overshoot by a few.
-    if (pool().client_connections != 0 && stats_.clients() >= pool().client_connections) {
-      counters_.client_rejected.add();
-      log::debug("client refused: client_connections reached", {{"pool", pool().name}});
-      socket.close(ec);
-      continue;
-    }
-    if (!pool().listen.is_unix()) {
-      const int one = 1;  // replies are gathered already; Nagle would only delay them
-      ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    if (pool().redis) {
-      std::make_shared<redis::Session>(std::move(socket), *this)->start(counters_);
-    } else {
-      std::make_shared<memcache::Session>(std::move(socket), *this)->start(counters_);
-    }
+    ec = {};
+  }
+}
+
+void PoolWorker::start_session(Socket socket) {
+  // twemproxy's client_connections: beyond it, a new client is closed at once. The count is over
+  // every worker, read without a lock, so a burst of accepts may overshoot by a few.
+  if (pool().client_connections != 0 && stats_.clients() >= pool().client_connections) {
+    counters_.client_rejected.add();
+    log::debug("client refused: client_connections reached", {{"pool", pool().name}});
+    return;  // the socket closes with it
+  }
+  if (!pool().listen.is_unix()) {
+    const int one = 1;  // replies are gathered already; Nagle would only delay them
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  if (pool().redis) {
+    std::make_shared<redis::Session>(std::move(socket), *this)->start(counters_);
+  } else {
+    std::make_shared<memcache::Session>(std::move(socket), *this)->start(counters_);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <asio/io_context.hpp>
 
 #include "proxy/backend.hpp"
+#include "proxy/client_session.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/ejection.hpp"
 #include "proxy/route_table.hpp"
@@ -55,6 +56,8 @@ class PoolWorker {
 
  private:
   asio::awaitable<void> accept_loop();
+  /// Serves a client just accepted (or closes it at client_connections).
+  void start_session(Socket socket);
   /// The router for the next request, after adopting a reloaded pool.
   const config::Router& router();
   /// Makes backends_ match `routes`: the backend of every server still reached the same way is kept
@@ -74,6 +77,8 @@ class PoolWorker {
   std::vector<std::uint64_t> loads_;                 // for bounded_load: requests in flight per server
   bool started_ = false;
   Acceptor acceptor_;
+
+  static constexpr std::size_t kAcceptBatch = 64;  // connections accepted per pass of the event loop
 };
 
 }  // namespace ringleader::proxy

@@ -4,10 +4,13 @@
 #include <algorithm>
 
 #include "proxy/memcache/values_reply.hpp"
+#include "proxy/buffers.hpp"
 #include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy::memcache {
 namespace {
+
+constexpr std::size_t kKeepEntries = 256;  // scratch entries a connection keeps between requests
 
 constexpr std::string_view kVersion = "VERSION ringleader-0.1.0\r\n";
 constexpr std::string_view kNoServer = "SERVER_ERROR no server available\r\n";
@@ -58,6 +61,14 @@ std::size_t Session::consume(std::string_view input) {
     }
   }
   return used;
+}
+
+void Session::input_drained() {
+  // Views into the consumed input: dead now. A request with thousands of keys grew these; the
+  // connection keeps room for kKeepEntries.
+  clear_and_trim(request_.keys, kKeepEntries);
+  clear_and_trim(servers_, kKeepEntries);
+  clear_and_trim(distinct_, kKeepEntries);
 }
 
 void Session::handle(const Request& request) {

@@ -24,6 +24,7 @@ class Session final : public ClientSession {
 
  protected:
   std::size_t consume(std::string_view input) override;
+  void input_drained() override;
 
  private:
   void handle(const Request& request);

@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include "proxy/buffers.hpp"
 #include "proxy/pool_worker.hpp"
 #include "proxy/redis/merged_replies.hpp"
 
 namespace ringleader::proxy::redis {
 namespace {
+
+constexpr std::size_t kKeepEntries = 256;  // scratch entries a connection keeps between requests
 
 constexpr std::string_view kNoServer = "-ERR no server available\r\n";
 
@@ -63,6 +66,15 @@ std::size_t Session::consume(std::string_view input) {
     }
   }
   return used;
+}
+
+void Session::input_drained() {
+  // Views into the consumed input: dead now. A request with thousands of keys grew these; the
+  // connection keeps room for kKeepEntries.
+  clear_and_trim(request_.args, kKeepEntries);
+  clear_and_trim(keys_, kKeepEntries);
+  clear_and_trim(servers_, kKeepEntries);
+  clear_and_trim(distinct_, kKeepEntries);
 }
 
 bool Session::handle(const Request& request) {

@@ -28,6 +28,7 @@ class Session final : public ClientSession {
 
  protected:
   std::size_t consume(std::string_view input) override;
+  void input_drained() override;
 
  private:
   /// False when the connection must close after this command (QUIT).

@@ -40,6 +40,14 @@ tcp::acceptor bind(asio::io_context& io, const ListenAddress& address, std::stri
   return acceptor;
 }
 
+// Out of descriptors, say: retrying at once would spin a core until one is closed.
+asio::awaitable<void> pause_after_accept_error(tcp::acceptor& acceptor, const std::error_code& error) {
+  log::warn("cannot accept a stats connection", {{"reason", error.message()}});
+  asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+  std::error_code ec;
+  co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
 std::string hostname() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
@@ -52,7 +60,10 @@ asio::awaitable<void> serve_stats(tcp::acceptor acceptor, Registry& registry) {
     std::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;
+    if (ec) {
+      co_await pause_after_accept_error(acceptor, ec);
+      continue;
+    }
     const std::string document = registry.twemproxy_json(source);
     co_await asio::async_write(socket, asio::buffer(document), asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -97,7 +108,10 @@ asio::awaitable<void> serve_admin(tcp::acceptor acceptor, Registry& registry) {
     std::error_code ec;
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;
+    if (ec) {
+      co_await pause_after_accept_error(acceptor, ec);
+      continue;
+    }
     asio::co_spawn(acceptor.get_executor(), serve_http(std::move(socket), registry), asio::detached);
   }
 }

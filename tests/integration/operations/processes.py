@@ -64,9 +64,9 @@ class Processes:
             p.wait(timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def start(self, argv, port, name):
+    def start(self, argv, port, name, env=None):
         log = open(os.path.join(self.dir, name + ".log"), "wb")
-        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
         self.procs.append(p)
         wait_port(port)
         return p
@@ -75,8 +75,9 @@ class Processes:
         with open(os.path.join(self.dir, name + ".log"), "rb") as f:
             return f.read().decode(errors="replace")
 
-    def memcached(self):
-        port = free_port()
+    def memcached(self, port=None):
+        """Starts a memcached (on `port`, to restart one that was killed) and returns its port."""
+        port = port or free_port()
         self.start([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64", *(["-u", "root"] if os.geteuid() == 0 else [])],
                    port, f"memcached-{port}")
         return port
@@ -87,8 +88,8 @@ class Processes:
             f.write(text)
         return path
 
-    def ringleader(self, binary, config, port, extra=(), name="ringleader"):
-        return self.start([binary, "serve", "-c", config, *extra], port, name)
+    def ringleader(self, binary, config, port, extra=(), name="ringleader", env=None):
+        return self.start([binary, "serve", "-c", config, *extra], port, name, env)
 
     def nutcracker(self, config, port, stats_port):
         return self.start([NUTCRACKER, "-c", config, "-s", str(stats_port), "-a", "127.0.0.1", "-i", "100",
