@@ -206,7 +206,10 @@ def run(args, soak):
     print_every = 1 if args.duration <= 120 else 10
     try:
         while (elapsed := time.monotonic() - soak.started) < args.duration and soak.proxy.poll() is None:
-            fds, rss = soak.sample()
+            try:
+                fds, rss = soak.sample()
+            except OSError:  # the proxy exited between poll() and /proc: the checks say so
+                break
             if len(soak.samples) % print_every == 0:
                 t = load.totals(clients)
                 errors = t["requests"] - t["ok"] - t["miss"]
