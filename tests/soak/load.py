@@ -22,11 +22,11 @@ CLIENTS = (
     ("mc-pipeline-1", "memcache", "single", 32, 1000),
     ("mc-pipeline-2", "memcache", "single", 64, 1000),
     ("mc-multiget", "memcache", "multi", 8, 400),
-    ("mc-large", "memcache", "large", 12, 48),
+    ("mc-large", "memcache", "large", 24, 48),
     ("redis-pipeline-1", "redis", "single", 32, 1000),
     ("redis-pipeline-2", "redis", "single", 64, 1000),
     ("redis-mget", "redis", "multi", 8, 400),
-    ("redis-large", "redis", "large", 12, 48),
+    ("redis-large", "redis", "large", 24, 48),
 )
 KEYS_PER_MULTI = 8
 
