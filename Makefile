@@ -1,5 +1,5 @@
 # The two set-up commands in the README are `make demo` and `make test`; each installs what it needs.
-.PHONY: deps demo test asan bench fuzz release dev clean
+.PHONY: deps demo test asan bench soak fuzz release dev clean
 
 JOBS ?= $(shell nproc)
 
@@ -30,6 +30,14 @@ asan: deps
 bench: release
 	./build/release/bench/micro/ringleader_bench
 	./bench/proxy/run --build build/release
+
+# The soak test (issue 10, tests/soak/soak.py): SOAK_SECONDS of mixed pipelined load with large values
+# while backends are killed, stopped and restarted, servers reloaded in and out, and bursts of new
+# connections arrive; then fds, RSS and burst latency are checked. Figures: build/release/soak.json.
+SOAK_SECONDS ?= 1800
+soak: release
+	/usr/bin/python3 tests/soak/soak.py build/release/src/cli/ringleader --duration $(SOAK_SECONDS) \
+	  --json build/release/soak.json
 
 # Each libFuzzer target runs FUZZ_SECONDS on a copy of its checked-in seed corpus.
 FUZZ_SECONDS ?= 60
