@@ -20,6 +20,7 @@
 
 #include "proxy/log.hpp"
 #include "proxy/pool_worker.hpp"
+#include "proxy/signals.hpp"
 
 namespace ringleader::proxy {
 namespace {
@@ -373,18 +374,24 @@ void Server::run() {
   // Replies to a client that has gone away must not kill the process.
   ::signal(SIGPIPE, SIG_IGN);
   asio::io_context signals_io;
-  asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
+  asio::signal_set incoming(signals_io);
+  for (int signal : signals::kHandled) incoming.add(signal);
   bool shutdown = false;
   std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec, int signal) {
     if (ec) return;
-    if (signal == SIGHUP) {
-      reload();
-      signals.async_wait(on_signal);
-    } else {
-      shutdown = true;
+    switch (signals::handle(signal)) {
+      case signals::Action::shut_down:
+        shutdown = true;
+        return;
+      case signals::Action::reload:
+        reload();
+        break;
+      case signals::Action::none:
+        break;
     }
+    incoming.async_wait(on_signal);
   };
-  signals.async_wait(on_signal);
+  incoming.async_wait(on_signal);
   for (auto& worker : workers_) {
     for (auto& pool : worker->pools) pool->start();
     worker->thread = std::thread([&io = worker->io] { io.run(); });
