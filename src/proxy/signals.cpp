@@ -125,7 +125,8 @@ void install() {
   action.sa_flags = static_cast<int>(SA_RESETHAND);
   ::sigemptyset(&action.sa_mask);
   for (int signal : kFatal) ::sigaction(signal, &action, nullptr);
-  for (int signal : {SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2}) ::signal(signal, SIG_IGN);
+  // Until Server::run() handles them: a logrotate SIGHUP during start-up must not end the process.
+  for (int signal : {SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2}) ::signal(signal, SIG_IGN);
 }
 
 }  // namespace ringleader::proxy::signals

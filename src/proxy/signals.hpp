@@ -29,7 +29,8 @@ enum class Action { none, reload, shut_down };
 Action handle(int signal);
 
 /// Installs the crash handlers, and ignores the signals of kHandled that would stop or kill the
-/// process until Server::run() waits for them (a SIGTTIN during start-up must not suspend it).
+/// process (all but SIGINT and SIGTERM) until Server::run() waits for them: a SIGTTIN during
+/// start-up must not suspend it, nor a SIGHUP end it.
 /// Call once, before any thread starts.
 void install();
 
