@@ -264,8 +264,9 @@ bool Backend::handshake_refused(std::uint32_t step, std::string_view reply) {
   }
   // SELECT refused after AUTH was: the server answers every request with -NOAUTH anyway.
   if (auth_refused_) return true;
-  // SELECT refused on its own (redis_db beyond the server's databases): requests would read and
-  // write database 0, so none is sent. Not the server's failure either.
+  // SELECT refused on its own (redis_db beyond the server's databases): requests would go on
+  // reading and writing database 0, so the connection is failed (those already pipelined behind
+  // the SELECT have run there). Not the server's failure either.
   fail("SELECT " + std::to_string(options_.redis_db) + " refused by " + name_ + ": " + text, false);
   return false;
 }

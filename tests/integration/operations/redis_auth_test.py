@@ -12,6 +12,9 @@ Usage: redis_auth_test.py RINGLEADER_BINARY     (exit status 0: every check pass
 2. Server without a password, pool redis_auth set: the server refuses AUTH and then serves; both
    proxies answer the same.
 3. Pool without redis_auth, server with a password: the server's -NOAUTH passes through both.
+4. A redis_db the server refuses (SELECT 99 of 16): requests get an error naming it, not database
+   0's data (nutcracker logs a warning and serves database 0: a deliberate difference), and the
+   server is not ejected for it.
 """
 
 import json
@@ -96,7 +99,9 @@ def main():
             ("no_auth_but_password", locked, None),
         ]
         ports = {name: (free_port(), free_port()) for name, _, _ in cases}
+        bad_db = free_port()
         ours = "".join(pool(name, ports[name][0], server, auth) for name, server, auth in cases)
+        ours += pool("bad_db", bad_db, open_server, None) + "  redis_db: 99\n"
         theirs = "".join(pool(name, ports[name][1], server, auth) for name, server, auth in cases)
         stats, nc_stats = free_port(), free_port()
         procs.ringleader(binary, procs.config(ours), ports["wrong_auth"][0], ["-t", "2", "-s", str(stats)])
@@ -121,10 +126,18 @@ def main():
         print("wrong_auth: no ejection, no server error, no forward error:",
               {k: server[k] for k in ("server_err", "requests", "responses")})
 
+        for attempt in range(3):
+            replies = session(bad_db, None, [("GET", "k")])
+            assert replies[0].startswith(b"-ERR SELECT 99 refused by 127.0.0.1:%d: ERR DB index is out of range" % open_server), replies
+        document = json.loads(read_all(stats))["bad_db"]
+        assert document["server_ejects"] == 0, document
+        print("bad_db: ", replies[0].decode(), "; not ejected")
+
         log = procs.log("ringleader")
         refused = [l for l in log.splitlines() if "server refused AUTH" in l]
         assert refused and f"server=127.0.0.1:{locked}" in refused[0] and "WRONGPASS" in refused[0], log
-        assert "server ejected" not in log and "server failed" not in log, log
+        assert "server ejected" not in log, log
+        assert not any("server failed" in l and f"127.0.0.1:{locked}" in l for l in log.splitlines()), log
         print("log:", refused[0])
     print("ok")
 
