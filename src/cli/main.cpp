@@ -1,5 +1,6 @@
 // ringleader: consistent hashing that routes real traffic. Entry point of the command line.
 #include <cstdio>
+#include <filesystem>
 #include <string_view>
 
 #include "cli/commands.hpp"
@@ -20,7 +21,12 @@ const CLI::Validator kAtLeastOne(
 }  // namespace ringleader::cli
 
 int main(int argc, char** argv) {
+  // Installed as a `nutcracker` symlink, the binary takes nutcracker's command line unchanged, so
+  // init scripts, systemd units and logrotate rules written for twemproxy start it as they are.
+  if (argc > 0 && std::filesystem::path(argv[0]).filename() == "nutcracker")
+    return ringleader::cli::run_as_nutcracker(argc, argv);
   CLI::App app{"ringleader: consistent hashing that routes real traffic", "ringleader"};
+  app.set_version_flag("-V,--version", "ringleader " + std::string(ringleader::cli::kVersion));
   app.require_subcommand(1);
   ringleader::cli::add_simulate(app);
   ringleader::cli::add_serve(app);
@@ -34,6 +40,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {  // bad usage: the message, then exit code 2
     app.exit(e);

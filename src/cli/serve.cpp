@@ -2,20 +2,26 @@
 // --check loads and validates the config (and builds every pool's routing table), then exits:
 // 0 if it is usable, 1 with the error (file, line, pool, key) otherwise.
 // Operations (docs/operations.md): -s/-a the twemproxy stats port (off unless -s is given),
-// --admin HOST:PORT for Prometheus' GET /metrics (off unless given), -v/-vv/-q the log level.
+// --admin HOST:PORT for Prometheus' GET /metrics (off unless given), -v/-vv/-q the log level,
+// -o the log file, -p the pid file, -d to run as a daemon.
+#include "cli/serve.hpp"
+
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "cli/commands.hpp"
-#include "proxy/config/config.hpp"
+#include "cli/daemon.hpp"
+#include "cli/pid_file.hpp"
 #include "proxy/config/router.hpp"
-#include "proxy/log.hpp"
 #include "proxy/server.hpp"
-#include "proxy/stats/listeners.hpp"
+#include "proxy/signals.hpp"
 
 namespace ringleader::cli {
 namespace {
@@ -32,12 +38,66 @@ void raise_open_files_limit() {
   }
 }
 
+// A daemon works in "/": the paths it reads or writes later (a reload re-reads the config, SIGHUP
+// reopens the log, the pid file is removed at exit) must not depend on where it was started.
+void make_absolute(std::string& path) {
+  if (!path.empty()) path = std::filesystem::absolute(path).lexically_normal().string();
+}
+
 }  // namespace
+
+config::Config load_config(const std::string& path) {
+  config::Config config = config::load_file(path);
+  for (const auto& pool : config.pools) config::Router router(pool);  // validates hash/distribution
+  for (const auto& warning : config.warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  return config;
+}
+
+int serve(ServeOptions options, std::string_view program) {
+  proxy::signals::install();  // first: a SIGTTIN during start-up must not suspend the process
+  std::optional<config::Config> config;
+  try {
+    if (options.daemonize) {
+      make_absolute(options.config);
+      make_absolute(options.output);
+      make_absolute(options.pid_file);
+    }
+    config = load_config(options.config);
+    if (!options.output.empty()) proxy::log::open_file(options.output);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(), e.what());
+    return 1;
+  }
+  proxy::log::set_level(options.level);
+  std::optional<Daemon> daemon;
+  try {
+    if (options.daemonize) daemon.emplace(Daemon::detach());  // before any thread starts
+    std::optional<PidFile> pid_file;
+    if (!options.pid_file.empty()) pid_file.emplace(options.pid_file);
+    proxy::log::info("ringleader started", {{"version", std::string(kVersion)},
+                                            {"pid", std::to_string(::getpid())},
+                                            {"config", options.config}});
+    for (const auto& option : options.no_effect) proxy::log::info("option has no effect", {{"option", option}});
+    raise_open_files_limit();
+    const unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+    proxy::Server server(std::move(*config), threads);
+    // Declared after the server: the listeners read its counters, so they stop first.
+    proxy::stats::Listeners listeners(server.stats(), options.stats, options.admin);
+    if (daemon) daemon->ready();
+    server.run();
+    proxy::log::info("ringleader stopped", {{"pid", std::to_string(::getpid())}});
+  } catch (const std::exception& e) {
+    const std::string message = std::string(program) + ": " + e.what();
+    std::fprintf(stderr, "%s\n", message.c_str());
+    if (daemon) daemon->failed(message);
+    return 1;
+  }
+  return 0;
+}
 
 void add_serve(CLI::App& app) {
   struct Options {
-    std::string config;
-    unsigned threads = 0;
+    ServeOptions serve;
     bool check = false;
     std::uint16_t stats_port = 0;
     std::string stats_addr = "127.0.0.1";
@@ -47,10 +107,11 @@ void add_serve(CLI::App& app) {
   };
   auto options = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("serve", "Run the memcached/Redis proxy described by a nutcracker.yml");
-  cmd->add_option("-c,--conf-file", options->config, "Config file (twemproxy's nutcracker.yml format)")->required();
-  cmd->add_option("-t,--threads", options->threads, "Worker threads (default: one per core)")
+  cmd->set_version_flag("-V,--version", "ringleader " + std::string(kVersion));
+  cmd->add_option("-c,--conf-file", options->serve.config, "Config file (twemproxy's nutcracker.yml format)")->required();
+  cmd->add_option("-t,--threads", options->serve.threads, "Worker threads (default: one per core; nutcracker's -t is --check)")
       ->check(CLI::Range(1u, 1024u));
-  cmd->add_flag("--check", options->check, "Validate the config and exit (0: usable)");
+  cmd->add_flag("--check,--test-conf", options->check, "Validate the config and exit (0: usable)");
   cmd->add_option("-s,--stats-port", options->stats_port,
                   "twemproxy-compatible stats port: each connection gets a JSON document (off unless given)")
       ->check(CLI::Range(1, 65535));
@@ -58,33 +119,34 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--admin", options->admin, "HOST:PORT serving Prometheus metrics on GET /metrics (off unless given)");
   auto* verbose = cmd->add_flag("-v,--verbose", options->verbose, "More log: -v debug, -vv trace");
   cmd->add_flag("-q,--quiet", options->quiet, "Log warnings and errors only")->excludes(verbose);
+  cmd->add_option("-o,--output", options->serve.output, "Log to this file, appended to (default: stderr); SIGHUP reopens it");
+  cmd->add_option("-p,--pid-file", options->serve.pid_file, "Write the process id to this file; removed at exit");
+  cmd->add_flag("-d,--daemonize", options->serve.daemonize, "Run as a daemon (returns once the proxy listens)");
   cmd->callback([options] {
-    try {
-      config::Config config = config::load_file(options->config);
-      for (const auto& pool : config.pools) config::Router router(pool);  // validates hash/distribution
-      for (const auto& warning : config.warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
-      if (options->check) {
-        std::printf("%s: ok (%zu pools)\n", options->config.c_str(), config.pools.size());
+    if (options->check) {
+      try {
+        const config::Config config = load_config(options->serve.config);
+        std::printf("%s: ok (%zu pools)\n", options->serve.config.c_str(), config.pools.size());
         return;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "ringleader serve: %s\n", e.what());
+        throw CLI::RuntimeError(1);
       }
-      using proxy::log::Level;
-      proxy::log::set_level(options->quiet ? Level::warn
-                            : options->verbose >= 2 ? Level::trace
-                            : options->verbose == 1 ? Level::debug
-                                                    : Level::info);
-      raise_open_files_limit();
-      std::optional<proxy::stats::ListenAddress> stats_address, admin_address;
-      if (options->stats_port != 0) stats_address = proxy::stats::ListenAddress{options->stats_addr, options->stats_port};
-      if (!options->admin.empty()) admin_address = proxy::stats::parse_listen_address(options->admin);
-      unsigned threads = options->threads != 0 ? options->threads : std::thread::hardware_concurrency();
-      proxy::Server server(std::move(config), threads);
-      // Declared after the server: the listeners read its counters, so they stop first.
-      proxy::stats::Listeners listeners(server.stats(), stats_address, admin_address);
-      server.run();
+    }
+    using proxy::log::Level;
+    ServeOptions& serve_options = options->serve;
+    serve_options.level = options->quiet ? Level::warn
+                          : options->verbose >= 2 ? Level::trace
+                          : options->verbose == 1 ? Level::debug
+                                                  : Level::info;
+    try {
+      if (options->stats_port != 0) serve_options.stats = proxy::stats::ListenAddress{options->stats_addr, options->stats_port};
+      if (!options->admin.empty()) serve_options.admin = proxy::stats::parse_listen_address(options->admin);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "ringleader serve: %s\n", e.what());
       throw CLI::RuntimeError(1);
     }
+    if (const int status = serve(std::move(serve_options), "ringleader serve"); status != 0) throw CLI::RuntimeError(status);
   });
 }
 

@@ -136,9 +136,11 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
     output_.insert(0, hello);
     counted_ += hello.size();
     const auto deadline = in_flight_.empty() ? Clock::time_point::max() : in_flight_.front().deadline;
-    const int count = (options_.redis_auth.empty() ? 0 : 1) + (options_.redis_db != 0 ? 1 : 0);
-    for (int i = 0; i < count; ++i) in_flight_.push_front({nullptr, 0, false, deadline, Clock::now(), 0});
+    // In front of the requests, in the order sent: AUTH, then SELECT (pushed to the front last).
+    if (options_.redis_db != 0) in_flight_.push_front({nullptr, Handshake::select, false, deadline, Clock::now(), 0});
+    if (!options_.redis_auth.empty()) in_flight_.push_front({nullptr, Handshake::auth, false, deadline, Clock::now(), 0});
   }
+  auth_refused_ = false;
   socket_.non_blocking(true, ec);
   state_ = State::connected;
   asio::co_spawn(io_, read_loop(generation), keep_alive());
@@ -246,15 +248,33 @@ std::size_t Backend::take_replies(std::string_view input) {
     if (health_) health_->success(server_);
     if (done.reply) {
       done.reply->complete(done.part, reply, false);
-    } else if (reply.starts_with("-")) {  // our AUTH or SELECT was refused: nothing can work
-      counters_.server_err.add();
-      fail("AUTH/SELECT refused by " + name_ + ": " +
-           std::string(reply.substr(1, reply.find_first_of("\r\n") - 1)));
+    } else if (reply.starts_with("-") && !handshake_refused(done.part, reply)) {
       return used;
     }
   }
   if (retired_ && idle()) close();
   return used;
+}
+
+// A wrong redis_auth is a configuration mistake, not a failing server: nothing is counted against
+// the server (no ejection of a healthy one). The connection stays, and each request gets the reply
+// the server gives a client that is not authenticated (`-NOAUTH Authentication required.`), as
+// through nutcracker, which swallows its AUTH's reply. A server without a password refuses AUTH
+// too, and then simply serves.
+bool Backend::handshake_refused(std::uint32_t step, std::string_view reply) {
+  const std::string text(reply.substr(1, reply.find_first_of("\r\n") - 1));
+  if (step == Handshake::auth) {
+    auth_refused_ = true;
+    log::warn("server refused AUTH (redis_auth); clients get its replies", {{"server", name_}, {"reply", text}});
+    return true;
+  }
+  // SELECT refused after AUTH was: the server answers every request with -NOAUTH anyway.
+  if (auth_refused_) return true;
+  // SELECT refused on its own (redis_db beyond the server's databases): requests would go on
+  // reading and writing database 0, so the connection is failed (those already pipelined behind
+  // the SELECT have run there). Not the server's failure either.
+  fail("SELECT " + std::to_string(options_.redis_db) + " refused by " + name_ + ": " + text, false);
+  return false;
 }
 
 asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
@@ -285,8 +305,8 @@ void Backend::count_queues() noexcept {
   counters_.out_queue_bytes.set(sent_bytes_);
 }
 
-void Backend::fail(std::string_view reason) {
-  if (health_) {
+void Backend::fail(std::string_view reason, bool server_fault) {
+  if (health_ && server_fault) {
     // The thread whose failure ejects the server counts the ejection (twemproxy's server_ejects and
     // server_ejected_at). Two threads failing at the same instant may both see the change and
     // count it twice; ejections are rare enough for that to be noise.

@@ -8,7 +8,8 @@
 // Failure handling, as twemproxy does it: if the server cannot be reached, or a reply does not come
 // within the pool's `timeout`, or the stream is malformed, the connection is closed and every request
 // in flight on it gets an error reply naming the server and the reason. The next request reconnects.
-// Redis backends send AUTH (redis_auth) and SELECT (redis_db) first on every new connection.
+// Redis backends send AUTH (redis_auth) and SELECT (redis_db) first on every new connection; a
+// refused AUTH is the pool's mistake, not the server's failure: the server's replies pass through.
 // Each failure and each good reply is reported to the pool's shared PoolHealth (ejection.hpp), which
 // counts consecutive failures across every worker thread and ejects the server at the limit.
 #pragma once
@@ -84,9 +85,11 @@ class Backend : public std::enable_shared_from_this<Backend> {
   void retire();
 
  private:
+  /// Which of the proxy's own commands a null InFlight::reply stands for (in InFlight::part).
+  enum Handshake : std::uint32_t { auth, select };
   struct InFlight {
     std::shared_ptr<PendingReply> reply;  // null for the proxy's own AUTH/SELECT
-    std::uint32_t part;
+    std::uint32_t part;                   // with a null reply: a Handshake
     bool values;
     std::chrono::steady_clock::time_point deadline;
     std::chrono::steady_clock::time_point sent;  // for the latency histogram
@@ -100,8 +103,12 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// Hands every complete reply at the start of `input` to its request; returns the bytes used.
   /// A malformed or unexpected reply fails the connection (generation_ changes).
   std::size_t take_replies(std::string_view input);
-  /// Closes the connection and fails every request in flight with `reason`.
-  void fail(std::string_view reason);
+  /// Closes the connection and fails every request in flight with `reason`. `server_fault`: counts
+  /// towards the server's ejection (false for the pool's own configuration mistakes).
+  void fail(std::string_view reason, bool server_fault = true);
+  /// The server answered our AUTH or SELECT (`step`) with an error `reply`; returns whether the
+  /// connection goes on (else it is failed).
+  bool handshake_refused(std::uint32_t step, std::string_view reply);
   /// Closes the connection; the loops of this connection see the new generation_ and end.
   void close();
   /// The completion token of this backend's coroutines: keeps the backend alive until they end.
@@ -133,6 +140,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::size_t sent_bytes_ = 0;  // bytes of the written requests in in_flight_
   bool healthy_ = true;         // false from a failure to the next connection: one warning per outage
   bool retired_ = false;
+  bool auth_refused_ = false;   // this connection's AUTH got an error: its requests get the server's -NOAUTH
 };
 
 }  // namespace ringleader::proxy

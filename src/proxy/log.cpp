@@ -1,15 +1,21 @@
 #include "proxy/log.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
+#include <stdexcept>
 
 namespace ringleader::proxy::log {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::info)};
+std::string g_file;  // set once before the workers start; read by reopen() on the signal thread
 
 constexpr std::string_view kNames[] = {"error", "warn", "info", "debug", "trace"};
 
@@ -33,14 +39,18 @@ void append_value(std::string& line, std::string_view value) {
   line += '"';
 }
 
-}  // namespace
+// Opens `path` for appending onto stderr; an error message, empty on success.
+std::string open_onto_stderr(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return "cannot open log file '" + path + "': " + std::strerror(errno);
+  const bool moved = ::dup2(fd, STDERR_FILENO) >= 0;  // atomic: a concurrent write goes to one or the other
+  const int saved = errno;
+  ::close(fd);
+  if (!moved) return "cannot use log file '" + path + "': " + std::strerror(saved);
+  return {};
+}
 
-void set_level(Level level) noexcept { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
-
-bool enabled(Level level) noexcept { return static_cast<int>(level) <= g_level.load(std::memory_order_relaxed); }
-
-void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
-  if (!enabled(level)) return;
+void emit(Level level, std::string_view message, std::initializer_list<Field> fields) {
   using namespace std::chrono;
   const auto now = system_clock::now();
   const std::time_t seconds = system_clock::to_time_t(now);
@@ -64,6 +74,45 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
   }
   line += '\n';
   (void)!::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace
+
+void set_level(Level level) noexcept { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
+
+Level level() noexcept { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
+
+bool enabled(Level level) noexcept { return static_cast<int>(level) <= g_level.load(std::memory_order_relaxed); }
+
+Level raise_level() noexcept {
+  const int next = std::min(g_level.load(std::memory_order_relaxed) + 1, static_cast<int>(Level::trace));
+  g_level.store(next, std::memory_order_relaxed);
+  return static_cast<Level>(next);
+}
+
+Level lower_level() noexcept {
+  const int next = std::max(g_level.load(std::memory_order_relaxed) - 1, static_cast<int>(Level::error));
+  g_level.store(next, std::memory_order_relaxed);
+  return static_cast<Level>(next);
+}
+
+std::string_view name(Level level) noexcept { return kNames[static_cast<int>(level)]; }
+
+void open_file(const std::string& path) {
+  if (std::string error = open_onto_stderr(path); !error.empty()) throw std::runtime_error(error);
+  g_file = path;
+}
+
+std::string reopen() { return g_file.empty() ? std::string() : open_onto_stderr(g_file); }
+
+const std::string& file() noexcept { return g_file; }
+
+void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  if (enabled(level)) emit(level, message, fields);
+}
+
+void always(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  emit(level, message, fields);
 }
 
 }  // namespace ringleader::proxy::log

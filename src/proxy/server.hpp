@@ -31,7 +31,8 @@ class Server {
 
   /// Serves until SIGINT or SIGTERM (or stop()). SIGINT/SIGTERM shut down gracefully: the listeners
   /// close, requests already sent to servers get their replies (up to kDrainTimeout), then run()
-  /// returns. SIGHUP re-reads the config file (reload()).
+  /// returns. SIGHUP reopens the log file and re-reads the config file (reload()); the other
+  /// signals are nutcracker's (signals.hpp).
   void run();
   /// Re-reads config.file. A config that fails validation, names a server that does not resolve or
   /// a listen address that is taken is logged ("config reload failed") and the old one keeps serving.
@@ -44,6 +45,8 @@ class Server {
   void reload();
 
   static constexpr std::chrono::seconds kDrainTimeout{5};
+  /// How often freed memory is given back to the system (malloc_trim; see server.cpp).
+  static constexpr std::chrono::seconds kTrimPeriod{10};
   /// Makes run() return; safe from any thread.
   void stop();
 
