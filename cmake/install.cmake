@@ -19,6 +19,7 @@ install(FILES ${PROJECT_BINARY_DIR}/ringleaderConfig.cmake ${PROJECT_BINARY_DIR}
 
 # The .pc names its prefix relative to its own folder (CPack installs under another prefix).
 file(RELATIVE_PATH RINGLEADER_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" RINGLEADER_PC_TO_PREFIX "${RINGLEADER_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/ringleader.pc.in ${PROJECT_BINARY_DIR}/ringleader.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/ringleader.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
