@@ -1,5 +1,5 @@
 # The two set-up commands in the README are `make demo` and `make test`; each installs what it needs.
-.PHONY: deps demo test asan bench soak fuzz release dev clean
+.PHONY: deps demo test asan bench soak fuzz release dev package clean
 
 JOBS ?= $(shell nproc)
 
@@ -26,6 +26,10 @@ asan: deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan
+
+# A Debian package of the release build (docs/packaging.md): build/release/ringleader_<version>_<arch>.deb
+package: release
+	cd build/release && cpack
 
 bench: release
 	./build/release/bench/micro/ringleader_bench

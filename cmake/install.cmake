@@ -17,6 +17,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/ringleaderConfigVersion.c
 install(FILES ${PROJECT_BINARY_DIR}/ringleaderConfig.cmake ${PROJECT_BINARY_DIR}/ringleaderConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ringleader)
 
+# The .pc names its prefix relative to its own folder (CPack installs under another prefix).
+file(RELATIVE_PATH RINGLEADER_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" RINGLEADER_PC_TO_PREFIX "${RINGLEADER_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/ringleader.pc.in ${PROJECT_BINARY_DIR}/ringleader.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/ringleader.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

@@ -27,6 +27,11 @@ class Placement {
 
   /// The node a key (its bytes) lands on.
   virtual BucketId locate(std::string_view key) const noexcept = 0;
+  /// locate() of every key into out (out.size() == keys.size()). Placements whose key hash is
+  /// faster in batches (uhashring's md5, several keys per SIMD pass) override it.
+  virtual void locate_many(std::span<const std::string_view> keys, std::span<BucketId> out) const noexcept {
+    for (std::size_t i = 0; i < keys.size(); ++i) out[i] = locate(keys[i]);
+  }
   /// out.size() distinct nodes in failover order, out[0] == locate(key). Throws std::invalid_argument
   /// if out.size() exceeds size().
   virtual void locate_n(std::string_view key, std::span<BucketId> out) const = 0;

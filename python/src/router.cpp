@@ -111,11 +111,13 @@ bool locate_buffer(const Placement& placement, const Py_buffer& view, ItemKind k
       out[i] = placement.locate_hash(h);
     }
   } else {
+    std::vector<std::string_view> keys(count);
     for (std::size_t i = 0; i < count; ++i) {
       std::string_view key(data + static_cast<Py_ssize_t>(i) * stride, width);
       while (!key.empty() && key.back() == '\0') key.remove_suffix(1);
-      out[i] = placement.locate(key);
+      keys[i] = key;
     }
+    placement.locate_many(keys, out);
   }
   Py_END_ALLOW_THREADS
   return true;
@@ -136,7 +138,7 @@ bool locate_items(const Placement& placement, PyObject* keys, std::vector<Bucket
   }
   out.resize(count);
   Py_BEGIN_ALLOW_THREADS
-  for (std::size_t i = 0; i < count; ++i) out[i] = placement.locate(views[i]);
+  placement.locate_many(views, out);
   Py_END_ALLOW_THREADS
   Py_DECREF(items);
   return true;

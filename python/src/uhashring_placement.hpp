@@ -30,6 +30,7 @@ class UhashringKetamaPlacement final : public Placement {
   std::size_t size() const noexcept override { return ring_.nodes().size(); }
   const std::string& name(BucketId bucket) const noexcept override { return ring_.nodes()[bucket].name; }
   BucketId locate(std::string_view key) const noexcept override { return ring_.lookup(key); }
+  void locate_many(std::span<const std::string_view> keys, std::span<BucketId> out) const noexcept override;
   void locate_n(std::string_view key, std::span<BucketId> out) const override;
   bool takes_hashes() const noexcept override { return true; }
   std::uint64_t hash(std::string_view key) const noexcept override { return compat::UhashringKetama::hash(key); }

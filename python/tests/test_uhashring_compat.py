@@ -28,6 +28,22 @@ def test_get_node_agrees_on_100000_keys(nodes, hash_fn):
     assert ours.lookup_many(KEYS) == expected
 
 
+def test_ketama_lookup_many_agrees_across_the_batched_md5():
+    # lookup_many hashes eight keys at a time (one MD5 block: keys of up to 55 bytes) and longer keys
+    # one by one: every length around that limit, non-ASCII keys, and long keys between short ones.
+    import numpy as np
+    rng = random.Random(16)
+    keys = ["".join(rng.choice("abcé日:0123456789") for _ in range(rng.randrange(0, 120))) for _ in range(5000)]
+    nodes = [f"cache-{i}" for i in range(7)]
+    ours, theirs = ringleader.HashRing(nodes, hash_fn="ketama"), uhashring.HashRing(nodes, hash_fn="ketama")
+    expected = [theirs.get_node(key) for key in keys]
+    assert ours.lookup_many(keys) == expected
+    encoded = [key.encode() for key in keys]
+    assert ours.lookup_many(encoded) == expected
+    ascii_keys = [key for key in encoded if key.isascii() and not key.endswith(b"\0")]
+    assert ours.lookup_many(np.array(ascii_keys, dtype="S")) == [theirs.get_node(k.decode()) for k in ascii_keys]
+
+
 @pytest.mark.parametrize("hash_fn", ["ketama", None])
 def test_vnodes_and_replicas_agree(hash_fn):
     # Non-default vnodes (and replicas for ketama) change the points the same way in both.

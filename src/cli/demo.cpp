@@ -266,7 +266,11 @@ void Demo::run() {
 
   auto consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   auto modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
-  std::printf("%-10s %26s %26s\n", "keys found", ("consistent (" + o_.algorithm + ")").c_str(), "modulo (modula)");
+  LiveRun live;
+  live.stopped = sick;
+  live.consistent.name = "consistent (" + o_.algorithm + ")";
+  live.modulo.name = "modulo (modula)";
+  std::printf("%-10s %26s %26s\n", "keys found", live.consistent.name.c_str(), live.modulo.name.c_str());
   std::size_t total_c = 0, total_m = 0;
   for (std::size_t s = 0; s < o_.servers; ++s) {
     std::size_t held_c = 0, held_m = 0, found_c = 0, found_m = 0;
@@ -276,12 +280,18 @@ void Demo::run() {
     }
     total_c += found_c;
     total_m += found_m;
+    live.consistent.held.push_back(held_c);
+    live.consistent.found.push_back(found_c);
+    live.modulo.held.push_back(held_m);
+    live.modulo.found.push_back(found_m);
     std::printf("server%-4zu %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%%s\n", s + 1, found_c, held_c,
                 held_c ? 100.0 * found_c / held_c : 0.0, found_m, held_m, held_m ? 100.0 * found_m / held_m : 0.0,
                 s == sick ? "  (stopped)" : "");
   }
   std::printf("%-10s %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%\n\n", "total", total_c, o_.keys,
               100.0 * total_c / o_.keys, total_m, o_.keys, 100.0 * total_m / o_.keys);
+  live.consistent.found_share = static_cast<double>(total_c) / static_cast<double>(o_.keys);
+  live.modulo.found_share = static_cast<double>(total_m) / static_cast<double>(o_.keys);
 
   // Act 2: a new driver joins. Back to N servers with every key written, then add one more. The
   // restarted server is empty, and every key is written again so that each is on its owner of the N.
@@ -309,18 +319,33 @@ void Demo::run() {
   };
   std::printf("keys moved: consistent %.1f%%, modulo %.1f%% (optimum: 1/%zu = %.1f%%)\n\n", moved(consistent_found),
               moved(modulo_found), o_.servers + 1, 100.0 / static_cast<double>(o_.servers + 1));
+  live.consistent.moved_share = moved(consistent_found) / 100;
+  live.modulo.moved_share = moved(modulo_found) / 100;
+  // For the picture: keys per server now, each key written again to the server it belongs on.
+  write_all(consistent_port_, consistent_keys);
+  write_all(modulo_port_, modulo_keys);
+  auto per_server = [&](const std::vector<int>& owner) {
+    std::vector<std::size_t> count(servers_.size(), 0);
+    for (int s : owner)
+      if (s >= 0) ++count[static_cast<std::size_t>(s)];
+    return count;
+  };
+  live.consistent.joined = per_server(owners(consistent_keys));
+  live.modulo.joined = per_server(owners(modulo_keys));
 
-  // The pictures, from the library's own algorithms.
+  // The pictures: this run's numbers beside the library's own algorithms, simulated.
   SimulateOptions sim;
   for (auto n : algorithm_names()) sim.algorithms.emplace_back(n);
   sim.nodes = o_.servers;
   sim.keys = o_.keys;
+  sim.time_lookups = false;  // the picture shows placement only
   auto results = simulate(sim);
   auto curves = moved_curves(sim.algorithms, 16, std::min<std::size_t>(o_.keys, 50'000), sim.seed);
   const fs::path svg = dir_ / "consistent-hashing.svg";
-  std::ofstream(svg) << render_svg("ring", sim, results, curves);
+  std::ofstream(svg) << render_svg("ring", sim, results, curves, &live);
   // Named as the user gave --out (relative stays relative), not by the absolute path the demo works in.
-  std::printf("Wrote %s (the ring, load per server, keys moved against N) and the logs in %s\n",
+  std::printf("Wrote %s (this run: keys per server found and moved; simulated: the ring, load per server, "
+              "keys moved against N) and the logs in %s\n",
               (fs::path(o_.out_dir) / svg.filename()).c_str(), o_.out_dir.c_str());
   std::printf("Stopping every process the demo started.\n");
 }

@@ -108,7 +108,10 @@ void load_picture(std::ostringstream& svg, const SimulateOptions& o, const std::
     svg << "<line x1='" << left << "' x2='" << kWidth - 20 << "' y1='" << bottom - fair << "' y2='"
         << bottom - fair << "' stroke='#222' stroke-dasharray='6,4'/>\n";
   svg << "<line x1='" << left << "' x2='" << kWidth - 20 << "' y1='" << bottom << "' y2='" << bottom
-      << "' stroke='#222'/>\n";
+      << "' stroke='#222'/>\n<text transform='translate(" << left - 20 << ',' << bottom - height / 2
+      << ") rotate(-90)' class='label' text-anchor='middle'>keys per node</text>\n"
+      << "<text x='" << (left + kWidth - 20) / 2 << "' y='" << bottom + 38
+      << "' class='label' text-anchor='middle'>algorithm (one bar per node)</text>\n";
 }
 
 // (c) Share of keys moved when one of N nodes leaves; consistent hashing follows 1/N, modulo ~1.
@@ -142,6 +145,129 @@ void moved_picture(std::ostringstream& svg, const std::vector<MovedCurve>& curve
   }
 }
 
+// A bar chart with both axes labelled: one group of bars per server, one bar per series.
+struct Series {
+  std::string label;
+  const char* colour;
+  std::vector<std::size_t> values;  // one per group; a missing value draws no bar
+};
+
+void bar_chart(std::ostringstream& svg, double panel_left, double top, const std::vector<std::string>& groups,
+               const std::vector<Series>& series, std::string_view y_label, std::string_view x_label) {
+  const double left = panel_left + 80, width = kWidth - 110, height = kPanel - 150, bottom = top + height;
+  double peak = 1;
+  for (const auto& s : series)
+    for (auto v : s.values) peak = std::max(peak, static_cast<double>(v));
+  // Four or five round ticks: 1, 2 or 5 times a power of ten apart.
+  const double magnitude = std::pow(10, std::floor(std::log10(peak / 4)));
+  double step = 10 * magnitude;
+  for (double f : {5.0, 2.0, 1.0})
+    if (magnitude * f >= peak / 5) step = magnitude * f;
+  const double top_value = std::ceil(peak / step) * step;
+  auto y_of = [&](double v) { return bottom - height * v / top_value; };
+  for (double v = 0; v <= top_value + step / 2; v += step)
+    svg << "<line x1='" << left << "' x2='" << left + width << "' y1='" << y_of(v) << "' y2='" << y_of(v)
+        << "' stroke='#ddd'/>\n<text x='" << left - 6 << "' y='" << y_of(v) + 4
+        << "' class='small' text-anchor='end'>" << static_cast<long long>(v) << "</text>\n";
+  svg << "<text transform='translate(" << left - 48 << ',' << top + height / 2
+      << ") rotate(-90)' class='label' text-anchor='middle'>" << escape(y_label) << "</text>\n";
+  const double group = width / static_cast<double>(groups.size());
+  const double bar = (group - 10) / static_cast<double>(series.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const double x0 = left + group * static_cast<double>(g) + 5;
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      if (g >= series[k].values.size()) continue;
+      const double v = static_cast<double>(series[k].values[g]);
+      svg << "<rect x='" << x0 + bar * static_cast<double>(k) << "' y='" << y_of(v) << "' width='" << bar - 1
+          << "' height='" << bottom - y_of(v) << "' fill='" << series[k].colour << "'/>\n";
+    }
+    svg << "<text x='" << x0 + (group - 10) / 2 << "' y='" << bottom + 16 << "' class='small' text-anchor='middle'>"
+        << escape(groups[g]) << "</text>\n";
+  }
+  svg << "<line x1='" << left << "' x2='" << left + width << "' y1='" << bottom << "' y2='" << bottom
+      << "' stroke='#222'/>\n<line x1='" << left << "' x2='" << left << "' y1='" << top << "' y2='" << bottom
+      << "' stroke='#222'/>\n<text x='" << left + width / 2 << "' y='" << bottom + 36
+      << "' class='label' text-anchor='middle'>" << escape(x_label) << "</text>\n";
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const double x = left + static_cast<double>(k % 2) * width / 2, y = bottom + 58 + 18 * static_cast<double>(k / 2);
+    svg << "<rect x='" << x << "' y='" << y - 11 << "' width='12' height='12' fill='" << series[k].colour
+        << "'/>\n<text x='" << x + 18 << "' y='" << y << "' class='small'>" << escape(series[k].label) << "</text>\n";
+  }
+}
+
+// Light and dark shades of the two pools' colours: before (light) and after (dark).
+constexpr const char* kConsistentBefore = "#a0bcd8";
+constexpr const char* kConsistentAfter = "#4e79a7";
+constexpr const char* kModuloBefore = "#f8c38f";
+constexpr const char* kModuloAfter = "#d9730d";
+
+std::vector<std::string> server_names(std::size_t count) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < count; ++i) names.push_back("server" + std::to_string(i + 1));
+  return names;
+}
+
+// (d) One server stopped: what each server held, and what the proxy still found there.
+void stopped_picture(std::ostringstream& svg, const LiveRun& live, double left, double top) {
+  svg << "<text x='" << left << "' y='" << top + 30 << "' class='title'>(d) this run: server" << live.stopped + 1
+      << " stopped; keys per server, held and found again</text>\n";
+  bar_chart(svg, left, top + 50, server_names(live.consistent.held.size()),
+            {{live.consistent.name + ": held", kConsistentBefore, live.consistent.held},
+             {live.consistent.name + ": found after the stop", kConsistentAfter, live.consistent.found},
+             {live.modulo.name + ": held", kModuloBefore, live.modulo.held},
+             {live.modulo.name + ": found after the stop", kModuloAfter, live.modulo.found}},
+            "keys", "memcached server");
+}
+
+// (e) One server joined by hot reload: keys per server before and after.
+void joined_picture(std::ostringstream& svg, const LiveRun& live, double left, double top) {
+  svg << "<text x='" << left << "' y='" << top + 30 << "' class='title'>(e) this run: server"
+      << live.consistent.joined.size() << " joined; keys per server before and after</text>\n";
+  bar_chart(svg, left, top + 50, server_names(live.consistent.joined.size()),
+            {{live.consistent.name + ": before", kConsistentBefore, live.consistent.held},
+             {live.consistent.name + ": after", kConsistentAfter, live.consistent.joined},
+             {live.modulo.name + ": before", kModuloBefore, live.modulo.held},
+             {live.modulo.name + ": after", kModuloAfter, live.modulo.joined}},
+            "keys", "memcached server");
+}
+
+// (f) The two numbers of the run: share of keys found after the stop, share moved by the join,
+// each against the textbook's optimum.
+void shares_picture(std::ostringstream& svg, const LiveRun& live, double left, double top) {
+  const std::size_t n = live.consistent.held.size();
+  svg << "<text x='" << left << "' y='" << top + 30
+      << "' class='title'>(f) this run: share of keys found and moved; dashed: the optimum</text>\n";
+  const double x0 = left + 190, width = kWidth - 250;
+  auto x_of = [&](double share) { return x0 + width * share; };
+  for (double s : {0.0, 0.25, 0.5, 0.75, 1.0})
+    svg << "<line x1='" << x_of(s) << "' x2='" << x_of(s) << "' y1='" << top + 60 << "' y2='" << top + 330
+        << "' stroke='#ddd'/>\n<text x='" << x_of(s) << "' y='" << top + 348 << "' class='small' text-anchor='middle'>"
+        << static_cast<int>(s * 100) << "%</text>\n";
+  svg << "<text x='" << x0 + width / 2 << "' y='" << top + 370
+      << "' class='label' text-anchor='middle'>share of all keys</text>\n";
+  struct Row {
+    std::string label;
+    double share;
+    const char* colour;
+    double optimum;
+  };
+  const double n_d = static_cast<double>(n);
+  const Row rows[] = {{"found after the stop: " + live.consistent.name, live.consistent.found_share, kConsistentAfter, (n_d - 1) / n_d},
+                      {"found after the stop: " + live.modulo.name, live.modulo.found_share, kModuloAfter, (n_d - 1) / n_d},
+                      {"moved by the join: " + live.consistent.name, live.consistent.moved_share, kConsistentAfter, 1 / (n_d + 1)},
+                      {"moved by the join: " + live.modulo.name, live.modulo.moved_share, kModuloAfter, 1 / (n_d + 1)}};
+  for (std::size_t r = 0; r < std::size(rows); ++r) {
+    const double y = top + 80 + 64 * static_cast<double>(r);
+    svg << "<text x='" << x0 - 8 << "' y='" << y + 20 << "' class='small' text-anchor='end'>" << escape(rows[r].label)
+        << "</text>\n<rect x='" << x0 << "' y='" << y << "' width='" << width * rows[r].share
+        << "' height='30' fill='" << rows[r].colour << "'/>\n<text x='" << x_of(std::max(rows[r].share, rows[r].optimum)) + 6
+        << "' y='" << y + 20
+        << "' class='label'>" << std::round(rows[r].share * 1000) / 10 << "%</text>\n<line x1='"
+        << x_of(rows[r].optimum) << "' x2='" << x_of(rows[r].optimum) << "' y1='" << y - 6 << "' y2='" << y + 36
+        << "' stroke='#222' stroke-dasharray='4,3' stroke-width='2'/>\n";
+  }
+}
+
 }  // namespace
 
 std::vector<MovedCurve> moved_curves(const std::vector<std::string>& algorithms, std::size_t max_nodes,
@@ -156,6 +282,7 @@ std::vector<MovedCurve> moved_curves(const std::vector<std::string>& algorithms,
     o.remove = 1;
     o.add = 0;
     o.seed = seed;
+    o.time_lookups = false;
     auto results = simulate(o);
     for (std::size_t i = 0; i < results.size(); ++i) curves[i].points.emplace_back(n, results[i].moved_on_remove);
   }
@@ -163,15 +290,23 @@ std::vector<MovedCurve> moved_curves(const std::vector<std::string>& algorithms,
 }
 
 std::string render_svg(const std::string& ring_algorithm, const SimulateOptions& options,
-                       const std::vector<SimulateResult>& results, const std::vector<MovedCurve>& curves) {
+                       const std::vector<SimulateResult>& results, const std::vector<MovedCurve>& curves,
+                       const LiveRun* live) {
   std::ostringstream svg;
-  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << kWidth << "' height='" << 3 * kPanel
-      << "' viewBox='0 0 " << kWidth << ' ' << 3 * kPanel << "' font-family='sans-serif'>\n"
+  const double width = live ? 2 * kWidth : kWidth;
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << 3 * kPanel
+      << "' viewBox='0 0 " << width << ' ' << 3 * kPanel << "' font-family='sans-serif'>\n"
       << "<style>.title{font-size:15px;font-weight:bold}.label{font-size:13px}.small{font-size:11px}</style>\n"
       << "<rect width='100%' height='100%' fill='white'/>\n";
   ring_picture(svg, ring_algorithm, simulated_membership(options), 0);
   load_picture(svg, options, results, kPanel);
   moved_picture(svg, curves, 2 * kPanel);
+  if (live) {
+    svg << "<line x1='" << kWidth << "' x2='" << kWidth << "' y1='10' y2='" << 3 * kPanel - 10 << "' stroke='#bbb'/>\n";
+    stopped_picture(svg, *live, kWidth + 20, 0);
+    joined_picture(svg, *live, kWidth + 20, kPanel);
+    shares_picture(svg, *live, kWidth + 20, 2 * kPanel);
+  }
   svg << "</svg>\n";
   return svg.str();
 }

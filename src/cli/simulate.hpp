@@ -19,6 +19,7 @@ struct SimulateOptions {
   std::vector<std::uint32_t> weights;  // empty: all 1
   std::uint64_t seed = 1;
   bool progress = false;  // draw a progress bar on stderr
+  bool time_lookups = true;  // false: lookup_ns stays 0 (callers that want only the placement)
 };
 
 /// One row of the table (and one object of the --json array, same field names).

@@ -43,6 +43,11 @@ std::uint32_t hsieh(std::string_view key) noexcept;
 std::uint32_t murmur(std::string_view key) noexcept;
 std::uint32_t jenkins(std::string_view key) noexcept;
 
+/// md5(keys[i]) into out[i] for every key (out.size() >= keys.size()): the same values, computed eight
+/// keys at a time in SIMD lanes, several times the throughput of md5() in a loop for keys of up to
+/// 55 bytes (one MD5 block). Longer keys are hashed one by one.
+void md5_many(std::span<const std::string_view> keys, std::span<std::uint32_t> out) noexcept;
+
 /// The 16-byte MD5 digest of the bytes (ketama hashes its point strings with it).
 void md5_digest(std::string_view bytes, unsigned char (&digest)[16]) noexcept;
 

@@ -33,16 +33,17 @@ def demo_run():
         assert r.returncode == 0, r.stdout + r.stderr
         assert_renders(Path(tmp) / "consistent-hashing.svg")
         proxy_log = (Path(tmp) / "proxy.log").read_text()
+        svg = (Path(tmp) / "consistent-hashing.svg").read_text()
     started = {int(p) for p in re.search(r"ports ([\d ]+);", r.stdout).group(1).split()}
     started |= {int(p) for p in re.findall(r"Starting server\d+ \(port (\d+)\)", r.stdout)}
     assert len(started) == 5, r.stdout
     assert not started & memcached_ports(), "the demo left memcached servers running"
-    return r.stdout, proxy_log
+    return r.stdout, proxy_log, svg
 
 
 # The textbook numbers, measured through the proxy on real servers.
 def test_demo_numbers():
-    out, _ = demo_run()
+    out, _, _ = demo_run()
     total = re.search(r"^total\s+(\d+) / (\d+)\s+([\d.]+)%\s+(\d+) / (\d+)\s+([\d.]+)%", out, re.M)
     assert total, out
     consistent, modulo = float(total.group(3)), float(total.group(6))
@@ -57,7 +58,7 @@ def test_demo_numbers():
 # The fifth server joins by hot reload: one proxy process from start to end (one pid; it shut down
 # once, at the end), one reload that changed both pools, each gaining one server.
 def test_fifth_server_joins_by_hot_reload():
-    out, log = demo_run()
+    out, log, _ = demo_run()
     started = re.search(r"ringleader \(pid (\d+)\) in front", out)
     reloaded = re.search(r"by hot reload \(SIGHUP to pid (\d+), no restart\)", out)
     assert started and reloaded and started.group(1) == reloaded.group(1), out
@@ -66,6 +67,24 @@ def test_fifth_server_joins_by_hot_reload():
     assert "needs a restart" not in log, log
     pools = re.findall(r'msg="pool reloaded" pool=(\w+) servers=(\d+) added=(\d+) removed=(\d+)', log)
     assert sorted(pools) == [("consistent", "5", "1", "0"), ("modulo", "5", "1", "0")], log
+
+
+# The picture shows this run beside the simulated panels: keys per server held and found after the
+# stop (d), before and after the join (e), and the shares found and moved (f), as the demo printed them.
+def test_picture_shows_this_run():
+    out, _, svg = demo_run()
+    for title in ("(a)", "(b)", "(c)", "(d) this run: server4 stopped", "(e) this run: server5 joined", "(f) this run"):
+        assert title in svg, title
+    assert "memcached server" in svg and ">keys<" in svg, "the axes of the live pictures are not labelled"
+    held = [int(h) for h in re.findall(r"^server\d+\s+\d+ / (\d+)", out, re.M)]
+    assert len(held) == 4 and sum(held) == 20000, out
+    bars = {int(float(h)) for h in re.findall(r"height='([\d.]+)' fill='#a0bcd8'", svg)}
+    assert len(bars) >= 3, "no bars for the consistent pool's keys per server"
+    total = re.search(r"^total\s+\d+ / \d+\s+([\d.]+)%\s+\d+ / \d+\s+([\d.]+)%", out, re.M)
+    moved = re.search(r"keys moved: consistent ([\d.]+)%, modulo ([\d.]+)%", out)
+    shares = [float(x) for x in re.findall(r"class='label'>([\d.]+)%</text>", svg)]
+    printed = [float(total.group(1)), float(total.group(2)), float(moved.group(1)), float(moved.group(2))]
+    assert len(shares) == 4 and all(abs(a - b) < 0.11 for a, b in zip(shares, printed)), (shares, printed)
 
 
 # Another algorithm behind the consistent pool: the same promise (it once put every key on one

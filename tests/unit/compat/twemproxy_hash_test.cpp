@@ -7,6 +7,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 namespace ringleader::hash::twemproxy {
 namespace {
@@ -48,6 +49,23 @@ TEST(TwemproxyHash, OneAtATimeMatchesJenkinsReference) { EXPECT_EQ(one_at_a_time
 
 // md5 returns the first four digest bytes little-endian: md5("") = d41d8cd9...
 TEST(TwemproxyHash, Md5IsTheFirstDigestWordLittleEndian) { EXPECT_EQ(md5(""), 0xD98C1DD4u); }
+
+// md5_many gives md5 of every key: each length across the one-block limit (55 bytes), any byte
+// value, and keys too long for a lane mixed between short ones (they must not shift the others).
+TEST(TwemproxyHash, Md5ManyIsMd5OfEachKey) {
+  std::vector<std::string> keys;
+  for (std::size_t length = 0; length <= 130; ++length)
+    for (int variant = 0; variant < 3; ++variant) {
+      std::string key;
+      for (std::size_t i = 0; i < length; ++i) key += static_cast<char>(variant * 101 + i * 37);
+      keys.push_back(key);
+    }
+  std::vector<std::string_view> views(keys.begin(), keys.end());
+  std::vector<std::uint32_t> out(views.size());
+  md5_many(views, out);
+  for (std::size_t i = 0; i < views.size(); ++i) ASSERT_EQ(out[i], md5(views[i])) << "key of " << views[i].size() << " bytes";
+  md5_many({}, {});  // no keys: nothing to do, nothing written
+}
 
 // Empty keys: lookup3 returns its initial state (0xdeadbeef + initval 13); hsieh and murmur give 0.
 TEST(TwemproxyHash, EmptyKeys) {
