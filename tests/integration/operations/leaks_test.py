@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from processes import Client, Processes, free_port, vm_rss_kib
+from processes import Client, Processes, free_port, vm_rss_kib, wait_for
 
 PROBES = 60              # failed health checks to watch
 FD_TOLERANCE = 2         # a backend reconnecting at that instant may hold one more socket
@@ -31,14 +31,6 @@ BURST_CLIENTS, DEPTH, CYCLES = 8, 16, 3
 
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def wait_for(what, predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def dead_server_probes(binary):
@@ -58,20 +50,20 @@ def dead_server_probes(binary):
         victim.wait(timeout=10)
         # Requests to the dead server fail until it is ejected; then every key goes to `live`.
         keys = iter(range(1 << 30))
-        wait_for("the ejection", lambda: client.call(b"get probe-%d\r\n" % next(keys)) and
-                 "server ejected" in procs.log("ringleader"), 10)
+        wait_for(lambda: client.call(b"get probe-%d\r\n" % next(keys)) and
+                 "server ejected" in procs.log("ringleader"), "the ejection", 10)
         probes = lambda: procs.log("ringleader").count("health check failed")
-        wait_for("a first failed probe", lambda: probes() >= 1, 10)
+        wait_for(lambda: probes() >= 1, "a first failed probe", 10)
         before = fd_count(proxy.pid)
         first = probes()
-        wait_for(f"{PROBES} failed probes", lambda: probes() >= first + PROBES, 60)
+        wait_for(lambda: probes() >= first + PROBES, f"{PROBES} failed probes", 60)
         after = fd_count(proxy.pid)
         print(f"dead server: {probes() - first} failed probes, proxy fds {before} -> {after}")
         assert after <= before + FD_TOLERANCE, f"fds grew from {before} to {after} over {PROBES} probes"
         client.set_get(b"while-dead")
 
         procs.memcached(dead)  # back on its port: the next probe passes
-        wait_for("the server's return", lambda: "server returned" in procs.log("ringleader"), 10)
+        wait_for(lambda: "server returned" in procs.log("ringleader"), "the server's return", 10)
         for i in range(50):
             client.set_get(b"after-%d" % i)
         client.close()

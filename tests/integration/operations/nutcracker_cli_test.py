@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 
-from processes import Client, Processes, free_port, wait_port
+from processes import Client, Processes, free_port, wait_for, wait_port
 
 NUTCRACKER = "/usr/sbin/nutcracker"
 UNIT = "/lib/systemd/system/nutcracker.service"
@@ -43,14 +43,6 @@ def run(argv, **kw):
 
 def first_line(text):
     return text.strip().splitlines()[0] if text.strip() else ""
-
-
-def wait_for(predicate, what, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def alive(pid):

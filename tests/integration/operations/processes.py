@@ -31,6 +31,15 @@ def wait_port(port, timeout=10.0):
             time.sleep(0.05)
 
 
+def wait_for(predicate, what, timeout=10.0):
+    """Polls `predicate` until it holds; fails naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
 def read_all(port, request=b"", timeout=5.0):
     """Connects, sends `request`, returns everything until the peer closes."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:

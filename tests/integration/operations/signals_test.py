@@ -20,21 +20,13 @@ import subprocess
 import sys
 import time
 
-from processes import Client, Processes, free_port, wait_port
+from processes import Client, Processes, free_port, wait_for, wait_port
 
 
 def state(pid):
     """The process state letter of /proc/PID/stat (R, S, T, Z...)."""
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()[0]
-
-
-def wait_for(predicate, what, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def read(path):
