@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # noqa: E402
 import wire  # noqa: E402
 from chaos import Chaos  # noqa: E402
-from servers import Servers, free_port, open_fds, read_all, vm_rss_kib, wait_port  # noqa: E402
+from servers import Servers, free_port, open_fds, read_all, vm_rss_kib  # noqa: E402
 
 POOL_SETTINGS = """  hash: fnv1a_64
   distribution: ketama

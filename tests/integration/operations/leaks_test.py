@@ -13,7 +13,6 @@ Usage: leaks_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
 """
 
 import os
-import re
 import signal
 import socket
 import sys

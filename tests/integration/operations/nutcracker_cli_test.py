@@ -26,7 +26,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 from processes import Client, Processes, free_port, wait_for, wait_port

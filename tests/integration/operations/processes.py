@@ -3,7 +3,6 @@ loopback ports, each killed when the test ends (Processes is a context manager),
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile

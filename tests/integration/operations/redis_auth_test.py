@@ -18,12 +18,9 @@ Usage: redis_auth_test.py RINGLEADER_BINARY     (exit status 0: every check pass
 """
 
 import json
-import os
 import shutil
 import socket
-import subprocess
 import sys
-import time
 
 from processes import Processes, free_port, read_all, wait_port
 
