@@ -140,22 +140,20 @@ asio::awaitable<void> PoolWorker::accept_loop() {
     for (std::size_t i = 0; i < kAcceptBatch; ++i) {
       Socket socket(io_);
       acceptor_.accept(socket, ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-      if (ec == asio::error::connection_aborted) {  // the client gave up while queued: next one
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {  // none left waiting
         ec = {};
-        continue;
+        break;
       }
+      if (ec == asio::error::connection_aborted) continue;  // the client gave up while queued
       if (ec) break;
       start_session(std::move(socket));
     }
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    if (ec) {
       // Out of file descriptors, say: keep the listener, and give connections time to close.
       log::warn("cannot accept a client", {{"pool", pool().name}, {"reason", ec.message()}});
       pause.expires_after(std::chrono::milliseconds(50));
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    ec = {};
   }
 }
 

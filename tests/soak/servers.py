@@ -13,13 +13,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "operations"))
-from processes import MEMCACHED, NUTCRACKER, free_port, read_all, vm_rss_kib, wait_port  # noqa: E402
+from processes import MEMCACHED, NUTCRACKER, free_port, open_fds, read_all, vm_rss_kib, wait_port  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
-
-
-def open_fds(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 class Servers:

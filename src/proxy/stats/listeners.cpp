@@ -41,8 +41,9 @@ tcp::acceptor bind(asio::io_context& io, const ListenAddress& address, std::stri
 }
 
 // Out of descriptors, say: retrying at once would spin a core until one is closed.
-asio::awaitable<void> pause_after_accept_error(tcp::acceptor& acceptor, const std::error_code& error) {
-  log::warn("cannot accept a stats connection", {{"reason", error.message()}});
+asio::awaitable<void> pause_after_accept_error(tcp::acceptor& acceptor, std::string_view listener,
+                                               const std::error_code& error) {
+  log::warn("cannot accept a connection", {{"listener", std::string(listener)}, {"reason", error.message()}});
   asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
   std::error_code ec;
   co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -61,7 +62,7 @@ asio::awaitable<void> serve_stats(tcp::acceptor acceptor, Registry& registry) {
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      co_await pause_after_accept_error(acceptor, ec);
+      co_await pause_after_accept_error(acceptor, "stats", ec);
       continue;
     }
     const std::string document = registry.twemproxy_json(source);
@@ -109,7 +110,7 @@ asio::awaitable<void> serve_admin(tcp::acceptor acceptor, Registry& registry) {
     tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      co_await pause_after_accept_error(acceptor, ec);
+      co_await pause_after_accept_error(acceptor, "admin", ec);
       continue;
     }
     asio::co_spawn(acceptor.get_executor(), serve_http(std::move(socket), registry), asio::detached);

@@ -19,17 +19,13 @@ import sys
 import threading
 import time
 
-from processes import Client, Processes, free_port, vm_rss_kib, wait_for
+from processes import Client, Processes, free_port, open_fds, vm_rss_kib, wait_for
 
 PROBES = 60              # failed health checks to watch
 FD_TOLERANCE = 2         # a backend reconnecting at that instant may hold one more socket
 RSS_TOLERANCE_MIB = 16   # what glibc (or ASan, with its quarantine cut to 8 MiB below) may keep
 PILE_UP_MIB = 20         # requests held by the proxy while the server is stopped (~24 MiB sent)
 BURST_CLIENTS, DEPTH, CYCLES = 8, 16, 3
-
-
-def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 def dead_server_probes(binary):
@@ -53,10 +49,10 @@ def dead_server_probes(binary):
                  "server ejected" in procs.log("ringleader"), "the ejection", 10)
         probes = lambda: procs.log("ringleader").count("health check failed")
         wait_for(lambda: probes() >= 1, "a first failed probe", 10)
-        before = fd_count(proxy.pid)
+        before = open_fds(proxy.pid)
         first = probes()
         wait_for(lambda: probes() >= first + PROBES, f"{PROBES} failed probes", 60)
-        after = fd_count(proxy.pid)
+        after = open_fds(proxy.pid)
         print(f"dead server: {probes() - first} failed probes, proxy fds {before} -> {after}")
         assert after <= before + FD_TOLERANCE, f"fds grew from {before} to {after} over {PROBES} probes"
         client.set_get(b"while-dead")

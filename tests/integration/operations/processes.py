@@ -49,6 +49,10 @@ def read_all(port, request=b"", timeout=5.0):
         return data
 
 
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
 def vm_rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
