@@ -2,9 +2,10 @@
 //
 // For each key (the arguments, or one per line on stdin) prints "KEY<TAB>SERVER", SERVER being the
 // server entry exactly as written in the config ("host:port:weight" plus " name" if it has one). The
-// placement is the proxy's own (config::Router): for a nutcracker.yml it is where twemproxy puts the
-// key (tests/data/twemproxy/ proves it key for key). Built for millions of keys: stdin and stdout go
-// through large buffers, and a line costs one hash and one lookup.
+// placement is the proxy's own (ringleader::Placement, made from the pool by config::make_placement):
+// for a nutcracker.yml it is where twemproxy puts the key (tests/data/twemproxy/ proves it key for
+// key). Built for millions of keys: stdin and stdout go through large buffers, and a line costs one
+// hash and one lookup.
 //
 // --eject SERVER (repeatable) answers "where do the keys go while this server is ejected?": the
 // pool is routed as the proxy routes it with that server out (auto_eject_hosts, in the pool's
@@ -23,7 +24,7 @@
 
 #include "cli/commands.hpp"
 #include "proxy/config/config.hpp"
-#include "proxy/config/router.hpp"
+#include "ringleader/placement.hpp"
 
 namespace ringleader::cli {
 namespace {
@@ -128,10 +129,10 @@ void run_locate(const LocateArgs& args) {
   }
   for (const std::string& w : pool->warnings) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
   const std::unique_ptr<bool[]> live = live_servers(*pool, args.ejected);
-  const config::Router router(*pool, std::span<const bool>(live.get(), pool->servers.size()));
-  if (router.live_count() == 0) throw CLI::RuntimeError("locate: every server of the pool is ejected", 2);
+  const Placement placement = config::make_placement(*pool, std::span<const bool>(live.get(), pool->servers.size()));
+  if (placement.live_count() == 0) throw CLI::RuntimeError("locate: every server of the pool is ejected", 2);
   Output out(stdout);
-  auto locate = [&](std::string_view key) { out.line(key, pool->servers[router.server_for(key)].text); };
+  auto locate = [&](std::string_view key) { out.line(key, pool->servers[placement.server_for(key)].text); };
   if (!args.keys.empty()) {
     for (const std::string& key : args.keys) locate(key);
   } else if (!for_each_line(stdin, locate)) {

@@ -8,7 +8,7 @@
 // What differs from twemproxy: backends are per thread here, so the count lives in shared atomics
 // and counts failures seen by every thread; and when the retry timeout is over the server does not
 // come back blindly: it stays ejected until an active health check passes (health_check.hpp calls
-// restore()). Each ejection and return publishes a new Router over the live servers through the
+// restore()). Each ejection and return publishes a new Placement over the live servers through the
 // pool's RouteTable (pool.ejection says how keys move) and is logged. A reload makes a new PoolHealth
 // for the new layout, carrying over the state of the servers it keeps.
 #pragma once

@@ -56,14 +56,14 @@ void PoolWorker::start() {
   asio::co_spawn(io_, accept_loop(), asio::detached);
 }
 
-const config::Router& PoolWorker::router() {
+const Placement& PoolWorker::router() {
   const Routes& routes = routes_.get();
   if (routes.layout != layout_) adopt(routes);
-  return *routes.router;
+  return *routes.placement;
 }
 
 bool PoolWorker::route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers) {
-  const config::Router& router = this->router();
+  const Placement& router = this->router();
   if (router.bounded()) {
     loads_.resize(backends_.size());
     for (std::size_t i = 0; i < backends_.size(); ++i) loads_[i] = backends_[i]->in_flight();
@@ -71,7 +71,7 @@ bool PoolWorker::route(std::span<const std::string_view> keys, std::vector<std::
   servers.clear();
   for (const auto key : keys) {
     const std::uint32_t server = router.bounded() ? router.server_for(key, loads_) : router.server_for(key);
-    if (server == config::Router::kNoServer) return false;
+    if (server == Placement::kNoServer) return false;
     servers.push_back(server);
   }
   return true;

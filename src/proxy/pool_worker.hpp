@@ -59,7 +59,7 @@ class PoolWorker {
   /// Serves a client just accepted (or closes it at client_connections).
   void start_session(Socket socket);
   /// The router for the next request, after adopting a reloaded pool.
-  const config::Router& router();
+  const Placement& router();
   /// Makes backends_ match `routes`: the backend of every server still reached the same way is kept
   /// (with its connection), new servers get new backends, the others are retired.
   void adopt(const Routes& routes);

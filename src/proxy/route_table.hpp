@@ -14,24 +14,25 @@
 
 #include <asio/generic/stream_protocol.hpp>
 
-#include "proxy/config/router.hpp"
+#include "proxy/config/config.hpp"
+#include "ringleader/placement.hpp"
 
 namespace ringleader::proxy {
 
 class PoolHealth;
 
 /// One version of a pool: its settings and where its servers are. A reload that changes the pool
-/// makes a new layout; an ejection keeps the layout and only changes the Router.
+/// makes a new layout; an ejection keeps the layout and only changes the placement.
 struct PoolLayout {
   config::Pool pool;
   std::vector<asio::generic::stream_protocol::endpoint> endpoints;  // endpoints[i] reaches pool.servers[i]
 };
 
-/// What a request is routed with. router.server_for() is an index into layout->pool.servers.
+/// What a request is routed with. placement.server_for() is an index into layout->pool.servers.
 struct Routes {
   std::shared_ptr<const PoolLayout> layout;
   std::shared_ptr<PoolHealth> health;  // where backends of this layout report failures (ejection.hpp)
-  std::shared_ptr<const config::Router> router;
+  std::shared_ptr<const Placement> placement;
 };
 
 /// Empty until the first publish() (PoolHealth::create() publishes).

@@ -278,7 +278,7 @@ void Server::plan_reload(const config::Config& fresh, ReloadPlan& plan) {
         continue;
       }
     }
-    config::Router router(pool);  // validates hash and distribution
+    config::make_placement(pool);  // validates hash and distribution
     auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
     if (old == nullptr || moved) {
       plan.added.push_back({std::move(layout), open_listeners(pool)});

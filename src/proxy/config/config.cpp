@@ -19,7 +19,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "proxy/config/router.hpp"
 #include "proxy/config/server_entry.hpp"
 #include "ringleader/distribution.hpp"
 #include "ringleader/hash/twemproxy.hpp"
@@ -35,13 +34,6 @@ std::string describe(const std::string& file, std::size_t line, const std::strin
   if (!pool.empty()) out += "pool '" + pool + "': ";
   if (!key.empty()) out += "key '" + key + "': ";
   return out + reason;
-}
-
-constexpr std::string_view kTwemproxyDistributions[] = {"ketama", "modula", "random"};
-
-bool is_twemproxy_distribution(std::string_view name) {
-  return std::find(std::begin(kTwemproxyDistributions), std::end(kTwemproxyDistributions), name) !=
-         std::end(kTwemproxyDistributions);
 }
 
 bool is_ringleader_algorithm(std::string_view name) {
@@ -91,7 +83,7 @@ class PoolReader {
       } else if (key == "distribution") {
         if (!is_twemproxy_distribution(text) && !is_ringleader_algorithm(text))
           fail(value, key,
-               "'" + text + "' is not a distribution (twemproxy: " + join(kTwemproxyDistributions) +
+               "'" + text + "' is not a distribution (twemproxy: " + join(twemproxy_distributions()) +
                    "; ringleader: " + join(algorithm_names()) + ")");
         pool_.distribution = text;
       } else if (key == "timeout") {
@@ -276,6 +268,29 @@ std::string Server::ketama_name() const {
 
 std::string Server::node_name() const { return name.empty() ? address() : name; }
 
+namespace {
+
+// Server i becomes member i. The name stays empty when the entry has none: placement then knows
+// the member by its address, and twemproxy's ketama hashes the address as nutcracker does.
+std::vector<PlacementMember> placement_members(const Pool& pool) {
+  std::vector<PlacementMember> members;
+  members.reserve(pool.servers.size());
+  for (const Server& s : pool.servers) members.push_back({s.name, s.weight, s.address()});
+  return members;
+}
+
+PlacementSettings placement_settings(const Pool& pool) {
+  return {pool.hash, pool.distribution, pool.hash_tag, pool.ejection, pool.bounded_load};
+}
+
+}  // namespace
+
+Placement make_placement(const Pool& pool) { return Placement(placement_members(pool), placement_settings(pool)); }
+
+Placement make_placement(const Pool& pool, std::span<const bool> live) {
+  return Placement(placement_members(pool), placement_settings(pool), live);
+}
+
 bool Pool::twemproxy_distribution() const noexcept { return is_twemproxy_distribution(distribution); }
 
 bool Pool::same_settings(const Pool& other) const {
@@ -338,10 +353,10 @@ Config parse(std::string_view yaml, std::string file) {
     if (auto [it, inserted] = listens.emplace(pool.listen.text, pool.name); !inserted)
       throw ConfigError(file, line, pool.name, "listen",
                         "'" + pool.listen.text + "' is also the listen address of pool '" + it->second + "'");
-    // Build the router once so that anything it cannot route (e.g. a ketama name longer than
+    // Build the placement once so that anything it cannot place (e.g. a ketama name longer than
     // twemproxy's buffer) is reported now, with the pool, rather than when traffic arrives.
     try {
-      Router check(pool);
+      make_placement(pool);
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file, line, pool.name, "servers", e.what());
     }

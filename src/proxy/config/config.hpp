@@ -11,18 +11,21 @@
 //
 //   ringleader::config::Config c = ringleader::config::load_file("nutcracker.yml");
 //   const ringleader::config::Pool& pool = c.pool("alpha");
-//   ringleader::config::Router router(pool);
-//   const ringleader::config::Server& s = pool.servers[router.server_for("user:42")];
+//   ringleader::Placement placement = ringleader::config::make_placement(pool);
+//   const ringleader::config::Server& s = pool.servers[placement.server_for("user:42")];
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "ringleader/placement.hpp"
 
 namespace ringleader::config {
 
@@ -82,11 +85,8 @@ struct Server {
   bool operator==(const Server&) const = default;
 };
 
-/// How keys move when a server is ejected (auto_eject_hosts).
-enum class Ejection {
-  rebuild,  // twemproxy's: the distribution is rebuilt over the live servers (other keys may move)
-  stable,   // only the ejected server's keys move, to the server that would own them without it
-};
+/// How keys move when a server is ejected (auto_eject_hosts): placement's Ejection.
+using Ejection = ringleader::Ejection;
 
 /// One pool (a top-level key of nutcracker.yml). Defaults are twemproxy's (nc_conf.h).
 struct Pool {
@@ -112,13 +112,13 @@ struct Pool {
 
   // ringleader's additions.
   /// c >= 1: no server holds more than ceil(c x mean load) of the requests in flight
-  /// (Router::server_for with loads; each proxy worker thread counts its own requests).
+  /// (Placement::server_for with loads; each proxy worker thread counts its own requests).
   std::optional<double> bounded_load;
   /// rebuild for twemproxy's distributions (ketama, modula, random: what nutcracker does), stable for
   /// ringleader's algorithms, unless `ejection:` says otherwise.
   Ejection ejection = Ejection::rebuild;
 
-  /// In file order (twemproxy sorts them by name internally; Router reproduces that where it matters).
+  /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   std::vector<Server> servers;
   /// Things that load but probably do not do what the author wants (e.g. a hash whose quirks put
   /// every key on one server). Each reads "FILE:LINE: pool 'NAME': key 'KEY': ...".
@@ -144,6 +144,13 @@ struct Config {
   /// Every pool's warnings, in file order.
   std::vector<std::string> warnings() const;
 };
+
+/// The pool's servers (server i is member i) and its placement settings, placed: no listen address,
+/// auth or timeouts, only what decides where a key goes. live[i] says whether servers[i] takes
+/// traffic (live.size() == servers.size()). Throws std::invalid_argument as Placement does (never
+/// for a Pool from load_file()/parse(): they are checked when loaded).
+Placement make_placement(const Pool& pool);
+Placement make_placement(const Pool& pool, std::span<const bool> live);
 
 /// Reads and validates a nutcracker.yml file. Throws ConfigError.
 Config load_file(const std::filesystem::path& path);

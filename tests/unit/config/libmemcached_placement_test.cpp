@@ -1,6 +1,6 @@
 // A nutcracker.yml pool with `hash: md5` and `distribution: ketama` over unnamed servers places keys
 // exactly as libmemcached with MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED does over the same servers, so the
-// router (and `ringleader locate`) can stand in for libmemcached clients too. Checked live against
+// placement (and `ringleader locate`) can stand in for libmemcached clients too. Checked live against
 // libmemcached's memcached_generate_hash(); no server is contacted.
 #include <libmemcached/memcached.h>
 
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "proxy/config/config.hpp"
-#include "proxy/config/router.hpp"
 
 namespace ringleader::config {
 namespace {
@@ -20,7 +19,7 @@ struct MemcachedDeleter {
   void operator()(memcached_st* m) const { memcached_free(m); }
 };
 
-TEST(LibmemcachedRouter, Md5KetamaPoolAgreesWithLibmemcached) {
+TEST(LibmemcachedPlacement, Md5KetamaPoolAgreesWithLibmemcached) {
   const Config config = parse(R"(fleet:
   listen: 127.0.0.1:22121
   hash: md5
@@ -33,7 +32,7 @@ TEST(LibmemcachedRouter, Md5KetamaPoolAgreesWithLibmemcached) {
    - cache-e.example:21211:5
 )");
   const Pool& pool = config.pool("fleet");
-  const Router router(pool);
+  const Placement placement = make_placement(pool);
 
   std::unique_ptr<memcached_st, MemcachedDeleter> memc(memcached_create(nullptr));
   ASSERT_TRUE(memc);
@@ -46,8 +45,8 @@ TEST(LibmemcachedRouter, Md5KetamaPoolAgreesWithLibmemcached) {
   for (int i = 0; i < kKeys; ++i) {
     const std::string key = "session:" + std::to_string(i * 7919);
     const std::uint32_t theirs = memcached_generate_hash(memc.get(), key.data(), key.size());
-    if (router.server_for(key) != theirs && ++wrong <= 3)
-      ADD_FAILURE() << key << ": libmemcached " << theirs << ", router " << router.server_for(key);
+    if (placement.server_for(key) != theirs && ++wrong <= 3)
+      ADD_FAILURE() << key << ": libmemcached " << theirs << ", placement " << placement.server_for(key);
   }
   EXPECT_EQ(wrong, 0u) << wrong << " of " << kKeys << " keys differ";
 }

@@ -1,5 +1,4 @@
-// The router's ejection modes, its edge cases, and ringleader's own algorithms behind it.
-#include "proxy/config/router.hpp"
+// The placement's ejection modes, its edge cases, and ringleader's own algorithms behind it.
 
 #include <gtest/gtest.h>
 
@@ -24,14 +23,14 @@ std::vector<std::string> keys() {
 }
 
 // twemproxy's rebuild: with server 2 ejected, keys go where a pool without server 2 sends them.
-TEST(Router, RebuildEqualsThePoolWithoutTheEjectedServer) {
+TEST(PoolPlacement, RebuildEqualsThePoolWithoutTheEjectedServer) {
   for (const std::string dist : {"ketama", "modula"}) {
     const Pool pool = parse(pool_yaml("  distribution: " + dist + "\n")).pool("p");
     Pool smaller = pool;
     smaller.servers.erase(smaller.servers.begin() + 2);
     const bool live[] = {true, true, false, true};
-    const Router ejected(pool, live);
-    const Router without(smaller);
+    const Placement ejected = make_placement(pool, live);
+    const Placement without = make_placement(smaller);
     EXPECT_EQ(ejected.live_count(), 3u);
     for (const std::string& k : keys()) {
       const std::uint32_t got = ejected.server_for(k);
@@ -42,14 +41,14 @@ TEST(Router, RebuildEqualsThePoolWithoutTheEjectedServer) {
 }
 
 // stable: only the ejected server's keys move; every other key stays where it was.
-TEST(Router, StableEjectionMovesOnlyTheEjectedServersKeys) {
+TEST(PoolPlacement, StableEjectionMovesOnlyTheEjectedServersKeys) {
   for (const std::string settings : {"  distribution: ketama\n  ejection: stable\n", "  distribution: modula\n  ejection: stable\n",
                                      "  distribution: maglev\n", "  distribution: jump\n", "  distribution: anchor\n"}) {
     const Pool pool = parse(pool_yaml(settings)).pool("p");
     ASSERT_EQ(pool.ejection, Ejection::stable);
-    const Router all(pool);
+    const Placement all = make_placement(pool);
     const bool live[] = {true, false, true, true};
-    const Router ejected(pool, live);
+    const Placement ejected = make_placement(pool, live);
     std::size_t moved = 0;
     for (const std::string& k : keys()) {
       const std::uint32_t before = all.server_for(k), after = ejected.server_for(k);
@@ -63,27 +62,27 @@ TEST(Router, StableEjectionMovesOnlyTheEjectedServersKeys) {
   }
 }
 
-TEST(Router, NoLiveServer) {
+TEST(PoolPlacement, NoLiveServer) {
   const Pool pool = parse(pool_yaml("")).pool("p");
   const bool none[] = {false, false, false, false};
-  const Router r(pool, none);
+  const Placement r = make_placement(pool, none);
   EXPECT_EQ(r.live_count(), 0u);
-  EXPECT_EQ(r.server_for("k"), Router::kNoServer);
+  EXPECT_EQ(r.server_for("k"), Placement::kNoServer);
   const bool wrong_size[] = {true};
-  EXPECT_THROW(Router(pool, wrong_size), std::invalid_argument);
+  EXPECT_THROW(make_placement(pool, wrong_size), std::invalid_argument);
 }
 
 // twemproxy's server_pool_hash(): an empty key (after hash_tag) hashes to 0.
-TEST(Router, EmptyKeyHashesToZeroForTwemproxy) {
-  const Router r(parse(pool_yaml("  hash: murmur\n")).pool("p"));
+TEST(PoolPlacement, EmptyKeyHashesToZeroForTwemproxy) {
+  const Placement r = make_placement(parse(pool_yaml("  hash: murmur\n")).pool("p"));
   EXPECT_EQ(r.key_hash(""), 0u);
   EXPECT_NE(r.key_hash("a"), 0u);
 }
 
 // hash_tag applies to ringleader's algorithms too: keys with the same tag share a server.
-TEST(Router, HashTagGroupsKeysForEveryDistribution) {
+TEST(PoolPlacement, HashTagGroupsKeysForEveryDistribution) {
   for (const std::string dist : {"ketama", "modula", "maglev", "rendezvous"}) {
-    const Router r(parse(pool_yaml("  distribution: " + dist + "\n  hash_tag: \"{}\"\n")).pool("p"));
+    const Placement r = make_placement(parse(pool_yaml("  distribution: " + dist + "\n  hash_tag: \"{}\"\n")).pool("p"));
     for (int user = 0; user < 200; ++user) {
       const std::string tag = "{user" + std::to_string(user) + "}";
       EXPECT_EQ(r.server_for(tag + ":name"), r.server_for("cart:" + tag)) << dist;
@@ -93,10 +92,10 @@ TEST(Router, HashTagGroupsKeysForEveryDistribution) {
 }
 
 // random never picks an ejected server.
-TEST(Router, RandomPicksOnlyLiveServers) {
+TEST(PoolPlacement, RandomPicksOnlyLiveServers) {
   const Pool pool = parse(pool_yaml("  distribution: random\n")).pool("p");
   const bool live[] = {false, true, false, true};
-  const Router r(pool, live);
+  const Placement r = make_placement(pool, live);
   for (int i = 0; i < 1000; ++i) {
     const std::uint32_t s = r.server_for("same key");
     ASSERT_TRUE(s == 1 || s == 3) << s;
@@ -105,19 +104,19 @@ TEST(Router, RandomPicksOnlyLiveServers) {
 
 // bounded_load: with no requests in flight every key goes to its owner; a server holding more than
 // its bound gets no new key, each key it loses goes to a live server with room, other keys stay.
-TEST(Router, BoundedLoadSendsAFullServersKeysToServersWithRoom) {
+TEST(PoolPlacement, BoundedLoadSendsAFullServersKeysToServersWithRoom) {
   const Pool pool = parse(pool_yaml("  distribution: maglev\n  bounded_load: 1.25\n")).pool("p");
   const bool live[] = {true, true, true, false};
-  const Router router(pool, live);
-  ASSERT_TRUE(router.bounded());
+  const Placement placement = make_placement(pool, live);
+  ASSERT_TRUE(placement.bounded());
   const std::vector<std::uint64_t> idle(4, 0);
   // Server 0 holds 10 of 12 requests in flight: its bound is ceil(1.25 x 13 x 1/4) = 5.
   const std::vector<std::uint64_t> busy = {10, 1, 1, 0};
   int moved = 0;
   for (const std::string& k : keys()) {
-    const std::uint32_t owner = router.server_for(k);
-    ASSERT_EQ(router.server_for(k, idle), owner) << k;
-    const std::uint32_t got = router.server_for(k, busy);
+    const std::uint32_t owner = placement.server_for(k);
+    ASSERT_EQ(placement.server_for(k, idle), owner) << k;
+    const std::uint32_t got = placement.server_for(k, busy);
     ASSERT_NE(got, 3u) << "ejected";
     if (owner != 0) {
       ASSERT_EQ(got, owner) << k;
@@ -130,23 +129,23 @@ TEST(Router, BoundedLoadSendsAFullServersKeysToServersWithRoom) {
 }
 
 // Without bounded_load, and for twemproxy's distributions (which have none), loads change nothing.
-TEST(Router, LoadsChangeNothingWithoutBoundedLoad) {
+TEST(PoolPlacement, LoadsChangeNothingWithoutBoundedLoad) {
   for (const std::string settings : {"  distribution: maglev\n", "  distribution: ketama\n  bounded_load: 1.25\n"}) {
-    const Router router(parse(pool_yaml(settings)).pool("p"));
-    EXPECT_FALSE(router.bounded());
+    const Placement placement = make_placement(parse(pool_yaml(settings)).pool("p"));
+    EXPECT_FALSE(placement.bounded());
     const std::vector<std::uint64_t> busy = {100, 0, 0, 0};
-    for (const std::string& k : keys()) ASSERT_EQ(router.server_for(k, busy), router.server_for(k)) << settings << k;
+    for (const std::string& k : keys()) ASSERT_EQ(placement.server_for(k, busy), placement.server_for(k)) << settings << k;
   }
 }
 
 // ringleader's algorithms with a twemproxy hash (32-bit values) still spread keys over every server:
 // unmixed, maglev and ring would put every key on one.
-TEST(Router, TwemproxyHashesSpreadKeysWithRingleadersAlgorithms) {
+TEST(PoolPlacement, TwemproxyHashesSpreadKeysWithRingleadersAlgorithms) {
   for (const std::string dist : {"ring", "jump", "anchor", "memento", "maglev", "rendezvous", "multiprobe"}) {
     for (const std::string hash : {"fnv1a_64", "murmur", "md5"}) {
-      const Router router(parse(pool_yaml("  distribution: " + dist + "\n  hash: " + hash + "\n")).pool("p"));
+      const Placement placement = make_placement(parse(pool_yaml("  distribution: " + dist + "\n  hash: " + hash + "\n")).pool("p"));
       std::vector<int> count(4, 0);
-      for (const std::string& k : keys()) ++count[router.server_for(k)];
+      for (const std::string& k : keys()) ++count[placement.server_for(k)];
       for (int c : count) EXPECT_GT(c, 20000 / 10) << dist << " " << hash;  // weights 1, 2, 1, 1
     }
   }

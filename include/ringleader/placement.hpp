@@ -1,0 +1,121 @@
+// Placement: which member of a pool of servers a key goes to, as the proxy decides it. No config
+// file, no sockets: a list of members and a few settings in, a member's index out. The proxy
+// (`ringleader serve`), `ringleader locate` and `import ringleader` all place keys through it, so a
+// key lands on the same server whichever of them asks.
+//
+// Source of the facts for twemproxy's distributions (ketama, modula, random): twemproxy 0.5.0
+// server_pool_idx() and server_pool_hash() (src/nc_server.c): apply hash_tag (hash only the text
+// between the two tag characters when both are present and the text is non-empty), hash with the
+// pool's hash function (an empty key, or a pool of one member, hashes to 0), then dispatch with the
+// distribution built over the live members, sorted as conf_validate_server() sorts them (shorter
+// names first, then bytewise). Verified against the real nutcracker by the golden vectors in
+// tests/data/twemproxy/. ringleader's algorithms (ring, maglev, anchor, ...: algorithm_names()) are
+// built over the members' names in the order given, and hash with xxh3 unless told otherwise.
+//
+// Guarantees:
+// - deterministic across processes, platforms and languages: fixed hashes only (changing one is a
+//   breaking change, because keys would move).
+// - a Placement is an immutable snapshot: build a new one when the set of live members changes and
+//   swap it in. Lookups are const, allocation-free and safe from any number of threads.
+// - with Ejection::stable and one of ringleader's algorithms, ejecting members moves exactly their
+//   keys (to where the algorithm without them puts them); Ejection::rebuild is twemproxy's
+//   auto_eject_hosts, which may move other keys too.
+// - NOT: `distribution: random` places a key on a member drawn at random for each call, as
+//   twemproxy does.
+//
+//   ringleader::Placement cache({{"cache-a", 1, "10.0.0.1:11211"}, {"cache-b", 1, "10.0.0.2:11211"}},
+//                               {.hash = "xxh3", .distribution = "maglev"});
+//   std::uint32_t i = cache.server_for("user:42");   // index into the members given
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringleader {
+
+/// One server of a pool.
+struct PlacementMember {
+  /// Identity of the member: ringleader's algorithms place keys by it, so renaming a host whose
+  /// entry has a name moves nothing. Empty: the address is the identity.
+  std::string name;
+  std::uint32_t weight = 1;
+  /// "host:port" or a unix socket path. twemproxy's ketama hashes the name if there is one, else the
+  /// host alone for port 11211 (libmemcached's convention), else "host:port"; a socket path becomes
+  /// "path:" (twemproxy keeps the colon before the weight).
+  std::string address;
+};
+
+/// What happens to keys when members are ejected (not live).
+enum class Ejection {
+  rebuild,  // twemproxy's auto_eject_hosts: the distribution is rebuilt over the live members
+  stable,   // only the ejected members' keys move, to where the distribution without them puts them
+};
+
+/// How keys are placed; the defaults are twemproxy's (nutcracker.yml without these keys).
+struct PlacementSettings {
+  /// A twemproxy hash name (hash::twemproxy::functions(): fnv1a_64, md5, murmur, ...) or "xxh3".
+  std::string hash = "fnv1a_64";
+  /// ketama, modula or random (twemproxy's), or a ringleader algorithm name (algorithm_names()).
+  std::string distribution = "ketama";
+  /// Empty, or two characters: only the text between them is hashed ("{}": "{user:42}:name").
+  std::string hash_tag;
+  /// `random` always rebuilds: it has no keys to keep in place.
+  Ejection ejection = Ejection::rebuild;
+  /// c >= 1: no member holds more than ceil(c x mean load); see server_for(key, loads). Only for
+  /// ringleader's algorithms (twemproxy's have no bounded loads, and it is ignored there).
+  std::optional<double> bounded_load;
+};
+
+/// twemproxy's own distributions: ketama, modula, random.
+std::span<const std::string_view> twemproxy_distributions() noexcept;
+bool is_twemproxy_distribution(std::string_view distribution) noexcept;
+
+class Placement {
+ public:
+  /// server_for() when no member is live (twemproxy answers such requests with an error).
+  static constexpr std::uint32_t kNoServer = std::numeric_limits<std::uint32_t>::max();
+
+  /// Every member live. Throws std::invalid_argument, saying why, for no members, a member with
+  /// neither name nor address, two members with the same identity, an unknown hash or
+  /// distribution, a hash_tag that is not two characters, or bounded_load below 1.
+  Placement(std::vector<PlacementMember> members, PlacementSettings settings);
+  /// live[i] says whether members[i] takes traffic; live.size() must equal members.size().
+  /// Ejected members are handled as settings.ejection says.
+  Placement(std::vector<PlacementMember> members, PlacementSettings settings, std::span<const bool> live);
+  ~Placement();
+  /// A moved-from Placement may only be assigned to or destroyed.
+  Placement(Placement&&) noexcept;
+  Placement& operator=(Placement&&) noexcept;
+
+  /// Index into the members of the one that owns the key; kNoServer if no member is live.
+  std::uint32_t server_for(std::string_view key) const noexcept;
+
+  /// With bounded_load c (ringleader's distributions): the first member in the key's probe order
+  /// (algo::probe_bounded: the owner, salted re-lookups, then the next live members) that has room,
+  /// loads[s] + 1 <= ceil(c x (L + 1) x w_s / W), where loads[s] is what member s holds now (the
+  /// proxy counts its requests in flight), L their sum over the live members and W the live
+  /// members' weight. Without bounded_load: server_for(key). loads.size() must be server_count().
+  std::uint32_t server_for(std::string_view key, std::span<const std::uint64_t> loads) const noexcept;
+  /// Whether server_for(key, loads) looks at the loads.
+  bool bounded() const noexcept;
+
+  /// The hash the distribution receives for this key (after hash_tag): twemproxy's 32-bit value for
+  /// ketama, modula and random; for ringleader's algorithms xxh3, or a twemproxy hash mixed to 64 bits.
+  std::uint64_t key_hash(std::string_view key) const noexcept;
+
+  const std::vector<PlacementMember>& members() const noexcept;
+  std::size_t server_count() const noexcept;
+  std::size_t live_count() const noexcept;
+
+ private:
+  class Impl;
+  std::unique_ptr<const Impl> impl_;
+};
+
+}  // namespace ringleader

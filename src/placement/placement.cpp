@@ -1,0 +1,291 @@
+// Placement (facts and guarantees: ringleader/placement.hpp).
+//
+// A routing table is one distribution built over some of the members plus the map from the
+// distribution's indices back to positions in the members. twemproxy's distributions are built over
+// the members in twemproxy's order: conf_validate_server() sorts a pool's servers by name (shorter
+// names first, then bytewise; the name is ketama_name()), and modula's slots and ketama's ties
+// follow that order. ringleader's algorithms are built over identity() in the order given.
+#include "ringleader/placement.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "ringleader/algo/bounded_load.hpp"
+#include "ringleader/algo/detail/mix.hpp"
+#include "ringleader/compat/hash_tag.hpp"
+#include "ringleader/compat/ketama.hpp"
+#include "ringleader/compat/modula.hpp"
+#include "ringleader/distribution.hpp"
+#include "ringleader/hash/twemproxy.hpp"
+#include "ringleader/hash/xxh3.hpp"
+
+namespace ringleader {
+namespace {
+
+constexpr std::string_view kTwemproxyDistributions[] = {"ketama", "modula", "random"};
+
+// The string twemproxy hashes for a member's ketama points and sorts members by (nc_conf.c): the
+// name if there is one, else the address without ":11211" (libmemcached's convention), else the
+// address; a unix socket has an empty port text, so it becomes "path:" (the colon before its weight).
+std::string ketama_name(const PlacementMember& m) {
+  if (!m.name.empty()) return m.name;
+  if (m.address.starts_with('/')) return m.address + ":";
+  if (m.address.ends_with(":11211")) return m.address.substr(0, m.address.size() - 6);
+  return m.address;
+}
+
+// The identity ringleader's algorithms place keys by.
+const std::string& identity(const PlacementMember& m) { return m.name.empty() ? m.address : m.name; }
+
+void validate(const std::vector<PlacementMember>& members, const PlacementSettings& settings) {
+  if (members.empty()) throw std::invalid_argument("placement: no members (at least one is required)");
+  // Members are told apart by the name their distribution hashes: twemproxy's ketama name, else the
+  // identity.
+  const bool twemproxy = is_twemproxy_distribution(settings.distribution);
+  std::unordered_set<std::string> seen;
+  for (const PlacementMember& m : members) {
+    if (identity(m).empty()) throw std::invalid_argument("placement: a member has neither a name nor an address");
+    const std::string name = twemproxy ? ketama_name(m) : identity(m);
+    if (!seen.insert(name).second) throw std::invalid_argument("placement: two members are named '" + name + "'");
+  }
+  if (settings.hash != "xxh3" && hash::twemproxy::find(settings.hash) == nullptr)
+    throw std::invalid_argument("placement: unknown hash '" + settings.hash + "'");
+  const auto names = algorithm_names();
+  if (!is_twemproxy_distribution(settings.distribution) &&
+      std::find(names.begin(), names.end(), settings.distribution) == names.end())
+    throw std::invalid_argument("placement: unknown distribution '" + settings.distribution + "'");
+  if (!settings.hash_tag.empty() && settings.hash_tag.size() != 2)
+    throw std::invalid_argument("placement: hash_tag must be empty or two characters, got '" + settings.hash_tag + "'");
+  if (settings.bounded_load && !(*settings.bounded_load >= 1.0))
+    throw std::invalid_argument("placement: bounded_load must be at least 1, got " +
+                                std::to_string(*settings.bounded_load));
+}
+
+// Positions in members in twemproxy's order (string_compare: length first, then bytes).
+std::vector<std::uint32_t> twemproxy_order(const std::vector<PlacementMember>& members) {
+  std::vector<std::string> names;
+  names.reserve(members.size());
+  for (const PlacementMember& m : members) names.push_back(ketama_name(m));
+  std::vector<std::uint32_t> order(members.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    if (names[a].size() != names[b].size()) return names[a].size() < names[b].size();
+    return names[a] < names[b];
+  });
+  return order;
+}
+
+// One distribution over a subset of the members.
+class Table {
+ public:
+  // `subset`: positions in members, in the order the distribution is built over them.
+  Table(const std::vector<PlacementMember>& members, const std::string& distribution, std::vector<std::uint32_t> subset)
+      : to_member_(std::move(subset)), dist_(build(members, distribution, to_member_)) {}
+
+  // The same algorithm over only the members with live[i], for Ejection::stable. Uses
+  // Distribution::without() for ringleader's algorithms (in-place removal where the algorithm has
+  // one), a rebuild over the live members for twemproxy's.
+  Table without(const std::vector<PlacementMember>& members, const std::string& distribution,
+                const std::vector<bool>& live) const {
+    if (const auto* d = std::get_if<std::unique_ptr<Distribution>>(&dist_)) {
+      std::vector<std::string> gone;
+      for (std::uint32_t i : to_member_)
+        if (!live[i]) gone.push_back(identity(members[i]));
+      return Table(members, (*d)->without(gone));
+    }
+    std::vector<std::uint32_t> rest;
+    for (std::uint32_t i : to_member_)
+      if (live[i]) rest.push_back(i);
+    return Table(members, distribution, std::move(rest));
+  }
+
+  std::uint32_t lookup(std::uint64_t key_hash) const noexcept {
+    // twemproxy's distributions take the 32-bit hash; a 64-bit one (xxh3) is truncated to it.
+    const auto h32 = static_cast<std::uint32_t>(key_hash);
+    switch (dist_.index()) {
+      case 0: return to_member_[std::get<0>(dist_).lookup(h32)];
+      case 1: return to_member_[std::get<1>(dist_).lookup(h32)];
+      case 2: return to_member_[std::get<2>(dist_).pick()];
+      default: return to_member_[std::get<3>(dist_)->lookup(key_hash)];
+    }
+  }
+
+ private:
+  using Algorithm = std::variant<compat::KetamaContinuum, compat::TwemproxyModula, compat::TwemproxyRandom,
+                                 std::unique_ptr<Distribution>>;
+
+  Table(const std::vector<PlacementMember>& members, std::unique_ptr<Distribution> d)
+      : to_member_(positions(members, *d)), dist_(std::move(d)) {}
+
+  static Algorithm build(const std::vector<PlacementMember>& members, const std::string& distribution,
+                         const std::vector<std::uint32_t>& subset) {
+    if (distribution == "ketama") {
+      std::vector<compat::KetamaServer> servers;
+      for (std::uint32_t i : subset) servers.push_back({ketama_name(members[i]), members[i].weight});
+      return Algorithm(std::in_place_type<compat::KetamaContinuum>, servers);
+    }
+    if (distribution == "modula") {
+      std::vector<std::uint32_t> weights;
+      for (std::uint32_t i : subset) weights.push_back(members[i].weight);
+      return Algorithm(std::in_place_type<compat::TwemproxyModula>, weights);
+    }
+    if (distribution == "random")
+      return Algorithm(std::in_place_type<compat::TwemproxyRandom>, static_cast<std::uint32_t>(subset.size()));
+    std::vector<Node> nodes;
+    for (std::uint32_t i : subset) nodes.push_back({identity(members[i]), members[i].weight});
+    return make_distribution(distribution, Membership(std::move(nodes)));
+  }
+
+  // Positions in members of a distribution's nodes, found by name.
+  static std::vector<std::uint32_t> positions(const std::vector<PlacementMember>& members, const Distribution& d) {
+    std::unordered_map<std::string, std::uint32_t> position;
+    for (std::uint32_t i = 0; i < members.size(); ++i) position.emplace(identity(members[i]), i);
+    std::vector<std::uint32_t> out;
+    for (const Node& n : d.membership().nodes()) out.push_back(position.at(n.name));
+    return out;
+  }
+
+  std::vector<std::uint32_t> to_member_;
+  Algorithm dist_;
+};
+
+}  // namespace
+
+std::span<const std::string_view> twemproxy_distributions() noexcept { return kTwemproxyDistributions; }
+
+bool is_twemproxy_distribution(std::string_view distribution) noexcept {
+  return std::find(std::begin(kTwemproxyDistributions), std::end(kTwemproxyDistributions), distribution) !=
+         std::end(kTwemproxyDistributions);
+}
+
+class Placement::Impl {
+ public:
+  Impl(std::vector<PlacementMember> members, const PlacementSettings& settings, std::vector<bool> live)
+      : members_(std::move(members)), hash_tag_(settings.hash_tag), live_(std::move(live)) {
+    validate(members_, settings);
+    if (settings.hash != "xxh3") twemproxy_hash_ = hash::twemproxy::find(settings.hash)->hash;
+    const bool twemproxy = is_twemproxy_distribution(settings.distribution);
+    // server_pool_hash(): a pool of one server, or an empty key, hashes to 0.
+    twemproxy_zero_rules_ = twemproxy;
+    single_server_ = members_.size() == 1;
+    if (!twemproxy) bounded_load_ = settings.bounded_load;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      weights_.push_back(members_[i].weight);
+      if (live_[i]) live_weight_ += members_[i].weight;
+    }
+
+    const std::vector<std::uint32_t> order = twemproxy ? twemproxy_order(members_) : [&] {
+      std::vector<std::uint32_t> o(members_.size());
+      for (std::uint32_t i = 0; i < o.size(); ++i) o[i] = i;
+      return o;
+    }();
+    std::vector<std::uint32_t> live_order;
+    for (std::uint32_t i : order)
+      if (live_[i]) live_order.push_back(i);
+    live_count_ = live_order.size();
+    if (live_order.empty()) return;
+
+    const std::string& distribution = settings.distribution;
+    const bool stable = settings.ejection == Ejection::stable && distribution != "random";
+    if (!stable || live_order.size() == order.size()) {
+      primary_.emplace(members_, distribution, std::move(live_order));
+    } else {
+      primary_.emplace(members_, distribution, order);
+      fallback_.emplace(primary_->without(members_, distribution, live_));
+    }
+  }
+
+  std::uint64_t key_hash(std::string_view key) const noexcept {
+    const std::string_view part = compat::hash_tag_part(key, hash_tag_);
+    if (twemproxy_zero_rules_ && (single_server_ || part.empty())) return 0;
+    if (twemproxy_hash_ == nullptr) return hash::xxh3(part);
+    // ringleader's algorithms read the high bits of a 64-bit hash (maglev and ring through a
+    // multiply-high range reduction): twemproxy's 32-bit values would all fall on the first slot,
+    // one server. Mixed to 64 bits (a bijection) they spread as they should.
+    const std::uint64_t h = twemproxy_hash_(part);
+    return twemproxy_zero_rules_ ? h : algo::detail::fmix64(h);
+  }
+
+  std::uint32_t server_for(std::string_view key) const noexcept {
+    if (!primary_) return kNoServer;
+    return lookup(key_hash(key));
+  }
+
+  std::uint32_t server_for(std::string_view key, std::span<const std::uint64_t> loads) const noexcept {
+    if (!primary_ || !bounded_load_) return server_for(key);
+    std::uint64_t total = 1;  // the new request
+    for (std::size_t s = 0; s < live_.size(); ++s) total += live_[s] ? loads[s] : 0;
+    const auto n = static_cast<std::uint32_t>(live_.size());
+    return algo::probe_bounded(
+        key_hash(key), n, [&](std::uint64_t h) { return lookup(h); },
+        [&](std::uint32_t s) {
+          do s = (s + 1) % n;
+          while (!live_[s]);
+          return s;
+        },
+        [&](std::uint32_t s) {
+          return loads[s] + 1 <= algo::bounded_capacity(*bounded_load_, total, weights_[s], live_weight_);
+        });
+  }
+
+  bool bounded() const noexcept { return bounded_load_.has_value(); }
+
+  const std::vector<PlacementMember>& members() const noexcept { return members_; }
+  std::size_t live_count() const noexcept { return live_count_; }
+
+ private:
+  // The live member that owns hash h.
+  std::uint32_t lookup(std::uint64_t h) const noexcept {
+    const std::uint32_t server = primary_->lookup(h);
+    if (fallback_ && !live_[server]) return fallback_->lookup(h);
+    return server;
+  }
+
+  std::vector<PlacementMember> members_;
+  std::string hash_tag_;
+  hash::twemproxy::HashFn twemproxy_hash_ = nullptr;  // nullptr: xxh3
+  bool twemproxy_zero_rules_ = false;
+  bool single_server_ = false;
+  std::vector<bool> live_;
+  std::size_t live_count_ = 0;
+  std::optional<Table> primary_;   // over the live members (rebuild) or all of them (stable)
+  std::optional<Table> fallback_;  // stable with members ejected: where an ejected member's keys go
+  std::optional<double> bounded_load_;  // c, for ringleader's distributions
+  std::vector<std::uint64_t> weights_;  // per member
+  std::uint64_t live_weight_ = 0;
+};
+
+Placement::Placement(std::vector<PlacementMember> members, PlacementSettings settings) {
+  std::vector<bool> live(members.size(), true);
+  impl_ = std::make_unique<const Impl>(std::move(members), settings, std::move(live));
+}
+
+Placement::Placement(std::vector<PlacementMember> members, PlacementSettings settings, std::span<const bool> live) {
+  if (live.size() != members.size())
+    throw std::invalid_argument("placement: " + std::to_string(live.size()) + " live flags for " +
+                                std::to_string(members.size()) + " members");
+  impl_ = std::make_unique<const Impl>(std::move(members), settings, std::vector<bool>(live.begin(), live.end()));
+}
+
+Placement::~Placement() = default;
+Placement::Placement(Placement&&) noexcept = default;
+Placement& Placement::operator=(Placement&&) noexcept = default;
+
+std::uint32_t Placement::server_for(std::string_view key) const noexcept { return impl_->server_for(key); }
+std::uint32_t Placement::server_for(std::string_view key, std::span<const std::uint64_t> loads) const noexcept {
+  return impl_->server_for(key, loads);
+}
+bool Placement::bounded() const noexcept { return impl_->bounded(); }
+std::uint64_t Placement::key_hash(std::string_view key) const noexcept { return impl_->key_hash(key); }
+const std::vector<PlacementMember>& Placement::members() const noexcept { return impl_->members(); }
+std::size_t Placement::server_count() const noexcept { return impl_->members().size(); }
+std::size_t Placement::live_count() const noexcept { return impl_->live_count(); }
+
+}  // namespace ringleader
