@@ -1,10 +1,11 @@
 # fmt-style packaging: headers, the library, an exported ringleaderConfig.cmake with a version file
-# (find_package(ringleader) gives ringleader::core), and ringleader.pc for pkg-config users.
+# (find_package(ringleader) gives ringleader::core and ringleader::placement), and ringleader.pc for
+# pkg-config users.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ringleader DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS ringleader_core EXPORT ringleaderTargets
+install(TARGETS ringleader_core ringleader_placement EXPORT ringleaderTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT ringleaderTargets NAMESPACE ringleader::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ringleader)

@@ -49,6 +49,9 @@ struct PlacementMember {
   /// host alone for port 11211 (libmemcached's convention), else "host:port"; a socket path becomes
   /// "path:" (twemproxy keeps the colon before the weight).
   std::string address;
+
+  /// The name ringleader's algorithms know the member by.
+  const std::string& identity() const noexcept { return name.empty() ? address : name; }
 };
 
 /// What happens to keys when members are ejected (not live).

@@ -42,7 +42,7 @@ const P& placement_as(py::handle router, const char* what) {
 }
 
 // Python ints are unbounded; pybind11 converts at most 64 bits, so the halves are joined in Python.
-py::int_ to_python(Uint128 value) {
+py::int_ to_python(compat::Uint128 value) {
   const py::int_ high(static_cast<std::uint64_t>(value >> 64));
   const py::int_ low(static_cast<std::uint64_t>(value));
   return py::int_(high.attr("__lshift__")(64).attr("__or__")(low));
@@ -66,7 +66,7 @@ py::object uhashring(const std::vector<std::tuple<std::string, std::uint32_t, st
     return make_router(std::make_shared<UhashringKetamaPlacement>(std::move(list), replicas));
   }
   if (hash_fn == "md5") {
-    std::vector<UhashringMd5Node> list;
+    std::vector<compat::UhashringMd5Node> list;
     for (const auto& [name, weight, vnodes] : nodes) list.push_back({name, weight, vnodes});
     return make_router(std::make_shared<UhashringMd5Placement>(std::move(list)));
   }
@@ -80,15 +80,16 @@ py::list uhashring_points(py::handle router) {
     for (const compat::ContinuumPoint& p : ketama->ring().points())
       points.append(py::make_tuple(p.value, ketama->name(p.server)));
   } else {
-    const auto& md5 = placement_as<UhashringMd5Placement>(router, "a uhashring ring");
-    for (const auto& [point, owner] : md5.points()) points.append(py::make_tuple(to_python(point), md5.name(owner)));
+    const auto& md5 = placement_as<UhashringMd5Placement>(router, "a uhashring ring").ring();
+    for (std::size_t i = 0; i < md5.points().size(); ++i)
+      points.append(py::make_tuple(to_python(md5.points()[i]), md5.nodes()[md5.owners()[i]].name));
   }
   return points;
 }
 
 py::int_ uhashring_key(const std::string& hash_fn, py::handle key) {
   if (hash_fn == "ketama") return py::int_(compat::UhashringKetama::hash(key_bytes(key)));
-  if (hash_fn == "md5") return to_python(UhashringMd5Placement::key_hash(key_bytes(key)));
+  if (hash_fn == "md5") return to_python(compat::UhashringMd5::hash(key_bytes(key)));
   throw py::value_error("uhashring's hash_fn is 'ketama' or 'md5' (its default), got '" + hash_fn + "'");
 }
 

@@ -8,7 +8,7 @@
 
 #include "placement.hpp"
 #include "proxy/config/config.hpp"
-#include "proxy/config/router.hpp"
+#include "ringleader/placement.hpp"
 #include "router.hpp"
 
 namespace py = pybind11;
@@ -16,15 +16,17 @@ namespace py = pybind11;
 namespace ringleader::python {
 namespace {
 
+// A pool's servers placed by ringleader::Placement; the config library only turned the file into
+// members and settings.
 class PoolPlacement final : public Placement {
  public:
-  explicit PoolPlacement(const config::Pool& pool) : router_(pool) {
-    for (const config::Server& server : pool.servers) names_.push_back(server.node_name());
+  explicit PoolPlacement(ringleader::Placement placement) : placement_(std::move(placement)) {
+    for (const PlacementMember& m : placement_.members()) names_.push_back(m.identity());
   }
 
   std::size_t size() const noexcept override { return names_.size(); }
   const std::string& name(BucketId bucket) const noexcept override { return names_[bucket]; }
-  BucketId locate(std::string_view key) const noexcept override { return router_.server_for(key); }
+  BucketId locate(std::string_view key) const noexcept override { return placement_.server_for(key); }
   void locate_n(std::string_view key, std::span<BucketId> out) const override {
     if (out.size() > 1)
       throw std::invalid_argument("a twemproxy pool places a key on one server, asked for " +
@@ -33,15 +35,15 @@ class PoolPlacement final : public Placement {
   }
   // twemproxy hashes with the pool's own function after hash_tag, and `random` ignores the hash.
   bool takes_hashes() const noexcept override { return false; }
-  std::uint64_t hash(std::string_view key) const noexcept override { return router_.key_hash(key); }
+  std::uint64_t hash(std::string_view key) const noexcept override { return placement_.key_hash(key); }
   BucketId locate_hash(std::uint64_t) const noexcept override { return 0; }
 
  private:
-  config::Router router_;
+  ringleader::Placement placement_;
   std::vector<std::string> names_;
 };
 
-// (name, Router, servers, options) per pool, in file order, for the Python Pool class.
+// (name, Router, servers, options, warnings) per pool, in file order, for the Python Pool class.
 py::list pools(const config::Config& config) {
   py::list result;
   for (const config::Pool& pool : config.pools) {
@@ -54,7 +56,7 @@ py::list pools(const config::Config& config) {
                      py::arg("listen") = pool.listen.text);
     py::list warnings;
     for (const std::string& warning : pool.warnings) warnings.append(warning);
-    result.append(py::make_tuple(pool.name, make_router(std::make_shared<PoolPlacement>(pool)), servers, options,
+    result.append(py::make_tuple(pool.name, make_router(std::make_shared<PoolPlacement>(config::make_placement(pool))), servers, options,
                                  warnings));
   }
   return result;

@@ -1,4 +1,5 @@
-// Pools from a nutcracker.yml, placed exactly as twemproxy places them (ringleader::config::Router).
+// Pools from a nutcracker.yml, placed exactly as twemproxy places them (ringleader::Placement, the
+// same placement as the proxy's; the config library only reads the file).
 //
 // A key goes to one server of a pool: twemproxy has no replicas, so range() of a pool gives one node.
 // Servers are named as ringleader's proxy names them: the name after the address if the entry has

@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <stdexcept>
-#include <unordered_set>
 
 #include "ring_walk.hpp"
 #include "ringleader/hash/twemproxy.hpp"
@@ -38,54 +36,10 @@ BucketId UhashringKetamaPlacement::locate_hash(std::uint64_t h) const noexcept {
   return ring_.lookup_hash(static_cast<std::uint32_t>(h));
 }
 
-Uint128 UhashringMd5Placement::key_hash(std::string_view key) noexcept {
-  unsigned char digest[16];
-  hash::twemproxy::md5_digest(key, digest);
-  Uint128 value = 0;
-  for (unsigned char byte : digest) value = value << 8 | byte;
-  return value;
-}
-
-UhashringMd5Placement::UhashringMd5Placement(std::vector<UhashringMd5Node> nodes) : nodes_(std::move(nodes)) {
-  if (nodes_.empty()) throw std::invalid_argument("a hash ring needs at least one node");
-  std::unordered_set<std::string_view> seen;
-  std::vector<std::pair<Uint128, BucketId>> generated;
-  for (BucketId b = 0; b < nodes_.size(); ++b) {
-    const UhashringMd5Node& node = nodes_[b];
-    if (node.name.empty()) throw std::invalid_argument("a node has an empty name");
-    if (!seen.insert(node.name).second) throw std::invalid_argument("duplicate node '" + node.name + "'");
-    const std::uint64_t count = std::uint64_t{node.vnodes} * node.weight;
-    if (count > std::uint64_t{1} << 24)
-      throw std::invalid_argument("node '" + node.name + "' would get more than 2^24 points (vnodes x weight)");
-    for (std::uint64_t i = 0; i < count; ++i) generated.emplace_back(key_hash(node.name + "-" + std::to_string(i)), b);
-  }
-  if (generated.empty()) throw std::invalid_argument("no node gets any point (vnodes x weight is 0 for all)");
-  // Stable sort, then the last of each run of equal points owns it (the dict's last write).
-  std::stable_sort(generated.begin(), generated.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [point, owner] : generated) {
-    if (!points_.empty() && points_.back() == point) {
-      owners_.back() = owner;
-    } else {
-      points_.push_back(point);
-      owners_.push_back(owner);
-    }
-  }
-}
-
-std::size_t UhashringMd5Placement::position(Uint128 key_hash) const noexcept {
-  const auto it = std::upper_bound(points_.begin(), points_.end(), key_hash);
-  return it == points_.end() ? 0 : static_cast<std::size_t>(it - points_.begin());
-}
-
 void UhashringMd5Placement::locate_n(std::string_view key, std::span<BucketId> out) const {
-  distinct_owners([&](std::size_t i) { return owners_[i]; }, points_.size(), position(key_hash(key)), size(), out);
-}
-
-std::vector<std::pair<Uint128, BucketId>> UhashringMd5Placement::points() const {
-  std::vector<std::pair<Uint128, BucketId>> result;
-  result.reserve(points_.size());
-  for (std::size_t i = 0; i < points_.size(); ++i) result.emplace_back(points_[i], owners_[i]);
-  return result;
+  const auto owners = ring_.owners();
+  distinct_owners([&](std::size_t i) { return owners[i]; }, owners.size(), ring_.point_for(compat::UhashringMd5::hash(key)),
+                  size(), out);
 }
 
 }  // namespace ringleader::python

@@ -41,9 +41,6 @@ std::string ketama_name(const PlacementMember& m) {
   return m.address;
 }
 
-// The identity ringleader's algorithms place keys by.
-const std::string& identity(const PlacementMember& m) { return m.name.empty() ? m.address : m.name; }
-
 void validate(const std::vector<PlacementMember>& members, const PlacementSettings& settings) {
   if (members.empty()) throw std::invalid_argument("placement: no members (at least one is required)");
   // Members are told apart by the name their distribution hashes: twemproxy's ketama name, else the
@@ -51,8 +48,8 @@ void validate(const std::vector<PlacementMember>& members, const PlacementSettin
   const bool twemproxy = is_twemproxy_distribution(settings.distribution);
   std::unordered_set<std::string> seen;
   for (const PlacementMember& m : members) {
-    if (identity(m).empty()) throw std::invalid_argument("placement: a member has neither a name nor an address");
-    const std::string name = twemproxy ? ketama_name(m) : identity(m);
+    if (m.identity().empty()) throw std::invalid_argument("placement: a member has neither a name nor an address");
+    const std::string name = twemproxy ? ketama_name(m) : m.identity();
     if (!seen.insert(name).second) throw std::invalid_argument("placement: two members are named '" + name + "'");
   }
   if (settings.hash != "xxh3" && hash::twemproxy::find(settings.hash) == nullptr)
@@ -97,7 +94,7 @@ class Table {
     if (const auto* d = std::get_if<std::unique_ptr<Distribution>>(&dist_)) {
       std::vector<std::string> gone;
       for (std::uint32_t i : to_member_)
-        if (!live[i]) gone.push_back(identity(members[i]));
+        if (!live[i]) gone.push_back(members[i].identity());
       return Table(members, (*d)->without(gone));
     }
     std::vector<std::uint32_t> rest;
@@ -139,14 +136,14 @@ class Table {
     if (distribution == "random")
       return Algorithm(std::in_place_type<compat::TwemproxyRandom>, static_cast<std::uint32_t>(subset.size()));
     std::vector<Node> nodes;
-    for (std::uint32_t i : subset) nodes.push_back({identity(members[i]), members[i].weight});
+    for (std::uint32_t i : subset) nodes.push_back({members[i].identity(), members[i].weight});
     return make_distribution(distribution, Membership(std::move(nodes)));
   }
 
   // Positions in members of a distribution's nodes, found by name.
   static std::vector<std::uint32_t> positions(const std::vector<PlacementMember>& members, const Distribution& d) {
     std::unordered_map<std::string, std::uint32_t> position;
-    for (std::uint32_t i = 0; i < members.size(); ++i) position.emplace(identity(members[i]), i);
+    for (std::uint32_t i = 0; i < members.size(); ++i) position.emplace(members[i].identity(), i);
     std::vector<std::uint32_t> out;
     for (const Node& n : d.membership().nodes()) out.push_back(position.at(n.name));
     return out;

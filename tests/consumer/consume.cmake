@@ -1,4 +1,5 @@
-# Builds and runs the consumer program; fails unless it prints a node name of the membership.
+# Builds and runs the consumer program; fails unless it prints a node name of the membership (it
+# exits 1 if ringleader::placement and ringleader::core disagree on where the key goes).
 file(REMOVE_RECURSE ${WORK})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -1,12 +1,23 @@
-// A user's program: builds against an installed or vendored ringleader and places one key.
+// A user's program: builds against an installed or vendored ringleader and places one key twice, by
+// the algorithm alone (ringleader::core) and as a pool of servers (ringleader::placement); the two
+// must agree.
 #include <cstdio>
+#include <vector>
 
 #include <ringleader/distribution.hpp>
 #include <ringleader/hash/xxh3.hpp>
+#include <ringleader/placement.hpp>
 
 int main() {
   auto nodes = ringleader::Membership::uniform(3);
   auto table = ringleader::make_distribution("maglev", nodes);
-  std::printf("%s\n", nodes[table->lookup(ringleader::hash::xxh3("user:42"))].name.c_str());
+  const ringleader::BucketId owner = table->lookup(ringleader::hash::xxh3("user:42"));
+
+  std::vector<ringleader::PlacementMember> members;
+  for (const ringleader::Node& n : nodes.nodes()) members.push_back({n.name, n.weight, ""});
+  const ringleader::Placement pool(members, {.hash = "xxh3", .distribution = "maglev"});
+  if (pool.server_for("user:42") != owner) return 1;
+
+  std::printf("%s\n", nodes[owner].name.c_str());
   return 0;
 }
