@@ -23,8 +23,10 @@
 // - NOT: `distribution: random` places a key on a member drawn at random for each call, as
 //   twemproxy does.
 //
-//   ringleader::Placement cache({{"cache-a", 1, "10.0.0.1:11211"}, {"cache-b", 1, "10.0.0.2:11211"}},
-//                               {.hash = "xxh3", .distribution = "maglev"});
+//   ringleader::PlacementSettings settings;            // twemproxy's defaults: ketama, fnv1a_64
+//   settings.hash = "xxh3";
+//   settings.distribution = "maglev";
+//   ringleader::Placement cache({{"cache-a", 1, "10.0.0.1:11211"}, {"cache-b", 1, "10.0.0.2:11211"}}, settings);
 //   std::uint32_t i = cache.server_for("user:42");   // index into the members given
 #pragma once
 

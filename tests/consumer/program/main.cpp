@@ -15,7 +15,10 @@ int main() {
 
   std::vector<ringleader::PlacementMember> members;
   for (const ringleader::Node& n : nodes.nodes()) members.push_back({n.name, n.weight, ""});
-  const ringleader::Placement pool(members, {.hash = "xxh3", .distribution = "maglev"});
+  ringleader::PlacementSettings settings;
+  settings.hash = "xxh3";
+  settings.distribution = "maglev";
+  const ringleader::Placement pool(members, settings);
   if (pool.server_for("user:42") != owner) return 1;
 
   std::printf("%s\n", nodes[owner].name.c_str());

@@ -26,8 +26,15 @@ void expect_same_placement(const Placement& a, const Placement& b) {
   for (const std::string& k : keys()) ASSERT_EQ(a.server_for(k), b.server_for(k)) << k;
 }
 
-PlacementSettings twemproxy(const std::string& distribution) { return {.distribution = distribution}; }
-const PlacementSettings kMaglev = {.hash = "xxh3", .distribution = "maglev"};
+// (Designated initializers would read better, but g++ 12 warns about the members they leave out.)
+PlacementSettings settings(const std::string& hash, const std::string& distribution) {
+  PlacementSettings s;
+  s.hash = hash;
+  s.distribution = distribution;
+  return s;
+}
+PlacementSettings twemproxy(const std::string& distribution) { return settings("fnv1a_64", distribution); }
+const PlacementSettings kMaglev = settings("xxh3", "maglev");
 
 // twemproxy's ketama hashes an unnamed member's host alone on port 11211, else "host:port".
 TEST(Placement, KetamaHashesAnUnnamedMemberAsTwemproxyNamesIt) {
@@ -93,11 +100,14 @@ TEST(Placement, RejectsBadInputSayingWhy) {
               HasSubstr("two members are named 'a'"));
   EXPECT_THAT(message([] { Placement(Members{{"", 1, "h:11211"}, {"h", 1, ""}}, twemproxy("ketama")); }),
               HasSubstr("two members are named 'h'"));
-  EXPECT_THAT(message([&] { Placement(two, {.hash = "sha1"}); }), HasSubstr("unknown hash 'sha1'"));
-  EXPECT_THAT(message([&] { Placement(two, {.distribution = "nope"}); }), HasSubstr("unknown distribution 'nope'"));
-  EXPECT_THAT(message([&] { Placement(two, {.hash_tag = "{"}); }), HasSubstr("hash_tag"));
-  EXPECT_THAT(message([&] { Placement(two, {.hash = "xxh3", .distribution = "maglev", .bounded_load = 0.5}); }),
-              HasSubstr("bounded_load must be at least 1"));
+  EXPECT_THAT(message([&] { Placement(two, settings("sha1", "ketama")); }), HasSubstr("unknown hash 'sha1'"));
+  EXPECT_THAT(message([&] { Placement(two, settings("xxh3", "nope")); }), HasSubstr("unknown distribution 'nope'"));
+  PlacementSettings one_char_tag = kMaglev;
+  one_char_tag.hash_tag = "{";
+  EXPECT_THAT(message([&] { Placement(two, one_char_tag); }), HasSubstr("hash_tag"));
+  PlacementSettings below_one = kMaglev;
+  below_one.bounded_load = 0.5;
+  EXPECT_THAT(message([&] { Placement(two, below_one); }), HasSubstr("bounded_load must be at least 1"));
   EXPECT_THAT(message([&] { Placement(two, kMaglev, one_flag); }), HasSubstr("1 live flags for 2 members"));
 }
 
