@@ -10,15 +10,16 @@
 // distribution built over the live members, sorted as conf_validate_server() sorts them (shorter
 // names first, then bytewise). Verified against the real nutcracker by the golden vectors in
 // tests/data/twemproxy/. ringleader's algorithms (ring, maglev, anchor, ...: algorithm_names()) are
-// built over the members' names in the order given, and hash with xxh3 unless told otherwise.
+// built over the members' identities in the order given; they want a full-width hash (xxh3, what
+// nutcracker.yml pools of theirs default to), and a twemproxy hash is mixed to 64 bits for them.
 //
 // Guarantees:
 // - deterministic across processes, platforms and languages: fixed hashes only (changing one is a
 //   breaking change, because keys would move).
 // - a Placement is an immutable snapshot: build a new one when the set of live members changes and
 //   swap it in. Lookups are const, allocation-free and safe from any number of threads.
-// - with Ejection::stable and one of ringleader's algorithms, ejecting members moves exactly their
-//   keys (to where the algorithm without them puts them); Ejection::rebuild is twemproxy's
+// - with Ejection::stable (every distribution but random), ejecting members moves exactly their
+//   keys, to where the distribution without them puts them; Ejection::rebuild is twemproxy's
 //   auto_eject_hosts, which may move other keys too.
 // - NOT: `distribution: random` places a key on a member drawn at random for each call, as
 //   twemproxy does.
@@ -47,13 +48,15 @@ struct PlacementMember {
   /// entry has a name moves nothing. Empty: the address is the identity.
   std::string name;
   std::uint32_t weight = 1;
-  /// "host:port" or a unix socket path. twemproxy's ketama hashes the name if there is one, else the
-  /// host alone for port 11211 (libmemcached's convention), else "host:port"; a socket path becomes
-  /// "path:" (twemproxy keeps the colon before the weight).
+  /// "host:port" or a unix socket path.
   std::string address;
 
   /// The name ringleader's algorithms know the member by.
   const std::string& identity() const noexcept { return name.empty() ? address : name; }
+  /// The name twemproxy knows the member by (its ketama points hash it, its order sorts by it): the
+  /// name if there is one, else the host alone for port 11211 (libmemcached's convention), else
+  /// "host:port"; a socket path becomes "path:" (twemproxy keeps the colon before the weight).
+  std::string ketama_name() const;
 };
 
 /// What happens to keys when members are ejected (not live).
@@ -70,7 +73,7 @@ struct PlacementSettings {
   std::string distribution = "ketama";
   /// Empty, or two characters: only the text between them is hashed ("{}": "{user:42}:name").
   std::string hash_tag;
-  /// `random` always rebuilds: it has no keys to keep in place.
+  /// How ejected members' keys move; `random` always rebuilds (it keeps no key in place).
   Ejection ejection = Ejection::rebuild;
   /// c >= 1: no member holds more than ceil(c x mean load); see server_for(key, loads). Only for
   /// ringleader's algorithms (twemproxy's have no bounded loads, and it is ignored there).
@@ -87,8 +90,9 @@ class Placement {
   static constexpr std::uint32_t kNoServer = std::numeric_limits<std::uint32_t>::max();
 
   /// Every member live. Throws std::invalid_argument, saying why, for no members, a member with
-  /// neither name nor address, two members with the same identity, an unknown hash or
-  /// distribution, a hash_tag that is not two characters, or bounded_load below 1.
+  /// neither name nor address, two members of the same name (ketama_name() for twemproxy's
+  /// distributions, identity() for ringleader's), an unknown hash or distribution, a hash_tag that
+  /// is not two characters, or bounded_load below 1.
   Placement(std::vector<PlacementMember> members, PlacementSettings settings);
   /// live[i] says whether members[i] takes traffic; live.size() must equal members.size().
   /// Ejected members are handled as settings.ejection says.
@@ -114,6 +118,7 @@ class Placement {
   /// ketama, modula and random; for ringleader's algorithms xxh3, or a twemproxy hash mixed to 64 bits.
   std::uint64_t key_hash(std::string_view key) const noexcept;
 
+  /// The members as given: server_for() answers indices into them.
   const std::vector<PlacementMember>& members() const noexcept;
   std::size_t server_count() const noexcept;
   std::size_t live_count() const noexcept;

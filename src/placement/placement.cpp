@@ -31,16 +31,6 @@ namespace {
 
 constexpr std::string_view kTwemproxyDistributions[] = {"ketama", "modula", "random"};
 
-// The string twemproxy hashes for a member's ketama points and sorts members by (nc_conf.c): the
-// name if there is one, else the address without ":11211" (libmemcached's convention), else the
-// address; a unix socket has an empty port text, so it becomes "path:" (the colon before its weight).
-std::string ketama_name(const PlacementMember& m) {
-  if (!m.name.empty()) return m.name;
-  if (m.address.starts_with('/')) return m.address + ":";
-  if (m.address.ends_with(":11211")) return m.address.substr(0, m.address.size() - 6);
-  return m.address;
-}
-
 void validate(const std::vector<PlacementMember>& members, const PlacementSettings& settings) {
   if (members.empty()) throw std::invalid_argument("placement: no members (at least one is required)");
   // Members are told apart by the name their distribution hashes: twemproxy's ketama name, else the
@@ -49,7 +39,7 @@ void validate(const std::vector<PlacementMember>& members, const PlacementSettin
   std::unordered_set<std::string> seen;
   for (const PlacementMember& m : members) {
     if (m.identity().empty()) throw std::invalid_argument("placement: a member has neither a name nor an address");
-    const std::string name = twemproxy ? ketama_name(m) : m.identity();
+    const std::string name = twemproxy ? m.ketama_name() : m.identity();
     if (!seen.insert(name).second) throw std::invalid_argument("placement: two members are named '" + name + "'");
   }
   if (settings.hash != "xxh3" && hash::twemproxy::find(settings.hash) == nullptr)
@@ -69,7 +59,7 @@ void validate(const std::vector<PlacementMember>& members, const PlacementSettin
 std::vector<std::uint32_t> twemproxy_order(const std::vector<PlacementMember>& members) {
   std::vector<std::string> names;
   names.reserve(members.size());
-  for (const PlacementMember& m : members) names.push_back(ketama_name(m));
+  for (const PlacementMember& m : members) names.push_back(m.ketama_name());
   std::vector<std::uint32_t> order(members.size());
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
@@ -125,7 +115,7 @@ class Table {
                          const std::vector<std::uint32_t>& subset) {
     if (distribution == "ketama") {
       std::vector<compat::KetamaServer> servers;
-      for (std::uint32_t i : subset) servers.push_back({ketama_name(members[i]), members[i].weight});
+      for (std::uint32_t i : subset) servers.push_back({members[i].ketama_name(), members[i].weight});
       return Algorithm(std::in_place_type<compat::KetamaContinuum>, servers);
     }
     if (distribution == "modula") {
@@ -154,6 +144,15 @@ class Table {
 };
 
 }  // namespace
+
+// nc_conf.c: the address without ":port" when the port is 11211, else "addr:port"; a unix socket
+// has an empty port text, so it becomes "path:" (the colon before its weight included).
+std::string PlacementMember::ketama_name() const {
+  if (!name.empty()) return name;
+  if (address.starts_with('/')) return address + ":";
+  if (address.ends_with(":11211")) return address.substr(0, address.size() - 6);
+  return address;
+}
 
 std::span<const std::string_view> twemproxy_distributions() noexcept { return kTwemproxyDistributions; }
 

@@ -257,25 +257,21 @@ ConfigError::ConfigError(std::string file, std::size_t line, std::string pool, s
 
 std::string Server::address() const { return is_unix() ? unix_path : host + ":" + std::to_string(port); }
 
-std::string Server::ketama_name() const {
-  if (!name.empty()) return name;
-  // nc_conf.c: the address without ":port" when the port is 11211, else "addr:port"; a unix socket
-  // has port 0 and an empty port text, so it becomes "path:" (the colon before its weight included).
-  if (is_unix()) return unix_path + ":";
-  if (port == 11211) return host;
-  return host + ":" + std::to_string(port);
-}
+// The server as placement knows it. The name stays empty when the entry has none: placement then
+// knows the member by its address, and twemproxy's ketama hashes the address as nutcracker does.
+PlacementMember Server::member() const { return {name, weight, address()}; }
 
-std::string Server::node_name() const { return name.empty() ? address() : name; }
+std::string Server::ketama_name() const { return member().ketama_name(); }
+
+std::string Server::node_name() const { return member().identity(); }
 
 namespace {
 
-// Server i becomes member i. The name stays empty when the entry has none: placement then knows
-// the member by its address, and twemproxy's ketama hashes the address as nutcracker does.
+// Server i becomes member i.
 std::vector<PlacementMember> placement_members(const Pool& pool) {
   std::vector<PlacementMember> members;
   members.reserve(pool.servers.size());
-  for (const Server& s : pool.servers) members.push_back({s.name, s.weight, s.address()});
+  for (const Server& s : pool.servers) members.push_back(s.member());
   return members;
 }
 

@@ -74,9 +74,11 @@ struct Server {
   bool is_unix() const noexcept { return !unix_path.empty(); }
   /// The address part of the entry without the weight: "host:port" or "/path".
   std::string address() const;
+  /// The server as a placement member: (name, weight, address()).
+  PlacementMember member() const;
   /// The string twemproxy hashes for this server's ketama points: the name if there is one, else the
   /// host alone when the port is 11211 (libmemcached's convention), else "host:port". For a unix
-  /// socket without a name, the path.
+  /// socket without a name, the path and a colon (PlacementMember::ketama_name()).
   std::string ketama_name() const;
   /// The stable identity of the server for ringleader's own algorithms: the name if any, else the
   /// address. Keys follow names, so renaming a host moves nothing if the entry has a name.

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """twemproxy's ejection, reproduced: when nutcracker ejects a dead server (auto_eject_hosts), it
-rebuilds the distribution over the live servers. `ringleader locate --eject SERVER` (config::Router
+rebuilds the distribution over the live servers. `ringleader locate --eject SERVER` (ringleader::Placement
 with that server down, `ejection: rebuild`) must put every key where nutcracker then puts it.
 
 Usage: ejection_test.py RINGLEADER_BINARY     (exit status 0: agreement before and after ejection)

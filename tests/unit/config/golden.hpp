@@ -1,5 +1,5 @@
 // The twemproxy golden vectors (tests/data/twemproxy/): keys and, per pool, the index of the server
-// the real nutcracker 0.5.0 put each key on. Shared by the router test and the `locate` test.
+// the real nutcracker 0.5.0 put each key on. Shared by the placement test and the `locate` test.
 #pragma once
 
 #include <cstdint>

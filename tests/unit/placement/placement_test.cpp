@@ -36,7 +36,17 @@ PlacementSettings settings(const std::string& hash, const std::string& distribut
 PlacementSettings twemproxy(const std::string& distribution) { return settings("fnv1a_64", distribution); }
 const PlacementSettings kMaglev = settings("xxh3", "maglev");
 
-// twemproxy's ketama hashes an unnamed member's host alone on port 11211, else "host:port".
+// twemproxy names a member by its name, else its host alone on port 11211, else "host:port"; a
+// socket path keeps the colon before its weight.
+TEST(Placement, KetamaNamesAreTwemproxys) {
+  EXPECT_EQ((PlacementMember{"cache-a", 1, "10.0.0.1:11211"}.ketama_name()), "cache-a");
+  EXPECT_EQ((PlacementMember{"", 1, "10.0.0.1:11211"}.ketama_name()), "10.0.0.1");
+  EXPECT_EQ((PlacementMember{"", 1, "10.0.0.1:11212"}.ketama_name()), "10.0.0.1:11212");
+  EXPECT_EQ((PlacementMember{"", 1, "::1:11211"}.ketama_name()), "::1");
+  EXPECT_EQ((PlacementMember{"", 1, "/run/a.sock"}.ketama_name()), "/run/a.sock:");
+}
+
+// ketama places an unnamed member as it places a member of that ketama name.
 TEST(Placement, KetamaHashesAnUnnamedMemberAsTwemproxyNamesIt) {
   const Placement unnamed(Members{{"", 1, "10.0.0.1:11211"}, {"", 2, "10.0.0.2:11212"}}, twemproxy("ketama"));
   const Placement named(Members{{"10.0.0.1", 1, "a:1"}, {"10.0.0.2:11212", 2, "b:2"}}, twemproxy("ketama"));
