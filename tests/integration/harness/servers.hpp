@@ -1,6 +1,6 @@
 // Real servers for integration tests: memcached, redis-server, nutcracker and ringleader itself, each
 // started on a free loopback port, waited for until it accepts connections, and always stopped (a
-// Server owns its Process). Logs go to a per-test temporary directory, removed afterwards.
+// Server owns its process). Logs go to a per-test temporary directory, removed afterwards.
 //
 //   ringleader::test::TempDir dir;
 //   auto cache = ringleader::test::start_memcached(dir);
@@ -13,9 +13,16 @@
 #include <vector>
 
 #include "harness/connection.hpp"
-#include "harness/process.hpp"
+#include "support/child_process.hpp"
+#include "support/ports.hpp"
 
 namespace ringleader::test {
+
+// Processes and ports come from the support library, which `ringleader demo` uses too.
+using Process = support::ChildProcess;
+using support::accepting;
+using support::free_port;
+using support::wait_until_accepting;
 
 /// A temporary directory, removed with everything in it.
 class TempDir {
