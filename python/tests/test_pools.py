@@ -5,6 +5,7 @@ import os
 import pathlib
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -13,14 +14,11 @@ import pytest
 
 import ringleader
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tests" / "integration" / "operations"))
+from processes import free_port  # noqa: E402
+
 NUTCRACKER = "/usr/sbin/nutcracker"
 MEMCACHED = "/usr/bin/memcached"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def connect(path):

@@ -6,7 +6,8 @@
 // writes K keys through each, stops one server and reads every key back once the proxy has ejected
 // it (auto_eject_hosts, as twemproxy does). Then it restarts that server (the proxy's health check
 // takes it back), writes every key again, adds a fifth server by hot reload (SIGHUP: the proxy keeps
-// running) and counts the keys that moved. It also draws the pictures.
+// running) and counts the keys that moved. It also draws the pictures. What the proxy did (an
+// ejection, a return, a reload) it learns from the proxy's stats port, as an operator would.
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,23 +16,26 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 
-#include "cli/child_process.hpp"
 #include "cli/commands.hpp"
 #include "cli/memcache_client.hpp"
 #include "cli/pictures.hpp"
+#include "cli/proxy_stats.hpp"
 #include "ringleader/distribution.hpp"
+#include "support/child_process.hpp"
+#include "support/ports.hpp"
 
 namespace ringleader::cli {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using support::ChildProcess;
 
 struct DemoOptions {
   std::size_t servers = 4;
@@ -45,10 +49,10 @@ struct DemoOptions {
 std::vector<std::uint16_t> pick_ports(std::size_t count, std::uint16_t first) {
   std::vector<std::uint16_t> ports;
   for (std::size_t i = 0; i < count; ++i) {
-    std::uint16_t p = first ? static_cast<std::uint16_t>(first + i) : free_port();
+    std::uint16_t p = first ? static_cast<std::uint16_t>(first + i) : support::free_port();
     // The kernel may hand out a port it just gave us again: every process needs its own.
-    while (!first && std::find(ports.begin(), ports.end(), p) != ports.end()) p = free_port();
-    if (first && port_in_use(p))
+    while (!first && std::find(ports.begin(), ports.end(), p) != ports.end()) p = support::free_port();
+    if (first && support::accepting(p))
       throw std::runtime_error("port " + std::to_string(p) + " on 127.0.0.1 is busy; choose another --port");
     ports.push_back(p);
   }
@@ -69,12 +73,16 @@ class Demo {
   void start_server(std::size_t i);
   void write_config(const std::vector<std::size_t>& members);
   void start_proxy(const std::vector<std::size_t>& members);
-  void reload_proxy(const std::vector<std::size_t>& members);
-  void wait_for_ejection(const std::string& key);
-  void wait_for_return(std::uintmax_t log_from);
+  void reload_proxy(std::size_t joining, const std::vector<std::size_t>& members);
+  /// `counter` of server `i` in each pool, read from the stats port: {consistent, modulo}.
+  std::pair<std::uint64_t, std::uint64_t> counters(std::size_t i, const std::string& counter) const;
+  /// Probes both pools until `counter` of server `i` differs from `before` (counters()) in each.
+  void probe_until_changed(const std::string& what, std::size_t i, const std::string& counter,
+                           std::pair<std::uint64_t, std::uint64_t> before, const std::string& consistent_key,
+                           const std::string& modulo_key);
   fs::path proxy_log() const { return dir_ / "proxy.log"; }
   fs::path server_log(std::size_t i) const { return dir_ / ("memcached-" + std::to_string(i + 1) + ".log"); }
-  std::string proxy_log_since(std::uintmax_t from) const;
+  static std::string server_name(std::size_t i) { return "server" + std::to_string(i + 1); }
   /// Polls `done` every 20 ms until it returns true; after 10 s throws "the proxy did not <what> ...".
   template <class Done>
   void wait_for_proxy(const std::string& what, Done done) const {
@@ -92,7 +100,7 @@ class Demo {
   DemoOptions o_;
   fs::path dir_;
   std::vector<Server> servers_;
-  std::uint16_t consistent_port_ = 0, modulo_port_ = 0;
+  std::uint16_t consistent_port_ = 0, modulo_port_ = 0, stats_port_ = 0;
   std::unique_ptr<ChildProcess> proxy_;
 };
 
@@ -109,7 +117,7 @@ void Demo::start_server(std::size_t i) {
     throw std::runtime_error("memcached is not installed (Debian package 'memcached'; scripts/install-deps installs it)");
   }
   // A port taken meanwhile by another program would answer for a memcached that exited at once.
-  if (!wait_for_port(s.port, 5s) || !s.process->running()) {
+  if (!support::wait_until_accepting(s.port, 5s) || !s.process->running()) {
     std::string why;
     std::getline(std::ifstream(log), why);
     throw std::runtime_error("memcached did not start on 127.0.0.1:" + std::to_string(s.port) + ": " + why +
@@ -125,7 +133,7 @@ void Demo::write_config(const std::vector<std::size_t>& members) {
     cfg << name << ":\n  listen: 127.0.0.1:" << port << (twemproxy ? "\n  hash: fnv1a_64" : "")
         << "\n  distribution: " << distribution << "\n  timeout: 2000\n  auto_eject_hosts: true\n  server_failure_limit: 1\n"
         << "  server_retry_timeout: 1000\n  servers:\n";
-    for (std::size_t i : members) cfg << "   - 127.0.0.1:" << servers_[i].port << ":1 server" << i + 1 << "\n";
+    for (std::size_t i : members) cfg << "   - 127.0.0.1:" << servers_[i].port << ":1 " << server_name(i) << "\n";
   };
   pool("consistent", consistent_port_, o_.algorithm);
   pool("modulo", modulo_port_, "modula");
@@ -139,67 +147,47 @@ void Demo::start_proxy(const std::vector<std::size_t>& members) {
   if (len <= 0) throw std::runtime_error("cannot find the ringleader executable (/proc/self/exe)");
   self[len] = '\0';
   proxy_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{self, "serve", "-c", (dir_ / "ringleader.yml").string(), "--threads", "2"},
+      std::vector<std::string>{self, "serve", "-c", (dir_ / "ringleader.yml").string(), "--threads", "2", "-s",
+                               std::to_string(stats_port_), "-a", "127.0.0.1"},
       proxy_log().string());
-  if (!wait_for_port(consistent_port_, 5s) || !wait_for_port(modulo_port_, 5s))
+  if (!support::wait_until_accepting(consistent_port_, 5s) || !support::wait_until_accepting(modulo_port_, 5s) ||
+      !support::wait_until_accepting(stats_port_, 5s))
     throw std::runtime_error("ringleader serve did not start (see " + proxy_log().string() + ")");
 }
 
-std::string Demo::proxy_log_since(std::uintmax_t from) const {
-  std::ifstream log(proxy_log(), std::ios::binary);
-  log.seekg(static_cast<std::streamoff>(from));
-  return {std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>()};
-}
-
-// The whole line of `text` around position `at`, for an error message.
-std::string line_with(const std::string& text, std::size_t at) {
-  const std::size_t begin = text.rfind('\n', at);
-  const std::size_t start = begin == std::string::npos ? 0 : begin + 1;
-  return text.substr(start, text.find('\n', at) - start);
+std::pair<std::uint64_t, std::uint64_t> Demo::counters(std::size_t i, const std::string& counter) const {
+  const ProxyStats stats(stats_port_);
+  return {stats.server_counter("consistent", server_name(i), counter),
+          stats.server_counter("modulo", server_name(i), counter)};
 }
 
 // Hot reload: rewrites the config and sends SIGHUP; the proxy keeps running and keeps its client
-// connections. Done once the proxy logs "config reloaded"; it logs a failure or a pool it could not
-// change live (which keeps its old servers) before that line, so those are looked for first.
-void Demo::reload_proxy(const std::vector<std::size_t>& members) {
-  const std::uintmax_t from = fs::file_size(proxy_log());
+// connections. Done once both pools list the joining server in the stats. A config the proxy
+// rejects (or a pool it cannot change live, which keeps its old servers) never gets there: the
+// demo then fails after 10 s, pointing at the proxy's log, which says why.
+void Demo::reload_proxy(std::size_t joining, const std::vector<std::size_t>& members) {
   write_config(members);
   proxy_->signal(SIGHUP);
-  wait_for_proxy("log \"config reloaded\" after SIGHUP", [&] {
-    const std::string log = proxy_log_since(from);
-    if (auto at = log.find("msg=\"config reload failed\""); at != std::string::npos)
-      throw std::runtime_error("the proxy rejected the new config: " + line_with(log, at));
-    if (auto at = log.find("needs a restart\""); at != std::string::npos)
-      throw std::runtime_error("the proxy did not add the server by hot reload: " + line_with(log, at));
-    return log.find("msg=\"config reloaded\"") != std::string::npos;
+  wait_for_proxy("add " + server_name(joining) + " to both pools after SIGHUP", [&] {
+    const ProxyStats stats(stats_port_);
+    return stats.lists("consistent", server_name(joining)) && stats.lists("modulo", server_name(joining));
   });
 }
 
-// Asks both pools for `key`, which lived on the stopped server, until neither answers with an error:
-// the first failure ejects the server (server_failure_limit: 1) and the pools are rebuilt without it.
-void Demo::wait_for_ejection(const std::string& key) {
-  const std::vector<std::string> probe{key};
-  wait_for_proxy("eject the stopped server", [&] {
-    try {
-      MemcacheClient(consistent_port_).present(probe);
-      MemcacheClient(modulo_port_).present(probe);
-      return true;
-    } catch (const std::runtime_error&) {
-      return false;
+// Each round sends a get for each pool's probe key (one that fails is expected while the server it
+// goes to is down and not yet ejected), then reads the stats.
+void Demo::probe_until_changed(const std::string& what, std::size_t i, const std::string& counter,
+                               std::pair<std::uint64_t, std::uint64_t> before, const std::string& consistent_key,
+                               const std::string& modulo_key) {
+  wait_for_proxy(what, [&] {
+    for (auto [port, key] : {std::pair{consistent_port_, &consistent_key}, std::pair{modulo_port_, &modulo_key}}) {
+      try {
+        MemcacheClient(port).present(std::vector<std::string>{*key});
+      } catch (const std::runtime_error&) {
+      }
     }
-  });
-}
-
-// Waits for both pools to take the restarted server back: the health check probes an ejected
-// server every server_retry_timeout (1 s) and logs "server returned" once it answers.
-void Demo::wait_for_return(std::uintmax_t log_from) {
-  wait_for_proxy("take the restarted server back", [&] {
-    const std::string log = proxy_log_since(log_from);
-    std::size_t returned = 0;
-    for (auto at = log.find("msg=\"server returned\""); at != std::string::npos;
-         at = log.find("msg=\"server returned\"", at + 1))
-      ++returned;
-    return returned >= 2;  // both pools
+    const auto now = counters(i, counter);
+    return now.first != before.first && now.second != before.second;
   });
 }
 
@@ -232,9 +220,10 @@ void Demo::run() {
   // The children append to their logs: remove an earlier run's so that the folder tells of this one.
   fs::remove(proxy_log());
   for (std::size_t i = 0; i <= o_.servers; ++i) fs::remove(server_log(i));
-  auto ports = pick_ports(o_.servers + 3, o_.first_port);
+  auto ports = pick_ports(o_.servers + 4, o_.first_port);
   consistent_port_ = ports[o_.servers + 1];
   modulo_port_ = ports[o_.servers + 2];
+  stats_port_ = ports[o_.servers + 3];
   for (std::size_t i = 0; i <= o_.servers; ++i) servers_.push_back({ports[i], nullptr});
 
   std::vector<std::size_t> members;
@@ -259,10 +248,18 @@ void Demo::run() {
   const std::size_t sick = o_.servers - 1;
   std::printf("Stopping server%zu (port %u); the proxy ejects it (auto_eject_hosts) and reads every key back...\n\n",
               sick + 1, servers_[sick].port);
+  // The proxy ejects the server (server_failure_limit: 1) when its connections to it drop, or when a
+  // request for one of its keys fails; the stats note when (server_ejected_at) once the pool is
+  // rebuilt without it.
+  auto key_on = [&](const std::vector<std::string>& keys, const std::vector<int>& owner) {
+    const auto at = std::find(owner.begin(), owner.end(), static_cast<int>(sick));
+    return at == owner.end() ? keys.front() : keys[static_cast<std::size_t>(at - owner.begin())];
+  };
+  const std::string consistent_probe = key_on(consistent_keys, consistent_owner);
+  const std::string modulo_probe = key_on(modulo_keys, modulo_owner);
+  const auto ejected_at = counters(sick, "server_ejected_at");
   servers_[sick].process->stop();
-  std::size_t probe = 0;
-  while (probe + 1 < o_.keys && consistent_owner[probe] != static_cast<int>(sick)) ++probe;
-  wait_for_ejection(consistent_keys[probe]);
+  probe_until_changed("eject the stopped server", sick, "server_ejected_at", ejected_at, consistent_probe, modulo_probe);
 
   auto consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   auto modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
@@ -297,10 +294,12 @@ void Demo::run() {
   // restarted server is empty, and every key is written again so that each is on its owner of the N.
   std::printf("Restarting server%zu (empty); the proxy's health check takes it back; writing every key again...\n",
               sick + 1);
-  const std::uintmax_t before_return = fs::file_size(proxy_log());
+  // Ejected, the server gets no requests; once the health check (every server_retry_timeout, 1 s)
+  // has taken it back in both pools, each pool's probe reaches it and the stats count a request.
+  const auto requests = counters(sick, "requests");
   servers_[sick].process.reset();
   start_server(sick);
-  wait_for_return(before_return);
+  probe_until_changed("take the restarted server back", sick, "requests", requests, consistent_probe, modulo_probe);
   write_all(consistent_port_, consistent_keys);
   write_all(modulo_port_, modulo_keys);
   const std::size_t joining = o_.servers;
@@ -309,7 +308,7 @@ void Demo::run() {
   std::printf("Starting server%zu (port %u) and adding it to both pools by hot reload "
               "(SIGHUP to pid %d, no restart)...\n",
               joining + 1, servers_[joining].port, static_cast<int>(proxy_->pid()));
-  reload_proxy(members);
+  reload_proxy(joining, members);
   consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
   auto moved = [&](const std::vector<bool>& found) {

@@ -1,6 +1,5 @@
 #include "cli/memcache_client.hpp"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -12,6 +11,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "support/ports.hpp"
+
 namespace ringleader::cli {
 namespace {
 constexpr std::size_t kSetBatch = 500;   // requests written before reading their replies
@@ -19,17 +20,7 @@ constexpr std::size_t kKeysPerGet = 100;
 constexpr std::size_t kGetBatch = 20;    // multi-key gets in flight
 }  // namespace
 
-MemcacheClient::MemcacheClient(std::uint16_t port) {
-  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd_ < 0 || connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::string why = std::strerror(errno);
-    if (fd_ >= 0) close(fd_);
-    throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port) + ": " + why);
-  }
+MemcacheClient::MemcacheClient(std::uint16_t port) : fd_(support::connect_loopback(port).release()) {
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   timeval tv{10, 0};  // a stuck server fails the demo instead of hanging it

@@ -210,7 +210,7 @@ int run_as_nutcracker(int argc, char** argv) {
     return 0;
   }
   options.level = level_of(std::min(verbosity, kMaxVerbosity));
-  options.stats = proxy::stats::ListenAddress{stats_addr, static_cast<std::uint16_t>(stats_port)};
+  options.stats = stats_address(stats_addr, static_cast<std::uint16_t>(stats_port));
   if (options.daemonize) options.pid_file = pid_file;
   return serve(std::move(options), "nutcracker");
 }

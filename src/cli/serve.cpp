@@ -13,12 +13,14 @@
 #include <exception>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/daemon.hpp"
 #include "cli/pid_file.hpp"
+#include "proxy/config/server_entry.hpp"
 #include "proxy/server.hpp"
 #include "proxy/signals.hpp"
 
@@ -44,6 +46,20 @@ void make_absolute(std::string& path) {
 }
 
 }  // namespace
+
+config::Listen tcp_address(const std::string& text) {
+  config::Listen address = config::parse_listen(text);
+  if (address.is_unix()) throw std::invalid_argument("expected HOST:PORT, got '" + text + "'");
+  return address;
+}
+
+config::Listen stats_address(const std::string& host, std::uint16_t port) {
+  config::Listen address;
+  address.text = host + ":" + std::to_string(port);
+  address.host = host;
+  address.port = port;
+  return address;
+}
 
 config::Config load_config(const std::string& path) {
   config::Config config = config::load_file(path);
@@ -138,8 +154,8 @@ void add_serve(CLI::App& app) {
                           : options->verbose == 1 ? Level::debug
                                                   : Level::info;
     try {
-      if (options->stats_port != 0) serve_options.stats = proxy::stats::ListenAddress{options->stats_addr, options->stats_port};
-      if (!options->admin.empty()) serve_options.admin = proxy::stats::parse_listen_address(options->admin);
+      if (options->stats_port != 0) serve_options.stats = stats_address(options->stats_addr, options->stats_port);
+      if (!options->admin.empty()) serve_options.admin = tcp_address(options->admin);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "ringleader serve: %s\n", e.what());
       throw CLI::RuntimeError(1);

@@ -16,8 +16,8 @@ namespace ringleader::cli {
 struct ServeOptions {
   std::string config;
   unsigned threads = 0;  // 0: one per core
-  std::optional<proxy::stats::ListenAddress> stats;  // the twemproxy stats port, absent: off
-  std::optional<proxy::stats::ListenAddress> admin;  // Prometheus' GET /metrics, absent: off
+  std::optional<config::Listen> stats;  // the twemproxy stats port, absent: off
+  std::optional<config::Listen> admin;  // Prometheus' GET /metrics, absent: off
   proxy::log::Level level = proxy::log::Level::info;
   std::string output;    // the log file (-o), empty: stderr
   std::string pid_file;  // empty: none
@@ -28,6 +28,12 @@ struct ServeOptions {
 /// Loads `path` and builds every pool's routing table (which validates hash and distribution);
 /// prints the config's warnings on stderr. Throws with file, line, pool and key on a bad config.
 config::Config load_config(const std::string& path);
+
+/// A TCP listen address "HOST:PORT" (the admin port's), parsed as a pool's listen address is.
+/// Throws std::invalid_argument with the reason.
+config::Listen tcp_address(const std::string& text);
+/// The stats port's address from its two options (-a ADDR -s PORT), as nutcracker takes them.
+config::Listen stats_address(const std::string& host, std::uint16_t port);
 
 /// Runs the proxy until SIGTERM or SIGINT; returns the exit status (0 after a graceful shutdown,
 /// 1 when it cannot start, with the reason on stderr after `program: `).

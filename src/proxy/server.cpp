@@ -21,6 +21,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proxy/listen_socket.hpp"
 #include "proxy/log.hpp"
 #include "proxy/pool_worker.hpp"
 #include "proxy/signals.hpp"
@@ -54,27 +55,16 @@ std::vector<Endpoint> resolve_servers(const config::Pool& pool) {
 
 // Where a TCP pool listens.
 Endpoint resolve_listen(const config::Pool& pool) {
-  asio::io_context io;
-  asio::ip::tcp::resolver resolver(io);
   std::error_code ec;
-  auto results = resolver.resolve(pool.listen.host, std::to_string(pool.listen.port),
-                                  asio::ip::tcp::resolver::passive, ec);
-  if (ec || results.empty()) throw pool_error(pool, "cannot resolve listen address " + pool.listen.text, ec);
-  return Endpoint(results.begin()->endpoint());
+  Endpoint endpoint = resolve_listen_address(pool.listen, ec);
+  if (ec) throw pool_error(pool, "cannot resolve listen address " + pool.listen.text, ec);
+  return endpoint;
 }
 
 // A TCP listener of one worker: SO_REUSEPORT lets every worker bind the same address.
 Acceptor listen_tcp(asio::io_context& io, const config::Pool& pool, const Endpoint& endpoint) {
   std::error_code ec;
-  Acceptor acceptor(io);
-  acceptor.open(endpoint.protocol(), ec);
-  if (ec) throw pool_error(pool, "cannot open a socket", ec);
-  const int one = 1;
-  ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  acceptor.bind(endpoint, ec);
-  if (ec) throw pool_error(pool, "cannot listen on " + pool.listen.text, ec);
-  acceptor.listen(static_cast<int>(pool.backlog), ec);
+  Acceptor acceptor = open_listener(io, endpoint, static_cast<int>(pool.backlog), /*share_port=*/true, ec);
   if (ec) throw pool_error(pool, "cannot listen on " + pool.listen.text, ec);
   return acceptor;
 }

@@ -24,6 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "operations"))
+from processes import free_port, wait_port  # noqa: E402
+
 CPACK, BUILD = sys.argv[1], sys.argv[2]
 ROOT = os.geteuid() == 0
 INSTALL = ROOT and "--unpack-only" not in sys.argv[3:]  # --unpack-only: the path taken without root
@@ -40,25 +43,6 @@ def run(*argv, check=True, **kwargs):
     if check and r.returncode != 0:
         raise AssertionError(f"{shlex.join(argv)} exited {r.returncode}:\n{r.stdout}{r.stderr}")
     return r
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, process, seconds=10):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{process.args} exited {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port} after {seconds} s")
 
 
 def ask(port, request):
@@ -129,10 +113,10 @@ def serve_memcached_through(argv, user, memcached_port, proxy_port, workdir):
     log = open(Path(workdir) / "serve.log", "w+")
     proxy = None
     try:
-        wait_for_port(memcached_port, memcached)
+        wait_port(memcached_port, process=memcached)
         proxy = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, user=user, group=user if ROOT else None,
                                  cwd="/")
-        wait_for_port(proxy_port, proxy)
+        wait_port(proxy_port, process=proxy)
         uid = int(re.search(r"^Uid:\s+(\d+)", Path(f"/proc/{proxy.pid}/status").read_text(), re.M).group(1))
         assert pwd.getpwuid(uid).pw_name == user, f"the proxy runs as uid {uid}, not {user}"
         assert ask(proxy_port, "version\r\n").startswith("VERSION "), "no VERSION reply"

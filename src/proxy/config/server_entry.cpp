@@ -94,6 +94,8 @@ Listen parse_listen(std::string_view text) {
   if (colon == std::string_view::npos) throw std::invalid_argument("'" + l.text + "': expected \"host:port\"");
   l.port = port_of(text.substr(colon + 1), "'" + l.text + "'");
   l.host = std::string(text.substr(0, colon));
+  // "[::1]:22121": the brackets set the address off from the port; the resolver takes it without.
+  if (l.host.size() > 2 && l.host.front() == '[' && l.host.back() == ']') l.host = l.host.substr(1, l.host.size() - 2);
   if (l.host.empty()) throw std::invalid_argument("'" + l.text + "': the host is empty");
   return l;
 }

@@ -8,40 +8,32 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "proxy/listen_socket.hpp"
 #include "proxy/log.hpp"
 
 namespace ringleader::proxy::stats {
 namespace {
 
-using asio::ip::tcp;
+using Socket = asio::generic::stream_protocol::socket;
 constexpr std::size_t kMaxHttpRequest = 8 * 1024;  // a scrape's request line and headers fit easily
 constexpr auto kHttpTimeout = std::chrono::seconds(5);
 
-tcp::acceptor bind(asio::io_context& io, const ListenAddress& address, std::string_view what) {
-  asio::io_context resolve_io;
-  tcp::resolver resolver(resolve_io);
+Acceptor bind(asio::io_context& io, const config::Listen& address, std::string_view what) {
   std::error_code ec;
-  const std::string where = address.host + ":" + std::to_string(address.port);
-  auto results = resolver.resolve(address.host, std::to_string(address.port), tcp::resolver::passive, ec);
-  if (ec || results.empty()) throw std::runtime_error(std::string(what) + ": cannot resolve " + where);
-  tcp::acceptor acceptor(io);
-  const tcp::endpoint endpoint = results.begin()->endpoint();
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(64, ec);
-  if (ec) throw std::runtime_error(std::string(what) + ": cannot listen on " + where + ": " + ec.message());
+  const auto endpoint = resolve_listen_address(address, ec);
+  if (ec) throw std::runtime_error(std::string(what) + ": cannot resolve " + address.text);
+  Acceptor acceptor = open_listener(io, endpoint, 64, /*share_port=*/false, ec);
+  if (ec) throw std::runtime_error(std::string(what) + ": cannot listen on " + address.text + ": " + ec.message());
   return acceptor;
 }
 
 // Out of descriptors, say: retrying at once would spin a core until one is closed.
-asio::awaitable<void> pause_after_accept_error(tcp::acceptor& acceptor, std::string_view listener,
+asio::awaitable<void> pause_after_accept_error(Acceptor& acceptor, std::string_view listener,
                                                const std::error_code& error) {
   log::warn("cannot accept a connection", {{"listener", std::string(listener)}, {"reason", error.message()}});
   asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
@@ -55,11 +47,11 @@ std::string hostname() {
   return name;
 }
 
-asio::awaitable<void> serve_stats(tcp::acceptor acceptor, Registry& registry) {
+asio::awaitable<void> serve_stats(Acceptor acceptor, Registry& registry) {
   const std::string source = hostname();
   for (;;) {
     std::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    Socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       co_await pause_after_accept_error(acceptor, "stats", ec);
@@ -78,7 +70,7 @@ std::string http_response(std::string_view status, std::string_view type, std::s
   return out;
 }
 
-asio::awaitable<void> serve_http(tcp::socket socket, Registry& registry) {
+asio::awaitable<void> serve_http(Socket socket, Registry& registry) {
   std::error_code ec;
   asio::steady_timer deadline(socket.get_executor());
   deadline.expires_after(kHttpTimeout);
@@ -104,10 +96,10 @@ asio::awaitable<void> serve_http(tcp::socket socket, Registry& registry) {
   deadline.cancel();
 }
 
-asio::awaitable<void> serve_admin(tcp::acceptor acceptor, Registry& registry) {
+asio::awaitable<void> serve_admin(Acceptor acceptor, Registry& registry) {
   for (;;) {
     std::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    Socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       co_await pause_after_accept_error(acceptor, "admin", ec);
@@ -119,29 +111,15 @@ asio::awaitable<void> serve_admin(tcp::acceptor acceptor, Registry& registry) {
 
 }  // namespace
 
-ListenAddress parse_listen_address(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    throw std::invalid_argument("expected HOST:PORT, got '" + text + "'");
-  }
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string port = text.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoul(port) > 65535) {
-    throw std::invalid_argument("bad port in '" + text + "'");
-  }
-  return {host, static_cast<std::uint16_t>(std::stoul(port))};
-}
-
-Listeners::Listeners(Registry& registry, std::optional<ListenAddress> stats, std::optional<ListenAddress> admin)
+Listeners::Listeners(Registry& registry, std::optional<config::Listen> stats, std::optional<config::Listen> admin)
     : registry_(registry) {
   if (stats) {
     asio::co_spawn(io_, serve_stats(bind(io_, *stats, "stats"), registry_), asio::detached);
-    log::info("stats listening", {{"address", stats->host + ":" + std::to_string(stats->port)}});
+    log::info("stats listening", {{"address", stats->text}});
   }
   if (admin) {
     asio::co_spawn(io_, serve_admin(bind(io_, *admin, "admin"), registry_), asio::detached);
-    log::info("admin listening", {{"address", admin->host + ":" + std::to_string(admin->port)}, {"path", "/metrics"}});
+    log::info("admin listening", {{"address", admin->text}, {"path", "/metrics"}});
   }
   thread_ = std::thread([this] { io_.run(); });
 }

@@ -4,7 +4,8 @@
 //
 // They run on their own thread and io_context, so a slow scraper never delays a request. Both bind
 // where they are told; serve binds the stats port to 127.0.0.1 by default (nutcracker: 0.0.0.0),
-// since the numbers name every server of the deployment.
+// since the numbers name every server of the deployment. Their addresses are parsed and bound as
+// the pools' are (config::parse_listen, proxy/listen_socket.hpp).
 #pragma once
 
 #include <memory>
@@ -14,23 +15,16 @@
 
 #include <asio/io_context.hpp>
 
+#include "proxy/config/config.hpp"
 #include "proxy/stats/registry.hpp"
 
 namespace ringleader::proxy::stats {
 
-struct ListenAddress {
-  std::string host;
-  std::uint16_t port = 0;
-};
-
-/// Parses "HOST:PORT" (HOST may be [v6]); throws std::invalid_argument with the text on bad input.
-ListenAddress parse_listen_address(const std::string& text);
-
 class Listeners {
  public:
-  /// Binds both (either may be absent) and starts serving; throws std::runtime_error naming the
-  /// address when a bind fails.
-  Listeners(Registry& registry, std::optional<ListenAddress> stats, std::optional<ListenAddress> admin);
+  /// Binds both TCP addresses (either may be absent) and starts serving; throws std::runtime_error
+  /// naming the address when a bind fails.
+  Listeners(Registry& registry, std::optional<config::Listen> stats, std::optional<config::Listen> admin);
   ~Listeners();
   Listeners(const Listeners&) = delete;
   Listeners& operator=(const Listeners&) = delete;

@@ -15,65 +15,20 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-NUTCRACKER = "/usr/sbin/nutcracker"
-MEMCACHED = shutil.which("memcached") or "/usr/bin/memcached"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "operations"))
+from processes import MEMCACHED, NUTCRACKER, Client, free_port, wait_port  # noqa: E402
+
 DEADLINE_SECONDS = 20
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Conn:
-    """A memcached text-protocol connection."""
-
-    def __init__(self, port, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"nothing listens on port {port}")
-                time.sleep(0.05)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def exact(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        data, self.buf = self.buf[:n], self.buf[n:]
-        return data
-
-    def close(self):
-        self.sock.close()
-
-
 def store_all(port, keys):
-    conn = Conn(port)
+    conn = Client(port)
     for start in range(0, len(keys), 200):
         batch = keys[start:start + 200]
         conn.send(b"".join(b"set " + k + b" 0 0 1\r\nv\r\n" for k in batch))
@@ -134,7 +89,7 @@ def wait_until_ejected(pool_port, probe_keys):
     deadline = time.monotonic() + DEADLINE_SECONDS
     while time.monotonic() < deadline:
         try:
-            conn = Conn(pool_port)
+            conn = Client(pool_port)
             for k in probe_keys:
                 conn.send(b"get " + k + b"\r\n")
                 if conn.line() == b"END":
@@ -187,7 +142,9 @@ def main():
             f.write(text)
         procs.append(subprocess.Popen([NUTCRACKER, "-c", config, "-o", os.path.join(workdir, "nutcracker.log"),
                                        "-s", str(free_port()), "-a", "127.0.0.1"]))
-        backends = {p: Conn(p) for p in ports}
+        for port in ports + list(listen.values()):
+            wait_port(port)
+        backends = {p: Client(p) for p in ports}
 
         before = {}
         for name in pools:

@@ -40,11 +40,4 @@ class Connection {
   bool eof_ = false;
 };
 
-/// True if something accepts TCP connections on 127.0.0.1:port.
-bool accepting(std::uint16_t port);
-/// Waits until 127.0.0.1:port accepts connections; false after `timeout`.
-bool wait_until_accepting(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-std::uint16_t free_port();
-
 }  // namespace ringleader::test

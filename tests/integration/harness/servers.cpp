@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -65,15 +66,17 @@ std::filesystem::path TempDir::write(const std::string& name, const std::string&
   return file;
 }
 
+Server start_memcached_on(const TempDir& dir, std::uint16_t port, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{"memcached", "-l", "127.0.0.1", "-p", std::to_string(port), "-U", "0"};
+  if (::geteuid() == 0) argv.insert(argv.end(), {"-u", "root"});  // memcached refuses root otherwise
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  // SIGKILL: with clients connected memcached takes a second to exit on SIGTERM, and its contents
+  // are disposable.
+  return wait_for(Process(argv, dir.path() / unique_name("memcached"), SIGKILL), port, {port});
+}
+
 Server start_memcached(const TempDir& dir, const std::vector<std::string>& extra) {
-  return with_retries([&](std::uint16_t port) {
-    std::vector<std::string> argv{"memcached", "-l", "127.0.0.1", "-p", std::to_string(port), "-U", "0"};
-    if (::geteuid() == 0) argv.insert(argv.end(), {"-u", "root"});  // memcached refuses root otherwise
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    // SIGKILL: with clients connected memcached takes a second to exit on SIGTERM, and its contents
-    // are disposable.
-    return wait_for(Process(argv, dir.path() / unique_name("memcached"), SIGKILL), port, {port});
-  });
+  return with_retries([&](std::uint16_t port) { return start_memcached_on(dir, port, extra); });
 }
 
 Server start_redis(const TempDir& dir, const std::vector<std::string>& extra) {
@@ -102,6 +105,15 @@ Server start_ringleader(const TempDir& dir, const std::filesystem::path& config_
   std::vector<std::string> argv{ringleader_executable(), "serve", "-c", config_file.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return wait_for(Process(argv, dir.path() / unique_name("ringleader")), ports.at(0), ports);
+}
+
+std::pair<int, std::string> run_shell(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+  char chunk[4096];
+  while (std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) output.append(chunk, n);
+  return {::pclose(pipe), output};
 }
 
 }  // namespace ringleader::test

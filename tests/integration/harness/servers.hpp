@@ -1,6 +1,6 @@
 // Real servers for integration tests: memcached, redis-server, nutcracker and ringleader itself, each
 // started on a free loopback port, waited for until it accepts connections, and always stopped (a
-// Server owns its Process). Logs go to a per-test temporary directory, removed afterwards.
+// Server owns its process). Logs go to a per-test temporary directory, removed afterwards.
 //
 //   ringleader::test::TempDir dir;
 //   auto cache = ringleader::test::start_memcached(dir);
@@ -10,12 +10,20 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/connection.hpp"
-#include "harness/process.hpp"
+#include "support/child_process.hpp"
+#include "support/ports.hpp"
 
 namespace ringleader::test {
+
+// Processes and ports come from the support library, which `ringleader demo` uses too.
+using Process = support::ChildProcess;
+using support::accepting;
+using support::free_port;
+using support::wait_until_accepting;
 
 /// A temporary directory, removed with everything in it.
 class TempDir {
@@ -39,6 +47,8 @@ struct Server {
 
 /// memcached on a free port; `extra` arguments are appended (e.g. {"-I", "2m"}).
 Server start_memcached(const TempDir& dir, const std::vector<std::string>& extra = {});
+/// memcached on 127.0.0.1:port (to bring a stopped server back where it was).
+Server start_memcached_on(const TempDir& dir, std::uint16_t port, const std::vector<std::string>& extra = {});
 /// redis-server on a free port, without persistence; `extra` like {"--requirepass", "secret"}.
 Server start_redis(const TempDir& dir, const std::vector<std::string>& extra = {});
 /// nutcracker with `config_file`, waited for on every port of `ports` (its pools' listen ports).
@@ -49,5 +59,8 @@ Server start_ringleader(const TempDir& dir, const std::filesystem::path& config_
                         const std::vector<std::uint16_t>& ports, const std::vector<std::string>& extra = {});
 /// The ringleader executable of this build.
 std::string ringleader_executable();
+/// Runs `command` with the shell; returns its exit status (as pclose gives it) and its output, stdout
+/// and stderr together (for redis-cli, nutcracker -t and the like).
+std::pair<int, std::string> run_shell(const std::string& command);
 
 }  // namespace ringleader::test

@@ -1,5 +1,9 @@
-"""Real processes for the operations tests: memcached, nutcracker and `ringleader serve` on free
-loopback ports, each killed when the test ends (Processes is a context manager), every wait bounded."""
+"""Real processes for the Python tests: memcached, nutcracker and `ringleader serve` on free
+loopback ports, each killed when the test ends (Processes is a context manager), every wait bounded.
+
+The one copy of these helpers: the operations tests import it from their folder; the others (the
+compat and package tests, the soak, python/tests, tests/data/twemproxy/generate) put this folder on
+sys.path first."""
 
 import os
 import shutil
@@ -18,9 +22,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, timeout=10.0):
+def wait_port(port, timeout=10.0, process=None):
+    """Waits until something accepts on 127.0.0.1:port; fails at once if `process` (the one that
+    should listen there) has exited."""
     deadline = time.monotonic() + timeout
     while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited {process.returncode} before listening on port {port}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
@@ -109,20 +117,34 @@ class Processes:
 
 
 class Client:
-    """A memcached text-protocol client."""
+    """A memcached text-protocol client (of the proxy, or of a memcached server)."""
 
     def __init__(self, port, timeout=10.0):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
 
+    def _receive(self):
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("closed by the peer")
+        self.buf += chunk
+
+    def send(self, data):
+        self.sock.sendall(data)
+
     def line(self):
+        """The next line, without its CRLF."""
         while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise ConnectionError("closed by the proxy")
-            self.buf += chunk
+            self._receive()
         line, self.buf = self.buf.split(b"\r\n", 1)
         return line
+
+    def exact(self, n):
+        """The next `n` bytes (a value and its CRLF)."""
+        while len(self.buf) < n:
+            self._receive()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
 
     def call(self, request):
         self.sock.sendall(request)

@@ -1,36 +1,26 @@
 // Real clients against ringleader serve: redis-cli, and pymemcache + redis-py under /usr/bin/python3.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-
 #include "cluster.hpp"
 
 namespace ringleader::test {
 namespace {
 
-std::pair<int, std::string> run(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  char chunk[4096];
-  while (std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) output.append(chunk, n);
-  return {::pclose(pipe), output};
-}
-
 // redis-cli sets and reads keys through the proxy.
 TEST(RealClients, RedisCli) {
   Cluster cluster;
   const std::string cli = "redis-cli -p " + std::to_string(cluster.ringleader_ports.redis) + " ";
-  EXPECT_EQ(run(cli + "SET cli:key hello").second, "OK\n");
-  EXPECT_EQ(run(cli + "GET cli:key").second, "hello\n");
-  EXPECT_EQ(run(cli + "MSET a 1 b 2 c 3").second, "OK\n");
-  EXPECT_EQ(run(cli + "MGET c b a").second, "3\n2\n1\n");
-  EXPECT_EQ(run(cli + "DEL a b c cli:key").second, "4\n");
+  EXPECT_EQ(run_shell(cli + "SET cli:key hello").second, "OK\n");
+  EXPECT_EQ(run_shell(cli + "GET cli:key").second, "hello\n");
+  EXPECT_EQ(run_shell(cli + "MSET a 1 b 2 c 3").second, "OK\n");
+  EXPECT_EQ(run_shell(cli + "MGET c b a").second, "3\n2\n1\n");
+  EXPECT_EQ(run_shell(cli + "DEL a b c cli:key").second, "4\n");
 }
 
 // pymemcache and redis-py, including their multi-key calls and pipelines.
 TEST(RealClients, PythonLibraries) {
   Cluster cluster;
-  auto [status, output] = run("/usr/bin/python3 " RINGLEADER_PROXY_TEST_DIR "/clients.py " +
+  auto [status, output] = run_shell("/usr/bin/python3 " RINGLEADER_PROXY_TEST_DIR "/clients.py " +
                               std::to_string(cluster.ringleader_ports.memcache) + " " +
                               std::to_string(cluster.ringleader_ports.redis));
   EXPECT_EQ(status, 0) << output;

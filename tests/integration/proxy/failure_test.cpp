@@ -46,15 +46,6 @@ class SilentServer {
   int fd_ = -1;
 };
 
-// Output and exit status of a shell command.
-std::pair<int, std::string> run(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  char chunk[4096];
-  while (std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) output.append(chunk, n);
-  return {::pclose(pipe), output};
-}
-
 // Keys on a server nobody listens on fail fast with the reason; keys on the live server still work.
 TEST(ProxyFailures, UnreachableServerFailsOnlyItsKeysQuickly) {
   TempDir dir;
@@ -189,12 +180,12 @@ TEST(ProxyFailures, CheckValidatesConfig) {
   TempDir dir;
   const auto good = dir.write("good.yml", pool("cache", "127.0.0.1:22121", {11211}, ""));
   const auto bad = dir.write("bad.yml", pool("cache", "127.0.0.1:22121", {11211}, "  distribution: nosuch\n"));
-  auto [ok_status, ok_output] = run(ringleader_executable() + " serve --check -c " + good.string());
+  auto [ok_status, ok_output] = run_shell(ringleader_executable() + " serve --check -c " + good.string());
   EXPECT_EQ(ok_status, 0) << ok_output;
-  auto [bad_status, bad_output] = run(ringleader_executable() + " serve --check -c " + bad.string());
+  auto [bad_status, bad_output] = run_shell(ringleader_executable() + " serve --check -c " + bad.string());
   EXPECT_NE(bad_status, 0);
   EXPECT_NE(bad_output.find("distribution"), std::string::npos) << bad_output;
-  auto [missing_status, missing_output] = run(ringleader_executable() + " serve --check -c /nonexistent.yml");
+  auto [missing_status, missing_output] = run_shell(ringleader_executable() + " serve --check -c /nonexistent.yml");
   EXPECT_NE(missing_status, 0) << missing_output;
 }
 

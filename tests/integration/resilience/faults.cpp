@@ -22,14 +22,6 @@ std::string memcache(Connection& c, const std::string& request, bool values) {
   });
 }
 
-Process start_memcached_on(const TempDir& dir, std::uint16_t port) {
-  std::vector<std::string> argv{"memcached", "-l", "127.0.0.1", "-p", std::to_string(port), "-U", "0"};
-  if (::geteuid() == 0) argv.insert(argv.end(), {"-u", "root"});
-  Process process(argv, (dir.path() / ("memcached-" + std::to_string(port) + ".log")).string(), 9);
-  if (!wait_until_accepting(port)) throw std::runtime_error("memcached did not start on " + std::to_string(port));
-  return process;
-}
-
 std::string memcache_pool(std::uint16_t listen, const std::vector<std::uint16_t>& servers, const std::string& options) {
   std::string text = "cache:\n  listen: 127.0.0.1:" + std::to_string(listen) + "\n" + options + "  servers:\n";
   for (auto port : servers) text += "   - 127.0.0.1:" + std::to_string(port) + ":1\n";

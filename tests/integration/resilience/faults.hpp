@@ -1,6 +1,5 @@
-// Helpers of the resilience tests: a memcached client over the harness Connection, a memcached
-// started on a given port (to bring a killed server back where it was), a server that answers
-// garbage, and waiting for (or counting) a line in a process log. Every wait is bounded.
+// Helpers of the resilience tests: a memcached client over the harness Connection, a server that
+// answers garbage, and waiting for (or counting) a line in a process log. Every wait is bounded.
 #pragma once
 
 #include <atomic>
@@ -16,9 +15,6 @@ namespace ringleader::test {
 
 /// Sends a memcached request and reads one reply (`values`: a get, read up to END).
 std::string memcache(Connection& c, const std::string& request, bool values = false);
-
-/// memcached on 127.0.0.1:port, waited for until it accepts.
-Process start_memcached_on(const TempDir& dir, std::uint16_t port);
 
 /// A pool of memcached servers in nutcracker.yml syntax.
 std::string memcache_pool(std::uint16_t listen, const std::vector<std::uint16_t>& servers, const std::string& options);

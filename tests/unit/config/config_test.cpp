@@ -1,6 +1,7 @@
 // The nutcracker.yml loader: twemproxy's keys and defaults, the server and listen formats, our
 // additions, warnings, and errors that name file, line, pool and key.
 #include "proxy/config/config.hpp"
+#include "proxy/config/server_entry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -238,6 +239,15 @@ TEST(Config, SameSettingsComparesEverySettingButWhereItIsWritten) {
   EXPECT_FALSE(base.same_settings(parse(kMinimal + "   - 127.0.0.1:11212:1\n").pool("alpha")));
   EXPECT_FALSE(base.same_settings(
       parse("alpha:\n  listen: 127.0.0.1:22121\n  servers:\n   - 127.0.0.1:11211:2\n").pool("alpha")));
+}
+
+// An IPv6 listen address may be bracketed; the stats and admin ports are parsed here too.
+TEST(Config, ListenTakesABracketedIpv6Host) {
+  const Listen l = parse_listen("[::1]:22121");
+  EXPECT_EQ(l.host, "::1");
+  EXPECT_EQ(l.port, 22121);
+  EXPECT_EQ(l.text, "[::1]:22121");
+  EXPECT_EQ(parse_listen("::1:22121").host, "::1");  // twemproxy's spelling: split at the last colon
 }
 
 }  // namespace
