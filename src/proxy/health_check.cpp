@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 #include "proxy/unique_fd.hpp"
 
@@ -129,13 +131,22 @@ void HealthChecker::unwatch(const std::string& pool) {
 }
 
 void HealthChecker::loop() {
+  std::unordered_map<std::string, Clock::time_point> next_check;  // by pool name
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(100));
+    auto wake_at = Clock::now() + std::chrono::seconds(1);
+    for (const auto& health : pools_) {
+      const auto interval = std::chrono::milliseconds(health->pool().health_check_interval_ms);
+      wake_at = std::min(wake_at, next_check.try_emplace(health->pool().name, Clock::now() + interval).first->second);
+    }
+    wake_.wait_until(lock, wake_at);
     if (stopping_) return;
     const auto pools = pools_;  // probe without the lock: watch() must not wait on a probe
     lock.unlock();
     for (const auto& health : pools) {
+      auto& next = next_check[health->pool().name];
+      if (Clock::now() < next) continue;
+      next = Clock::now() + std::chrono::milliseconds(health->pool().health_check_interval_ms);
       for (const std::uint32_t server : health->due_for_check(Clock::now())) {
         const std::string problem = probe_server(health->pool(), health->layout().endpoints[server]);
         if (problem.empty()) {
