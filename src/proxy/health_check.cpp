@@ -120,9 +120,12 @@ HealthChecker::~HealthChecker() {
 }
 
 void HealthChecker::watch(std::shared_ptr<PoolHealth> health) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(pools_, [&](const auto& watched) { return watched->pool().name == health->pool().name; });
-  pools_.push_back(std::move(health));
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(pools_, [&](const auto& watched) { return watched->pool().name == health->pool().name; });
+    pools_.push_back(std::move(health));
+  }
+  wake_.notify_all();  // the loop may be waiting for a longer interval than this pool's
 }
 
 void HealthChecker::unwatch(const std::string& pool) {
@@ -134,7 +137,7 @@ void HealthChecker::loop() {
   std::unordered_map<std::string, Clock::time_point> next_check;  // by pool name
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    auto wake_at = Clock::now() + std::chrono::seconds(1);
+    auto wake_at = Clock::now() + std::chrono::seconds(1);  // a bound, not a schedule: watch() wakes it
     for (const auto& health : pools_) {
       const auto interval = std::chrono::milliseconds(health->pool().health_check_interval_ms);
       wake_at = std::min(wake_at, next_check.try_emplace(health->pool().name, Clock::now() + interval).first->second);

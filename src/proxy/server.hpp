@@ -58,8 +58,8 @@ class Server {
   /// servers added or removed move; clients are never dropped. A name that does not resolve, an
   /// unknown pool, an empty list or two servers with the same name are logged ("membership change
   /// failed") and the old members keep serving. Updates of one pool that queue up while another
-  /// resolves coalesce: the last one wins. The future: true once applied, false if it failed or a
-  /// later update replaced it (broken if the server is destroyed first).
+  /// resolves coalesce: the last one wins. The future: true once applied (which waits for run()),
+  /// false if it failed or a later update replaced it; broken if the server is destroyed first.
   std::future<bool> set_members(std::string pool, std::vector<config::Server> members);
   /// A whole config as a source read it (`read` runs on the change thread: it may read a file;
   /// `source` names it in the log). A config that fails validation, names a server that does not
