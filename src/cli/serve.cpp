@@ -3,7 +3,8 @@
 // 0 if it is usable, 1 with the error (file, line, pool, key) otherwise.
 // Operations (docs/operations.md): -s/-a the twemproxy stats port (off unless -s is given),
 // --admin HOST:PORT for Prometheus' GET /metrics (off unless given), -v/-vv/-q the log level,
-// -o the log file, -p the pid file, -d to run as a daemon.
+// -o the log file, -p the pid file, -d to run as a daemon, --drain-timeout how long a graceful
+// shutdown waits for replies. The config file is the pools' membership source (SIGHUP re-reads it).
 #include "cli/serve.hpp"
 
 #include <sys/resource.h>
@@ -21,6 +22,7 @@
 #include "cli/daemon.hpp"
 #include "cli/pid_file.hpp"
 #include "proxy/config/server_entry.hpp"
+#include "proxy/membership/file_source.hpp"
 #include "proxy/server.hpp"
 #include "proxy/signals.hpp"
 
@@ -94,7 +96,9 @@ int serve(ServeOptions options, std::string_view program) {
     for (const auto& option : options.no_effect) proxy::log::info("option has no effect", {{"option", option}});
     raise_open_files_limit();
     const unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-    proxy::Server server(std::move(*config), threads);
+    const std::string file = config->file;
+    proxy::Server server(std::move(*config), threads, options.drain_timeout);
+    proxy::membership::FileSource source(server, file);
     // Declared after the server: the listeners read its counters, so they stop first.
     proxy::stats::Listeners listeners(server.stats(), options.stats, options.admin);
     if (daemon) daemon->ready();
@@ -118,6 +122,7 @@ void add_serve(CLI::App& app) {
     std::string admin;
     int verbose = 0;
     bool quiet = false;
+    unsigned drain_timeout_ms = static_cast<unsigned>(proxy::Server::kDefaultDrainTimeout.count());
   };
   auto options = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("serve", "Run the memcached/Redis proxy described by a nutcracker.yml");
@@ -125,6 +130,9 @@ void add_serve(CLI::App& app) {
   cmd->add_option("-c,--conf-file", options->serve.config, "Config file (twemproxy's nutcracker.yml format)")->required();
   cmd->add_option("-t,--threads", options->serve.threads, "Worker threads (default: one per core; nutcracker's -t is --check)")
       ->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--drain-timeout", options->drain_timeout_ms,
+                  "On SIGTERM/SIGINT, wait this long (ms) for replies owed to clients (default 5000)")
+      ->check(CLI::Range(0u, 3'600'000u));
   cmd->add_flag("--check,--test-conf", options->check, "Validate the config and exit (0: usable)");
   cmd->add_option("-s,--stats-port", options->stats_port,
                   "twemproxy-compatible stats port: each connection gets a JSON document (off unless given)")
@@ -149,6 +157,7 @@ void add_serve(CLI::App& app) {
     }
     using proxy::log::Level;
     ServeOptions& serve_options = options->serve;
+    serve_options.drain_timeout = std::chrono::milliseconds(options->drain_timeout_ms);
     serve_options.level = options->quiet ? Level::warn
                           : options->verbose >= 2 ? Level::trace
                           : options->verbose == 1 ? Level::debug

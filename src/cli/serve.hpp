@@ -2,6 +2,7 @@
 // (nutcracker_compat.cpp): both parse their options into ServeOptions.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "proxy/config/config.hpp"
 #include "proxy/log.hpp"
+#include "proxy/server.hpp"
 #include "proxy/stats/listeners.hpp"
 
 namespace ringleader::cli {
@@ -16,8 +18,11 @@ namespace ringleader::cli {
 struct ServeOptions {
   std::string config;
   unsigned threads = 0;  // 0: one per core
-  std::optional<config::Listen> stats;  // the twemproxy stats port, absent: off
-  std::optional<config::Listen> admin;  // Prometheus' GET /metrics, absent: off
+  /// How long SIGTERM/SIGINT wait for replies owed. A process setting, not a pool key: it is the
+  /// process that exits, and nutcracker.yml's top level holds only pools.
+  std::chrono::milliseconds drain_timeout = proxy::Server::kDefaultDrainTimeout;
+  std::optional<config::Listen> stats;    // the twemproxy stats port, absent: off
+  std::optional<config::Listen> admin;    // Prometheus' GET /metrics, absent: off
   proxy::log::Level level = proxy::log::Level::info;
   std::string output;    // the log file (-o), empty: stderr
   std::string pid_file;  // empty: none

@@ -17,8 +17,9 @@ ClientSession::ClientSession(Socket socket)
       wake_writer_(socket_.get_executor(), asio::steady_timer::time_point::max()),
       wake_reader_(socket_.get_executor(), asio::steady_timer::time_point::max()) {}
 
-void ClientSession::start(stats::PoolCounters& counters) {
+void ClientSession::start(stats::PoolCounters& counters, std::size_t max_in_flight) {
   counters_ = &counters;
+  max_in_flight_ = max_in_flight;
   counters_->client_connections.add();
   counters_->total_connections.add();
   std::error_code ec;
@@ -64,7 +65,7 @@ asio::awaitable<void> ClientSession::read_loop() {
   std::vector<char> buffer;  // allocated at the first byte, so idle connections cost no buffer
   std::size_t size = 0;
   while (!closing_) {
-    if (queue_.size() >= kMaxInFlight) {  // the client is not reading its replies: wait for the writer
+    if (queue_.size() >= max_in_flight_) {  // the client is not reading its replies: wait for the writer
       wake_reader_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_reader_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
@@ -137,7 +138,7 @@ asio::awaitable<void> ClientSession::write_loop() {
       }
       if (closed_) break;
     }
-    const bool was_full = queue_.size() >= kMaxInFlight;
+    const bool was_full = queue_.size() >= max_in_flight_;
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
     if (was_full) wake_reader_.cancel();
   }

@@ -3,8 +3,8 @@
 // The reader takes bytes off the socket and hands them to the protocol (consume()), which queues one
 // PendingReply per request and sends its parts to backends; the writer sends ready replies in queue
 // order, gathering as many as are ready into one writev. Many requests are in flight at once
-// (pipelining); reading pauses while kMaxInFlight replies wait, so a client that never reads its
-// replies cannot grow the proxy's memory without bound.
+// (pipelining); reading pauses while the pool's max_replies_in_flight replies wait, so a client that
+// never reads its replies cannot grow the proxy's memory without bound.
 //
 // Memory per idle connection stays small: no read buffer until the first byte arrives (the reader
 // waits for readability first), and buffers are reused across requests.
@@ -36,8 +36,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ClientSession& operator=(const ClientSession&) = delete;
 
   /// Starts the reader and the writer on the socket's executor; the session counts itself in
-  /// `counters` (client_connections, client_eof, client_err) until it closes.
-  void start(stats::PoolCounters& counters);
+  /// `counters` (client_connections, client_eof, client_err) until it closes, and reads no more
+  /// requests while `max_in_flight` replies wait (kept for the session's life: a reload that
+  /// changes it applies to clients that connect afterwards).
+  void start(stats::PoolCounters& counters, std::size_t max_in_flight);
 
   /// Called by a PendingReply of this session when it becomes ready.
   void reply_ready();
@@ -61,7 +63,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   asio::awaitable<void> write_loop();
   void close();
 
-  static constexpr std::size_t kMaxInFlight = 4096;
   static constexpr std::size_t kMinRead = 16 * 1024;
   static constexpr std::size_t kMaxWriteBatch = 256;
 
@@ -74,6 +75,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool closed_ = false;
   bool failed_ = false;        // closed on a socket error rather than the client's end of input
   stats::PoolCounters* counters_ = nullptr;
+  std::size_t max_in_flight_ = 0;
 };
 
 }  // namespace ringleader::proxy

@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 #include "proxy/unique_fd.hpp"
 
@@ -118,9 +120,12 @@ HealthChecker::~HealthChecker() {
 }
 
 void HealthChecker::watch(std::shared_ptr<PoolHealth> health) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(pools_, [&](const auto& watched) { return watched->pool().name == health->pool().name; });
-  pools_.push_back(std::move(health));
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(pools_, [&](const auto& watched) { return watched->pool().name == health->pool().name; });
+    pools_.push_back(std::move(health));
+  }
+  wake_.notify_all();  // the loop may be waiting for a longer interval than this pool's
 }
 
 void HealthChecker::unwatch(const std::string& pool) {
@@ -129,13 +134,22 @@ void HealthChecker::unwatch(const std::string& pool) {
 }
 
 void HealthChecker::loop() {
+  std::unordered_map<std::string, Clock::time_point> next_check;  // by pool name
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(100));
+    auto wake_at = Clock::now() + std::chrono::seconds(1);  // a bound, not a schedule: watch() wakes it
+    for (const auto& health : pools_) {
+      const auto interval = std::chrono::milliseconds(health->pool().health_check_interval_ms);
+      wake_at = std::min(wake_at, next_check.try_emplace(health->pool().name, Clock::now() + interval).first->second);
+    }
+    wake_.wait_until(lock, wake_at);
     if (stopping_) return;
     const auto pools = pools_;  // probe without the lock: watch() must not wait on a probe
     lock.unlock();
     for (const auto& health : pools) {
+      auto& next = next_check[health->pool().name];
+      if (Clock::now() < next) continue;
+      next = Clock::now() + std::chrono::milliseconds(health->pool().health_check_interval_ms);
       for (const std::uint32_t server : health->due_for_check(Clock::now())) {
         const std::string problem = probe_server(health->pool(), health->layout().endpoints[server]);
         if (problem.empty()) {

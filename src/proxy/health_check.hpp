@@ -24,7 +24,8 @@ namespace ringleader::proxy {
 /// Probes `endpoint` as `pool` says (protocol, auth, timeout). Empty on success, else the reason.
 std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint);
 
-/// A thread that probes the ejected servers of every registered pool, every 100 ms, until destroyed.
+/// A thread that probes the ejected servers of every registered pool, each pool every
+/// health_check_interval (100 ms unless configured), until destroyed.
 class HealthChecker {
  public:
   HealthChecker();

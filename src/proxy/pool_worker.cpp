@@ -170,9 +170,9 @@ void PoolWorker::start_session(Socket socket) {
     ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   if (pool().redis) {
-    std::make_shared<redis::Session>(std::move(socket), *this)->start(counters_);
+    std::make_shared<redis::Session>(std::move(socket), *this)->start(counters_, pool().max_replies_in_flight);
   } else {
-    std::make_shared<memcache::Session>(std::move(socket), *this)->start(counters_);
+    std::make_shared<memcache::Session>(std::move(socket), *this)->start(counters_, pool().max_replies_in_flight);
   }
 }
 

@@ -15,7 +15,6 @@
 #include <thread>
 #include <unordered_set>
 
-#include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/signal_set.hpp>
@@ -30,35 +29,8 @@
 namespace ringleader::proxy {
 namespace {
 
-using Endpoint = asio::generic::stream_protocol::endpoint;
-
 std::runtime_error pool_error(const config::Pool& pool, const std::string& what, const std::error_code& ec) {
   return std::runtime_error("pool '" + pool.name + "': " + what + ": " + ec.message());
-}
-
-std::vector<Endpoint> resolve_servers(const config::Pool& pool) {
-  asio::io_context io;
-  asio::ip::tcp::resolver resolver(io);
-  std::vector<Endpoint> endpoints;
-  for (const auto& server : pool.servers) {
-    if (server.is_unix()) {
-      endpoints.emplace_back(asio::local::stream_protocol::endpoint(server.unix_path));
-      continue;
-    }
-    std::error_code ec;
-    auto results = resolver.resolve(server.host, std::to_string(server.port), ec);
-    if (ec || results.empty()) throw pool_error(pool, "cannot resolve server " + server.address(), ec);
-    endpoints.emplace_back(results.begin()->endpoint());
-  }
-  return endpoints;
-}
-
-// Where a TCP pool listens.
-Endpoint resolve_listen(const config::Pool& pool) {
-  std::error_code ec;
-  Endpoint endpoint = resolve_listen_address(pool.listen, ec);
-  if (ec) throw pool_error(pool, "cannot resolve listen address " + pool.listen.text, ec);
-  return endpoint;
 }
 
 // A TCP listener of one worker: SO_REUSEPORT lets every worker bind the same address.
@@ -157,7 +129,7 @@ struct Server::RunningPool {
 
 // Every worker's listener for `pool`, listening already: SO_REUSEPORT sockets for TCP, duplicates of
 // one socket for a unix path.
-std::vector<Acceptor> Server::open_listeners(const config::Pool& pool) {
+std::vector<Acceptor> Server::open_listeners(const config::Pool& pool, const ResolvedPool& resolved) {
   std::vector<Acceptor> listeners;
   if (pool.listen.is_unix()) {
     Acceptor shared = listen_unix(workers_[0]->io, pool);
@@ -170,7 +142,7 @@ std::vector<Acceptor> Server::open_listeners(const config::Pool& pool) {
     }
     return listeners;
   }
-  const Endpoint endpoint = resolve_listen(pool);
+  const Endpoint& endpoint = resolved.listen_or_throw();
   check_address_free(pool, endpoint);
   for (auto& worker : workers_) listeners.push_back(listen_tcp(worker->io, pool, endpoint));
   return listeners;
@@ -197,14 +169,16 @@ void Server::add_pool(std::shared_ptr<const PoolLayout> layout, std::vector<Acce
   pools_.push_back(std::move(pool));
 }
 
-Server::Server(config::Config config, unsigned threads) : file_(std::move(config.file)) {
+Server::Server(config::Config config, unsigned threads, std::chrono::milliseconds drain_timeout)
+    : drain_timeout_(drain_timeout) {
   give_large_buffers_back();
   if (threads == 0) threads = 1;
   stats_ = std::make_unique<stats::Registry>(threads);
   for (unsigned t = 0; t < threads; ++t) workers_.push_back(std::make_unique<Worker>());
   for (const auto& pool : config.pools) {
-    auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
-    add_pool(std::move(layout), open_listeners(pool), false);
+    const ResolvedPool resolved = resolve(pool);
+    auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolved.servers_or_throw()});
+    add_pool(std::move(layout), open_listeners(pool, resolved), false);
   }
 }
 
@@ -241,24 +215,94 @@ Server::RunningPool* Server::running(const std::string& name) {
   return nullptr;
 }
 
-void Server::reload() {
-  // Read, validate, resolve and listen first: a config that fails changes nothing.
+std::future<bool> Server::set_members(std::string pool, std::vector<config::Server> members) {
+  std::string key = "members of " + pool;
+  return changes_.push(std::move(key), [this, pool = std::move(pool), members = std::move(members)](std::promise<bool> done) mutable {
+    std::vector<Endpoint> endpoints;
+    try {
+      endpoints = resolve_servers(pool, members);
+    } catch (const std::exception& e) {
+      log::error("membership change failed", {{"pool", pool}, {"error", e.what()}});
+      done.set_value(false);
+      return;
+    }
+    asio::post(control_, [this, pool = std::move(pool), members = std::move(members), endpoints = std::move(endpoints),
+                          done = std::move(done)]() mutable {
+      done.set_value(apply_members(pool, std::move(members), std::move(endpoints)));
+    });
+  });
+}
+
+std::future<bool> Server::set_config(std::string source, std::function<config::Config()> read) {
+  std::string key = "config " + source;
+  return changes_.push(std::move(key), [this, source = std::move(source), read = std::move(read)](std::promise<bool> done) {
+    auto fresh = std::make_shared<config::Config>();
+    try {
+      *fresh = read();
+    } catch (const std::exception& e) {
+      log::error("config reload failed", {{"file", source}, {"error", e.what()}});
+      done.set_value(false);
+      return;
+    }
+    // Every pool's names, although only the changed pools need theirs: which pools changed is known
+    // only on run()'s thread, and a lookup must not happen there.
+    std::vector<ResolvedPool> resolved;
+    for (const auto& pool : fresh->pools) resolved.push_back(resolve(pool));
+    asio::post(control_, [this, source, fresh, resolved = std::move(resolved), done = std::move(done)]() mutable {
+      done.set_value(apply_config(source, *fresh, resolved));
+    });
+  });
+}
+
+void Server::on_reload(std::function<void()> reread) { on_reload_.push_back(std::move(reread)); }
+
+bool Server::apply_members(const std::string& name, std::vector<config::Server> members,
+                           std::vector<Endpoint> endpoints) {
   ReloadPlan plan;
   try {
-    plan_reload(config::load_file(file_), plan);
+    RunningPool* pool = running(name);
+    if (pool == nullptr) throw std::runtime_error("no such pool");
+    config::Pool fresh = pool->config();
+    fresh.servers = std::move(members);
+    config::check_unique_names(fresh, "members");
+    config::make_placement(fresh);  // validates: at least one server, names that fit the distribution
+    if (fresh.same_settings(pool->config())) return true;
+    plan.changed.emplace_back(pool, std::make_shared<const PoolLayout>(PoolLayout{std::move(fresh), std::move(endpoints)}));
+  } catch (const std::exception& e) {
+    log::error("membership change failed", {{"pool", name}, {"error", e.what()}});
+    return false;
+  }
+  apply(plan);
+  return true;
+}
+
+bool Server::apply_config(const std::string& source, const config::Config& fresh,
+                          const std::vector<ResolvedPool>& resolved) {
+  // Validate and listen first: a config that fails changes nothing.
+  ReloadPlan plan;
+  try {
+    plan_reload(fresh, resolved, plan);
   } catch (const std::exception& e) {
     for (const auto& pool : plan.added) {  // its listeners close with it; a unix one leaves its file
       std::error_code ec;
       if (pool.layout->pool.listen.is_unix()) std::filesystem::remove(pool.layout->pool.listen.unix_path, ec);
     }
-    log::error("config reload failed", {{"file", file_}, {"error", e.what()}});
-    return;
+    log::error("config reload failed", {{"file", source}, {"error", e.what()}});
+    return false;
   }
   apply(plan);
+  const auto active = std::count_if(pools_.begin(), pools_.end(), [](const auto& p) { return !p->removed; });
+  const auto moved = std::count_if(plan.removed.begin(), plan.removed.end(),
+                                   [&](const RunningPool* p) { return running(p->config().name) != nullptr; });
+  const auto changed = plan.changed.size() + plan.added.size() + plan.removed.size() - moved;
+  log::info("config reloaded",
+            {{"file", source}, {"pools", std::to_string(active)}, {"changed", std::to_string(changed)}});
+  return true;
 }
 
-void Server::plan_reload(const config::Config& fresh, ReloadPlan& plan) {
-  for (const auto& pool : fresh.pools) {
+void Server::plan_reload(const config::Config& fresh, const std::vector<ResolvedPool>& resolved, ReloadPlan& plan) {
+  for (std::size_t i = 0; i < fresh.pools.size(); ++i) {
+    const config::Pool& pool = fresh.pools[i];
     RunningPool* old = running(pool.name);
     if (old != nullptr && old->config().same_settings(pool)) continue;
     const bool moved = old != nullptr && old->config().listen.text != pool.listen.text;
@@ -269,9 +313,9 @@ void Server::plan_reload(const config::Config& fresh, ReloadPlan& plan) {
       }
     }
     config::make_placement(pool);  // validates hash and distribution
-    auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolve_servers(pool)});
+    auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolved[i].servers_or_throw()});
     if (old == nullptr || moved) {
-      plan.added.push_back({std::move(layout), open_listeners(pool)});
+      plan.added.push_back({std::move(layout), open_listeners(pool, resolved[i])});
       if (moved) plan.removed.push_back(old);
     } else {
       plan.changed.emplace_back(old, std::move(layout));
@@ -326,12 +370,6 @@ void Server::apply(ReloadPlan& plan) {
       for (auto& pool : w->pools) pool->refresh();
     });
   }
-  const auto active = std::count_if(pools_.begin(), pools_.end(), [](const auto& p) { return !p->removed; });
-  const auto moved = std::count_if(plan.removed.begin(), plan.removed.end(),
-                                   [&](const RunningPool* p) { return running(p->config().name) != nullptr; });
-  const auto changed = plan.changed.size() + plan.added.size() + plan.removed.size() - moved;
-  log::info("config reloaded",
-            {{"file", file_}, {"pools", std::to_string(active)}, {"changed", std::to_string(changed)}});
 }
 
 void Server::drain() {
@@ -342,7 +380,7 @@ void Server::drain() {
   }
   // Each round asks every worker (on its own thread) whether a request is still with a server; two
   // quiet rounds in a row mean the replies are answered and handed to the clients' writers.
-  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  const auto deadline = std::chrono::steady_clock::now() + drain_timeout_;
   int quiet = 0;
   while (quiet < 2 && std::chrono::steady_clock::now() < deadline) {
     auto busy = std::make_shared<std::atomic<int>>(0);
@@ -374,8 +412,7 @@ void Server::drain() {
 void Server::run() {
   // Replies to a client that has gone away must not kill the process.
   ::signal(SIGPIPE, SIG_IGN);
-  asio::io_context signals_io;
-  asio::signal_set incoming(signals_io);
+  asio::signal_set incoming(control_);
   for (int signal : signals::kHandled) incoming.add(signal);
   bool shutdown = false;
   std::function<void(const std::error_code&, int)> on_signal = [&](const std::error_code& ec, int signal) {
@@ -385,7 +422,7 @@ void Server::run() {
         shutdown = true;
         return;
       case signals::Action::reload:
-        reload();
+        for (const auto& reread : on_reload_) reread();
         break;
       case signals::Action::none:
         break;
@@ -399,7 +436,7 @@ void Server::run() {
   }
   checker_ = std::make_unique<HealthChecker>();
   for (const auto& pool : pools_) checker_->watch(pool->health);
-  asio::steady_timer trim(signals_io);
+  asio::steady_timer trim(control_);
   std::function<void(const std::error_code&)> on_trim = [&](const std::error_code& ec) {
     if (ec) return;
     give_free_pages_back();
@@ -408,9 +445,9 @@ void Server::run() {
   };
   trim.expires_after(kTrimPeriod);
   trim.async_wait(on_trim);
-  while (!stopping_ && !shutdown) signals_io.run_for(std::chrono::milliseconds(100));
+  while (!stopping_ && !shutdown) control_.run_for(std::chrono::milliseconds(100));
   if (shutdown) {
-    log::info("shutting down", {{"drain_timeout_s", std::to_string(kDrainTimeout.count())}});
+    log::info("shutting down", {{"drain_timeout_ms", std::to_string(drain_timeout_.count())}});
     drain();
   }
   for (auto& worker : workers_) worker->thread.join();

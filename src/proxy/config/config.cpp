@@ -124,11 +124,20 @@ class PoolReader {
         else
           fail(value, key, "must be 'rebuild' (twemproxy's) or 'stable'");
         ejection_given = true;
+      } else if (key == "max_value_bytes") {
+        pool_.max_value_bytes = positive(value, key, text);
+      } else if (key == "max_line_bytes") {
+        pool_.max_line_bytes = positive(value, key, text);
+      } else if (key == "max_replies_in_flight") {
+        pool_.max_replies_in_flight = positive(value, key, text);
+      } else if (key == "health_check_interval") {
+        pool_.health_check_interval_ms = positive(value, key, text);
       } else {
         fail(entry.first, key,
              "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
              "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
-             "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection)");
+             "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
+             "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
@@ -140,7 +149,7 @@ class PoolReader {
       if (!hash_given) pool_.hash = "xxh3";
       if (!ejection_given) pool_.ejection = Ejection::stable;
     }
-    check_unique_names();
+    check_unique_names(pool_, file_);
     add_warnings(seen);
   }
 
@@ -169,6 +178,13 @@ class PoolReader {
     return value;
   }
 
+  // A limit: 0 would refuse everything (or, for the interval, spin).
+  std::uint32_t positive(const YAML::Node& at, const std::string& key, const std::string& text) const {
+    const std::uint32_t n = number(at, key, text);
+    if (n == 0) fail(at, key, "cannot be 0");
+    return n;
+  }
+
   bool boolean(const YAML::Node& at, const std::string& key, const std::string& text) const {
     if (text == "true") return true;
     if (text == "false") return false;
@@ -194,19 +210,6 @@ class PoolReader {
       } catch (const std::invalid_argument& e) {
         fail(item, "servers", e.what());
       }
-    }
-  }
-
-  // twemproxy rejects two servers with the same ketama name (name, or host for port 11211, else host:port).
-  void check_unique_names() const {
-    std::unordered_map<std::string, const Server*> by_name;
-    for (const Server& s : pool_.servers) {
-      auto [it, inserted] = by_name.emplace(s.ketama_name(), &s);
-      if (!inserted)
-        throw ConfigError(file_, s.line, pool_.name, "servers",
-                          "'" + s.text + "' and '" + it->second->text + "' have the same name '" + it->first +
-                              "' (twemproxy identifies a server by its name if given, else by host for port 11211, "
-                              "else by host:port)");
     }
   }
 
@@ -246,6 +249,19 @@ class PoolReader {
 };
 
 }  // namespace
+
+// twemproxy rejects two servers with the same ketama name (name, or host for port 11211, else host:port).
+void check_unique_names(const Pool& pool, const std::string& file) {
+  std::unordered_map<std::string, const Server*> by_name;
+  for (const Server& s : pool.servers) {
+    auto [it, inserted] = by_name.emplace(s.ketama_name(), &s);
+    if (!inserted)
+      throw ConfigError(file, s.line, pool.name, "servers",
+                        "'" + s.text + "' and '" + it->second->text + "' have the same name '" + it->first +
+                            "' (twemproxy identifies a server by its name if given, else by host for port 11211, "
+                            "else by host:port)");
+  }
+}
 
 ConfigError::ConfigError(std::string file, std::size_t line, std::string pool, std::string key, std::string reason)
     : std::runtime_error(describe(file, line, pool, key, reason)),

@@ -7,7 +7,9 @@
 //
 // Our additions use the same format: `distribution:` also accepts every ringleader algorithm
 // (ring, jump, anchor, memento, maglev, rendezvous, multiprobe, ...), `hash:` also accepts `xxh3`,
-// `bounded_load: c` (c >= 1) and `ejection: rebuild|stable`.
+// `bounded_load: c` (c >= 1), `ejection: rebuild|stable`, and the limits `max_value_bytes`,
+// `max_line_bytes`, `max_replies_in_flight` and `health_check_interval` (docs/operations.md), whose
+// defaults are what the proxy did before they existed.
 //
 //   ringleader::config::Config c = ringleader::config::load_file("nutcracker.yml");
 //   const ringleader::config::Pool& pool = c.pool("alpha");
@@ -119,6 +121,15 @@ struct Pool {
   /// rebuild for twemproxy's distributions (ketama, modula, random: what nutcracker does), stable for
   /// ringleader's algorithms, unless `ejection:` says otherwise.
   Ejection ejection = Ejection::rebuild;
+  /// Larger values (memcached data blocks, Redis bulk strings) are refused with the protocol's error.
+  /// Absent: the protocol's own limit (memcached 16 MiB, Redis 64 MiB).
+  std::optional<std::uint32_t> max_value_bytes;
+  /// A longer memcached command line or Redis inline command loses the framing: error, then close.
+  std::uint32_t max_line_bytes = 64 * 1024;
+  /// A client's replies waiting to be written: past it, its requests are not read until it reads.
+  std::uint32_t max_replies_in_flight = 4096;
+  /// How often the ejected servers are probed (health_check.hpp).
+  std::uint32_t health_check_interval_ms = 100;
 
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   std::vector<Server> servers;
@@ -153,6 +164,10 @@ struct Config {
 /// for a Pool from load_file()/parse(): they are checked when loaded).
 Placement make_placement(const Pool& pool);
 Placement make_placement(const Pool& pool, std::span<const bool> live);
+
+/// Throws ConfigError (naming `file` and the later server's line) if two servers of `pool` have the
+/// same ketama name, which twemproxy refuses: a membership source checks the lists it brings too.
+void check_unique_names(const Pool& pool, const std::string& file);
 
 /// Reads and validates a nutcracker.yml file. Throws ConfigError.
 Config load_file(const std::filesystem::path& path);

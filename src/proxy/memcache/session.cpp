@@ -24,11 +24,20 @@ std::string_view command_name(Command c) {
   }
 }
 
+// The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own.
+Limits limits_of(const config::Pool& pool) {
+  Limits limits;
+  limits.max_line = pool.max_line_bytes;
+  if (pool.max_value_bytes) limits.max_value = *pool.max_value_bytes;
+  return limits;
+}
+
 }  // namespace
 
 Session::Session(Socket socket, PoolWorker& pool) : ClientSession(std::move(socket)), pool_(pool) {}
 
 std::size_t Session::consume(std::string_view input) {
+  const Limits limits = limits_of(pool_.pool());
   std::size_t used = 0;
   while (used < input.size()) {
     if (swallow_ > 0) {
@@ -37,7 +46,7 @@ std::size_t Session::consume(std::string_view input) {
       used += skip;
       continue;
     }
-    const ParseResult result = parse(input.substr(used), request_);
+    const ParseResult result = parse(input.substr(used), request_, limits);
     switch (result.status) {
       case ParseStatus::need_more:
         return used;

@@ -37,6 +37,14 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own.
+Limits limits_of(const config::Pool& pool) {
+  Limits limits;
+  limits.max_inline = pool.max_line_bytes;
+  if (pool.max_value_bytes) limits.max_bulk = *pool.max_value_bytes;
+  return limits;
+}
+
 }  // namespace
 
 Session::Session(Socket socket, PoolWorker& pool)
@@ -49,9 +57,10 @@ void Session::reply_error(std::string_view message) {
 }
 
 std::size_t Session::consume(std::string_view input) {
+  const Limits limits = limits_of(pool_.pool());
   std::size_t used = 0;
   while (used < input.size()) {
-    const ParseResult result = parse(input.substr(used), request_);
+    const ParseResult result = parse(input.substr(used), request_, limits);
     if (result.status == ParseStatus::need_more) break;
     if (result.status == ParseStatus::fatal) {
       reply_now(result.error_reply);

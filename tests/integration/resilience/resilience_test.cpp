@@ -1,6 +1,7 @@
 // Fault tests of `ringleader serve` with real memcached servers: ejection under load and how many
 // healthy keys move in each ejection mode, the health check before a server returns, a stopped
-// (SIGSTOP) server, graceful shutdown, and a listen address in use. Reloads are in reload_test.cpp.
+// (SIGSTOP) server, graceful shutdown and its --drain-timeout, and a listen address in use. Reloads
+// are in reload_test.cpp, changes through the membership input in membership_test.cpp.
 // Time bounds are generous upper limits that only prove "no hang".
 #include <gtest/gtest.h>
 
@@ -181,6 +182,29 @@ TEST(Resilience, GracefulShutdownAnswersTheRequestInFlight) {
   }), "VALUE k 0 1\r\nv\r\nEND\r\n");
   for (int i = 0; i < 200 && proxy.process.running(); ++i) std::this_thread::sleep_for(milliseconds(50));
   EXPECT_FALSE(proxy.process.running());
+}
+
+// --drain-timeout bounds the wait: with the server stopped for good, the proxy gives up on the
+// request in flight after 300 ms (not the default 5 s), says so, and exits.
+TEST(Resilience, DrainTimeoutBoundsTheShutdown) {
+  TempDir dir;
+  Backends backends(dir, 1);
+  const std::uint16_t listen = free_port();
+  const auto file = dir.write("c.yml", memcache_pool(listen, backends.ports(), ""));
+  auto proxy = start_ringleader(dir, file, {listen}, {"--drain-timeout", "300"});
+  Connection c(listen);
+  ::kill(backends.servers[0].process.pid(), SIGSTOP);
+  c.send("get k\r\n");
+  std::this_thread::sleep_for(milliseconds(200));  // the request reaches the stopped server
+  const auto start = Clock::now();
+  ::kill(proxy.process.pid(), SIGTERM);
+  for (int i = 0; i < 100 && proxy.process.running(); ++i) std::this_thread::sleep_for(milliseconds(20));
+  const auto took = Clock::now() - start;
+  ::kill(backends.servers[0].process.pid(), SIGCONT);
+  EXPECT_FALSE(proxy.process.running()) << "still draining 2 s after SIGTERM with --drain-timeout 300";
+  EXPECT_LT(took, std::chrono::seconds(2));
+  EXPECT_NE(proxy.process.log().find("drain_timeout_ms=300"), std::string::npos) << proxy.process.log();
+  EXPECT_NE(proxy.process.log().find("still in flight after the drain timeout"), std::string::npos) << proxy.process.log();
 }
 
 TEST(Resilience, SecondProxyOnTheSameAddressFailsWithAddressInUse) {

@@ -42,6 +42,10 @@ TEST(Config, TwemproxyDefaults) {
   EXPECT_FALSE(p.tcpkeepalive);
   EXPECT_EQ(p.ejection, Ejection::rebuild);
   EXPECT_FALSE(p.bounded_load.has_value());
+  EXPECT_FALSE(p.max_value_bytes.has_value());
+  EXPECT_EQ(p.max_line_bytes, 64u * 1024);
+  EXPECT_EQ(p.max_replies_in_flight, 4096u);
+  EXPECT_EQ(p.health_check_interval_ms, 100u);
   EXPECT_TRUE(p.warnings.empty());
 }
 
@@ -135,6 +139,34 @@ TEST(Config, RingleaderAdditions) {
   const Pool q = parse("a:\n  listen: x:1\n  hash: xxh3\n  ejection: stable\n  servers:\n   - h:1:1\n").pool("a");
   EXPECT_EQ(q.distribution, "ketama");
   EXPECT_EQ(q.ejection, Ejection::stable);
+}
+
+// The limits are pool keys; their defaults (TwemproxyDefaults) are the proxy's former constants.
+TEST(Config, Limits) {
+  const Pool p = parse(R"(a:
+  listen: 127.0.0.1:1
+  max_value_bytes: 1048576
+  max_line_bytes: 4096
+  max_replies_in_flight: 16
+  health_check_interval: 250
+  servers:
+   - 10.0.0.1:11211:1
+)").pool("a");
+  EXPECT_EQ(p.max_value_bytes, 1048576u);
+  EXPECT_EQ(p.max_line_bytes, 4096u);
+  EXPECT_EQ(p.max_replies_in_flight, 16u);
+  EXPECT_EQ(p.health_check_interval_ms, 250u);
+}
+
+// A limit of 0, or one that is not a number, is refused with its line and key.
+TEST(Config, RejectsBadLimits) {
+  for (const std::string key : {"max_value_bytes", "max_line_bytes", "max_replies_in_flight", "health_check_interval"}) {
+    for (const std::string value : {"0", "-1", "1k", "4294967296"}) {
+      const ConfigError e = error_of("a:\n  listen: h:1\n  " + key + ": " + value + "\n  servers:\n   - h:1:1\n");
+      EXPECT_EQ(e.key(), key) << value;
+      EXPECT_EQ(e.line(), 3u) << value;
+    }
+  }
 }
 
 // Harmful quirks load, with a warning naming the pool and key.
