@@ -27,7 +27,7 @@ TEST(ReloadState, AnEjectedServerStaysEjectedWhereverTheReloadPutsIt) {
                                    routes);
   before->failure(1, "test");
   ASSERT_TRUE(before->ejected(1));
-  EXPECT_EQ(routes.current()->router->live_count(), 2u);
+  EXPECT_EQ(routes.current()->placement->live_count(), 2u);
 
   // 10.0.0.2 moves to the last place, 10.0.0.1 goes, 10.0.0.4 comes.
   before->retire();
@@ -37,8 +37,8 @@ TEST(ReloadState, AnEjectedServerStaysEjectedWhereverTheReloadPutsIt) {
   EXPECT_FALSE(after->ejected(1));
   EXPECT_TRUE(after->ejected(2));
   EXPECT_EQ(routes.current()->health, after);
-  EXPECT_EQ(routes.current()->router->server_count(), 3u);
-  EXPECT_EQ(routes.current()->router->live_count(), 2u);
+  EXPECT_EQ(routes.current()->placement->server_count(), 3u);
+  EXPECT_EQ(routes.current()->placement->live_count(), 2u);
 }
 
 TEST(ReloadState, ARetiredHealthPublishesNothing) {
@@ -50,7 +50,7 @@ TEST(ReloadState, ARetiredHealthPublishesNothing) {
   const auto version = routes.version();
   before->failure(0, "a late failure on a connection of the old pool");  // would eject: limit 1
   EXPECT_EQ(routes.version(), version);
-  EXPECT_EQ(routes.current()->router->server_count(), 3u);
+  EXPECT_EQ(routes.current()->placement->server_count(), 3u);
   EXPECT_EQ(routes.current()->health, after);
 }
 
