@@ -56,9 +56,7 @@ std::system_error errno_error(const std::string& what) {
 
 std::string find_executable(const std::string& name) {
   if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
-  std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
-  path += ":/usr/sbin:/usr/bin:/sbin:/bin";
-  std::stringstream dirs(path);
+  std::stringstream dirs(std::getenv("PATH") ? std::getenv("PATH") : "");
   for (std::string dir; std::getline(dirs, dir, ':');) {
     if (dir.empty()) continue;
     const auto candidate = std::filesystem::path(dir) / name;

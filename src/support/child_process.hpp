@@ -51,9 +51,8 @@ class ChildProcess {
   int stop_signal_;
 };
 
-/// The full path of an executable: `name` itself if it has a '/', else looked up in PATH, then in
-/// /usr/sbin, /usr/bin, /sbin and /bin (nutcracker is in /usr/sbin, often not in a user's PATH);
-/// empty if absent.
+/// The full path of an executable: `name` itself if it has a '/', else looked up in PATH, as a shell
+/// does; empty if absent.
 std::string find_executable(const std::string& name);
 
 }  // namespace ringleader::support

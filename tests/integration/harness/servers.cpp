@@ -92,7 +92,8 @@ Server start_nutcracker(const TempDir& dir, const std::filesystem::path& config_
                         const std::vector<std::uint16_t>& ports) {
   // Its stats port (default 22222) must not collide with other tests running at the same time.
   return with_retries([&](std::uint16_t stats_port) {
-    std::vector<std::string> argv{"nutcracker", "-c", config_file.string(), "-s", std::to_string(stats_port),
+    // Debian's nutcracker is in /usr/sbin, which a user's PATH often lacks.
+    std::vector<std::string> argv{"/usr/sbin/nutcracker", "-c", config_file.string(), "-s", std::to_string(stats_port),
                                   "-a", "127.0.0.1", "-v", "4"};
     return wait_for(Process(argv, dir.path() / unique_name("nutcracker")), ports.at(0), ports);
   });
