@@ -2,7 +2,8 @@
 // server added or removed moves only its own share of the keys, client connections opened before
 // the reload keep working, the proxy keeps its connections to the servers the reload did not
 // change, an invalid config is rejected with the reason in the log while the old one serves, pools
-// can be added, removed and moved to another address, and signals are handled while a reload waits. The fixture: reload_fixture.hpp.
+// can be added, removed and moved to another address, and signals are handled while a reload
+// waits. The fixture: reload_fixture.hpp.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
