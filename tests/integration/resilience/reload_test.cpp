@@ -1,11 +1,15 @@
 // Hot reload of `ringleader serve` by SIGHUP (issue 5), end to end with real memcached servers: a
 // server added or removed moves only its own share of the keys, client connections opened before
 // the reload keep working, the proxy keeps its connections to the servers the reload did not
-// change, an invalid config is rejected with the reason in the log while the old one serves, and
-// pools can be added, removed and moved to another address. The fixture: reload_fixture.hpp.
+// change, an invalid config is rejected with the reason in the log while the old one serves, pools
+// can be added, removed and moved to another address, and signals are handled while a reload
+// waits. The fixture: reload_fixture.hpp.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <map>
@@ -205,6 +209,35 @@ TEST_F(Reload, UnderLoadEveryClientKeepsItsConnectionAcrossSeveralReloads) {
   EXPECT_TRUE(errors.empty()) << errors.size() << " errors, the first: " << errors.front();
   Connection after(listen_);
   EXPECT_EQ(memcache(after, set("x", "v")), "STORED\r\n");
+}
+
+// SIGHUP only queues the reload: while the file is being read (here a FIFO that nobody writes yet,
+// standing in for a slow DNS server) the proxy serves its clients and handles signals, so SIGTERM
+// starts the shutdown at once. (Before, the read and the lookups ran on the signal thread.)
+TEST_F(Reload, SignalsAreHandledWhileAReloadWaits) {
+  start(pool({0, 1}));
+  Connection client(listen_);
+  ASSERT_EQ(memcache(client, set("x", "v")), "STORED\r\n");
+  std::filesystem::remove(file_);
+  ASSERT_EQ(::mkfifo(file_.c_str(), 0600), 0);
+  ::kill(proxy().pid(), SIGHUP);
+  ASSERT_TRUE(wait_for_log(proxy(), "signal=SIGHUP")) << proxy().log();
+  std::this_thread::sleep_for(milliseconds(200));  // the change thread now waits on the FIFO
+  EXPECT_EQ(memcache(client, "get x\r\n", true), found("x", "v"));
+  ::kill(proxy().pid(), SIGTERM);
+  EXPECT_TRUE(wait_for_log(proxy(), "shutting down", milliseconds(3000))) << proxy().log();
+  // Let the reload's read finish (a writer opens the FIFO), so the proxy can exit.
+  int fd = -1;
+  for (int i = 0; i < 100 && fd < 0; ++i) {
+    fd = ::open(file_.c_str(), O_WRONLY | O_NONBLOCK);  // fails (ENXIO) until the reader is there
+    if (fd < 0) std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_GE(fd, 0) << "the proxy is not reading the config file";
+  const std::string config = pool({0, 1});
+  EXPECT_EQ(::write(fd, config.data(), config.size()), static_cast<ssize_t>(config.size()));
+  ::close(fd);
+  for (int i = 0; i < 200 && proxy_->process.running(); ++i) std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_FALSE(proxy_->process.running());
 }
 
 // The same pool text as pool(), as pool `name` listening on `port`.
