@@ -20,6 +20,7 @@
 #include "cli/daemon.hpp"
 #include "cli/pid_file.hpp"
 #include "proxy/config/router.hpp"
+#include "proxy/protocols.hpp"
 #include "proxy/server.hpp"
 #include "proxy/signals.hpp"
 
@@ -49,6 +50,7 @@ void make_absolute(std::string& path) {
 config::Config load_config(const std::string& path) {
   config::Config config = config::load_file(path);
   for (const auto& pool : config.pools) config::Router router(pool);  // validates hash/distribution
+  proxy::check_protocols(config);
   for (const auto& warning : config.warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   return config;
 }

@@ -23,6 +23,7 @@
 
 #include "proxy/log.hpp"
 #include "proxy/pool_worker.hpp"
+#include "proxy/protocols.hpp"
 #include "proxy/signals.hpp"
 #include "proxy/unique_fd.hpp"
 
@@ -98,7 +99,8 @@ void check_address_free(const config::Pool& pool, const Endpoint& endpoint) {
 // Why a reload cannot apply `b` to the running pool `a`, whose listeners are open already on the
 // same address, or empty. (A pool that moves to another address is replaced: removed and added.)
 std::string needs_restart(const config::Pool& a, const config::Pool& b) {
-  if (a.redis != b.redis) return "protocol changed (redis) on the same listen address";
+  if (a.protocol != b.protocol)
+    return "protocol changed (" + a.protocol + " to " + b.protocol + ") on the same listen address";
   if (a.backlog != b.backlog) return "backlog changed on the same listen address";
   return {};
 }
@@ -207,7 +209,8 @@ void Server::add_pool(std::shared_ptr<const PoolLayout> layout, std::vector<Acce
   pools_.push_back(std::move(pool));
 }
 
-Server::Server(config::Config config, unsigned threads) : file_(std::move(config.file)) {
+Server::Server(config::Config config, unsigned threads) : file_(config.file) {
+  check_protocols(config);
   give_large_buffers_back();
   if (threads == 0) threads = 1;
   stats_ = std::make_unique<stats::Registry>(threads);
@@ -268,6 +271,7 @@ void Server::reload() {
 }
 
 void Server::plan_reload(const config::Config& fresh, ReloadPlan& plan) {
+  check_protocols(fresh);
   for (const auto& pool : fresh.pools) {
     RunningPool* old = running(pool.name);
     if (old != nullptr && old->config().same_settings(pool)) continue;
