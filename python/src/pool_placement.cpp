@@ -52,7 +52,8 @@ py::list pools(const config::Config& config) {
       servers.append(py::dict(py::arg("name") = server.node_name(), py::arg("address") = server.address(),
                               py::arg("weight") = server.weight, py::arg("text") = server.text));
     py::dict options(py::arg("hash") = pool.hash, py::arg("hash_tag") = pool.hash_tag,
-                     py::arg("distribution") = pool.distribution, py::arg("redis") = pool.redis,
+                     py::arg("distribution") = pool.distribution, py::arg("protocol") = pool.protocol,
+                     py::arg("redis") = pool.protocol == "redis",
                      py::arg("listen") = pool.listen.text);
     py::list warnings;
     for (const std::string& warning : pool.warnings) warnings.append(warning);

@@ -23,6 +23,7 @@
 #include "cli/pid_file.hpp"
 #include "proxy/config/server_entry.hpp"
 #include "proxy/membership/file_source.hpp"
+#include "proxy/protocols.hpp"
 #include "proxy/server.hpp"
 #include "proxy/signals.hpp"
 
@@ -65,6 +66,7 @@ config::Listen stats_address(const std::string& host, std::uint16_t port) {
 
 config::Config load_config(const std::string& path) {
   config::Config config = config::load_file(path);
+  proxy::check_protocols(config);
   for (const auto& warning : config.warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   return config;
 }

@@ -17,8 +17,6 @@
 
 #include "proxy/buffers.hpp"
 #include "proxy/log.hpp"
-#include "proxy/memcache/reply_parser.hpp"
-#include "proxy/redis/reply_parser.hpp"
 
 namespace ringleader::proxy {
 namespace {
@@ -30,16 +28,6 @@ constexpr std::size_t kMinRead = 16 * 1024;
 constexpr std::size_t kKeepBuffer = 64 * 1024;
 using Clock = std::chrono::steady_clock;
 using Socket = asio::generic::stream_protocol::socket;
-
-std::string resp_command(std::initializer_list<std::string_view> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (auto arg : args) {
-    out += "$" + std::to_string(arg.size()) + "\r\n";
-    out += arg;
-    out += "\r\n";
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -75,13 +63,13 @@ void Backend::close() {
   deadline_timer_.cancel();
 }
 
-void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool values) {
+void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, ReplyKind kind) {
   const auto now = Clock::now();
   const auto deadline = options_.timeout ? now + *options_.timeout : Clock::time_point::max();
   const bool was_idle = in_flight_.empty();
   const std::size_t bytes = output_.size() - counted_;
   counted_ = output_.size();
-  in_flight_.push_back({std::move(reply), part, values, deadline, now, bytes});
+  in_flight_.push_back({std::move(reply), part, kind, deadline, now, bytes});
   ++unsent_;
   counters_.requests.add();
   counters_.request_bytes.add(bytes);
@@ -106,14 +94,6 @@ void Backend::preconnect() {
   if (options_.timeout) asio::co_spawn(io_, timeout_loop(generation_), keep_alive());
 }
 
-std::string Backend::handshake() const {
-  std::string out;
-  if (options_.protocol != Protocol::redis) return out;
-  if (!options_.redis_auth.empty()) out += resp_command({"AUTH", options_.redis_auth});
-  if (options_.redis_db != 0) out += resp_command({"SELECT", std::to_string(options_.redis_db)});
-  return out;
-}
-
 asio::awaitable<void> Backend::connect(std::uint64_t generation) {
   std::error_code ec;
   co_await socket_.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
@@ -131,16 +111,16 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
     ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (options_.tcp_keepalive) ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   }
-  // AUTH and SELECT go first; their replies are checked like any other, by null entries in front.
-  if (const std::string hello = handshake(); !hello.empty()) {
-    output_.insert(0, hello);
-    counted_ += hello.size();
+  // The handshake goes first; its replies are checked like any other, by null entries in front.
+  if (const Handshake& hello = options_.handshake; !hello.bytes.empty()) {
+    output_.insert(0, hello.bytes);
+    counted_ += hello.bytes.size();
     const auto deadline = in_flight_.empty() ? Clock::time_point::max() : in_flight_.front().deadline;
-    // In front of the requests, in the order sent: AUTH, then SELECT (pushed to the front last).
-    if (options_.redis_db != 0) in_flight_.push_front({nullptr, Handshake::select, false, deadline, Clock::now(), 0});
-    if (!options_.redis_auth.empty()) in_flight_.push_front({nullptr, Handshake::auth, false, deadline, Clock::now(), 0});
+    // In front of the requests, in the order sent (the last step is pushed to the front first).
+    for (auto step = static_cast<std::uint32_t>(hello.steps.size()); step-- > 0;)
+      in_flight_.push_front({nullptr, step, 0, deadline, Clock::now(), 0});
   }
-  auth_refused_ = false;
+  handshake_refused_ = false;
   socket_.non_blocking(true, ec);
   state_ = State::connected;
   asio::co_spawn(io_, read_loop(generation), keep_alive());
@@ -218,20 +198,10 @@ std::size_t Backend::take_replies(std::string_view input) {
       fail("unexpected reply from " + name_);
       return used;
     }
-    std::size_t size = 0;
-    bool malformed = false;
-    if (options_.protocol == Protocol::memcache) {
-      const auto frame = memcache::frame_reply(rest, in_flight_.front().values);
-      if (frame.status == memcache::ReplyStatus::need_more) break;
-      malformed = frame.status == memcache::ReplyStatus::malformed;
-      size = frame.size;
-    } else {
-      const auto frame = redis::frame_reply(rest);
-      if (frame.status == redis::ReplyStatus::need_more) break;
-      malformed = frame.status == redis::ReplyStatus::malformed;
-      size = frame.size;
-    }
-    if (malformed) {
+    const ReplyFrame frame = options_.protocol->frame_reply(rest, in_flight_.front().kind);
+    if (frame.status == ReplyFrame::Status::need_more) break;
+    const std::size_t size = frame.size;
+    if (frame.status == ReplyFrame::Status::malformed) {
       counters_.server_err.add();
       fail("malformed reply from " + name_);
       return used;
@@ -248,7 +218,7 @@ std::size_t Backend::take_replies(std::string_view input) {
     if (health_) health_->success(server_);
     if (done.reply) {
       done.reply->complete(done.part, reply, false);
-    } else if (reply.starts_with("-") && !handshake_refused(done.part, reply)) {
+    } else if (!handshake_answered(done.part, reply)) {
       return used;
     }
   }
@@ -256,24 +226,12 @@ std::size_t Backend::take_replies(std::string_view input) {
   return used;
 }
 
-// A wrong redis_auth is a configuration mistake, not a failing server: nothing is counted against
-// the server (no ejection of a healthy one). The connection stays, and each request gets the reply
-// the server gives a client that is not authenticated (`-NOAUTH Authentication required.`), as
-// through nutcracker, which swallows its AUTH's reply. A server without a password refuses AUTH
-// too, and then simply serves.
-bool Backend::handshake_refused(std::uint32_t step, std::string_view reply) {
-  const std::string text(reply.substr(1, reply.find_first_of("\r\n") - 1));
-  if (step == Handshake::auth) {
-    auth_refused_ = true;
-    log::warn("server refused AUTH (redis_auth); clients get its replies", {{"server", name_}, {"reply", text}});
-    return true;
-  }
-  // SELECT refused after AUTH was: the server answers every request with -NOAUTH anyway.
-  if (auth_refused_) return true;
-  // SELECT refused on its own (redis_db beyond the server's databases): requests would go on
-  // reading and writing database 0, so the connection is failed (those already pipelined behind
-  // the SELECT have run there). Not the server's failure either.
-  fail("SELECT " + std::to_string(options_.redis_db) + " refused by " + name_ + ": " + text, false);
+bool Backend::handshake_answered(std::uint32_t step, std::string_view reply) {
+  const HandshakeVerdict verdict =
+      options_.protocol->judge_handshake(options_.handshake.steps[step], reply, handshake_refused_, name_);
+  handshake_refused_ = handshake_refused_ || verdict.refused;
+  if (verdict.failure.empty()) return true;
+  fail(verdict.failure, false);
   return false;
 }
 
@@ -289,13 +247,6 @@ asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
       co_return;
     }
   }
-}
-
-std::string Backend::error_reply(std::string_view reason) const {
-  std::string reply(options_.protocol == Protocol::memcache ? "SERVER_ERROR " : "-ERR ");
-  for (char c : reason) reply += (c == '\r' || c == '\n') ? ' ' : c;
-  reply += "\r\n";
-  return reply;
 }
 
 void Backend::count_queues() noexcept {
@@ -327,7 +278,9 @@ void Backend::fail(std::string_view reason, bool server_fault) {
   close();
   clear_and_trim(output_, kKeepBuffer);
   clear_and_trim(writing_, kKeepBuffer);
-  const std::string reply = error_reply(reason);
+  std::string line(reason);  // a reply line cannot hold a line break
+  std::replace_if(line.begin(), line.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  const std::string reply = options_.protocol->error_reply(line);
   auto failed = std::move(in_flight_);
   in_flight_.clear();
   counted_ = unsent_ = sent_bytes_ = 0;

@@ -2,14 +2,15 @@
 //
 // Each worker thread owns its backends, so sessions on that thread use them without locks. Requests
 // are appended to an output buffer and written in batches (every request queued while the previous
-// write was in flight goes out in the next one); replies come back in request order (memcached and
-// Redis answer each connection in order), so they are matched to the oldest request in flight.
+// write was in flight goes out in the next one); replies come back in request order (a protocol
+// served here answers each connection in order), so they are matched to the oldest request in flight.
 //
 // Failure handling, as twemproxy does it: if the server cannot be reached, or a reply does not come
 // within the pool's `timeout`, or the stream is malformed, the connection is closed and every request
 // in flight on it gets an error reply naming the server and the reason. The next request reconnects.
-// Redis backends send AUTH (redis_auth) and SELECT (redis_db) first on every new connection; a
-// refused AUTH is the pool's mistake, not the server's failure: the server's replies pass through.
+// The pool's protocol (protocol.hpp) frames the replies, writes the error replies, and may give a
+// handshake to send first on every new connection (AUTH and SELECT, say), whose replies it judges: a
+// refusal it calls the pool's mistake fails the connection without counting against the server.
 // Each failure and each good reply is reported to the pool's shared PoolHealth (ejection.hpp), which
 // counts consecutive failures across every worker thread and ejects the server at the limit.
 #pragma once
@@ -30,17 +31,15 @@
 
 #include "proxy/ejection.hpp"
 #include "proxy/pending_reply.hpp"
+#include "proxy/protocol.hpp"
 #include "proxy/stats/counters.hpp"
 
 namespace ringleader::proxy {
 
-enum class Protocol { memcache, redis };
-
 struct BackendOptions {
-  Protocol protocol = Protocol::memcache;
+  const Protocol* protocol = nullptr;                // the pool's; lives as long as the process
   std::optional<std::chrono::milliseconds> timeout;  // absent: wait for replies forever
-  std::string redis_auth;                            // empty: no AUTH
-  std::uint32_t redis_db = 0;
+  Handshake handshake;                               // the protocol's, for the pool's settings
   bool tcp_keepalive = false;                        // SO_KEEPALIVE on the connection (tcpkeepalive)
 
   bool operator==(const BackendOptions&) const = default;
@@ -59,9 +58,9 @@ class Backend : public std::enable_shared_from_this<Backend> {
 
   /// Where to append the bytes of the next request (whole requests only), before send().
   std::string& output() noexcept { return output_; }
-  /// Records that the request just appended to output() is answered into part `part` of `reply`.
-  /// `values` says a memcached reply is a VALUE ... END list (get/gets/gat/gats).
-  void send(std::shared_ptr<PendingReply> reply, std::uint32_t part, bool values = false);
+  /// Records that the request just appended to output() is answered into part `part` of `reply`;
+  /// the protocol frames that answer as a reply of `kind`.
+  void send(std::shared_ptr<PendingReply> reply, std::uint32_t part, ReplyKind kind = 0);
   /// Connects now rather than at the first request (the pool's `preconnect`).
   void preconnect();
 
@@ -85,12 +84,10 @@ class Backend : public std::enable_shared_from_this<Backend> {
   void retire();
 
  private:
-  /// Which of the proxy's own commands a null InFlight::reply stands for (in InFlight::part).
-  enum Handshake : std::uint32_t { auth, select };
   struct InFlight {
-    std::shared_ptr<PendingReply> reply;  // null for the proxy's own AUTH/SELECT
-    std::uint32_t part;                   // with a null reply: a Handshake
-    bool values;
+    std::shared_ptr<PendingReply> reply;  // null for a step of the handshake
+    std::uint32_t part;                   // with a null reply: the step's index in options_.handshake
+    ReplyKind kind;
     std::chrono::steady_clock::time_point deadline;
     std::chrono::steady_clock::time_point sent;  // for the latency histogram
     std::size_t bytes;                           // of the request, for out_queue_bytes
@@ -106,19 +103,17 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// Closes the connection and fails every request in flight with `reason`. `server_fault`: counts
   /// towards the server's ejection (false for the pool's own configuration mistakes).
   void fail(std::string_view reason, bool server_fault = true);
-  /// The server answered our AUTH or SELECT (`step`) with an error `reply`; returns whether the
-  /// connection goes on (else it is failed).
-  bool handshake_refused(std::uint32_t step, std::string_view reply);
+  /// The server answered step `step` of the handshake with `reply`; returns whether the connection
+  /// goes on (else it is failed).
+  bool handshake_answered(std::uint32_t step, std::string_view reply);
   /// Closes the connection; the loops of this connection see the new generation_ and end.
   void close();
   /// The completion token of this backend's coroutines: keeps the backend alive until they end.
   auto keep_alive() {
     return [self = shared_from_this()](const std::exception_ptr&) {};
   }
-  std::string error_reply(std::string_view reason) const;
   /// Publishes in_queue/out_queue (this backend is the only writer of its counters).
   void count_queues() noexcept;
-  std::string handshake() const;
 
   asio::io_context& io_;
   std::string name_;
@@ -140,7 +135,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::size_t sent_bytes_ = 0;  // bytes of the written requests in in_flight_
   bool healthy_ = true;         // false from a failure to the next connection: one warning per outage
   bool retired_ = false;
-  bool auth_refused_ = false;   // this connection's AUTH got an error: its requests get the server's -NOAUTH
+  bool handshake_refused_ = false;  // the server refused a step of this connection's handshake
 };
 
 }  // namespace ringleader::proxy

@@ -1,4 +1,4 @@
-// ClientSession: one client connection, shared by both protocols.
+// ClientSession: one client connection; each protocol's session derives from it.
 //
 // The reader takes bytes off the socket and hands them to the protocol (consume()), which queues one
 // PendingReply per request and sends its parts to backends; the writer sends ready replies in queue

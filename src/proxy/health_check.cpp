@@ -11,6 +11,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "proxy/protocols.hpp"
 #include "proxy/unique_fd.hpp"
 
 namespace ringleader::proxy {
@@ -79,30 +80,20 @@ class ProbeSocket {
   std::string buffer_;
 };
 
-std::string resp(std::initializer_list<std::string_view> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (auto arg : args) out += "$" + std::to_string(arg.size()) + "\r\n" + std::string(arg) + "\r\n";
-  return out;
-}
-
 }  // namespace
 
 std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint) {
   const auto timeout = std::chrono::milliseconds(pool.timeout_ms.value_or(1000));
   try {
+    const std::vector<ProbeStep> steps = protocol_of(pool).probe(pool);
     ProbeSocket socket(endpoint, Clock::now() + timeout);
-    if (!pool.redis) {
-      socket.send("version\r\n");
+    for (const ProbeStep& step : steps) {
+      socket.send(step.request);
       const std::string reply = socket.line();
-      return reply.starts_with("VERSION ") ? "" : "unexpected reply to version: " + reply.substr(0, 80);
+      const bool passed = step.pass_is_prefix ? reply.starts_with(step.pass) : reply == step.pass;
+      if (!passed) return step.failure + reply.substr(0, 80);
     }
-    if (!pool.redis_auth.empty()) {
-      socket.send(resp({"AUTH", pool.redis_auth}));
-      if (const std::string reply = socket.line(); reply != "+OK") return "AUTH refused: " + reply.substr(0, 80);
-    }
-    socket.send(resp({"PING"}));
-    const std::string reply = socket.line();
-    return reply == "+PONG" ? "" : "unexpected reply to PING: " + reply.substr(0, 80);
+    return "";
   } catch (const std::exception& e) {
     return e.what();
   }

@@ -2,9 +2,9 @@
 //
 // twemproxy puts an ejected server back blindly when server_retry_timeout is over (nc_server.c
 // server_pool_update()); a server that accepts connections but is broken then fails requests again.
-// Here a probe must pass first: memcached `version` must answer "VERSION ...", Redis `PING` must
-// answer "+PONG" (after AUTH when the pool has redis_auth). The probe uses its own blocking socket
-// with the pool's timeout (1 s if none), on the checker's own thread, never on a worker.
+// Here a probe must pass first: the pool's protocol says what to ask and which answer passes
+// (Protocol::probe: a version or a PING, say). The probe uses its own blocking socket with the
+// pool's timeout (1 s if none), on the checker's own thread, never on a worker.
 #pragma once
 
 #include <condition_variable>
@@ -21,7 +21,7 @@
 
 namespace ringleader::proxy {
 
-/// Probes `endpoint` as `pool` says (protocol, auth, timeout). Empty on success, else the reason.
+/// Probes `endpoint` as `pool` says (protocol and its settings, timeout). Empty on success, else the reason.
 std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint);
 
 /// A thread that probes the ejected servers of every registered pool, each pool every

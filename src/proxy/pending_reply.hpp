@@ -3,7 +3,7 @@
 // Replies must reach the client in request order even though the parts of a request (one per backend
 // server it was split over) complete in any order. The session queues one PendingReply per request;
 // backends fill in parts; the reply is sent when it and every reply before it are ready. Each
-// protocol merges parts in its own subclass (memcache/replies.hpp, redis/replies.hpp).
+// protocol merges parts in its own subclasses, in its folder.
 //
 // Everything here is touched by one thread: a session and the backends it uses live on the same
 // io_context, so there are no locks.

@@ -16,8 +16,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "proxy/log.hpp"
-#include "proxy/memcache/session.hpp"
-#include "proxy/redis/session.hpp"
+#include "proxy/protocols.hpp"
 
 namespace ringleader::proxy {
 
@@ -25,10 +24,9 @@ namespace {
 
 BackendOptions backend_options(const config::Pool& pool) {
   BackendOptions options;
-  options.protocol = pool.redis ? Protocol::redis : Protocol::memcache;
+  options.protocol = &protocol_of(pool);
   if (pool.timeout_ms) options.timeout = std::chrono::milliseconds(*pool.timeout_ms);
-  options.redis_auth = pool.redis_auth;
-  options.redis_db = pool.redis_db;
+  options.handshake = options.protocol->handshake(pool);
   options.tcp_keepalive = pool.tcpkeepalive;
   return options;
 }
@@ -110,6 +108,7 @@ void PoolWorker::adopt(const Routes& routes) {
   }
   backends_ = std::move(next);
   layout_ = routes.layout;
+  protocol_ = options.protocol;
 }
 
 void PoolWorker::stop_accepting() {
@@ -169,11 +168,7 @@ void PoolWorker::start_session(Socket socket) {
     const int one = 1;  // replies are gathered already; Nagle would only delay them
     ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  if (pool().redis) {
-    std::make_shared<redis::Session>(std::move(socket), *this)->start(counters_, pool().max_replies_in_flight);
-  } else {
-    std::make_shared<memcache::Session>(std::move(socket), *this)->start(counters_, pool().max_replies_in_flight);
-  }
+  protocol_->start_session(std::move(socket), *this, counters_);
 }
 
 }  // namespace ringleader::proxy

@@ -1,7 +1,8 @@
 // PoolWorker: one pool as seen by one worker thread: its listening socket, its view of the pool's
 // routing table, and its own connection to every server of the pool.
 //
-// Sessions accepted here run on this worker's io_context and use only this worker's backends, so
+// The pool's protocol (protocols.hpp) serves each client accepted. Sessions accepted here run on
+// this worker's io_context and use only this worker's backends, so
 // nothing on the request path is shared between threads except the immutable routing table.
 #pragma once
 
@@ -20,6 +21,7 @@
 #include "proxy/client_session.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/ejection.hpp"
+#include "proxy/protocol.hpp"
 #include "proxy/route_table.hpp"
 #include "proxy/stats/registry.hpp"
 
@@ -72,6 +74,7 @@ class PoolWorker {
   stats::PoolCounters& counters_;
   RouterView routes_;
   std::shared_ptr<const PoolLayout> layout_;
+  const Protocol* protocol_ = nullptr;               // layout_->pool's: serves the clients accepted
   std::vector<std::shared_ptr<Backend>> backends_;  // backends_[i] reaches layout_->pool.servers[i]
   std::vector<std::weak_ptr<Backend>> retired_;      // removed by a reload, maybe still answering
   std::vector<std::uint64_t> loads_;                 // for bounded_load: requests in flight per server

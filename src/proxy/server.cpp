@@ -23,6 +23,7 @@
 #include "proxy/listen_socket.hpp"
 #include "proxy/log.hpp"
 #include "proxy/pool_worker.hpp"
+#include "proxy/protocols.hpp"
 #include "proxy/signals.hpp"
 #include "proxy/unique_fd.hpp"
 
@@ -60,7 +61,8 @@ void check_address_free(const config::Pool& pool, const Endpoint& endpoint) {
 // Why a reload cannot apply `b` to the running pool `a`, whose listeners are open already on the
 // same address, or empty. (A pool that moves to another address is replaced: removed and added.)
 std::string needs_restart(const config::Pool& a, const config::Pool& b) {
-  if (a.redis != b.redis) return "protocol changed (redis) on the same listen address";
+  if (a.protocol != b.protocol)
+    return "protocol changed (" + a.protocol + " to " + b.protocol + ") on the same listen address";
   if (a.backlog != b.backlog) return "backlog changed on the same listen address";
   return {};
 }
@@ -171,6 +173,7 @@ void Server::add_pool(std::shared_ptr<const PoolLayout> layout, std::vector<Acce
 
 Server::Server(config::Config config, unsigned threads, std::chrono::milliseconds drain_timeout)
     : drain_timeout_(drain_timeout) {
+  check_protocols(config);
   give_large_buffers_back();
   if (threads == 0) threads = 1;
   stats_ = std::make_unique<stats::Registry>(threads);
@@ -301,6 +304,7 @@ bool Server::apply_config(const std::string& source, const config::Config& fresh
 }
 
 void Server::plan_reload(const config::Config& fresh, const std::vector<ResolvedPool>& resolved, ReloadPlan& plan) {
+  check_protocols(fresh);
   for (std::size_t i = 0; i < fresh.pools.size(); ++i) {
     const config::Pool& pool = fresh.pools[i];
     RunningPool* old = running(pool.name);

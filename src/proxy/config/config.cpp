@@ -95,7 +95,12 @@ class PoolReader {
       } else if (key == "client_connections") {
         pool_.client_connections = number(value, key, text);
       } else if (key == "redis") {
-        pool_.redis = boolean(value, key, text);
+        redis_ = boolean(value, key, text);
+        redis_line_ = line_of(value);
+      } else if (key == "protocol") {
+        if (text.empty()) fail(value, key, "must name a protocol, e.g. memcache or redis");
+        pool_.protocol = text;
+        pool_.protocol_line = line_of(value);
       } else if (key == "redis_auth") {
         pool_.redis_auth = text;
         redis_auth_line_ = line_of(value);
@@ -137,12 +142,13 @@ class PoolReader {
              "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
              "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
              "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
-             "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval)");
+             "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
     if (pool_.servers.empty()) fail(body, "servers", "the pool has no servers");
-    if (!pool_.redis && redis_auth_line_ > 0)
+    read_redis_flag();
+    if (pool_.protocol != "redis" && redis_auth_line_ > 0)
       throw ConfigError(file_, redis_auth_line_, pool_.name, "redis_auth", "is only valid for a redis pool (redis: true)");
     // ringleader's own algorithms get ringleader's defaults; twemproxy's keep twemproxy's.
     if (!pool_.twemproxy_distribution()) {
@@ -156,6 +162,19 @@ class PoolReader {
  private:
   [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& reason) const {
     throw ConfigError(file_, line_of(at), pool_.name, key, reason);
+  }
+  // nutcracker's `redis: true|false` spells `protocol: redis|memcache`; given both, they must agree.
+  void read_redis_flag() {
+    if (!redis_) return;
+    const std::string spelled = *redis_ ? "redis" : "memcache";
+    if (pool_.protocol_line > 0 && pool_.protocol != spelled)
+      throw ConfigError(file_, pool_.protocol_line, pool_.name, "protocol",
+                        "'" + pool_.protocol + "' disagrees with 'redis: " + (*redis_ ? "true" : "false") +
+                            "' on line " + std::to_string(redis_line_) + " (give one of them)");
+    if (pool_.protocol_line == 0) {
+      pool_.protocol = spelled;
+      pool_.protocol_line = redis_line_;
+    }
   }
   static std::size_t line_of(const YAML::Node& n) {
     const YAML::Mark mark = n.Mark();
@@ -246,6 +265,8 @@ class PoolReader {
   const std::string& file_;
   Pool& pool_;
   std::size_t redis_auth_line_ = 0;  // where redis_auth was given, if it was
+  std::optional<bool> redis_;        // nutcracker's `redis:`, if given
+  std::size_t redis_line_ = 0;
 };
 
 }  // namespace
@@ -309,6 +330,7 @@ bool Pool::same_settings(const Pool& other) const {
   auto where_written = [](Pool pool) {
     pool.name.clear();
     pool.line = 0;
+    pool.protocol_line = 0;
     pool.warnings.clear();  // they name lines
     for (auto& server : pool.servers) server.line = 0;
     return pool;

@@ -7,9 +7,12 @@
 //
 // Our additions use the same format: `distribution:` also accepts every ringleader algorithm
 // (ring, jump, anchor, memento, maglev, rendezvous, multiprobe, ...), `hash:` also accepts `xxh3`,
-// `bounded_load: c` (c >= 1), `ejection: rebuild|stable`, and the limits `max_value_bytes`,
-// `max_line_bytes`, `max_replies_in_flight` and `health_check_interval` (docs/operations.md), whose
-// defaults are what the proxy did before they existed.
+// `bounded_load: c` (c >= 1), `ejection: rebuild|stable`, `protocol: NAME` (memcache, the default,
+// or redis; nutcracker's `redis: true` is the same as `protocol: redis`), and the limits
+// `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`
+// (docs/operations.md), whose defaults are what the proxy did before they existed. Which protocol
+// names exist is the proxy's to say (src/proxy/protocols.cpp), so this loader records the name and
+// its line only.
 //
 //   ringleader::config::Config c = ringleader::config::load_file("nutcracker.yml");
 //   const ringleader::config::Pool& pool = c.pool("alpha");
@@ -104,7 +107,8 @@ struct Pool {
   std::optional<std::uint32_t> timeout_ms;  // absent: wait forever (twemproxy's -1)
   std::uint32_t backlog = 512;
   bool preconnect = false;
-  bool redis = false;                  // false: memcached text protocol
+  std::string protocol = "memcache";   // `protocol:`, or "redis" for nutcracker's `redis: true`
+  std::size_t protocol_line = 0;       // where the protocol was given; 0: the default
   std::string redis_auth;              // empty: no AUTH
   std::uint32_t redis_db = 0;
   std::uint32_t server_connections = 1;

@@ -3,8 +3,9 @@
 
 #include <algorithm>
 
-#include "proxy/memcache/values_reply.hpp"
 #include "proxy/buffers.hpp"
+#include "proxy/memcache/protocol.hpp"
+#include "proxy/memcache/values_reply.hpp"
 #include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy::memcache {
@@ -77,7 +78,7 @@ void Session::input_drained() {
   // connection keeps room for kKeepEntries.
   clear_and_trim(request_.keys, kKeepEntries);
   clear_and_trim(servers_, kKeepEntries);
-  clear_and_trim(distinct_, kKeepEntries);
+  parts_.trim(kKeepEntries);
 }
 
 void Session::handle(const Request& request) {
@@ -100,27 +101,22 @@ void Session::handle(const Request& request) {
   std::string& out = backend.output();
   out.append(request.forward_line).append("\r\n");
   if (is_storage(request.command)) out.append(request.data).append("\r\n");
-  backend.send(std::move(reply), 0, values);
+  backend.send(std::move(reply), 0, values ? Reply::values : Reply::one_line);
 }
 
 void Session::split_retrieval(const Request& request) {
-  distinct_.clear();
-  for (auto server : servers_) {
-    if (std::find(distinct_.begin(), distinct_.end(), server) == distinct_.end()) distinct_.push_back(server);
-  }
-  auto reply = std::make_shared<ValuesReply>(static_cast<std::uint32_t>(distinct_.size()));
-  pool_.counters().fragments.add(distinct_.size());
+  parts_.group(servers_);
+  auto reply = std::make_shared<ValuesReply>(parts_.parts());
+  pool_.counters().fragments.add(parts_.parts());
   enqueue(reply);
-  for (std::uint32_t part = 0; part < distinct_.size(); ++part) {
-    Backend& backend = pool_.backend(distinct_[part]);
+  for (std::uint32_t part = 0; part < parts_.parts(); ++part) {
+    Backend& backend = pool_.backend(parts_.server(part));
     std::string& out = backend.output();
     out.append(command_name(request.command));
     if (!request.exptime.empty()) out.append(" ").append(request.exptime);
-    for (std::size_t k = 0; k < request.keys.size(); ++k) {
-      if (servers_[k] == distinct_[part]) out.append(" ").append(request.keys[k]);
-    }
+    for (const std::uint32_t k : parts_.keys(part)) out.append(" ").append(request.keys[k]);
     out.append("\r\n");
-    backend.send(reply, part, true);
+    backend.send(reply, part, Reply::values);
   }
 }
 

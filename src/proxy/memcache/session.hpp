@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "proxy/client_session.hpp"
+#include "proxy/keys_by_server.hpp"
 #include "proxy/memcache/request_parser.hpp"
 
 namespace ringleader::proxy {
@@ -34,7 +35,7 @@ class Session final : public ClientSession {
   Request request_;                  // reused: its key list keeps its capacity
   std::size_t swallow_ = 0;          // bytes of a rejected data block still to discard
   std::vector<std::uint32_t> servers_;   // server of each key of the current request
-  std::vector<std::uint32_t> distinct_;  // servers of the current request, in first-seen order
+  KeysByServer parts_;                   // the current request's keys grouped by server, to split it
 };
 
 }  // namespace ringleader::proxy::memcache

@@ -7,6 +7,7 @@
 #include "proxy/buffers.hpp"
 #include "proxy/pool_worker.hpp"
 #include "proxy/redis/merged_replies.hpp"
+#include "proxy/redis/resp.hpp"
 
 namespace ringleader::proxy::redis {
 namespace {
@@ -14,15 +15,6 @@ namespace {
 constexpr std::size_t kKeepEntries = 256;  // scratch entries a connection keeps between requests
 
 constexpr std::string_view kNoServer = "-ERR no server available\r\n";
-
-void append_bulk(std::string& out, std::string_view value) {
-  out.append("$").append(std::to_string(value.size())).append("\r\n").append(value).append("\r\n");
-}
-
-void append_command(std::string& out, std::span<const std::string_view> args) {
-  out.append("*").append(std::to_string(args.size())).append("\r\n");
-  for (auto arg : args) append_bulk(out, arg);
-}
 
 // A client-supplied name, safe to put in a one-line error reply.
 std::string printable(std::string_view text) {
@@ -83,7 +75,7 @@ void Session::input_drained() {
   clear_and_trim(request_.args, kKeepEntries);
   clear_and_trim(keys_, kKeepEntries);
   clear_and_trim(servers_, kKeepEntries);
-  clear_and_trim(distinct_, kKeepEntries);
+  parts_.trim(kKeepEntries);
 }
 
 bool Session::handle(const Request& request) {
@@ -191,22 +183,18 @@ void Session::forward(const Request& request, std::uint32_t server) {
 }
 
 void Session::split(const CommandSpec& spec, const Request& request) {
-  distinct_.clear();
-  for (auto server : servers_) {
-    if (std::find(distinct_.begin(), distinct_.end(), server) == distinct_.end()) distinct_.push_back(server);
-  }
-  const auto parts = static_cast<std::uint32_t>(distinct_.size());
+  parts_.group(servers_);
+  const std::uint32_t parts = parts_.parts();
   if (parts > 1) pool_.counters().fragments.add(parts);
-  std::vector<std::vector<std::uint32_t>> positions(parts);
-  for (std::uint32_t k = 0; k < servers_.size(); ++k) {
-    const auto part = std::find(distinct_.begin(), distinct_.end(), servers_[k]) - distinct_.begin();
-    positions[static_cast<std::size_t>(part)].push_back(k);
-  }
   std::shared_ptr<PendingReply> reply;
   switch (spec.routing) {
-    case Routing::split_values:
-      reply = std::make_shared<ValuesInOrderReply>(keys_.size(), positions);
+    case Routing::split_values: {
+      std::vector<std::vector<std::uint32_t>> positions(parts);
+      for (std::uint32_t part = 0; part < parts; ++part)
+        positions[part].assign(parts_.keys(part).begin(), parts_.keys(part).end());
+      reply = std::make_shared<ValuesInOrderReply>(keys_.size(), std::move(positions));
       break;
+    }
     case Routing::split_count:
       reply = std::make_shared<SumReply>(parts);
       break;
@@ -217,15 +205,16 @@ void Session::split(const CommandSpec& spec, const Request& request) {
   enqueue(reply);
   const std::size_t per_key = spec.routing == Routing::split_pairs ? 2 : 1;
   for (std::uint32_t part = 0; part < parts; ++part) {
-    std::string& out = pool_.backend(distinct_[part]).output();
-    out.append("*").append(std::to_string(1 + per_key * positions[part].size())).append("\r\n");
+    Backend& backend = pool_.backend(parts_.server(part));
+    std::string& out = backend.output();
+    append_array_head(out, 1 + per_key * parts_.keys(part).size());
     append_bulk(out, request.args[0]);
-    for (auto k : positions[part]) {
+    for (const std::uint32_t k : parts_.keys(part)) {
       // keys_[k] is args[1 + per_key * k]; for MSET its value follows it.
       append_bulk(out, request.args[1 + per_key * k]);
       if (per_key == 2) append_bulk(out, request.args[2 + per_key * k]);
     }
-    pool_.backend(distinct_[part]).send(reply, part);
+    backend.send(reply, part);
   }
 }
 

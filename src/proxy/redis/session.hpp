@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "proxy/client_session.hpp"
+#include "proxy/keys_by_server.hpp"
 #include "proxy/redis/commands.hpp"
 #include "proxy/redis/request_parser.hpp"
 
@@ -43,7 +44,7 @@ class Session final : public ClientSession {
   bool authenticated_;
   std::vector<std::string_view> keys_;   // keys of the current command
   std::vector<std::uint32_t> servers_;   // server of each key
-  std::vector<std::uint32_t> distinct_;  // servers of the current command, in first-seen order
+  KeysByServer parts_;                   // the current command's keys grouped by server, to split it
 };
 
 }  // namespace ringleader::proxy::redis

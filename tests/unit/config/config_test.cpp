@@ -32,7 +32,7 @@ TEST(Config, TwemproxyDefaults) {
   EXPECT_FALSE(p.timeout_ms.has_value());
   EXPECT_EQ(p.backlog, 512u);
   EXPECT_FALSE(p.preconnect);
-  EXPECT_FALSE(p.redis);
+  EXPECT_EQ(p.protocol, "memcache");
   EXPECT_EQ(p.redis_db, 0u);
   EXPECT_EQ(p.server_connections, 1u);
   EXPECT_FALSE(p.auto_eject_hosts);
@@ -83,7 +83,7 @@ TEST(Config, EveryTwemproxyKey) {
   EXPECT_EQ(p.timeout_ms, 400u);
   EXPECT_EQ(p.backlog, 1024u);
   EXPECT_TRUE(p.preconnect);
-  EXPECT_TRUE(p.redis);
+  EXPECT_EQ(p.protocol, "redis");
   EXPECT_EQ(p.redis_auth, "s3cret");
   EXPECT_EQ(p.redis_db, 3u);
   EXPECT_EQ(p.server_connections, 4u);
@@ -189,6 +189,28 @@ b:
   EXPECT_NE(c.warnings()[0].find("test.yml"), std::string::npos);
   EXPECT_NE(c.warnings()[0].find("pool 'a': key 'hash'"), std::string::npos);
   EXPECT_NE(c.warnings()[1].find("pool 'b': key 'auto_eject_hosts'"), std::string::npos);
+}
+
+// `protocol:` names the pool's protocol; nutcracker's `redis: true` spells the same, and the two
+// may be given together only if they agree.
+TEST(Config, ProtocolKeyAndNutcrackersRedisFlag) {
+  const std::string head = "a:\n  listen: h:1\n";
+  const std::string tail = "  servers:\n   - h:1:1\n";
+  EXPECT_EQ(parse(head + "  protocol: redis\n" + tail).pool("a").protocol, "redis");
+  EXPECT_EQ(parse(head + "  protocol: redis\n" + tail).pool("a").protocol_line, 3u);
+  EXPECT_EQ(parse(head + "  redis: true\n" + tail).pool("a").protocol, "redis");
+  EXPECT_EQ(parse(head + "  redis: true\n  protocol: redis\n" + tail).pool("a").protocol, "redis");
+  EXPECT_EQ(parse(head + "  redis: false\n  protocol: memcache\n" + tail).pool("a").protocol, "memcache");
+  // Where the protocol is written is not a setting: moving it is no change.
+  EXPECT_TRUE(parse(head + "  protocol: redis\n" + tail).pool("a").same_settings(
+      parse(head + "  redis: true\n" + tail).pool("a")));
+
+  const ConfigError e = error_of(head + "  redis: false\n  protocol: redis\n" + tail);
+  EXPECT_STREQ(e.what(), "test.yml:4: pool 'a': key 'protocol': 'redis' disagrees with 'redis: false' on line 3 "
+                         "(give one of them)");
+  EXPECT_EQ(error_of(head + "  protocol:\n" + tail).key(), "protocol");
+  EXPECT_EQ(parse(head + "  protocol: redis\n  redis_auth: pw\n" + tail).pool("a").redis_auth, "pw");
+  EXPECT_EQ(error_of(head + "  protocol: memcache\n  redis_auth: pw\n" + tail).key(), "redis_auth");
 }
 
 // Errors carry the file, the line of the offending node, the pool and the key.

@@ -73,7 +73,7 @@ TEST(HealthProbe, SilentServerTimesOutAndLosesNoDescriptor) {
 TEST(HealthProbe, RedisProbeOfARefusedServerLosesNoDescriptor) {
   const LoopbackPort dead(false);
   config::Pool pool;
-  pool.redis = true;
+  pool.protocol = "redis";
   pool.redis_auth = "secret";
   pool.timeout_ms = 200;
   const std::size_t before = open_fds();

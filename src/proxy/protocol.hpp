@@ -1,0 +1,105 @@
+// Protocol: what the proxy's core asks of a protocol its clients and servers speak.
+//
+// The core (server, pool workers, backends, health checks) moves bytes and never reads them; each
+// protocol is one folder beside the core whose Protocol says how to serve a client, where a
+// server's reply ends, how a failed request is answered, what to send first on a new server
+// connection (the handshake) and how to probe an ejected server. In the spirit of twemproxy's
+// per-protocol hooks (nc_message.h: parse, reply, auth) behind one table of names: protocols.cpp
+// registers every protocol by the name a pool's `protocol:` gives.
+//
+// A Protocol is stateless and lives as long as the process, so the core keeps plain pointers to it.
+// The request path calls it once per request (start of a session aside) and once per reply: never
+// per byte.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/generic/stream_protocol.hpp>
+
+#include "proxy/config/config.hpp"
+#include "proxy/stats/counters.hpp"
+
+namespace ringleader::proxy {
+
+class PoolWorker;
+using Socket = asio::generic::stream_protocol::socket;
+
+/// What a request expects back, as its protocol tells the backend that sends it: opaque to the
+/// core, handed back to Protocol::frame_reply() with the bytes of the reply (e.g. a read of many
+/// keys answered by a list, other commands by one line).
+using ReplyKind = std::uint32_t;
+
+/// Where the next whole reply ends in a server's bytes.
+struct ReplyFrame {
+  enum class Status { complete, need_more, malformed };
+  Status status = Status::need_more;
+  std::size_t size = 0;  // bytes of the whole reply, when complete
+};
+
+/// A protocol parser's own frame (a status of complete, need_more or malformed, and a size) as a
+/// ReplyFrame: the parsers stay free of the core's types, so they are fuzzed and tested alone.
+template <class ParserFrame>
+ReplyFrame reply_frame_of(const ParserFrame& frame) noexcept {
+  using Status = decltype(frame.status);
+  if (frame.status == Status::complete) return {ReplyFrame::Status::complete, frame.size};
+  if (frame.status == Status::malformed) return {ReplyFrame::Status::malformed, 0};
+  return {};
+}
+
+/// One command of the handshake, for the protocol's judge_handshake().
+struct HandshakeStep {
+  std::uint32_t tag = 0;  // the protocol's own name for the step
+  std::string command;    // as messages show it, e.g. "SELECT 2"
+
+  bool operator==(const HandshakeStep&) const = default;
+};
+
+/// What is sent first on every new connection to a server, before any request.
+struct Handshake {
+  std::string bytes;                // every command of it, in order
+  std::vector<HandshakeStep> steps;  // one per reply those bytes bring, in order
+
+  bool operator==(const Handshake&) const = default;
+};
+
+/// A server's answer to one step of the handshake, judged.
+struct HandshakeVerdict {
+  bool refused = false;  // the server said no (later steps are told)
+  std::string failure;   // not empty: the connection fails with this reason, which is the pool's
+                         // mistake, not the server's (not counted towards ejection)
+};
+
+/// One request of the health probe, answered by one line.
+struct ProbeStep {
+  std::string request;
+  std::string pass;            // the line (without "\r\n") that passes...
+  bool pass_is_prefix = false;  // ...or its beginning
+  std::string failure;         // the problem otherwise, followed by (the start of) the line
+};
+
+class Protocol {
+ public:
+  virtual ~Protocol() = default;
+
+  /// Serves a client just accepted on `pool`'s listener; the session counts itself in `counters`.
+  virtual void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const = 0;
+  /// Frames the first reply in `input`, which answers a request sent with `kind`.
+  virtual ReplyFrame frame_reply(std::string_view input, ReplyKind kind) const noexcept = 0;
+  /// The reply a client gets for a request the server could not answer; `reason` is one line
+  /// ("timeout: no reply from 10.0.0.1:11211 within 400 ms").
+  virtual std::string error_reply(std::string_view reason) const = 0;
+  /// What to send first on every new connection to a server of `pool` (nothing by default).
+  virtual Handshake handshake(const config::Pool& pool) const;
+  /// The server answered `step` of the handshake with `reply`; `refused_before`: it refused an
+  /// earlier step of this connection. `server` names it in messages.
+  virtual HandshakeVerdict judge_handshake(const HandshakeStep& step, std::string_view reply, bool refused_before,
+                                           std::string_view server) const;
+  /// The health probe of a server of `pool`: each step's request is sent once the previous passed.
+  virtual std::vector<ProbeStep> probe(const config::Pool& pool) const = 0;
+};
+
+}  // namespace ringleader::proxy

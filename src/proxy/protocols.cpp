@@ -1,0 +1,55 @@
+// The table of protocols; see protocols.hpp.
+#include "proxy/protocols.hpp"
+
+#include <span>
+#include <stdexcept>
+
+#include "proxy/memcache/protocol.hpp"
+#include "proxy/redis/protocol.hpp"
+
+namespace ringleader::proxy {
+namespace {
+
+struct Registered {
+  std::string_view name;
+  const Protocol* protocol;
+};
+
+std::span<const Registered> registered() {
+  static const Registered table[] = {
+      {"memcache", &memcache::protocol()},
+      {"redis", &redis::protocol()},
+  };
+  return table;
+}
+
+}  // namespace
+
+const Protocol* find_protocol(std::string_view name) noexcept {
+  for (const Registered& entry : registered()) {
+    if (entry.name == name) return entry.protocol;
+  }
+  return nullptr;
+}
+
+std::string protocol_names() {
+  std::string out;
+  for (const Registered& entry : registered()) out += (out.empty() ? "" : ", ") + std::string(entry.name);
+  return out;
+}
+
+const Protocol& protocol_of(const config::Pool& pool) {
+  const Protocol* protocol = find_protocol(pool.protocol);
+  if (protocol == nullptr) throw std::invalid_argument("pool '" + pool.name + "': no protocol '" + pool.protocol + "'");
+  return *protocol;
+}
+
+void check_protocols(const config::Config& config) {
+  for (const config::Pool& pool : config.pools) {
+    if (find_protocol(pool.protocol) == nullptr)
+      throw config::ConfigError(config.file, pool.protocol_line, pool.name, "protocol",
+                                "'" + pool.protocol + "' is not a protocol (known: " + protocol_names() + ")");
+  }
+}
+
+}  // namespace ringleader::proxy

@@ -1,0 +1,83 @@
+// redis::protocol(); see protocol.hpp.
+#include "proxy/redis/protocol.hpp"
+
+#include <memory>
+
+#include "proxy/log.hpp"
+#include "proxy/redis/reply_parser.hpp"
+#include "proxy/redis/resp.hpp"
+#include "proxy/redis/session.hpp"
+
+namespace ringleader::proxy::redis {
+namespace {
+
+enum Step : std::uint32_t { auth, select };
+
+class RespProtocol final : public Protocol {
+ public:
+  void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const override {
+    std::make_shared<Session>(std::move(socket), pool)->start(counters, pool.pool().max_replies_in_flight);
+  }
+
+  proxy::ReplyFrame frame_reply(std::string_view input, ReplyKind) const noexcept override {
+    return reply_frame_of(redis::frame_reply(input));
+  }
+
+  std::string error_reply(std::string_view reason) const override {
+    std::string reply = "-ERR ";
+    reply.append(reason).append("\r\n");
+    return reply;
+  }
+
+  Handshake handshake(const config::Pool& pool) const override {
+    Handshake hello;
+    if (!pool.redis_auth.empty()) {
+      hello.bytes += command({"AUTH", pool.redis_auth});
+      hello.steps.push_back({Step::auth, "AUTH"});
+    }
+    if (pool.redis_db != 0) {
+      const std::string db = std::to_string(pool.redis_db);
+      hello.bytes += command({"SELECT", db});
+      hello.steps.push_back({Step::select, "SELECT " + db});
+    }
+    return hello;
+  }
+
+  // A wrong redis_auth is a configuration mistake, not a failing server: nothing is counted against
+  // the server (no ejection of a healthy one). The connection stays, and each request gets the
+  // reply the server gives a client that is not authenticated (`-NOAUTH Authentication required.`),
+  // as through nutcracker, which swallows its AUTH's reply. A server without a password refuses
+  // AUTH too, and then simply serves.
+  HandshakeVerdict judge_handshake(const HandshakeStep& step, std::string_view reply, bool refused_before,
+                                   std::string_view server) const override {
+    if (!reply.starts_with("-")) return {};
+    const std::string text(reply.substr(1, reply.find_first_of("\r\n") - 1));
+    if (step.tag == Step::auth) {
+      log::warn("server refused AUTH (redis_auth); clients get its replies",
+                {{"server", std::string(server)}, {"reply", text}});
+      return {.refused = true, .failure = {}};
+    }
+    // SELECT refused after AUTH was: the server answers every request with -NOAUTH anyway.
+    if (refused_before) return {.refused = true, .failure = {}};
+    // SELECT refused on its own (redis_db beyond the server's databases): requests would go on
+    // reading and writing database 0, so the connection is failed (those already pipelined behind
+    // the SELECT have run there). Not the server's failure either.
+    return {.refused = true, .failure = step.command + " refused by " + std::string(server) + ": " + text};
+  }
+
+  std::vector<ProbeStep> probe(const config::Pool& pool) const override {
+    std::vector<ProbeStep> steps;
+    if (!pool.redis_auth.empty()) steps.push_back({command({"AUTH", pool.redis_auth}), "+OK", false, "AUTH refused: "});
+    steps.push_back({command({"PING"}), "+PONG", false, "unexpected reply to PING: "});
+    return steps;
+  }
+};
+
+}  // namespace
+
+const Protocol& protocol() {
+  static const RespProtocol resp;
+  return resp;
+}
+
+}  // namespace ringleader::proxy::redis

@@ -1,0 +1,60 @@
+// The protocol table: names resolve, unknown names are config errors with file and line, and each
+// protocol's error reply, handshake and probe are what the core used to write itself.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "proxy/config/config.hpp"
+#include "proxy/protocols.hpp"
+
+namespace ringleader::proxy {
+namespace {
+
+const std::string kServers = "  servers:\n   - 127.0.0.1:1:1\n";
+
+// Every registered name resolves, and a pool resolves to the protocol it names.
+TEST(Protocols, NamesResolve) {
+  EXPECT_NE(find_protocol("memcache"), nullptr);
+  EXPECT_NE(find_protocol("redis"), nullptr);
+  EXPECT_NE(find_protocol("memcache"), find_protocol("redis"));
+  EXPECT_EQ(find_protocol("http/0.9"), nullptr);
+  const auto config = config::parse("a:\n  listen: 127.0.0.1:1\n  redis: true\n" + kServers);
+  EXPECT_EQ(&protocol_of(config.pools[0]), find_protocol("redis"));
+}
+
+// An unknown protocol is refused like any bad key: file, line, pool, key and the known names.
+TEST(Protocols, UnknownNameIsAConfigError) {
+  const auto config = config::parse("a:\n  listen: 127.0.0.1:1\n  protocol: gopher\n" + kServers, "x.yml");
+  try {
+    check_protocols(config);
+    FAIL() << "gopher accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_STREQ(e.what(), "x.yml:3: pool 'a': key 'protocol': 'gopher' is not a protocol (known: memcache, redis)");
+  }
+  EXPECT_THROW(protocol_of(config.pools[0]), std::invalid_argument);
+}
+
+// Error replies keep the bytes clients and tests have always seen.
+TEST(Protocols, ErrorRepliesInEachProtocolsFormat) {
+  EXPECT_EQ(find_protocol("memcache")->error_reply("no reply"), "SERVER_ERROR no reply\r\n");
+  EXPECT_EQ(find_protocol("redis")->error_reply("no reply"), "-ERR no reply\r\n");
+}
+
+// Redis sends AUTH, then SELECT; a refused SELECT fails the connection unless AUTH was refused.
+TEST(Protocols, RedisHandshake) {
+  auto pool = config::parse("a:\n  listen: 127.0.0.1:1\n  redis: true\n  redis_auth: pw\n  redis_db: 2\n" + kServers)
+                  .pools[0];
+  const Protocol& redis = protocol_of(pool);
+  const Handshake hello = redis.handshake(pool);
+  EXPECT_EQ(hello.bytes, "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n");
+  ASSERT_EQ(hello.steps.size(), 2u);
+  EXPECT_TRUE(redis.judge_handshake(hello.steps[0], "+OK\r\n", false, "s").failure.empty());
+  EXPECT_TRUE(redis.judge_handshake(hello.steps[1], "-ERR bad\r\n", true, "s").failure.empty());
+  EXPECT_EQ(redis.judge_handshake(hello.steps[1], "-ERR DB index is out of range\r\n", false, "s:1").failure,
+            "SELECT 2 refused by s:1: ERR DB index is out of range");
+  pool.protocol = "memcache";
+  EXPECT_TRUE(protocol_of(pool).handshake(pool).bytes.empty());
+}
+
+}  // namespace
+}  // namespace ringleader::proxy
