@@ -133,7 +133,8 @@ void add_serve(CLI::App& app) {
   cmd->add_option("-t,--threads", options->serve.threads, "Worker threads (default: one per core; nutcracker's -t is --check)")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--drain-timeout", options->drain_timeout_ms,
-                  "On SIGTERM/SIGINT, wait this long (ms) for replies owed to clients (default 5000)")
+                  "On SIGTERM/SIGINT, wait this long (ms) for replies owed to clients")
+      ->capture_default_str()
       ->check(CLI::Range(0u, 3'600'000u));
   cmd->add_flag("--check,--test-conf", options->check, "Validate the config and exit (0: usable)");
   cmd->add_option("-s,--stats-port", options->stats_port,
