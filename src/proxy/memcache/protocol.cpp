@@ -5,6 +5,7 @@
 
 #include "proxy/memcache/reply_parser.hpp"
 #include "proxy/memcache/session.hpp"
+#include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy::memcache {
 namespace {

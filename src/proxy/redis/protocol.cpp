@@ -7,6 +7,7 @@
 #include "proxy/redis/reply_parser.hpp"
 #include "proxy/redis/resp.hpp"
 #include "proxy/redis/session.hpp"
+#include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy::redis {
 namespace {
