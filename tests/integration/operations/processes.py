@@ -87,10 +87,10 @@ class Processes:
         with open(os.path.join(self.dir, name + ".log"), "rb") as f:
             return f.read().decode(errors="replace")
 
-    def memcached(self, port=None):
+    def memcached(self, port=None, args=("-m", "64")):
         """Starts a memcached (on `port`, to restart one that was killed) and returns its port."""
         port = port or free_port()
-        self.start([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64", *(["-u", "root"] if os.geteuid() == 0 else [])],
+        self.start([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", *args, *(["-u", "root"] if os.geteuid() == 0 else [])],
                    port, f"memcached-{port}")
         return port
 

@@ -85,6 +85,26 @@ TEST(MemcacheRequestParser, RefusedStorageSwallowsData) {
   EXPECT_EQ(result.swallow, 5u);
 }
 
+// A data block above stream_above is not waited for: the line completes the request, the data
+// (and its CR LF) is left to stream, and max_value does not apply (only the server's limit does).
+TEST(MemcacheRequestParser, LargeDataBlockIsStreamed) {
+  Request r;
+  Limits limits;
+  limits.stream_above = 4;
+  limits.max_value = 4;
+  auto result = parse("set k 0 0 10 noreply\r\nabc", r, limits);
+  ASSERT_EQ(result.status, ParseStatus::complete);
+  EXPECT_EQ(result.consumed, 22u);
+  EXPECT_EQ(r.streamed, 12u);
+  EXPECT_TRUE(r.noreply);
+  EXPECT_EQ(r.forward_line, "set k 0 0 10");
+  EXPECT_EQ(r.keys.size(), 1u);
+  result = parse("set k 0 0 4\r\nabcd\r\n", r, limits);  // at the threshold: whole, as before
+  ASSERT_EQ(result.status, ParseStatus::complete);
+  EXPECT_EQ(r.streamed, 0u);
+  EXPECT_EQ(r.data, "abcd");
+}
+
 // A data block not followed by CR LF is a bad data chunk.
 TEST(MemcacheRequestParser, BadDataChunk) {
   Request r;

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Large memcached values stream through the proxy: its memory does not grow with the value.
+
+Usage: large_values_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
+
+A memcached started with -I 128m (items up to 128 MiB) and -m 512 behind the proxy.
+1. One 64 MiB value, set then got back byte-identical through the proxy.
+2. Four 16 MiB values, the sets pipelined in one write, then the gets pipelined.
+Each time the proxy's peak RSS (VmHWM) stays within GROWTH_LIMIT_MIB of its RSS before: the value
+goes through in pieces of a buffer's size (today's proxy held it whole, twice or more).
+"""
+
+import os
+import socket
+import sys
+
+from processes import Processes, free_port, vm_rss_kib
+
+GROWTH_LIMIT_MIB = 8
+
+
+def vm_hwm_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+
+
+class Reader:
+    """Reads lines and fixed-size blocks off a socket into one growing buffer (no quadratic copies)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = bytearray()
+
+    def fill(self):
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError("closed by the proxy")
+        self.buf += chunk
+
+    def line(self):
+        while (end := self.buf.find(b"\r\n")) < 0:
+            self.fill()
+        line = bytes(self.buf[:end])
+        del self.buf[:end + 2]
+        return line
+
+    def block(self, size):
+        while len(self.buf) < size + 2:
+            self.fill()
+        data = bytes(self.buf[:size])
+        assert self.buf[size:size + 2] == b"\r\n", "a value's data must end in \\r\\n"
+        del self.buf[:size + 2]
+        return data
+
+
+def value_of(key, size):
+    pattern = bytes(range(256)) + key  # every byte value, and different for each key
+    return (pattern * (size // len(pattern) + 1))[:size]
+
+
+def set_and_get(port, sizes, proxy_pid, what):
+    values = {b"large-%d-%d" % (len(sizes), i): value_of(b"%d" % i, size) for i, size in enumerate(sizes)}
+    with open(f"/proc/{proxy_pid}/clear_refs", "w") as f:
+        f.write("5")  # VmHWM := VmRSS: the peak measured is this run's
+    before = vm_rss_kib(proxy_pid)
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        reader = Reader(s)
+        for key, value in values.items():  # pipelined: every set written before any reply is read
+            s.sendall(b"set %s 0 0 %d\r\n" % (key, len(value)))
+            s.sendall(value)
+            s.sendall(b"\r\n")
+        for key in values:
+            reply = reader.line()
+            assert reply == b"STORED", f"set {key!r}: {reply!r}"
+        s.sendall(b"".join(b"get %s\r\n" % key for key in values))
+        for key, value in values.items():
+            header = reader.line()
+            assert header == b"VALUE %s 0 %d" % (key, len(value)), f"get {key!r}: {header[:80]!r}"
+            assert reader.block(len(value)) == value, f"get {key!r}: the value came back changed"
+            end = reader.line()
+            assert end == b"END", f"get {key!r}: {end[:80]!r} instead of END"
+    growth_mib = (vm_hwm_kib(proxy_pid) - before) / 1024
+    total_mib = sum(sizes) / (1 << 20)
+    print(f"{what}: {total_mib:.0f} MiB set and got back; proxy peak RSS {growth_mib:.1f} MiB above "
+          f"its RSS before ({before / 1024:.1f} MiB)")
+    assert growth_mib < GROWTH_LIMIT_MIB, f"{what}: the proxy's RSS grew by {growth_mib:.1f} MiB"
+
+
+def main():
+    binary = sys.argv[1]
+    with Processes() as procs:
+        server = procs.memcached(args=["-I", "128m", "-m", "512"])
+        port = free_port()
+        config = procs.config(f"pool:\n  listen: 127.0.0.1:{port}\n  servers:\n   - 127.0.0.1:{server}:1\n")
+        proxy = procs.ringleader(binary, config, port, ["-t", "1"])
+        set_and_get(port, [64 << 20], proxy.pid, "one 64 MiB value")
+        set_and_get(port, [16 << 20] * 4, proxy.pid, "four 16 MiB values, pipelined")
+        assert proxy.poll() is None, "the proxy exited"
+    print("large values: every check passed")
+
+
+if __name__ == "__main__":
+    main()
