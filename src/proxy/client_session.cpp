@@ -109,9 +109,12 @@ asio::awaitable<void> ClientSession::read_loop() {
     }
   }
   if (!closed_) {
-    // End of input (or quit): the replies already owed are still sent, then the socket closes.
+    // End of input (or quit): the replies already owed are still sent, then the socket closes;
+    // unless the input ended inside a request already sent on, which can never be answered.
     if (ec && ec != asio::error::eof) {
       failed_ = true;
+      close();
+    } else if (input_cut_short()) {
       close();
     } else {
       close_after_replies();

@@ -58,6 +58,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   /// True while the protocol takes no more input (a value streamed to a server waits for it to
   /// write, or for its reply): the reader waits for wake_reader(), then offers the bytes it holds.
   virtual bool input_paused() const { return false; }
+  /// The input ended inside a request the protocol has begun to send on (a streamed value): its
+  /// reply will never come, so the connection closes without waiting for it.
+  virtual bool input_cut_short() const { return false; }
 
   /// Queues a reply slot (in request order).
   void enqueue(std::shared_ptr<PendingReply> reply);

@@ -40,6 +40,7 @@ class Session final : public ClientSession {
   std::size_t consume(std::string_view input) override;
   void input_drained() override;
   bool input_paused() const override;
+  bool input_cut_short() const override { return stream_.left > 0; }
 
  private:
   void handle(const Request& request);

@@ -6,6 +6,7 @@ Usage: large_values_test.py RINGLEADER_BINARY     (exit status 0: every check pa
 A memcached started with -I 128m (items up to 128 MiB) and -m 512 behind the proxy.
 1. One 64 MiB value, set then got back byte-identical through the proxy.
 2. Four 16 MiB values, the sets pipelined in one write, then the gets pipelined.
+3. Clients that leave halfway through a value they send or get: the proxy serves the next ones.
 Each time the proxy's peak RSS (VmHWM) stays within GROWTH_LIMIT_MIB of its RSS before: the value
 goes through in pieces of a buffer's size (today's proxy held it whole, twice or more).
 """
@@ -14,17 +15,9 @@ import os
 import socket
 import sys
 
-from processes import Processes, free_port, vm_rss_kib
+from processes import Client, Processes, free_port, open_fds, status_kib, vm_rss_kib, wait_for
 
 GROWTH_LIMIT_MIB = 8
-
-
-def vm_hwm_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmHWM")
 
 
 class Reader:
@@ -82,11 +75,33 @@ def set_and_get(port, sizes, proxy_pid, what):
             assert reader.block(len(value)) == value, f"get {key!r}: the value came back changed"
             end = reader.line()
             assert end == b"END", f"get {key!r}: {end[:80]!r} instead of END"
-    growth_mib = (vm_hwm_kib(proxy_pid) - before) / 1024
+    growth_mib = (status_kib(proxy_pid, "VmHWM") - before) / 1024
     total_mib = sum(sizes) / (1 << 20)
     print(f"{what}: {total_mib:.0f} MiB set and got back; proxy peak RSS {growth_mib:.1f} MiB above "
           f"its RSS before ({before / 1024:.1f} MiB)")
     assert growth_mib < GROWTH_LIMIT_MIB, f"{what}: the proxy's RSS grew by {growth_mib:.1f} MiB"
+
+
+def clients_leaving_mid_value(port, proxy_pid):
+    """A client that leaves halfway through a value it sends, or one it gets, harms nobody, and the
+    connection opened for the value it sent is closed."""
+    fds = open_fds(proxy_pid)
+    value = value_of(b"left", 32 << 20)
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(b"set left-set 0 0 %d\r\n" % len(value))
+        s.sendall(value[:len(value) // 2])
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(b"set left-get 0 0 %d\r\n%s\r\n" % (len(value), value))
+        assert Reader(s).line() == b"STORED"
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(b"get left-get\r\n")
+        s.recv(1 << 20)  # the start of the value, then gone
+    client = Client(port)
+    for i in range(20):  # the server connections the leavers used still serve everyone else
+        client.set_get(b"after-leavers-%d" % i)
+    client.close()
+    wait_for(lambda: open_fds(proxy_pid) <= fds, f"the proxy's descriptors back to {fds}", 10)
+    print("clients leaving mid-value: the proxy serves the next ones, and holds no more descriptors")
 
 
 def main():
@@ -98,6 +113,7 @@ def main():
         proxy = procs.ringleader(binary, config, port, ["-t", "1"])
         set_and_get(port, [64 << 20], proxy.pid, "one 64 MiB value")
         set_and_get(port, [16 << 20] * 4, proxy.pid, "four 16 MiB values, pipelined")
+        clients_leaving_mid_value(port, proxy.pid)
         assert proxy.poll() is None, "the proxy exited"
     print("large values: every check passed")
 

@@ -53,12 +53,17 @@ def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def vm_rss_kib(pid):
+def status_kib(pid, field):
+    """A size from /proc/PID/status, e.g. VmRSS (resident now) or VmHWM (its peak), in KiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
+
+
+def vm_rss_kib(pid):
+    return status_kib(pid, "VmRSS")
 
 
 class Processes:
