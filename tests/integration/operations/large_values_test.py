@@ -6,7 +6,8 @@ Usage: large_values_test.py RINGLEADER_BINARY     (exit status 0: every check pa
 A memcached started with -I 128m (items up to 128 MiB) and -m 512 behind the proxy.
 1. One 64 MiB value, set then got back byte-identical through the proxy.
 2. Four 16 MiB values, the sets pipelined in one write, then the gets pipelined.
-3. Clients that leave halfway through a value they send or get: the proxy serves the next ones.
+3. A streamed set between a small set and a get of the same key keeps its place in that order.
+4. Clients that leave halfway through a value they send or get: the proxy serves the next ones.
 Each time the proxy's peak RSS (VmHWM) stays within GROWTH_LIMIT_MIB of its RSS before: the value
 goes through in pieces of a buffer's size (today's proxy held it whole, twice or more).
 """
@@ -82,6 +83,20 @@ def set_and_get(port, sizes, proxy_pid, what):
     assert growth_mib < GROWTH_LIMIT_MIB, f"{what}: the proxy's RSS grew by {growth_mib:.1f} MiB"
 
 
+def order_kept(port):
+    """A streamed value goes on a connection of its own, yet takes its place in the client's order:
+    after the small set before it, before the get after it."""
+    value = value_of(b"order", 1 << 20)
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        reader = Reader(s)
+        s.sendall(b"set order 0 0 5\r\nsmall\r\n" + b"set order 0 0 %d\r\n%s\r\n" % (len(value), value) +
+                  b"get order\r\n")
+        assert reader.line() == b"STORED" and reader.line() == b"STORED"
+        assert reader.line() == b"VALUE order 0 %d" % len(value), "the large set overtook the small one before it"
+        assert reader.block(len(value)) == value and reader.line() == b"END"
+    print("order: a streamed set stays between the requests around it")
+
+
 def clients_leaving_mid_value(port, proxy_pid):
     """A client that leaves halfway through a value it sends, or one it gets, harms nobody, and the
     connection opened for the value it sent is closed."""
@@ -113,6 +128,7 @@ def main():
         proxy = procs.ringleader(binary, config, port, ["-t", "1"])
         set_and_get(port, [64 << 20], proxy.pid, "one 64 MiB value")
         set_and_get(port, [16 << 20] * 4, proxy.pid, "four 16 MiB values, pipelined")
+        order_kept(port)
         clients_leaving_mid_value(port, proxy.pid)
         assert proxy.poll() is None, "the proxy exited"
     print("large values: every check passed")
