@@ -49,7 +49,7 @@ class PendingReply {
   /// The next piece of the reply; `written` is called once the client has written it (or left).
   void add_piece(std::string_view piece, std::function<void()> written);
   /// A piece waits to be written (bytes()).
-  bool piece_pending() const noexcept { return !ready() && !bytes_.empty(); }
+  bool piece_pending() const noexcept { return in_pieces_ && !ready() && !bytes_.empty(); }
   /// The client has written the piece (or will never: it left).
   void piece_written();
   /// Failed after pieces went out: the client's connection closes after what it was sent.
