@@ -133,7 +133,7 @@ void Session::handle(const Request& request) {
 void Session::start_stream(const Request& request, std::uint32_t server) {
   stream_.reply = std::make_shared<PassThroughReply>(!request.noreply);
   enqueue(stream_.reply);
-  stream_.backend = pool_.backend(server).another_connection();
+  stream_.backend = pool_.own_connection(server);
   stream_.backend->on_written([session = std::weak_ptr(shared_from_this())] {
     if (auto self = session.lock()) self->wake_reader();
   });
