@@ -147,11 +147,11 @@ std::size_t Session::stream(std::string_view input) {
   // A failed connection has answered the request already: the rest of its data is discarded.
   if (!stream_.reply->ready()) stream_.backend->send_more(input.substr(0, n));
   stream_.left -= n;
+  if (stream_.left == 0) stream_.backend->retire();  // its connection closes once the reply is in
   return n;
 }
 
 void Session::end_stream() {
-  stream_.backend->retire();  // idle now: its connection closes
   stream_ = {};
 }
 

@@ -48,7 +48,7 @@ class Session final : public ClientSession {
   void start_stream(const Request& request, std::uint32_t server);
   /// Forwards what `input` holds of the streamed data block; returns the bytes used.
   std::size_t stream(std::string_view input);
-  /// The streamed request is answered: its connection closes.
+  /// The streamed request is answered (its connection closed then): later requests go on.
   void end_stream();
 
   PoolWorker& pool_;

@@ -83,10 +83,12 @@ def set_and_get(port, sizes, proxy_pid, what):
     assert growth_mib < GROWTH_LIMIT_MIB, f"{what}: the proxy's RSS grew by {growth_mib:.1f} MiB"
 
 
-def order_kept(port):
+def order_kept(port, proxy_pid):
     """A streamed value goes on a connection of its own, yet takes its place in the client's order:
-    after the small set before it, before the get after it."""
+    after the small set before it, before the get after it. That connection closes once answered,
+    though the client stays."""
     value = value_of(b"order", 1 << 20)
+    fds = open_fds(proxy_pid)
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         reader = Reader(s)
         s.sendall(b"set order 0 0 5\r\nsmall\r\n" + b"set order 0 0 %d\r\n%s\r\n" % (len(value), value) +
@@ -94,7 +96,8 @@ def order_kept(port):
         assert reader.line() == b"STORED" and reader.line() == b"STORED"
         assert reader.line() == b"VALUE order 0 %d" % len(value), "the large set overtook the small one before it"
         assert reader.block(len(value)) == value and reader.line() == b"END"
-    print("order: a streamed set stays between the requests around it")
+        wait_for(lambda: open_fds(proxy_pid) <= fds + 1, "the stream's own connection closed", 10)
+    print("order: a streamed set stays between the requests around it; its connection is closed")
 
 
 def clients_leaving_mid_value(port, proxy_pid):
@@ -128,7 +131,7 @@ def main():
         proxy = procs.ringleader(binary, config, port, ["-t", "1"])
         set_and_get(port, [64 << 20], proxy.pid, "one 64 MiB value")
         set_and_get(port, [16 << 20] * 4, proxy.pid, "four 16 MiB values, pipelined")
-        order_kept(port)
+        order_kept(port, proxy.pid)
         clients_leaving_mid_value(port, proxy.pid)
         assert proxy.poll() is None, "the proxy exited"
     print("large values: every check passed")
