@@ -26,6 +26,8 @@ constexpr std::size_t kMinRead = 16 * 1024;
 // gets its own allocation, given back once it is written or answered: a backend lives as long as the
 // process, so whatever capacity it keeps, it keeps for days.
 constexpr std::size_t kKeepBuffer = 64 * 1024;
+// A reply whose certain part is larger than this goes to its client in pieces (pending_reply.hpp).
+constexpr std::size_t kPiecesAbove = 256 * 1024;
 using Clock = std::chrono::steady_clock;
 using Socket = asio::generic::stream_protocol::socket;
 
@@ -40,6 +42,7 @@ Backend::Backend(asio::io_context& io, std::string name, asio::generic::stream_p
       socket_(io),
       wake_writer_(io, asio::steady_timer::time_point::max()),
       deadline_timer_(io, asio::steady_timer::time_point::max()),
+      wake_reader_(io, asio::steady_timer::time_point::max()),
       counters_(counters) {}
 
 Backend::~Backend() {
@@ -61,6 +64,9 @@ void Backend::close() {
   socket_.close(ec);
   wake_writer_.cancel();
   deadline_timer_.cancel();
+  wake_reader_.cancel();
+  passing_ = 0;
+  in_pieces_ = false;
 }
 
 void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, ReplyKind kind) {
@@ -85,6 +91,34 @@ void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, Repl
       break;
   }
   if (was_idle) deadline_timer_.cancel();  // the timeout loop was waiting for work
+}
+
+void Backend::send_more(std::string_view bytes) {
+  if (in_flight_.empty()) return;  // the request failed: its client swallows the rest
+  output_.append(bytes);
+  counted_ = output_.size();
+  InFlight& request = in_flight_.back();
+  request.bytes += bytes.size();
+  if (unsent_ == 0) sent_bytes_ += bytes.size();  // its head is written already
+  if (options_.timeout) request.deadline = Clock::now() + *options_.timeout;
+  counters_.request_bytes.add(bytes.size());
+  count_queues();
+  if (state_ == State::connected) wake_writer_.cancel();
+}
+
+std::shared_ptr<Backend> Backend::another_connection() const {
+  auto twin = std::make_shared<Backend>(io_, name_, endpoint_, options_, counters_);
+  twin->report_to(health_, server_);
+  return twin;
+}
+
+void Backend::abandon() {
+  close();
+  clear_and_trim(output_, kKeepBuffer);
+  clear_and_trim(writing_, kKeepBuffer);
+  in_flight_.clear();
+  counted_ = unsent_ = sent_bytes_ = 0;
+  count_queues();
 }
 
 void Backend::preconnect() {
@@ -158,6 +192,7 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
       co_return;
     }
     clear_and_trim(writing_, kKeepBuffer);  // a batch of large values is not kept for the idle hours
+    if (written_) written_();
   }
 }
 
@@ -166,20 +201,27 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
   std::vector<char> buffer(kMinRead);
   std::size_t size = 0;
   for (;;) {
-    if (buffer.size() - size < kMinRead) buffer.resize(std::max(buffer.size() * 2, size + kMinRead));
-    // Wait for readability, then read: a read attempted at once (async_read_some) would mostly find
-    // the reply not there yet and cost a wasted system call per round trip.
-    co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    if (generation != generation_) co_return;
-    std::size_t n = 0;
-    if (!ec) n = socket_.read_some(asio::buffer(buffer.data() + size, buffer.size() - size), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-    if (ec) {
-      (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();
-      fail("connection to " + name_ + " lost: " + ec.message());
-      co_return;
+    if (waiting_for_client()) {  // backpressure: the client has not written the last piece
+      wake_reader_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_reader_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (generation != generation_) co_return;
+      if (waiting_for_client() || size == 0) continue;
+    } else {
+      if (buffer.size() - size < kMinRead) buffer.resize(std::max(buffer.size() * 2, size + kMinRead));
+      // Wait for readability, then read: a read attempted at once (async_read_some) would mostly
+      // find the reply not there yet and cost a wasted system call per round trip.
+      co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      if (generation != generation_) co_return;
+      std::size_t n = 0;
+      if (!ec) n = socket_.read_some(asio::buffer(buffer.data() + size, buffer.size() - size), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+      if (ec) {
+        (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();
+        fail("connection to " + name_ + " lost: " + ec.message());
+        co_return;
+      }
+      size += n;
     }
-    size += n;
     const std::size_t used = take_replies(std::string_view(buffer.data(), size));
     if (generation != generation_) co_return;
     size -= used;
@@ -198,8 +240,18 @@ std::size_t Backend::take_replies(std::string_view input) {
       fail("unexpected reply from " + name_);
       return used;
     }
+    if (waiting_for_client()) break;
+    if (passing_ > 0) {  // inside a reply going out in pieces: these bytes are its, unframed
+      used += pass_piece(rest, passing_);
+      continue;
+    }
     const ReplyFrame frame = options_.protocol->frame_reply(rest, in_flight_.front().kind);
-    if (frame.status == ReplyFrame::Status::need_more) break;
+    if (frame.status == ReplyFrame::Status::need_more) {
+      const std::size_t taken = frame.certain > 0 ? pass_piece(rest, frame.certain) : 0;
+      if (taken == 0) break;
+      used += taken;
+      continue;
+    }
     const std::size_t size = frame.size;
     if (frame.status == ReplyFrame::Status::malformed) {
       counters_.server_err.add();
@@ -209,6 +261,7 @@ std::size_t Backend::take_replies(std::string_view input) {
     const std::string_view reply = rest.substr(0, size);
     InFlight done = std::move(in_flight_.front());
     in_flight_.pop_front();
+    in_pieces_ = false;
     used += size;
     sent_bytes_ -= done.bytes;
     counters_.responses.add();
@@ -224,6 +277,23 @@ std::size_t Backend::take_replies(std::string_view input) {
   }
   if (retired_ && idle()) close();
   return used;
+}
+
+std::size_t Backend::pass_piece(std::string_view input, std::size_t certain) {
+  InFlight& front = in_flight_.front();
+  if (passing_ == 0) {  // the framing found `certain` more bytes of the reply
+    if (!in_pieces_ && (certain <= kPiecesAbove || !front.reply || !front.reply->can_take_pieces())) return 0;
+    in_pieces_ = true;
+    passing_ = certain;
+  }
+  const std::size_t n = std::min(passing_, input.size());
+  passing_ -= n;
+  counters_.response_bytes.add(n);
+  if (options_.timeout) front.deadline = Clock::now() + *options_.timeout;  // the value is moving
+  front.reply->add_piece(input.substr(0, n), [self = weak_from_this()] {
+    if (auto backend = self.lock()) backend->wake_reader_.cancel();
+  });
+  return n;
 }
 
 bool Backend::handshake_answered(std::uint32_t step, std::string_view reply) {
@@ -242,6 +312,10 @@ asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
     co_await deadline_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (generation != generation_) co_return;
     if (!in_flight_.empty() && in_flight_.front().deadline <= Clock::now()) {
+      if (waiting_for_client()) {  // a slow client is not the server's fault
+        in_flight_.front().deadline = Clock::now() + *options_.timeout;
+        continue;
+      }
       counters_.server_timedout.add();
       fail("timeout: no reply from " + name_ + " within " + std::to_string(options_.timeout->count()) + " ms");
       co_return;

@@ -5,6 +5,10 @@
 // write was in flight goes out in the next one); replies come back in request order (a protocol
 // served here answers each connection in order), so they are matched to the oldest request in flight.
 //
+// A large reply (Protocol::frame_reply says which bytes are certain before the rest arrives) at the
+// head of its client's queue is passed on in pieces: the reader hands each piece to the client and
+// reads no more until the client has written it, so a value of any size costs one read buffer.
+//
 // Failure handling, as twemproxy does it: if the server cannot be reached, or a reply does not come
 // within the pool's `timeout`, or the stream is malformed, the connection is closed and every request
 // in flight on it gets an error reply naming the server and the reason. The next request reconnects.
@@ -18,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +66,19 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// Records that the request just appended to output() is answered into part `part` of `reply`;
   /// the protocol frames that answer as a reply of `kind`.
   void send(std::shared_ptr<PendingReply> reply, std::uint32_t part, ReplyKind kind = 0);
+  /// More bytes of the last request sent (a value streamed as it arrives from the client): written
+  /// after what output() holds. The request's timeout starts again.
+  void send_more(std::string_view bytes);
+  /// Bytes appended and not yet written to the server.
+  std::size_t unwritten() const noexcept { return output_.size() + writing_.size(); }
+  /// Calls `written` after each batch written to the server (a stream's client reads again).
+  void on_written(std::function<void()> written) { written_ = std::move(written); }
+  /// A second connection to the same server, with the same settings, counters and health: a value
+  /// streamed from a client goes on a connection of its own, so other clients' requests never wait
+  /// behind it, nor land inside it.
+  std::shared_ptr<Backend> another_connection() const;
+  /// Closes the connection now; requests in flight are dropped unanswered (their client is gone).
+  void abandon();
   /// Connects now rather than at the first request (the pool's `preconnect`).
   void preconnect();
 
@@ -100,6 +118,14 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// Hands every complete reply at the start of `input` to its request; returns the bytes used.
   /// A malformed or unexpected reply fails the connection (generation_ changes).
   std::size_t take_replies(std::string_view input);
+  /// Passes what `input` holds of the front reply's `certain` bytes on to its client as the next
+  /// piece (a reply goes out in pieces when that is over kPiecesAbove and it is at the head of its
+  /// client's queue); returns the bytes used, 0 if it does not go out in pieces.
+  std::size_t pass_piece(std::string_view input, std::size_t certain);
+  /// The front reply's piece waits for its client to write it.
+  bool waiting_for_client() const noexcept {
+    return in_pieces_ && !in_flight_.empty() && in_flight_.front().reply->piece_pending();
+  }
   /// Closes the connection and fails every request in flight with `reason`. `server_fault`: counts
   /// towards the server's ejection (false for the pool's own configuration mistakes).
   void fail(std::string_view reason, bool server_fault = true);
@@ -122,11 +148,13 @@ class Backend : public std::enable_shared_from_this<Backend> {
   asio::generic::stream_protocol::socket socket_;
   asio::steady_timer wake_writer_;
   asio::steady_timer deadline_timer_;
+  asio::steady_timer wake_reader_;  // a client wrote the piece the reader waits on
   enum class State { disconnected, connecting, connected } state_ = State::disconnected;
   std::uint64_t generation_ = 0;  // bumped on every reset, so the old connection's loops stop
   std::string output_;            // requests not yet written
   std::string writing_;           // the batch being written (swapped with output_, both reused)
   std::deque<InFlight> in_flight_;
+  std::function<void()> written_;       // on_written()
   std::shared_ptr<PoolHealth> health_;  // shared with every worker's backend to this server
   std::uint32_t server_ = 0;             // this server's index in the pool, for health_
   stats::ServerCounters& counters_;
@@ -135,6 +163,8 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::size_t sent_bytes_ = 0;  // bytes of the written requests in in_flight_
   bool healthy_ = true;         // false from a failure to the next connection: one warning per outage
   bool retired_ = false;
+  std::size_t passing_ = 0;  // bytes of the front reply, passed on in pieces, still to come
+  bool in_pieces_ = false;   // the front reply goes out in pieces
   bool handshake_refused_ = false;  // the server refused a step of this connection's handshake
 };
 

@@ -3,6 +3,8 @@
 
 #include "proxy/client_session.hpp"
 
+#include <utility>
+
 namespace ringleader::proxy {
 namespace {
 
@@ -20,8 +22,34 @@ std::shared_ptr<PendingReply> PendingReply::local(std::string_view bytes) {
   return std::make_shared<LocalReply>(bytes);
 }
 
+bool PendingReply::can_take_pieces() const {
+  const auto session = session_.lock();
+  return passes_through_ && sends_ && waiting_ == 1 && session && session->only_ready_before(*this);
+}
+
+void PendingReply::add_piece(std::string_view piece, std::function<void()> written) {
+  const auto session = session_.lock();
+  if (!session || session->closed()) {  // the client left: nobody will write it
+    written();
+    return;
+  }
+  in_pieces_ = true;
+  bytes_.assign(piece);
+  written_ = std::move(written);
+  session->reply_ready();
+}
+
+void PendingReply::piece_written() {
+  bytes_.clear();
+  if (auto written = std::exchange(written_, nullptr)) written();
+}
+
 void PendingReply::complete(std::uint32_t part, std::string_view reply, bool failed) {
   if (waiting_ == 0) return;
+  if (failed && in_pieces_) {
+    cut_ = true;  // the client has part of a value: an error reply now would read as its data
+    reply = {};
+  }
   on_part(part, reply, failed);
   if (--waiting_ != 0) return;
   on_all_parts();

@@ -5,11 +5,20 @@
 // backends fill in parts; the reply is sent when it and every reply before it are ready. Each
 // protocol merges parts in its own subclasses, in its folder.
 //
+// A large single-part reply may be passed on in pieces while its server's bytes arrive: the backend
+// offers each piece with add_piece() once can_take_pieces() says every reply before it in its
+// client's queue is ready (so nothing but the client's socket stands between the piece and the
+// client: waiting for it cannot wait on another server), and
+// reads no more from its server until the client has written it (piece_written()). The proxy then
+// holds one piece, not the whole value. A reply cut short by a failure after pieces went out ends
+// the client's connection (cut()): its framing is lost.
+//
 // Everything here is touched by one thread: a session and the backends it uses live on the same
 // io_context, so there are no locks.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +43,17 @@ class PendingReply {
   void complete(std::uint32_t part, std::string_view reply, bool failed);
 
   bool ready() const noexcept { return waiting_ == 0; }
+  /// May take pieces now: one part, passed through, only ready replies before it in a live client's
+  /// queue.
+  bool can_take_pieces() const;
+  /// The next piece of the reply; `written` is called once the client has written it (or left).
+  void add_piece(std::string_view piece, std::function<void()> written);
+  /// A piece waits to be written (bytes()).
+  bool piece_pending() const noexcept { return in_pieces_ && !ready() && !bytes_.empty(); }
+  /// The client has written the piece (or will never: it left).
+  void piece_written();
+  /// Failed after pieces went out: the client's connection closes after what it was sent.
+  bool cut() const noexcept { return cut_; }
   /// False for noreply requests: the backend's answer is dropped.
   bool sends() const noexcept { return sends_; }
   const std::string& bytes() const noexcept { return bytes_; }
@@ -48,16 +68,23 @@ class PendingReply {
 
   std::string bytes_;
   bool sends_ = true;
+  bool passes_through_ = false;  // one backend reply, unchanged: may go out in pieces
 
  private:
   std::uint32_t waiting_;
   std::weak_ptr<ClientSession> session_;
+  bool in_pieces_ = false;  // pieces went out
+  bool cut_ = false;
+  std::function<void()> written_;  // of the pending piece
 };
 
 /// The common case: one backend reply, passed through unchanged (or dropped for noreply).
 class PassThroughReply final : public PendingReply {
  public:
-  explicit PassThroughReply(bool sends = true) { sends_ = sends; }
+  explicit PassThroughReply(bool sends = true) {
+    sends_ = sends;
+    passes_through_ = true;
+  }
 
  protected:
   void on_part(std::uint32_t, std::string_view reply, bool) override { bytes_.assign(reply); }

@@ -100,15 +100,22 @@ void PoolWorker::adopt(const Routes& routes) {
     }
     next.back()->report_to(routes.health, i);
   }
-  std::erase_if(retired_, [](const auto& weak) { return weak.expired(); });
+  std::erase_if(others_, [](const auto& weak) { return weak.expired(); });
   for (auto& backend : backends_) {
     if (!backend) continue;
     backend->retire();
-    retired_.push_back(backend);
+    others_.push_back(backend);
   }
   backends_ = std::move(next);
   layout_ = routes.layout;
   protocol_ = options.protocol;
+}
+
+std::shared_ptr<Backend> PoolWorker::own_connection(std::uint32_t server) {
+  auto backend = backends_[server]->another_connection();
+  std::erase_if(others_, [](const auto& weak) { return weak.expired(); });
+  others_.push_back(backend);
+  return backend;
 }
 
 void PoolWorker::stop_accepting() {
@@ -120,7 +127,7 @@ bool PoolWorker::busy() const noexcept {
   for (const auto& backend : backends_) {
     if (!backend->idle()) return true;
   }
-  for (const auto& weak : retired_) {
+  for (const auto& weak : others_) {
     if (const auto backend = weak.lock(); backend && !backend->idle()) return true;
   }
   return false;

@@ -46,6 +46,9 @@ class PoolWorker {
   /// bounded_load, counts this worker's requests in flight per server.
   bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers);
   Backend& backend(std::uint32_t server) { return *backends_[server]; }
+  /// A connection of its own to `server` for one streamed request (Backend::another_connection);
+  /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
+  std::shared_ptr<Backend> own_connection(std::uint32_t server);
   /// Picks up a reload now rather than at the next request, so a worker without traffic also
   /// connects to new servers and lets go of removed ones.
   void refresh() { router(); }
@@ -76,7 +79,8 @@ class PoolWorker {
   std::shared_ptr<const PoolLayout> layout_;
   const Protocol* protocol_ = nullptr;               // layout_->pool's: serves the clients accepted
   std::vector<std::shared_ptr<Backend>> backends_;  // backends_[i] reaches layout_->pool.servers[i]
-  std::vector<std::weak_ptr<Backend>> retired_;      // removed by a reload, maybe still answering
+  std::vector<std::weak_ptr<Backend>> others_;       // removed by a reload, or one stream's own:
+                                                     // maybe still answering
   std::vector<std::uint64_t> loads_;                 // for bounded_load: requests in flight per server
   bool started_ = false;
   Acceptor acceptor_;

@@ -37,7 +37,9 @@ using ReplyKind = std::uint32_t;
 struct ReplyFrame {
   enum class Status { complete, need_more, malformed };
   Status status = Status::need_more;
-  std::size_t size = 0;  // bytes of the whole reply, when complete
+  std::size_t size = 0;     // bytes of the whole reply, when complete
+  std::size_t certain = 0;  // need_more: bytes from the start known to be part of the reply (a large
+                            // value being read), which may be passed on before the rest arrives
 };
 
 /// A protocol parser's own frame (a status of complete, need_more or malformed, and a size) as a
@@ -45,8 +47,9 @@ struct ReplyFrame {
 template <class ParserFrame>
 ReplyFrame reply_frame_of(const ParserFrame& frame) noexcept {
   using Status = decltype(frame.status);
-  if (frame.status == Status::complete) return {ReplyFrame::Status::complete, frame.size};
-  if (frame.status == Status::malformed) return {ReplyFrame::Status::malformed, 0};
+  if (frame.status == Status::complete) return {ReplyFrame::Status::complete, frame.size, 0};
+  if (frame.status == Status::malformed) return {ReplyFrame::Status::malformed, 0, 0};
+  if constexpr (requires { frame.certain; }) return {ReplyFrame::Status::need_more, 0, frame.certain};
   return {};
 }
 

@@ -32,19 +32,19 @@ ReplyFrame frame_reply(std::string_view buffer, bool retrieval) noexcept {
     std::string_view line = buffer.substr(at, newline - at);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const std::size_t next = newline + 1;
-    if (!retrieval) return {ReplyStatus::complete, next, false};
-    if (line == "END") return {ReplyStatus::complete, next, true};
+    if (!retrieval) return {ReplyStatus::complete, next, false, 0};
+    if (line == "END") return {ReplyStatus::complete, next, true, 0};
     if (!line.starts_with("VALUE ")) {
       // An error line instead of values; anything else here means the stream is out of sync.
       const bool error = line == "ERROR" || line.starts_with("CLIENT_ERROR") || line.starts_with("SERVER_ERROR");
-      if (at == 0 && error) return {ReplyStatus::complete, next, false};
-      return {ReplyStatus::malformed, 0, false};
+      if (at == 0 && error) return {ReplyStatus::complete, next, false, 0};
+      return {ReplyStatus::malformed, 0, false, 0};
     }
     const long long bytes = value_size(line);
-    if (bytes < 0) return {ReplyStatus::malformed, 0, false};
+    if (bytes < 0) return {ReplyStatus::malformed, 0, false, 0};
     const auto size = static_cast<std::size_t>(bytes);
-    if (buffer.size() - next < size + 2) return {};
-    if (buffer.substr(next + size, 2) != "\r\n") return {ReplyStatus::malformed, 0, false};
+    if (buffer.size() - next < size + 2) return {ReplyStatus::need_more, 0, true, next + size + 2};
+    if (buffer.substr(next + size, 2) != "\r\n") return {ReplyStatus::malformed, 0, false, 0};
     at = next + size + 2;
   }
 }

@@ -19,6 +19,10 @@ struct ReplyFrame {
   ReplyStatus status = ReplyStatus::need_more;
   std::size_t size = 0;     // bytes of the whole reply, when complete
   bool values = false;      // a VALUE ... END list (possibly empty), as opposed to one line
+  /// need_more inside a value's data: the bytes from the start up to the end of that value's data
+  /// (and its "\r\n") are known to be part of the reply, so they may be passed on before the
+  /// rest arrives. May exceed the buffer.
+  std::size_t certain = 0;
 };
 
 /// Frames the first reply in `buffer`; `retrieval` says whether it answers get/gets/gat/gats.

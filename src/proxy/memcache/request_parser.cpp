@@ -87,6 +87,11 @@ ParseResult parse_storage(std::string_view buffer, std::size_t header, std::span
   }
   if (!valid_key(args[0], limits)) return error(header, kBadFormat, swallow);
   if (data_size > limits.max_value) return error(header, kTooLarge, swallow);
+  if (data_size > limits.stream_above) {
+    request.keys.push_back(args[0]);
+    request.streamed = swallow;
+    return {ParseStatus::complete, header, 0, {}};
+  }
   if (buffer.size() < header + swallow) return {};
   request.data = buffer.substr(header, data_size);
   if (buffer.substr(header + data_size, 2) != "\r\n") return error(header + swallow, kBadChunk);
@@ -109,6 +114,7 @@ ParseResult parse(std::string_view buffer, Request& request, const Limits& limit
   request.keys.clear();
   request.exptime = {};
   request.data = {};
+  request.streamed = 0;
   request.line = line;
   request.forward_line = line;
   request.noreply = false;

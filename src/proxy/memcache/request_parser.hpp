@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct Limits {
   std::size_t max_key = 250;                 // memcached's KEY_MAX_LENGTH
   std::size_t max_line = 64 * 1024;          // a command line longer than this cannot be framed
   std::size_t max_value = 16 * 1024 * 1024;  // larger data blocks are refused (and swallowed)
+  /// A data block larger than this (and within max_value) is not waited for: the request completes
+  /// with its command line and Request::streamed says how many bytes follow, to forward as they
+  /// arrive (the proxy holds none of it).
+  std::size_t stream_above = SIZE_MAX;
 };
 
 /// One complete request. Views point into the parsed buffer and die with it.
@@ -39,7 +44,8 @@ struct Request {
   std::vector<std::string_view> keys;  // one key, or several for retrieval commands
   std::string_view exptime;            // gat/gats: the exptime token that precedes the keys
   std::string_view line;               // the command line without "\r\n"
-  std::string_view data;               // storage: the data block without its "\r\n"
+  std::string_view data;               // storage: the data block without its "\r\n" (not streamed)
+  std::size_t streamed = 0;            // storage: bytes of the data block and its "\r\n" that follow
   /// `line` without its trailing " noreply": the proxy always waits for the backend's reply (and
   /// drops it), so a backend error can never shift the reply stream.
   std::string_view forward_line;

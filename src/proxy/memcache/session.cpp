@@ -25,9 +25,11 @@ std::string_view command_name(Command c) {
   }
 }
 
-// The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own.
+// The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own. Values larger than
+// kStreamAbove (and within the limit) stream.
 Limits limits_of(const config::Pool& pool) {
   Limits limits;
+  limits.stream_above = Session::kStreamAbove;
   limits.max_line = pool.max_line_bytes;
   if (pool.max_value_bytes) limits.max_value = *pool.max_value_bytes;
   return limits;
@@ -37,10 +39,30 @@ Limits limits_of(const config::Pool& pool) {
 
 Session::Session(Socket socket, PoolWorker& pool) : ClientSession(std::move(socket)), pool_(pool) {}
 
+Session::~Session() {
+  if (stream_.backend) stream_.backend->abandon();  // the client left in the middle of a value
+}
+
+bool Session::input_paused() const {
+  if (stream_waits_) return !all_answered();
+  if (!stream_.backend) return false;
+  if (stream_.left > 0) return !stream_.reply->ready() && stream_.backend->unwritten() > kStreamBuffer;
+  return !stream_.reply->ready();
+}
+
 std::size_t Session::consume(std::string_view input) {
   const Limits limits = limits_of(pool_.pool());
   std::size_t used = 0;
   while (used < input.size()) {
+    if (stream_.backend) {
+      if (input_paused()) return used;
+      if (stream_.left == 0) {
+        end_stream();
+        continue;
+      }
+      used += stream(input.substr(used));
+      continue;
+    }
     if (swallow_ > 0) {
       const std::size_t skip = std::min(swallow_, input.size() - used);
       swallow_ -= skip;
@@ -61,6 +83,10 @@ std::size_t Session::consume(std::string_view input) {
         swallow_ = result.swallow;
         break;
       case ParseStatus::complete:
+        // A streamed value goes on a connection of its own: the requests before it must be answered
+        // first, or it could overtake them (a delete of its key, say). Parsed again then.
+        stream_waits_ = request_.streamed > 0 && !all_answered();
+        if (stream_waits_) return used;
         used += result.consumed;
         if (request_.command == Command::quit) {
           close_after_replies();
@@ -88,11 +114,16 @@ void Session::handle(const Request& request) {
   }
   if (!pool_.route(request.keys, servers_)) {
     reply_now(kNoServer);
+    swallow_ = request.streamed;  // a streamed value's data is still to come
     return;
   }
   const bool values = is_retrieval(request.command);
   if (values && std::any_of(servers_.begin(), servers_.end(), [&](auto s) { return s != servers_[0]; })) {
     split_retrieval(request);
+    return;
+  }
+  if (request.streamed > 0) {
+    start_stream(request, servers_[0]);
     return;
   }
   auto reply = std::make_shared<PassThroughReply>(!request.noreply);
@@ -102,6 +133,31 @@ void Session::handle(const Request& request) {
   out.append(request.forward_line).append("\r\n");
   if (is_storage(request.command)) out.append(request.data).append("\r\n");
   backend.send(std::move(reply), 0, values ? Reply::values : Reply::one_line);
+}
+
+void Session::start_stream(const Request& request, std::uint32_t server) {
+  stream_.reply = std::make_shared<PassThroughReply>(!request.noreply);
+  enqueue(stream_.reply);
+  stream_.backend = pool_.own_connection(server);
+  stream_.backend->on_written([session = std::weak_ptr(shared_from_this())] {
+    if (auto self = session.lock()) self->wake_reader();
+  });
+  stream_.backend->output().append(request.forward_line).append("\r\n");
+  stream_.backend->send(stream_.reply, 0, Reply::one_line);
+  stream_.left = request.streamed;
+}
+
+std::size_t Session::stream(std::string_view input) {
+  const std::size_t n = std::min(stream_.left, input.size());
+  // A failed connection has answered the request already: the rest of its data is discarded.
+  if (!stream_.reply->ready()) stream_.backend->send_more(input.substr(0, n));
+  stream_.left -= n;
+  if (stream_.left == 0) stream_.backend->retire();  // its connection closes once the reply is in
+  return n;
+}
+
+void Session::end_stream() {
+  stream_ = {};
 }
 
 void Session::split_retrieval(const Request& request) {

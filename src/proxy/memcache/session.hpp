@@ -4,9 +4,17 @@
 // server and merged (ValuesReply). version and quit are answered here. noreply requests are sent
 // without noreply and their replies dropped, so the backend's reply stream stays in step even when a
 // backend rejects one. Unknown commands get ERROR and the connection stays open.
+//
+// A storage command whose data block is larger than kStreamAbove is not held whole: it goes to its
+// server on a connection of its own as soon as its line is parsed, and its data follows as it
+// arrives; reading from the client pauses while more than kStreamBuffer of it waits to be written,
+// and, once it is all sent, until the server has answered (so a later request of this client
+// cannot overtake it on the shared connection); it starts once the requests before it are answered,
+// for the same reason.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "proxy/client_session.hpp"
@@ -14,6 +22,7 @@
 #include "proxy/memcache/request_parser.hpp"
 
 namespace ringleader::proxy {
+class Backend;
 class PoolWorker;
 }
 
@@ -22,18 +31,35 @@ namespace ringleader::proxy::memcache {
 class Session final : public ClientSession {
  public:
   Session(Socket socket, PoolWorker& pool);
+  ~Session() override;
+
+  static constexpr std::size_t kStreamAbove = 256 * 1024;
+  static constexpr std::size_t kStreamBuffer = 64 * 1024;
 
  protected:
   std::size_t consume(std::string_view input) override;
   void input_drained() override;
+  bool input_paused() const override;
+  bool input_cut_short() const override { return stream_.left > 0; }
 
  private:
   void handle(const Request& request);
   void split_retrieval(const Request& request);
+  void start_stream(const Request& request, std::uint32_t server);
+  /// Forwards what `input` holds of the streamed data block; returns the bytes used.
+  std::size_t stream(std::string_view input);
+  /// The streamed request is answered (its connection closed then): later requests go on.
+  void end_stream();
 
   PoolWorker& pool_;
   Request request_;                  // reused: its key list keeps its capacity
   std::size_t swallow_ = 0;          // bytes of a rejected data block still to discard
+  struct Stream {
+    std::shared_ptr<Backend> backend;     // its own connection to the key's server
+    std::shared_ptr<PendingReply> reply;  // its slot in the reply queue
+    std::size_t left = 0;                 // bytes of the data block still to forward
+  } stream_;
+  bool stream_waits_ = false;  // a streamed request waits for the requests before it
   std::vector<std::uint32_t> servers_;   // server of each key of the current request
   KeysByServer parts_;                   // the current request's keys grouped by server, to split it
 };

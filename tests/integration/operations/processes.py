@@ -61,12 +61,17 @@ def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def vm_rss_kib(pid):
+def status_kib(pid, field):
+    """A size from /proc/PID/status, e.g. VmRSS (resident now) or VmHWM (its peak), in KiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
+
+
+def vm_rss_kib(pid):
+    return status_kib(pid, "VmRSS")
 
 
 class Processes:
@@ -95,10 +100,10 @@ class Processes:
         with open(os.path.join(self.dir, name + ".log"), "rb") as f:
             return f.read().decode(errors="replace")
 
-    def memcached(self, port=None):
+    def memcached(self, port=None, args=("-m", "64")):
         """Starts a memcached (on `port`, to restart one that was killed) and returns its port."""
         port = port or free_port()
-        self.start([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", "-m", "64", *(["-u", "root"] if os.geteuid() == 0 else [])],
+        self.start([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", *args, *(["-u", "root"] if os.geteuid() == 0 else [])],
                    port, f"memcached-{port}")
         return port
 

@@ -25,6 +25,16 @@ TEST(MemcacheReplyParser, Prefixes) {
   }
 }
 
+// Inside a value's data, the bytes up to the end of that value are known to be the reply's, so they
+// may be passed on before the rest arrives.
+TEST(MemcacheReplyParser, CertainBytesOfAValueBeingRead) {
+  const auto frame = frame_reply("VALUE a 0 1000\r\nabc", true);
+  ASSERT_EQ(frame.status, ReplyStatus::need_more);
+  EXPECT_EQ(frame.certain, 16u + 1000u + 2u);
+  EXPECT_EQ(frame_reply("VALUE a 0 3\r\nabc\r\nVALUE b 0 100\r\nx", true).certain, 18u + 15u + 102u);
+  EXPECT_EQ(frame_reply("VALUE a 0 1000", true).certain, 0u);  // the line is not whole yet
+}
+
 // Errors end a retrieval reply; other replies are one line.
 TEST(MemcacheReplyParser, OneLineReplies) {
   EXPECT_EQ(frame_reply("SERVER_ERROR out of memory\r\n", true).size, 28u);

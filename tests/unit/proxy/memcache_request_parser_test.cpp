@@ -85,6 +85,29 @@ TEST(MemcacheRequestParser, RefusedStorageSwallowsData) {
   EXPECT_EQ(result.swallow, 5u);
 }
 
+// A data block above stream_above is not waited for: the line completes the request, the data
+// (and its CR LF) is left to stream. max_value still applies: a streamed block above it is refused.
+TEST(MemcacheRequestParser, LargeDataBlockIsStreamed) {
+  Request r;
+  Limits limits;
+  limits.stream_above = 4;
+  limits.max_value = 10;
+  auto result = parse("set k 0 0 10 noreply\r\nabc", r, limits);
+  ASSERT_EQ(result.status, ParseStatus::complete);
+  EXPECT_EQ(result.consumed, 22u);
+  EXPECT_EQ(r.streamed, 12u);
+  EXPECT_TRUE(r.noreply);
+  EXPECT_EQ(r.forward_line, "set k 0 0 10");
+  EXPECT_EQ(r.keys.size(), 1u);
+  result = parse("set k 0 0 4\r\nabcd\r\n", r, limits);  // at the threshold: whole, as before
+  ASSERT_EQ(result.status, ParseStatus::complete);
+  EXPECT_EQ(r.streamed, 0u);
+  EXPECT_EQ(r.data, "abcd");
+  result = parse("set k 0 0 11\r\nabc", r, limits);  // above max_value: refused, data swallowed
+  EXPECT_EQ(result.status, ParseStatus::error);
+  EXPECT_EQ(result.swallow, 13u);
+}
+
 // A data block not followed by CR LF is a bad data chunk.
 TEST(MemcacheRequestParser, BadDataChunk) {
   Request r;

@@ -18,6 +18,16 @@ TEST(MergedReplies, MemcacheValues) {
   EXPECT_EQ(reply.bytes(), "VALUE c 0 1\r\nz\r\nVALUE a 0 1\r\nx\r\nVALUE b 0 1\r\ny\r\nEND\r\n");
 }
 
+// A multi-get with some parts in holds their bytes, but they are no piece to write yet (only a
+// pass-through reply goes out in pieces): writing them early garbled clients' replies.
+TEST(MergedReplies, PartsInAreNoPiece) {
+  memcache::ValuesReply merged(2);
+  merged.complete(0, "VALUE a 0 1\r\nx\r\nEND\r\n", false);
+  EXPECT_FALSE(merged.bytes().empty());
+  EXPECT_FALSE(merged.piece_pending());
+  EXPECT_FALSE(merged.can_take_pieces());
+}
+
 // One failed part makes the whole multi-get that error.
 TEST(MergedReplies, MemcacheValuesWithAFailedPart) {
   memcache::ValuesReply reply(2);
