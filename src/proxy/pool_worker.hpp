@@ -14,20 +14,18 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/generic/stream_protocol.hpp>
-#include <asio/basic_socket_acceptor.hpp>
 #include <asio/io_context.hpp>
 
 #include "proxy/backend.hpp"
 #include "proxy/client_session.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/ejection.hpp"
+#include "proxy/listen_socket.hpp"
 #include "proxy/protocol.hpp"
 #include "proxy/route_table.hpp"
 #include "proxy/stats/registry.hpp"
 
 namespace ringleader::proxy {
-
-using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 
 class PoolWorker {
  public:
