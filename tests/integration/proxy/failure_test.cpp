@@ -195,8 +195,10 @@ TEST(ProxyFailures, UnixSocketListener) {
   auto backend = start_memcached(dir);
   const std::uint16_t mc = free_port();
   const std::string path = (dir.path() / "proxy.sock").string();
-  const auto file = dir.write("c.yml", pool("cache", tcp(mc), {backend.port}, "") +
-                                           pool("local", path + " 0600", {backend.port}, ""));
+  // The proxy opens its listeners in config order before it serves any: with the unix pool first,
+  // the TCP port answering (what start_ringleader waits for) means the socket file exists too.
+  const auto file = dir.write("c.yml", pool("local", path + " 0600", {backend.port}, "") +
+                                           pool("cache", tcp(mc), {backend.port}, ""));
   auto proxy = start_ringleader(dir, file, {mc});
   Connection c(path);
   EXPECT_EQ(memcache(c, "set u 0 0 1\r\nx\r\n"), "STORED\r\n");
