@@ -69,7 +69,9 @@ enum class Ejection {
 struct PlacementSettings {
   /// A twemproxy hash name (hash::twemproxy::functions(): fnv1a_64, md5, murmur, ...) or "xxh3".
   std::string hash = "fnv1a_64";
-  /// ketama, modula or random (twemproxy's), or a ringleader algorithm name (algorithm_names()).
+  /// ketama, modula or random (twemproxy's), nginx (nginx's `hash $request_uri consistent`, which
+  /// always hashes keys with CRC-32: `hash` is ignored), or a ringleader algorithm name
+  /// (algorithm_names()).
   std::string distribution = "ketama";
   /// Empty, or two characters: only the text between them is hashed ("{}": "{user:42}:name").
   std::string hash_tag;
@@ -79,6 +81,9 @@ struct PlacementSettings {
   /// ringleader's algorithms (twemproxy's have no bounded loads, and it is ignored there).
   std::optional<double> bounded_load;
 };
+
+/// nginx's consistent hash (compat/nginx.hpp): a member's `server` text is its identity().
+inline constexpr std::string_view kNginxDistribution = "nginx";
 
 /// twemproxy's own distributions: ketama, modula, random.
 std::span<const std::string_view> twemproxy_distributions() noexcept;
@@ -115,7 +120,7 @@ class Placement {
   bool bounded() const noexcept;
 
   /// The hash the distribution receives for this key (after hash_tag): twemproxy's 32-bit value for
-  /// ketama, modula and random; for ringleader's algorithms xxh3, or a twemproxy hash mixed to 64 bits.
+  /// ketama, modula and random; CRC-32 for nginx; for ringleader's algorithms xxh3, or a twemproxy hash mixed to 64 bits.
   std::uint64_t key_hash(std::string_view key) const noexcept;
 
   /// The members as given: server_for() answers indices into them.

@@ -74,11 +74,7 @@ KetamaContinuum::KetamaContinuum(std::span<const KetamaServer> servers) : server
 
 std::uint32_t KetamaContinuum::lookup(std::uint32_t key_hash) const noexcept {
   // ketama_dispatch: the first point >= the hash, wrapping around.
-  const auto begin = points_.begin() + index_.first(key_hash);
-  const auto end = points_.begin() + index_.last(key_hash);
-  auto it = std::lower_bound(begin, end, key_hash, [](const ContinuumPoint& p, std::uint32_t h) { return p.value < h; });
-  if (it == points_.end()) it = points_.begin();
-  return it->server;
+  return index_.at_or_after(std::span<const ContinuumPoint>(points_), key_hash).server;
 }
 
 std::string LibmemcachedKetama::point_name(const LibmemcachedServer& server) {

@@ -7,6 +7,8 @@
 // jenkins picks a code path by alignment; on little-endian all three paths compute the same value).
 #include "ringleader/hash/twemproxy.hpp"
 
+#include "ringleader/hash/crc32.hpp"
+
 #include <array>
 
 namespace ringleader::hash::twemproxy {
@@ -51,11 +53,12 @@ constexpr auto kCrc16Table = crc16_xmodem_table();
 static_assert(kCrc32Table[1] == 0x77073096u && kCrc32Table[255] == 0x2D02EF8Du);
 static_assert(kCrc16Table[1] == 0x1021u && kCrc16Table[255] == 0x1EF0u);
 
-std::uint32_t crc32_state(std::string_view key) noexcept {
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (char c : key) crc = (crc >> 8) ^ kCrc32Table[(crc ^ unsigned_byte(c)) & 0xFF];
-  return crc;
+std::uint32_t crc32_continue(std::uint32_t state, std::string_view bytes) noexcept {
+  for (char c : bytes) state = (state >> 8) ^ kCrc32Table[(state ^ unsigned_byte(c)) & 0xFF];
+  return state;
 }
+
+std::uint32_t crc32_state(std::string_view key) noexcept { return crc32_continue(kCrc32Init, key); }
 
 }  // namespace
 
@@ -269,3 +272,9 @@ const HashFunction* find(std::string_view name) noexcept {
 }
 
 }  // namespace ringleader::hash::twemproxy
+
+namespace ringleader::hash {
+std::uint32_t crc32_update(std::uint32_t state, std::string_view bytes) noexcept {
+  return twemproxy::crc32_continue(state, bytes);
+}
+}  // namespace ringleader::hash

@@ -22,6 +22,7 @@
 #include "ringleader/compat/hash_tag.hpp"
 #include "ringleader/compat/ketama.hpp"
 #include "ringleader/compat/modula.hpp"
+#include "ringleader/compat/nginx.hpp"
 #include "ringleader/distribution.hpp"
 #include "ringleader/hash/twemproxy.hpp"
 #include "ringleader/hash/xxh3.hpp"
@@ -45,7 +46,7 @@ void validate(const std::vector<PlacementMember>& members, const PlacementSettin
   if (settings.hash != "xxh3" && hash::twemproxy::find(settings.hash) == nullptr)
     throw std::invalid_argument("placement: unknown hash '" + settings.hash + "'");
   const auto names = algorithm_names();
-  if (!is_twemproxy_distribution(settings.distribution) &&
+  if (!is_twemproxy_distribution(settings.distribution) && settings.distribution != kNginxDistribution &&
       std::find(names.begin(), names.end(), settings.distribution) == names.end())
     throw std::invalid_argument("placement: unknown distribution '" + settings.distribution + "'");
   if (!settings.hash_tag.empty() && settings.hash_tag.size() != 2)
@@ -100,13 +101,14 @@ class Table {
       case 0: return to_member_[std::get<0>(dist_).lookup(h32)];
       case 1: return to_member_[std::get<1>(dist_).lookup(h32)];
       case 2: return to_member_[std::get<2>(dist_).pick()];
-      default: return to_member_[std::get<3>(dist_)->lookup(key_hash)];
+      case 3: return to_member_[std::get<3>(dist_).lookup(h32)];
+      default: return to_member_[std::get<4>(dist_)->lookup(key_hash)];
     }
   }
 
  private:
   using Algorithm = std::variant<compat::KetamaContinuum, compat::TwemproxyModula, compat::TwemproxyRandom,
-                                 std::unique_ptr<Distribution>>;
+                                 compat::NginxContinuum, std::unique_ptr<Distribution>>;
 
   Table(const std::vector<PlacementMember>& members, std::unique_ptr<Distribution> d)
       : to_member_(positions(members, *d)), dist_(std::move(d)) {}
@@ -125,6 +127,11 @@ class Table {
     }
     if (distribution == "random")
       return Algorithm(std::in_place_type<compat::TwemproxyRandom>, static_cast<std::uint32_t>(subset.size()));
+    if (distribution == kNginxDistribution) {
+      std::vector<compat::NginxServer> servers;
+      for (std::uint32_t i : subset) servers.push_back({members[i].identity(), members[i].weight});
+      return Algorithm(std::in_place_type<compat::NginxContinuum>, servers);
+    }
     std::vector<Node> nodes;
     for (std::uint32_t i : subset) nodes.push_back({members[i].identity(), members[i].weight});
     return make_distribution(distribution, Membership(std::move(nodes)));
@@ -166,12 +173,19 @@ class Placement::Impl {
   Impl(std::vector<PlacementMember> members, const PlacementSettings& settings, std::vector<bool> live)
       : members_(std::move(members)), hash_tag_(settings.hash_tag), live_(std::move(live)) {
     validate(members_, settings);
-    if (settings.hash != "xxh3") twemproxy_hash_ = hash::twemproxy::find(settings.hash)->hash;
     const bool twemproxy = is_twemproxy_distribution(settings.distribution);
+    const bool nginx = settings.distribution == kNginxDistribution;
+    if (nginx) {
+      hash32_ = &compat::NginxContinuum::key_hash;
+    } else if (settings.hash != "xxh3") {
+      hash32_ = hash::twemproxy::find(settings.hash)->hash;
+    }
+    // nginx's points and key hashes are 32-bit like twemproxy's: no mixing to 64 bits.
+    hash_is_32_bit_ = twemproxy || nginx;
     // server_pool_hash(): a pool of one server, or an empty key, hashes to 0.
     twemproxy_zero_rules_ = twemproxy;
     single_server_ = members_.size() == 1;
-    if (!twemproxy) bounded_load_ = settings.bounded_load;
+    if (!twemproxy && !nginx) bounded_load_ = settings.bounded_load;
     for (std::size_t i = 0; i < members_.size(); ++i) {
       weights_.push_back(members_[i].weight);
       if (live_[i]) live_weight_ += members_[i].weight;
@@ -201,12 +215,12 @@ class Placement::Impl {
   std::uint64_t key_hash(std::string_view key) const noexcept {
     const std::string_view part = compat::hash_tag_part(key, hash_tag_);
     if (twemproxy_zero_rules_ && (single_server_ || part.empty())) return 0;
-    if (twemproxy_hash_ == nullptr) return hash::xxh3(part);
+    if (hash32_ == nullptr) return hash::xxh3(part);
     // ringleader's algorithms read the high bits of a 64-bit hash (maglev and ring through a
     // multiply-high range reduction): twemproxy's 32-bit values would all fall on the first slot,
     // one server. Mixed to 64 bits (a bijection) they spread as they should.
-    const std::uint64_t h = twemproxy_hash_(part);
-    return twemproxy_zero_rules_ ? h : algo::detail::fmix64(h);
+    const std::uint64_t h = hash32_(part);
+    return hash_is_32_bit_ ? h : algo::detail::fmix64(h);
   }
 
   std::uint32_t server_for(std::string_view key) const noexcept {
@@ -246,8 +260,9 @@ class Placement::Impl {
 
   std::vector<PlacementMember> members_;
   std::string hash_tag_;
-  hash::twemproxy::HashFn twemproxy_hash_ = nullptr;  // nullptr: xxh3
+  hash::twemproxy::HashFn hash32_ = nullptr;  // a 32-bit hash (twemproxy's or nginx's); nullptr: xxh3
   bool twemproxy_zero_rules_ = false;
+  bool hash_is_32_bit_ = false;  // twemproxy's and nginx's distributions take the 32-bit hash as it is
   bool single_server_ = false;
   std::vector<bool> live_;
   std::size_t live_count_ = 0;

@@ -7,6 +7,7 @@
 // h's bucket or is the first point of a later one, which is where the bucket's range ends.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -36,6 +37,15 @@ class ContinuumIndex {
   /// it (uhashring). If the search finds nothing there, the answer is position `last`.
   std::uint32_t first(std::uint32_t hash) const noexcept { return start_[hash >> shift_]; }
   std::uint32_t last(std::uint32_t hash) const noexcept { return start_[(hash >> shift_) + 1]; }
+
+  /// The first of `points` (sorted by value, the ones this index was built over) whose value is
+  /// >= hash, wrapping to the first point past the end: how ketama and nginx find a key's server.
+  template <typename Point>
+  const Point& at_or_after(std::span<const Point> points, std::uint32_t hash) const noexcept {
+    const auto it = std::lower_bound(points.begin() + first(hash), points.begin() + last(hash), hash,
+                                     [](const Point& p, std::uint32_t h) { return p.value < h; });
+    return it == points.end() ? points.front() : *it;
+  }
 
   std::size_t memory_bytes() const noexcept { return start_.size() * sizeof(std::uint32_t); }
 

@@ -81,10 +81,10 @@ class PoolReader {
         if (text.size() != 2) fail(value, key, "must be exactly two characters, e.g. \"{}\"");
         pool_.hash_tag = text;
       } else if (key == "distribution") {
-        if (!is_twemproxy_distribution(text) && !is_ringleader_algorithm(text))
+        if (!is_twemproxy_distribution(text) && text != kNginxDistribution && !is_ringleader_algorithm(text))
           fail(value, key,
                "'" + text + "' is not a distribution (twemproxy: " + join(twemproxy_distributions()) +
-                   "; ringleader: " + join(algorithm_names()) + ")");
+                   "; nginx: " + std::string(kNginxDistribution) + "; ringleader: " + join(algorithm_names()) + ")");
         pool_.distribution = text;
       } else if (key == "timeout") {
         // twemproxy treats 0 like its default -1: no timeout.
@@ -251,6 +251,10 @@ class PoolReader {
       warn("auto_eject_hosts", "with modula, ejecting one server moves almost every key to another server");
     if (pool_.distribution == "random" && seen.contains("hash"))
       warn("hash", "distribution 'random' ignores the key, so 'hash' has no effect");
+    if (pool_.distribution == kNginxDistribution && seen.contains("hash"))
+      warn("hash", "distribution 'nginx' hashes keys with CRC-32 as nginx does, so 'hash' has no effect");
+    if (pool_.bounded_load && pool_.distribution == kNginxDistribution)
+      warn("bounded_load", "nginx's consistent hash has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");
     if (pool_.bounded_load && pool_.twemproxy_distribution())
       warn("bounded_load", "twemproxy's '" + pool_.distribution +
                                "' has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");

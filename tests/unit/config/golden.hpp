@@ -1,5 +1,6 @@
-// The twemproxy golden vectors (tests/data/twemproxy/): keys and, per pool, the index of the server
-// the real nutcracker 0.5.0 put each key on. Shared by the placement test and the `locate` test.
+// Golden placement data, each written by its folder's `generate` from the real program: keys and, per
+// pool, the index of the server the real program put each key on. tests/data/twemproxy/ (nutcracker
+// 0.5.0, pools in nutcracker.yml) and tests/data/nginx/ (nginx 1.22, pools in ringleader.yml).
 #pragma once
 
 #include <cstdint>
@@ -10,13 +11,14 @@
 
 namespace ringleader::testing {
 
-struct TwemproxyGolden {
-  std::vector<std::string> pools;                  // column names = pool names of nutcracker.yml
+struct Golden {
+  std::vector<std::string> pools;                  // column names = pool names of the config
   std::vector<std::string> keys;                   // raw bytes
   std::vector<std::vector<std::uint32_t>> server;  // server[pool][key]: index into the pool's servers
 };
 
-inline std::string twemproxy_golden_dir() { return std::string(RINGLEADER_TEST_DATA) + "/twemproxy"; }
+/// "twemproxy" or "nginx".
+inline std::string golden_dir(const std::string& name) { return std::string(RINGLEADER_TEST_DATA) + "/" + name; }
 
 inline std::string unhex(const std::string& hex) {
   if (hex.size() % 2 != 0) throw std::runtime_error("golden.tsv: odd hex length");
@@ -36,10 +38,11 @@ inline std::vector<std::string> split_tabs(const std::string& line) {
   }
 }
 
-inline TwemproxyGolden load_twemproxy_golden() {
-  std::ifstream in(twemproxy_golden_dir() + "/golden.tsv");
-  if (!in) throw std::runtime_error("cannot open " + twemproxy_golden_dir() + "/golden.tsv");
-  TwemproxyGolden g;
+inline Golden load_golden(const std::string& name) {
+  const std::string path = golden_dir(name) + "/golden.tsv";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  Golden g;
   std::string line;
   std::getline(in, line);
   auto header = split_tabs(line);
