@@ -114,7 +114,14 @@ class Processes:
         return path
 
     def ringleader(self, binary, config, port, extra=(), name="ringleader", env=None):
-        return self.start([binary, "serve", "-c", config, *extra], port, name, env)
+        p = self.start([binary, "serve", "-c", config, *extra], port, name, env)
+        # The stats (-s) and admin (--admin) ports open just after the pools' ports: wait for them too.
+        for flag, value in zip(extra, list(extra)[1:]):
+            if flag in ("-s", "--stats-port"):
+                wait_port(int(value), process=p)
+            elif flag == "--admin":
+                wait_port(int(value.rsplit(":", 1)[1]), process=p)
+        return p
 
     def nutcracker(self, config, port, stats_port):
         return self.start([NUTCRACKER, "-c", config, "-s", str(stats_port), "-a", "127.0.0.1", "-i", "100",
