@@ -22,6 +22,7 @@
 #include "proxy/ejection.hpp"
 #include "proxy/listen_socket.hpp"
 #include "proxy/protocol.hpp"
+#include "proxy/replicas.hpp"
 #include "proxy/route_table.hpp"
 #include "proxy/stats/registry.hpp"
 
@@ -43,6 +44,14 @@ class PoolWorker {
   /// is live. After a reload, first makes backend() match the new pool. With the pool's
   /// bounded_load, counts this worker's requests in flight per server.
   bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers);
+  /// The pool keeps more than one copy of each key (replicas.hpp).
+  bool replicated() const noexcept { return layout_->pool.replicas > 1; }
+  /// Where the pool's copies of `key` are, first live copy first (Placement::servers_for);
+  /// copies.count is 0 if no server is live.
+  void copies(std::string_view key, Copies& copies);
+  /// The layout backend() indices refer to (a reload replaces it).
+  const std::shared_ptr<const PoolLayout>& layout() const noexcept { return layout_; }
+  const Protocol& protocol() const noexcept { return *protocol_; }
   Backend& backend(std::uint32_t server) { return *backends_[server]; }
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
@@ -61,6 +70,8 @@ class PoolWorker {
   asio::awaitable<void> accept_loop();
   /// Serves a client just accepted (or closes it at client_connections).
   void start_session(Socket socket);
+  bool route_to_first_copies(const Placement& router, std::span<const std::string_view> keys,
+                             std::vector<std::uint32_t>& servers);
   /// The router for the next request, after adopting a reloaded pool.
   const Placement& router();
   /// Makes backends_ match `routes`: the backend of every server still reached the same way is kept

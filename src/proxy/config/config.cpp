@@ -137,12 +137,30 @@ class PoolReader {
         pool_.max_replies_in_flight = positive(value, key, text);
       } else if (key == "health_check_interval") {
         pool_.health_check_interval_ms = positive(value, key, text);
+      } else if (key == "replicas") {
+        pool_.replicas = positive(value, key, text);
+        replicas_line_ = line_of(value);
+      } else if (key == "replica_writes") {
+        if (text == "all")
+          pool_.replica_writes = Pool::ReplicaWrites::all;
+        else if (text == "one")
+          pool_.replica_writes = Pool::ReplicaWrites::one;
+        else
+          fail(value, key, "must be 'all' (a write's reply waits for every copy) or 'one' (the first success)");
+      } else if (key == "replica_reads") {
+        if (text == "first")
+          pool_.replica_reads = Pool::ReplicaReads::first;
+        else if (text == "miss_failover")
+          pool_.replica_reads = Pool::ReplicaReads::miss_failover;
+        else
+          fail(value, key, "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
       } else {
         fail(entry.first, key,
              "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
              "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
              "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
-             "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol)");
+             "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol, replicas, "
+             "replica_writes, replica_reads)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
@@ -156,6 +174,7 @@ class PoolReader {
       if (!ejection_given) pool_.ejection = Ejection::stable;
     }
     check_unique_names(pool_, file_);
+    check_replicas();
     add_warnings(seen);
   }
 
@@ -256,6 +275,22 @@ class PoolReader {
                                "' has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");
   }
 
+  void check_replicas() const {
+    const auto error = [&](const std::string& reason) {
+      throw ConfigError(file_, replicas_line_, pool_.name, "replicas", reason);
+    };
+    if (pool_.replicas > Pool::kMaxReplicas)
+      error("at most " + std::to_string(Pool::kMaxReplicas) + " copies of a key");
+    if (pool_.replicas > pool_.servers.size())
+      error(std::to_string(pool_.replicas) + " copies of each key need at least as many servers; the pool has " +
+            std::to_string(pool_.servers.size()));
+    if (pool_.replicas == 1) return;
+    if (pool_.distribution == "random")
+      error("distribution 'random' puts a key anywhere, so its copies could not be found again");
+    if (pool_.bounded_load)
+      error("bounded_load moves a key by load, so its copies could not be found again; use one or the other");
+  }
+
   static std::string hash_names() {
     std::string out;
     for (const auto& f : hash::twemproxy::functions()) out += std::string(f.name) + ", ";
@@ -267,6 +302,7 @@ class PoolReader {
   std::size_t redis_auth_line_ = 0;  // where redis_auth was given, if it was
   std::optional<bool> redis_;        // nutcracker's `redis:`, if given
   std::size_t redis_line_ = 0;
+  std::size_t replicas_line_ = 0;   // where replicas was given, if it was
 };
 
 }  // namespace
