@@ -68,6 +68,7 @@ void PendingReply::finish() {
 }
 
 bool PendingReply::client_waits() const {
+  if (whole_) return whole_->client_waits();
   const auto session = session_.lock();
   return session && !session->closed();
 }

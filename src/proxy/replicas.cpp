@@ -54,6 +54,26 @@ void FailoverRead::send() {
   backend.send(shared_from_this(), 0, kind_);
 }
 
+void FailoverRead::send_each(PoolWorker& pool, const std::shared_ptr<PendingReply>& whole,
+                             std::span<const std::string_view> keys,
+                             const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind) {
+  Copies copies;
+  std::string request;
+  pool.counters().fragments.add(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    pool.copies(keys[k], copies);
+    if (copies.count == 0) {
+      whole->complete(static_cast<std::uint32_t>(k), pool.protocol().error_reply("no server available"), true);
+      continue;
+    }
+    request.clear();
+    request_for(k, request);
+    auto read = std::make_shared<FailoverRead>(pool, copies.servers(), request, kind, true);
+    read->answer_into(whole, static_cast<std::uint32_t>(k));
+    read->send();
+  }
+}
+
 bool FailoverRead::retried(std::uint32_t, std::string_view reply, bool failed) {
   if (next_ >= copies_.count) return false;  // the last copy's answer is the client's
   // The pool worker outlives its clients; a reload since the request was routed renumbers servers.

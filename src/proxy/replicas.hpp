@@ -14,14 +14,16 @@
 // be reached, times out, or breaks the stream: Backend fails the request), or, with
 // replica_reads: miss_failover, answers with a miss, the same request goes to the next copy, and
 // the client sees only the last answer. A reply already passed on in pieces is not retried (the
-// client has part of it). A multi-key read split over several servers goes to each key's first live
-// copy without failing over (documented in docs/operations.md).
+// client has part of it). A multi-key read split over several servers by each key's first live
+// copy would not fail over part by part (a part's keys have different next copies), so such a read is
+// sent as one read per key instead (send_each), each failing over on its own.
 //
 // Guarantees: with replicas: 1 no session uses any of this; routing is PoolWorker::route as before.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -79,6 +81,14 @@ class FailoverRead final : public PendingReply, public std::enable_shared_from_t
 
   /// Sends the request to the first copy.
   void send();
+
+  /// A read of many keys: one FailoverRead per key, key k's answering part k of `whole` (the
+  /// protocol's merging reply, made with one part per key). `request_for(k, out)` writes key k's
+  /// request as the servers get it into `out`. Each key fails over on its own; a key with no live
+  /// server gets the protocol's error.
+  static void send_each(PoolWorker& pool, const std::shared_ptr<PendingReply>& whole,
+                        std::span<const std::string_view> keys,
+                        const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind);
 
  protected:
   bool retried(std::uint32_t part, std::string_view reply, bool failed) override;

@@ -116,7 +116,7 @@ void Session::handle(const Request& request) {
     reply_now(kVersion);
     return;
   }
-  if (request.keys.size() == 1 && pool_.replicated()) {
+  if (pool_.replicated()) {
     replicate(request);
     return;
   }
@@ -144,6 +144,17 @@ void Session::handle(const Request& request) {
 }
 
 void Session::replicate(const Request& request) {
+  if (request.keys.size() > 1) {  // a get of many keys (the only command with more than one)
+    auto reply = std::make_shared<ValuesReply>(static_cast<std::uint32_t>(request.keys.size()));
+    enqueue(reply);
+    const auto request_for = [&](std::size_t k, std::string& out) {
+      out.append(command_name(request.command));
+      if (!request.exptime.empty()) out.append(" ").append(request.exptime);
+      out.append(" ").append(request.keys[k]).append("\r\n");
+    };
+    FailoverRead::send_each(pool_, reply, request.keys, request_for, Reply::values);
+    return;
+  }
   pool_.copies(request.keys[0], copies_);
   if (copies_.count == 0) {
     reply_now(kNoServer);

@@ -48,7 +48,8 @@ class Session final : public ClientSession {
  private:
   void handle(const Request& request);
   void split_retrieval(const Request& request);
-  /// A single-key request to a pool with replicas: a read fails over, a write goes to every copy.
+  /// A request to a pool with replicas: a read fails over (a get of many keys, key by key), a
+  /// write goes to every copy.
   void replicate(const Request& request);
   /// Sends a storage command whose data block will stream, to each of `servers` (its key's copies).
   void start_stream(const Request& request, std::span<const std::uint32_t> servers);

@@ -71,8 +71,11 @@ class RespProtocol final : public Protocol {
     return reply.starts_with('-') ? WriteOutcome::error : WriteOutcome::success;
   }
 
-  // A nil bulk string or nil array (RESP2): GET, HGET, LINDEX ... of a key that is not there.
-  bool is_miss(std::string_view reply) const noexcept override { return reply == "$-1\r\n" || reply == "*-1\r\n"; }
+  // A nil bulk string or nil array (RESP2): GET, HGET, LINDEX ... of a key that is not there; or
+  // the one nil of a single-key MGET (replicas send an MGET key by key).
+  bool is_miss(std::string_view reply) const noexcept override {
+    return reply == "$-1\r\n" || reply == "*-1\r\n" || reply == "*1\r\n$-1\r\n";
+  }
 
   std::vector<ProbeStep> probe(const config::Pool& pool) const override {
     std::vector<ProbeStep> steps;

@@ -116,7 +116,7 @@ bool Session::handle(const Request& request) {
   }
   const bool split_routing = spec->routing == Routing::split_values || spec->routing == Routing::split_count ||
                              spec->routing == Routing::split_pairs;
-  if (pool_.replicated() && !(split_routing && spec->reads)) {  // a split read: to first copies, below
+  if (pool_.replicated()) {
     replicate(*spec, request);
     return true;
   }
@@ -137,6 +137,26 @@ bool Session::handle(const Request& request) {
 }
 
 void Session::replicate(const CommandSpec& spec, const Request& request) {
+  const bool split_routing = spec.routing == Routing::split_values || spec.routing == Routing::split_count ||
+                             spec.routing == Routing::split_pairs;
+  if (split_routing && spec.reads && keys_.size() > 1) {  // MGET, EXISTS: key by key, each failing over
+    std::shared_ptr<PendingReply> reply;
+    if (spec.routing == Routing::split_values) {
+      std::vector<std::vector<std::uint32_t>> positions(keys_.size());
+      for (std::uint32_t k = 0; k < keys_.size(); ++k) positions[k] = {k};
+      reply = std::make_shared<ValuesInOrderReply>(keys_.size(), std::move(positions));
+    } else {
+      reply = std::make_shared<SumReply>(static_cast<std::uint32_t>(keys_.size()));
+    }
+    enqueue(reply);
+    const auto request_for = [&](std::size_t k, std::string& out) {
+      append_array_head(out, 2);
+      append_bulk(out, request.args[0]);
+      append_bulk(out, keys_[k]);
+    };
+    FailoverRead::send_each(pool_, reply, keys_, request_for, 0);
+    return;
+  }
   copies_.resize(keys_.size());
   for (std::size_t k = 0; k < keys_.size(); ++k) {
     pool_.copies(keys_[k], copies_[k]);
@@ -147,7 +167,6 @@ void Session::replicate(const CommandSpec& spec, const Request& request) {
   }
   const bool together = std::all_of(copies_.begin(), copies_.end(), [&](const Copies& c) { return c == copies_[0]; });
   if (!together) {
-    const bool split_routing = spec.routing == Routing::split_count || spec.routing == Routing::split_pairs;
     if (split_routing) {
       split_to_copies(spec, request);
     } else {

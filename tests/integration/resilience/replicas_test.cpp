@@ -41,7 +41,7 @@ std::size_t open_fds(pid_t pid) {
 bool hit(const std::string& reply) { return reply.starts_with("VALUE "); }
 
 // Kill -9 one of four memcached servers while a client reads: no read fails or misses, before the
-// ejection (each read fails over to the key's other copy) or after it; every key was on two servers;
+// ejection (each read, of one key or of several, fails over to the key's other copy) or after it; every key was on two servers;
 // the proxy's descriptors do not grow.
 TEST(Replicas, KillingOneOfFourServersLosesNoKey) {
   TempDir dir;
@@ -66,13 +66,21 @@ TEST(Replicas, KillingOneOfFourServersLosesNoKey) {
 
   std::atomic<bool> stop{false};
   std::atomic<int> reads{0}, misses{0}, errors{0};
+  // Gets of one key and of four (split over servers), each key counted.
   std::thread load([&] {
     Connection reader(listen);
-    for (int i = 0; !stop; i = (i + 1) % kKeys) {
-      const std::string reply = memcache(reader, "get " + key(i) + "\r\n", true);
-      ++reads;
-      if (reply == "END\r\n") ++misses;
-      else if (!hit(reply)) ++errors;
+    for (int i = 0; !stop; i = (i + 5) % (kKeys - 5)) {
+      const std::string one = memcache(reader, "get " + key(i) + "\r\n", true);
+      const std::string four =
+          memcache(reader, "get " + key(i + 1) + " " + key(i + 2) + " " + key(i + 3) + " " + key(i + 4) + "\r\n", true);
+      reads += 5;
+      if (!hit(one) || !hit(four)) {
+        ++errors;
+        continue;
+      }
+      int values = 0;
+      for (auto at = four.find("VALUE "); at != std::string::npos; at = four.find("VALUE ", at + 1)) ++values;
+      misses += 4 - values;
     }
   });
   servers[1].process.signal(SIGKILL);
@@ -219,6 +227,10 @@ TEST(Replicas, RedisKilledServerLosesNoKey) {
   for (int i = 0; i < kKeys; ++i) found += redis(c, {"GET", key(i)}) == "$1\r\nv\r\n";
   std::printf("redis kill -9: %d of %d keys read\n", found, kKeys);
   EXPECT_EQ(found, kKeys);
+  // Split reads fail over key by key.
+  EXPECT_EQ(redis(c, {"MGET", key(0), key(1), key(2), key(3), "none"}),
+            "*5\r\n$1\r\nv\r\n$1\r\nv\r\n$1\r\nv\r\n$1\r\nv\r\n$-1\r\n");
+  EXPECT_EQ(redis(c, {"EXISTS", key(0), key(1), key(2), key(3), "none"}), ":4\r\n");
 }
 
 }  // namespace
