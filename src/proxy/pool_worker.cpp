@@ -68,23 +68,10 @@ bool PoolWorker::route(std::span<const std::string_view> keys, std::vector<std::
     for (std::size_t i = 0; i < backends_.size(); ++i) loads_[i] = backends_[i]->in_flight();
   }
   servers.clear();
-  if (replicated()) return route_to_first_copies(router, keys, servers);
   for (const auto key : keys) {
     const std::uint32_t server = router.bounded() ? router.server_for(key, loads_) : router.server_for(key);
     if (server == Placement::kNoServer) return false;
     servers.push_back(server);
-  }
-  return true;
-}
-
-// With replicas, a key's first live copy is where its probe order reaches first, which is not
-// always server_for() once servers are ejected: reads must go where the writes went.
-bool PoolWorker::route_to_first_copies(const Placement& router, std::span<const std::string_view> keys,
-                                       std::vector<std::uint32_t>& servers) {
-  for (const auto key : keys) {
-    std::uint32_t first = 0;
-    if (router.servers_for(key, std::span(&first, 1)) == 0) return false;
-    servers.push_back(first);
   }
   return true;
 }

@@ -41,7 +41,7 @@ class PoolWorker {
   /// The pool's settings as of the last request routed.
   const config::Pool& pool() const noexcept { return layout_->pool; }
   /// The server of each key of one request, into `servers` (backend() indices); false if no server
-  /// is live. After a reload, first makes backend() match the new pool. With the pool's
+  /// is live. Not for a pool with replicas: copies() places its keys. After a reload, first makes backend() match the new pool. With the pool's
   /// bounded_load, counts this worker's requests in flight per server.
   bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers);
   /// The pool keeps more than one copy of each key (replicas.hpp).
@@ -70,8 +70,6 @@ class PoolWorker {
   asio::awaitable<void> accept_loop();
   /// Serves a client just accepted (or closes it at client_connections).
   void start_session(Socket socket);
-  bool route_to_first_copies(const Placement& router, std::span<const std::string_view> keys,
-                             std::vector<std::uint32_t>& servers);
   /// The router for the next request, after adopting a reloaded pool.
   const Placement& router();
   /// Makes backends_ match `routes`: the backend of every server still reached the same way is kept

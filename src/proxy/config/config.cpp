@@ -11,11 +11,13 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <yaml-cpp/yaml.h>
 
@@ -141,19 +143,13 @@ class PoolReader {
         pool_.replicas = positive(value, key, text);
         replicas_line_ = line_of(value);
       } else if (key == "replica_writes") {
-        if (text == "all")
-          pool_.replica_writes = Pool::ReplicaWrites::all;
-        else if (text == "one")
-          pool_.replica_writes = Pool::ReplicaWrites::one;
-        else
-          fail(value, key, "must be 'all' (a write's reply waits for every copy) or 'one' (the first success)");
+        pool_.replica_writes = one_of<Pool::ReplicaWrites>(value, key, text, {{"all", Pool::ReplicaWrites::all}, {"one", Pool::ReplicaWrites::one}},
+                                      "must be 'all' (a write's reply waits for every copy) or 'one' (the first success)");
       } else if (key == "replica_reads") {
-        if (text == "first")
-          pool_.replica_reads = Pool::ReplicaReads::first;
-        else if (text == "miss_failover")
-          pool_.replica_reads = Pool::ReplicaReads::miss_failover;
-        else
-          fail(value, key, "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
+        pool_.replica_reads =
+            one_of<Pool::ReplicaReads>(value, key, text,
+                   {{"first", Pool::ReplicaReads::first}, {"miss_failover", Pool::ReplicaReads::miss_failover}},
+                   "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
       } else {
         fail(entry.first, key,
              "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
@@ -198,6 +194,15 @@ class PoolReader {
   static std::size_t line_of(const YAML::Node& n) {
     const YAML::Mark mark = n.Mark();
     return mark.is_null() ? 0 : static_cast<std::size_t>(mark.line) + 1;
+  }
+
+  // The value named `text` among `choices`; else fails with `otherwise`.
+  template <class T>
+  T one_of(const YAML::Node& at, const std::string& key, const std::string& text,
+           std::initializer_list<std::pair<std::string_view, T>> choices, const std::string& otherwise) const {
+    for (const auto& [name, value] : choices)
+      if (text == name) return value;
+    fail(at, key, otherwise);
   }
 
   std::string scalar(const YAML::Node& n, const std::string& key) const {
