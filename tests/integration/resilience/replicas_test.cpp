@@ -121,11 +121,11 @@ TEST(Replicas, StoppedServerReadsFailOverAndWritesFollowTheirMode) {
   TempDir dir;
   std::vector<Server> servers;
   for (int i = 0; i < 3; ++i) servers.push_back(start_memcached(dir));
-  const std::uint16_t all = free_port(), one = free_port();
+  const std::uint16_t all = free_port(), one = free_port(), stats = free_port();
   const std::string options = "  hash: md5\n  timeout: 200\n  replicas: 2\n";
   const auto file = dir.write("c.yml", pool("all", all, ports_of(servers), options) +
                                            pool("one", one, ports_of(servers), options + "  replica_writes: one\n"));
-  auto proxy = start_ringleader(dir, file, {all, one});
+  auto proxy = start_ringleader(dir, file, {all, one, stats}, {"-s", std::to_string(stats), "-a", "127.0.0.1"});
   Connection to_all(all), to_one(one);
   constexpr int kKeys = 40;
   for (int i = 0; i < kKeys; ++i) ASSERT_EQ(memcache(to_all, "set " + key(i) + " 0 0 1\r\nv\r\n", false), "STORED\r\n");
@@ -155,6 +155,15 @@ TEST(Replicas, StoppedServerReadsFailOverAndWritesFollowTheirMode) {
   std::printf("SIGSTOP: %d of %d reads found; writes: all %d stored, %d timed out; one %d stored\n", found, kKeys,
               stored_all, timed_out_all, stored_one);
   EXPECT_EQ(found, kKeys);
+  // Each read that timed out was asked again of its other copy, and counted (stats port; the pool
+  // "one" had no reads).
+  const std::string json = Connection(stats).receive_until_closed();
+  const std::string field = "\"replica_failovers\":";
+  int failovers = 0;
+  for (auto at = json.find(field); at != std::string::npos; at = json.find(field, at + 1))
+    failovers += std::stoi(json.substr(at + field.size()));
+  EXPECT_GT(failovers, 0) << json;
+  EXPECT_LT(failovers, kKeys) << json;
   EXPECT_GT(timed_out_all, 0);  // the keys with a copy on the stopped server
   EXPECT_EQ(stored_all + timed_out_all, kKeys);
   EXPECT_EQ(stored_one, kKeys);
