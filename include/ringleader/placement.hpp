@@ -119,6 +119,21 @@ class Placement {
   /// Whether server_for(key, loads) looks at the loads.
   bool bounded() const noexcept;
 
+  /// Replicas: the first out.size() distinct live members of the key's probe order, into out;
+  /// returns how many were found (fewer when fewer members are live; 0 when none is). The probe
+  /// order is the distribution's own over every member, live or not (ketama and ring walk the
+  /// circle, modula the slots, ringleader's other algorithms use Distribution::lookup_n), and
+  /// ejected members are skipped in it. So ejecting a member moves only the copies it held, each to
+  /// the next live member of its key, and a key's reads fail over to where its copies are.
+  /// While every member is live, out[0] == server_for(key); with members ejected under
+  /// Ejection::rebuild (or Anchor/Memento's in-place removal) server_for may differ: a pool with
+  /// replicas routes by servers_for alone. Ignores bounded_load. `distribution: random` has no
+  /// probe order: out[0] is drawn at random and the rest follow it in member order.
+  ///
+  ///   std::uint32_t copies[2];
+  ///   std::size_t n = cache.servers_for("user:42", copies);   // copies[0..n) hold the key
+  std::size_t servers_for(std::string_view key, std::span<std::uint32_t> out) const;
+
   /// The hash the distribution receives for this key (after hash_tag): twemproxy's 32-bit value for
   /// ketama, modula and random; CRC-32 for nginx; for ringleader's algorithms xxh3, or a twemproxy hash mixed to 64 bits.
   std::uint64_t key_hash(std::string_view key) const noexcept;

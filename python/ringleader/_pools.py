@@ -36,6 +36,10 @@ class Pool:
         """The server entry the key goes to: {"name", "address", "weight", "text"}."""
         return self.servers[int(self._router.lookup_many_indices([key])[0])]
 
+    def range(self, key: str | bytes, size: int) -> list[str]:
+        """The `size` servers a pool with `replicas: size` keeps the key on, its own server first."""
+        return self._router.range(key, size)
+
     def lookup_many(self, keys: Any) -> list[str]:
         """get_node of every key (a list/iterable or numpy array of str/bytes), GIL released."""
         return self._router.lookup_many(keys)

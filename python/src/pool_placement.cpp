@@ -1,6 +1,7 @@
 // twemproxy pools as Python placements; see pool_placement.hpp.
 #include "pool_placement.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -27,11 +28,14 @@ class PoolPlacement final : public Placement {
   std::size_t size() const noexcept override { return names_.size(); }
   const std::string& name(BucketId bucket) const noexcept override { return names_[bucket]; }
   BucketId locate(std::string_view key) const noexcept override { return placement_.server_for(key); }
+  // range(key, n): the servers a pool with `replicas: n` keeps the key on (Placement::servers_for;
+  // every member is live here, so there are n of them).
   void locate_n(std::string_view key, std::span<BucketId> out) const override {
-    if (out.size() > 1)
-      throw std::invalid_argument("a twemproxy pool places a key on one server, asked for " +
-                                  std::to_string(out.size()));
-    if (!out.empty()) out[0] = locate(key);
+    std::vector<std::uint32_t> copies(out.size());
+    if (placement_.servers_for(key, copies) != out.size())
+      throw std::invalid_argument("a pool of " + std::to_string(names_.size()) + " servers has no " +
+                                  std::to_string(out.size()) + " copies of a key");
+    std::copy(copies.begin(), copies.end(), out.begin());
   }
   // twemproxy hashes with the pool's own function after hash_tag, and `random` ignores the hash.
   bool takes_hashes() const noexcept override { return false; }

@@ -118,6 +118,20 @@ def test_parse_pools_reads_servers_and_options():
         alpha.lookup_many(np.zeros(2, dtype=np.uint64))
 
 
+# A pool's range(key, n) is where `replicas: n` keeps the key: its server first, then distinct others.
+def test_pool_range_gives_the_replicas():
+    pools = ringleader.parse_pools(
+        "alpha:\n  listen: 127.0.0.1:22121\n  replicas: 2\n  servers:\n"
+        "   - 127.0.0.1:11211:1 a\n   - 127.0.0.1:11212:1 b\n   - 127.0.0.1:11213:1 c\n")
+    alpha = pools["alpha"]
+    for key in (f"user:{i}" for i in range(200)):
+        copies = alpha.range(key, 2)
+        assert copies[0] == alpha.get_node(key) and copies[1] != copies[0]
+    assert sorted(alpha.range("user:1", 3)) == ["a", "b", "c"]
+    with pytest.raises(ValueError):
+        alpha.range("user:1", 4)
+
+
 def test_config_errors_name_the_line():
     with pytest.raises(ringleader.ConfigError, match=r"<string>:3:.*alpha.*hash") as error:
         ringleader.parse_pools("alpha:\n  listen: 127.0.0.1:22121\n  hash: nope\n  servers:\n   - 127.0.0.1:1:1\n")

@@ -2,9 +2,10 @@
 //
 // Four pizza drivers, one calls in sick: with consistent hashing only his orders are handed to the
 // others; with modulo almost every order changes hands. The demo starts N memcached servers and
-// `ringleader serve` in front of them with two pools side by side (consistent hashing and modula),
-// writes K keys through each, stops one server and reads every key back once the proxy has ejected
-// it (auto_eject_hosts, as twemproxy does). Then it restarts that server (the proxy's health check
+// `ringleader serve` in front of them with three pools side by side (consistent hashing, modula, and
+// consistent hashing with two copies of each key: `replicas: 2`), writes K keys through each, stops
+// one server and reads every key back once the proxy has ejected it (auto_eject_hosts, as twemproxy
+// does): ~75%, ~25% and ~100% are still found. Then it restarts that server (the proxy's health check
 // takes it back), writes every key again, adds a fifth server by hot reload (SIGHUP: the proxy keeps
 // running) and counts the keys that moved. It also draws the pictures. What the proxy did (an
 // ejection, a return, a reload) it learns from the proxy's stats port, as an operator would.
@@ -95,12 +96,14 @@ class Demo {
   }
   std::vector<std::string> keys_of(const std::string& pool) const;
   std::vector<int> owners(const std::vector<std::string>& keys);
+  /// holds[s][k]: server s holds key k (a key of the replicated pool is on two servers).
+  std::vector<std::vector<bool>> holders(const std::vector<std::string>& keys);
   std::size_t write_all(std::uint16_t pool_port, const std::vector<std::string>& keys);
 
   DemoOptions o_;
   fs::path dir_;
   std::vector<Server> servers_;
-  std::uint16_t consistent_port_ = 0, modulo_port_ = 0, stats_port_ = 0;
+  std::uint16_t consistent_port_ = 0, modulo_port_ = 0, replicated_port_ = 0, stats_port_ = 0;
   std::unique_ptr<ChildProcess> proxy_;
 };
 
@@ -127,16 +130,19 @@ void Demo::start_server(std::size_t i) {
 
 void Demo::write_config(const std::vector<std::size_t>& members) {
   std::ofstream cfg(dir_ / "ringleader.yml");
-  auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution) {
+  auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution, int replicas) {
     // twemproxy's distributions with twemproxy's default hash; ringleader's with theirs (xxh3).
     const bool twemproxy = distribution == "ketama" || distribution == "modula";
     cfg << name << ":\n  listen: 127.0.0.1:" << port << (twemproxy ? "\n  hash: fnv1a_64" : "")
         << "\n  distribution: " << distribution << "\n  timeout: 2000\n  auto_eject_hosts: true\n  server_failure_limit: 1\n"
-        << "  server_retry_timeout: 1000\n  servers:\n";
+        << "  server_retry_timeout: 1000\n";
+    if (replicas > 1) cfg << "  replicas: " << replicas << "\n";
+    cfg << "  servers:\n";
     for (std::size_t i : members) cfg << "   - 127.0.0.1:" << servers_[i].port << ":1 " << server_name(i) << "\n";
   };
-  pool("consistent", consistent_port_, o_.algorithm);
-  pool("modulo", modulo_port_, "modula");
+  pool("consistent", consistent_port_, o_.algorithm, 1);
+  pool("modulo", modulo_port_, "modula", 1);
+  pool("replicated", replicated_port_, o_.algorithm, 2);
 }
 
 // Starts `ringleader serve` over the given servers, once: later changes go by hot reload.
@@ -151,7 +157,7 @@ void Demo::start_proxy(const std::vector<std::size_t>& members) {
                                std::to_string(stats_port_), "-a", "127.0.0.1"},
       proxy_log().string());
   if (!support::wait_until_accepting(consistent_port_, 5s) || !support::wait_until_accepting(modulo_port_, 5s) ||
-      !support::wait_until_accepting(stats_port_, 5s))
+      !support::wait_until_accepting(replicated_port_, 5s) || !support::wait_until_accepting(stats_port_, 5s))
     throw std::runtime_error("ringleader serve did not start (see " + proxy_log().string() + ")");
 }
 
@@ -162,15 +168,16 @@ std::pair<std::uint64_t, std::uint64_t> Demo::counters(std::size_t i, const std:
 }
 
 // Hot reload: rewrites the config and sends SIGHUP; the proxy keeps running and keeps its client
-// connections. Done once both pools list the joining server in the stats. A config the proxy
+// connections. Done once every pool list the joining server in the stats. A config the proxy
 // rejects (or a pool it cannot change live, which keeps its old servers) never gets there: the
 // demo then fails after 10 s, pointing at the proxy's log, which says why.
 void Demo::reload_proxy(std::size_t joining, const std::vector<std::size_t>& members) {
   write_config(members);
   proxy_->signal(SIGHUP);
-  wait_for_proxy("add " + server_name(joining) + " to both pools after SIGHUP", [&] {
+  wait_for_proxy("add " + server_name(joining) + " to every pool after SIGHUP", [&] {
     const ProxyStats stats(stats_port_);
-    return stats.lists("consistent", server_name(joining)) && stats.lists("modulo", server_name(joining));
+    return stats.lists("consistent", server_name(joining)) && stats.lists("modulo", server_name(joining)) &&
+           stats.lists("replicated", server_name(joining));
   });
 }
 
@@ -209,6 +216,13 @@ std::vector<int> Demo::owners(const std::vector<std::string>& keys) {
   return owner;
 }
 
+std::vector<std::vector<bool>> Demo::holders(const std::vector<std::string>& keys) {
+  std::vector<std::vector<bool>> holds(servers_.size(), std::vector<bool>(keys.size(), false));
+  for (std::size_t s = 0; s < servers_.size(); ++s)
+    if (servers_[s].process && servers_[s].process->running()) holds[s] = MemcacheClient(servers_[s].port).present(keys);
+  return holds;
+}
+
 std::size_t Demo::write_all(std::uint16_t pool_port, const std::vector<std::string>& keys) {
   return MemcacheClient(pool_port).set_many(keys, "pepperoni");
 }
@@ -220,10 +234,11 @@ void Demo::run() {
   // The children append to their logs: remove an earlier run's so that the folder tells of this one.
   fs::remove(proxy_log());
   for (std::size_t i = 0; i <= o_.servers; ++i) fs::remove(server_log(i));
-  auto ports = pick_ports(o_.servers + 4, o_.first_port);
+  auto ports = pick_ports(o_.servers + 5, o_.first_port);
   consistent_port_ = ports[o_.servers + 1];
   modulo_port_ = ports[o_.servers + 2];
   stats_port_ = ports[o_.servers + 3];
+  replicated_port_ = ports[o_.servers + 4];
   for (std::size_t i = 0; i <= o_.servers; ++i) servers_.push_back({ports[i], nullptr});
 
   std::vector<std::size_t> members;
@@ -235,15 +250,20 @@ void Demo::run() {
 
   std::printf("%zu memcached servers on 127.0.0.1 ports", o_.servers);
   for (std::size_t i = 0; i < o_.servers; ++i) std::printf(" %u", servers_[i].port);
-  std::printf("; ringleader (pid %d) in front: pool 'consistent' (%s) on %u, pool 'modulo' (modula) on %u\n\n",
-              static_cast<int>(proxy_->pid()), o_.algorithm.c_str(), consistent_port_, modulo_port_);
+  std::printf("; ringleader (pid %d) in front: pool 'consistent' (%s) on %u, pool 'modulo' (modula) on %u, "
+              "pool 'replicated' (%s, replicas: 2) on %u\n\n",
+              static_cast<int>(proxy_->pid()), o_.algorithm.c_str(), consistent_port_, modulo_port_,
+              o_.algorithm.c_str(), replicated_port_);
 
   // Act 1: one server calls in sick.
   const auto consistent_keys = keys_of("consistent"), modulo_keys = keys_of("modulo");
+  const auto replicated_keys = keys_of("replicated");
   std::printf("Writing %zu keys through each pool...\n", o_.keys);
   write_all(consistent_port_, consistent_keys);
   write_all(modulo_port_, modulo_keys);
+  write_all(replicated_port_, replicated_keys);
   const auto consistent_owner = owners(consistent_keys), modulo_owner = owners(modulo_keys);
+  const auto replicated_holders = holders(replicated_keys);
 
   const std::size_t sick = o_.servers - 1;
   std::printf("Stopping server%zu (port %u); the proxy ejects it (auto_eject_hosts) and reads every key back...\n\n",
@@ -263,17 +283,25 @@ void Demo::run() {
 
   auto consistent_found = MemcacheClient(consistent_port_).present(consistent_keys);
   auto modulo_found = MemcacheClient(modulo_port_).present(modulo_keys);
+  // The replicated pool's reads fail over to a key's other copy whether or not it has ejected the
+  // server yet.
+  const auto replicated_found = MemcacheClient(replicated_port_).present(replicated_keys);
   LiveRun live;
   live.stopped = sick;
   live.consistent.name = "consistent (" + o_.algorithm + ")";
   live.modulo.name = "modulo (modula)";
-  std::printf("%-10s %26s %26s\n", "keys found", live.consistent.name.c_str(), live.modulo.name.c_str());
-  std::size_t total_c = 0, total_m = 0;
+  const std::string replicated_name = "replicated (" + o_.algorithm + ", 2 copies)";
+  std::printf("%-10s %26s %26s %26s\n", "keys found", live.consistent.name.c_str(), live.modulo.name.c_str(),
+              replicated_name.c_str());
+  std::size_t total_c = 0, total_m = 0, total_r = 0;
+  for (bool f : replicated_found) total_r += f;
   for (std::size_t s = 0; s < o_.servers; ++s) {
-    std::size_t held_c = 0, held_m = 0, found_c = 0, found_m = 0;
+    // The replicated pool's row counts the keys with a copy on the server: each key is on two rows.
+    std::size_t held_c = 0, held_m = 0, held_r = 0, found_c = 0, found_m = 0, found_r = 0;
     for (std::size_t k = 0; k < o_.keys; ++k) {
       if (consistent_owner[k] == static_cast<int>(s)) held_c++, found_c += consistent_found[k];
       if (modulo_owner[k] == static_cast<int>(s)) held_m++, found_m += modulo_found[k];
+      if (replicated_holders[s][k]) held_r++, found_r += replicated_found[k];
     }
     total_c += found_c;
     total_m += found_m;
@@ -281,12 +309,14 @@ void Demo::run() {
     live.consistent.found.push_back(found_c);
     live.modulo.held.push_back(held_m);
     live.modulo.found.push_back(found_m);
-    std::printf("server%-4zu %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%%s\n", s + 1, found_c, held_c,
-                held_c ? 100.0 * found_c / held_c : 0.0, found_m, held_m, held_m ? 100.0 * found_m / held_m : 0.0,
+    std::printf("server%-4zu %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%%s\n", s + 1, found_c,
+                held_c, held_c ? 100.0 * found_c / held_c : 0.0, found_m, held_m,
+                held_m ? 100.0 * found_m / held_m : 0.0, found_r, held_r, held_r ? 100.0 * found_r / held_r : 0.0,
                 s == sick ? "  (stopped)" : "");
   }
-  std::printf("%-10s %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%\n\n", "total", total_c, o_.keys,
-              100.0 * total_c / o_.keys, total_m, o_.keys, 100.0 * total_m / o_.keys);
+  std::printf("%-10s %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%% %12zu / %-6zu%6.1f%%\n\n", "total", total_c, o_.keys,
+              100.0 * total_c / o_.keys, total_m, o_.keys, 100.0 * total_m / o_.keys, total_r, o_.keys,
+              100.0 * total_r / o_.keys);
   live.consistent.found_share = static_cast<double>(total_c) / static_cast<double>(o_.keys);
   live.modulo.found_share = static_cast<double>(total_m) / static_cast<double>(o_.keys);
 
@@ -305,7 +335,7 @@ void Demo::run() {
   const std::size_t joining = o_.servers;
   start_server(joining);
   members.push_back(joining);
-  std::printf("Starting server%zu (port %u) and adding it to both pools by hot reload "
+  std::printf("Starting server%zu (port %u) and adding it to every pool by hot reload "
               "(SIGHUP to pid %d, no restart)...\n",
               joining + 1, servers_[joining].port, static_cast<int>(proxy_->pid()));
   reload_proxy(joining, members);

@@ -8,6 +8,7 @@
 #include "ringleader/placement.hpp"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -92,6 +93,62 @@ class Table {
     for (std::uint32_t i : to_member_)
       if (live[i]) rest.push_back(i);
     return Table(members, distribution, std::move(rest));
+  }
+
+  // The first out.size() distinct members with live[m] in key_hash's probe order; returns how many.
+  // `dead`: how many of this table's members are not live (lookup_n need look no further than
+  // out.size() + dead nodes).
+  std::size_t probe(std::uint64_t key_hash, const std::vector<bool>& live, std::size_t dead,
+                    std::span<std::uint32_t> out) const {
+    std::size_t found = 0;
+    const auto take = [&](std::uint32_t position) {
+      const std::uint32_t m = to_member_[position];
+      if (!live[m] || std::find(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(found), m) !=
+                          out.begin() + static_cast<std::ptrdiff_t>(found))
+        return false;
+      out[found++] = m;
+      return found == out.size();
+    };
+    const auto h32 = static_cast<std::uint32_t>(key_hash);
+    if (out.empty()) return 0;
+    switch (dist_.index()) {
+      case 0: {  // ketama: the points from the key's one on, round the circle (ties keep build order)
+        const auto points = std::get<0>(dist_).points();
+        const auto first = std::lower_bound(points.begin(), points.end(), h32,
+                                            [](const compat::ContinuumPoint& p, std::uint32_t h) { return p.value < h; });
+        const std::size_t start = static_cast<std::size_t>(first - points.begin());
+        for (std::size_t i = 0; i < points.size(); ++i)
+          if (take(points[(start + i) % points.size()].server)) break;
+        return found;
+      }
+      case 1: {  // modula: the slots from the key's one on
+        const auto slots = std::get<1>(dist_).slots();
+        for (std::size_t i = 0; i < slots.size(); ++i)
+          if (take(slots[(h32 % slots.size() + i) % slots.size()])) break;
+        return found;
+      }
+      case 2: {  // random: no order to follow; a random start, then member order
+        const std::uint32_t start = std::get<2>(dist_).pick();
+        for (std::size_t i = 0; i < to_member_.size(); ++i)
+          if (take(static_cast<std::uint32_t>((start + i) % to_member_.size()))) break;
+        return found;
+      }
+      default: {
+        const Distribution& d = *std::get<3>(dist_);
+        const std::size_t n = std::min(to_member_.size(), out.size() + dead);
+        std::array<BucketId, 32> small;  // a pool's replicas and ejected servers are few: no allocation
+        std::vector<BucketId> large;
+        std::span<BucketId> order(small.data(), std::min(n, small.size()));
+        if (n > small.size()) {
+          large.resize(n);
+          order = large;
+        }
+        d.lookup_n(key_hash, order);
+        for (const BucketId b : order)
+          if (take(b)) break;
+        return found;
+      }
+    }
   }
 
   std::uint32_t lookup(std::uint64_t key_hash) const noexcept {
@@ -205,6 +262,8 @@ class Placement::Impl {
     const std::string& distribution = settings.distribution;
     const bool stable = settings.ejection == Ejection::stable && distribution != "random";
     if (!stable || live_order.size() == order.size()) {
+      // Replicas follow the probe order over every member, so ejecting one moves only its copies.
+      if (live_order.size() != order.size()) everyone_.emplace(members_, distribution, order);
       primary_.emplace(members_, distribution, std::move(live_order));
     } else {
       primary_.emplace(members_, distribution, order);
@@ -247,6 +306,12 @@ class Placement::Impl {
 
   bool bounded() const noexcept { return bounded_load_.has_value(); }
 
+  std::size_t servers_for(std::string_view key, std::span<std::uint32_t> out) const {
+    if (!primary_) return 0;
+    const Table& all = everyone_ ? *everyone_ : *primary_;
+    return all.probe(key_hash(key), live_, members_.size() - live_count_, out.first(std::min(out.size(), live_count_)));
+  }
+
   const std::vector<PlacementMember>& members() const noexcept { return members_; }
   std::size_t live_count() const noexcept { return live_count_; }
 
@@ -267,6 +332,7 @@ class Placement::Impl {
   std::vector<bool> live_;
   std::size_t live_count_ = 0;
   std::optional<Table> primary_;   // over the live members (rebuild) or all of them (stable)
+  std::optional<Table> everyone_;  // rebuild with members ejected: every member, for servers_for()
   std::optional<Table> fallback_;  // stable with members ejected: where an ejected member's keys go
   std::optional<double> bounded_load_;  // c, for ringleader's distributions
   std::vector<std::uint64_t> weights_;  // per member
@@ -294,6 +360,9 @@ std::uint32_t Placement::server_for(std::string_view key, std::span<const std::u
   return impl_->server_for(key, loads);
 }
 bool Placement::bounded() const noexcept { return impl_->bounded(); }
+std::size_t Placement::servers_for(std::string_view key, std::span<std::uint32_t> out) const {
+  return impl_->servers_for(key, out);
+}
 std::uint64_t Placement::key_hash(std::string_view key) const noexcept { return impl_->key_hash(key); }
 const std::vector<PlacementMember>& Placement::members() const noexcept { return impl_->members(); }
 std::size_t Placement::server_count() const noexcept { return impl_->members().size(); }

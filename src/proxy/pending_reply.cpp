@@ -50,10 +50,27 @@ void PendingReply::complete(std::uint32_t part, std::string_view reply, bool fai
     cut_ = true;  // the client has part of a value: an error reply now would read as its data
     reply = {};
   }
+  if (!in_pieces_ && retried(part, reply, failed)) return;
   on_part(part, reply, failed);
-  if (--waiting_ != 0) return;
+  if (waiting_ == 0 || --waiting_ != 0) return;  // (0: on_part answered early)
+  finish();
+}
+
+void PendingReply::answer_early() {
+  waiting_ = 0;
+  finish();
+}
+
+void PendingReply::finish() {
   on_all_parts();
+  if (auto whole = std::move(whole_)) whole->complete(part_of_whole_, bytes_, false);
   if (auto session = session_.lock()) session->reply_ready();
+}
+
+bool PendingReply::client_waits() const {
+  if (whole_) return whole_->client_waits();
+  const auto session = session_.lock();
+  return session && !session->closed();
 }
 
 }  // namespace ringleader::proxy

@@ -59,8 +59,24 @@ class PendingReply {
   const std::string& bytes() const noexcept { return bytes_; }
 
   void set_session(std::weak_ptr<ClientSession> session) { session_ = std::move(session); }
+  /// Once ready, this reply becomes part `part` of `whole` instead of going to a client (one copy
+  /// of a replicated write split over several servers: replicas.hpp).
+  void answer_into(std::shared_ptr<PendingReply> whole, std::uint32_t part) {
+    whole_ = std::move(whole);
+    part_of_whole_ = part;
+  }
 
  protected:
+  /// Before a part is stored: true if the request was sent again instead (a read failing over to
+  /// the next copy of its key, replicas.hpp), so this reply is not complete yet. Never asked once
+  /// pieces went out.
+  virtual bool retried(std::uint32_t, std::string_view, bool) { return false; }
+  /// Ready now, whatever parts are still out (a replicated write answered by its first success);
+  /// called from on_part(). Later parts are ignored.
+  void answer_early();
+  /// The client this reply goes to is still there to read it.
+  bool client_waits() const;
+
   /// Stores one part; called once per part, in completion order.
   virtual void on_part(std::uint32_t part, std::string_view reply, bool failed) = 0;
   /// Builds bytes_ from the parts once all are in (single-part replies usually do nothing here).
@@ -71,8 +87,13 @@ class PendingReply {
   bool passes_through_ = false;  // one backend reply, unchanged: may go out in pieces
 
  private:
+  /// Every part is in (or answer_early()): builds the reply and says it is ready.
+  void finish();
+
   std::uint32_t waiting_;
   std::weak_ptr<ClientSession> session_;
+  std::shared_ptr<PendingReply> whole_;  // answer_into()
+  std::uint32_t part_of_whole_ = 0;
   bool in_pieces_ = false;  // pieces went out
   bool cut_ = false;
   std::function<void()> written_;  // of the pending piece

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string_view>
 #include <unordered_map>
@@ -73,6 +74,12 @@ bool PoolWorker::route(std::span<const std::string_view> keys, std::vector<std::
     servers.push_back(server);
   }
   return true;
+}
+
+void PoolWorker::copies(std::string_view key, Copies& copies) {
+  const Placement& router = this->router();
+  const std::size_t wanted = std::min<std::size_t>(layout_->pool.replicas, kMaxReplicas);
+  copies.count = router.servers_for(key, std::span(copies.server, wanted));
 }
 
 void PoolWorker::adopt(const Routes& routes) {

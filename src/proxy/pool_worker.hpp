@@ -22,6 +22,7 @@
 #include "proxy/ejection.hpp"
 #include "proxy/listen_socket.hpp"
 #include "proxy/protocol.hpp"
+#include "proxy/replicas.hpp"
 #include "proxy/route_table.hpp"
 #include "proxy/stats/registry.hpp"
 
@@ -40,9 +41,17 @@ class PoolWorker {
   /// The pool's settings as of the last request routed.
   const config::Pool& pool() const noexcept { return layout_->pool; }
   /// The server of each key of one request, into `servers` (backend() indices); false if no server
-  /// is live. After a reload, first makes backend() match the new pool. With the pool's
+  /// is live. Not for a pool with replicas: copies() places its keys. After a reload, first makes backend() match the new pool. With the pool's
   /// bounded_load, counts this worker's requests in flight per server.
   bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers);
+  /// The pool keeps more than one copy of each key (replicas.hpp).
+  bool replicated() const noexcept { return layout_->pool.replicas > 1; }
+  /// Where the pool's copies of `key` are, first live copy first (Placement::servers_for);
+  /// copies.count is 0 if no server is live.
+  void copies(std::string_view key, Copies& copies);
+  /// The layout backend() indices refer to (a reload replaces it).
+  const std::shared_ptr<const PoolLayout>& layout() const noexcept { return layout_; }
+  const Protocol& protocol() const noexcept { return *protocol_; }
   Backend& backend(std::uint32_t server) { return *backends_[server]; }
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.

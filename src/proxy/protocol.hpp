@@ -76,6 +76,10 @@ struct HandshakeVerdict {
                          // mistake, not the server's (not counted towards ejection)
 };
 
+/// How a server answered a write, for a pool with replicas: the worst copy's reply is the client's
+/// (replica_writes: all), or the first success (one). Ordered from best to worst.
+enum class WriteOutcome { success, refused, error };
+
 /// One request of the health probe, answered by one line.
 struct ProbeStep {
   std::string request;
@@ -103,6 +107,12 @@ class Protocol {
                                            std::string_view server) const;
   /// The health probe of a server of `pool`: each step's request is sent once the previous passed.
   virtual std::vector<ProbeStep> probe(const config::Pool& pool) const = 0;
+
+  /// Replicas (replicas.hpp): how good a server's (whole, framed) reply to a write is: a success, a
+  /// refusal the server decided (memcached's NOT_STORED, say), or an error.
+  virtual WriteOutcome judge_write(std::string_view reply) const noexcept = 0;
+  /// Replicas: whether a reply to a single-key read says the key is not there.
+  virtual bool is_miss(std::string_view reply) const noexcept = 0;
 };
 
 }  // namespace ringleader::proxy

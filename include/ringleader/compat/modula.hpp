@@ -30,6 +30,8 @@ class TwemproxyModula {
     return slots_[key_hash % static_cast<std::uint32_t>(slots_.size())];
   }
   std::size_t slot_count() const noexcept { return slots_.size(); }
+  /// slot -> server; lookup() reads slots()[hash % slot_count()] (replicas take the slots after it).
+  std::span<const std::uint32_t> slots() const noexcept { return slots_; }
 
  private:
   std::vector<std::uint32_t> slots_;

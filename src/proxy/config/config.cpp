@@ -11,11 +11,13 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <yaml-cpp/yaml.h>
 
@@ -137,12 +139,24 @@ class PoolReader {
         pool_.max_replies_in_flight = positive(value, key, text);
       } else if (key == "health_check_interval") {
         pool_.health_check_interval_ms = positive(value, key, text);
+      } else if (key == "replicas") {
+        pool_.replicas = positive(value, key, text);
+        replicas_line_ = line_of(value);
+      } else if (key == "replica_writes") {
+        pool_.replica_writes = one_of<Pool::ReplicaWrites>(value, key, text, {{"all", Pool::ReplicaWrites::all}, {"one", Pool::ReplicaWrites::one}},
+                                      "must be 'all' (a write's reply waits for every copy) or 'one' (the first success)");
+      } else if (key == "replica_reads") {
+        pool_.replica_reads =
+            one_of<Pool::ReplicaReads>(value, key, text,
+                   {{"first", Pool::ReplicaReads::first}, {"miss_failover", Pool::ReplicaReads::miss_failover}},
+                   "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
       } else {
         fail(entry.first, key,
              "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
              "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
              "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
-             "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol)");
+             "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol, replicas, "
+             "replica_writes, replica_reads)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
@@ -156,6 +170,7 @@ class PoolReader {
       if (!ejection_given) pool_.ejection = Ejection::stable;
     }
     check_unique_names(pool_, file_);
+    check_replicas();
     add_warnings(seen);
   }
 
@@ -179,6 +194,15 @@ class PoolReader {
   static std::size_t line_of(const YAML::Node& n) {
     const YAML::Mark mark = n.Mark();
     return mark.is_null() ? 0 : static_cast<std::size_t>(mark.line) + 1;
+  }
+
+  // The value named `text` among `choices`; else fails with `otherwise`.
+  template <class T>
+  T one_of(const YAML::Node& at, const std::string& key, const std::string& text,
+           std::initializer_list<std::pair<std::string_view, T>> choices, const std::string& otherwise) const {
+    for (const auto& [name, value] : choices)
+      if (text == name) return value;
+    fail(at, key, otherwise);
   }
 
   std::string scalar(const YAML::Node& n, const std::string& key) const {
@@ -260,6 +284,22 @@ class PoolReader {
                                "' has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");
   }
 
+  void check_replicas() const {
+    const auto error = [&](const std::string& reason) {
+      throw ConfigError(file_, replicas_line_, pool_.name, "replicas", reason);
+    };
+    if (pool_.replicas > Pool::kMaxReplicas)
+      error("at most " + std::to_string(Pool::kMaxReplicas) + " copies of a key");
+    if (pool_.replicas > pool_.servers.size())
+      error(std::to_string(pool_.replicas) + " copies of each key need at least as many servers; the pool has " +
+            std::to_string(pool_.servers.size()));
+    if (pool_.replicas == 1) return;
+    if (pool_.distribution == "random")
+      error("distribution 'random' puts a key anywhere, so its copies could not be found again");
+    if (pool_.bounded_load)
+      error("bounded_load moves a key by load, so its copies could not be found again; use one or the other");
+  }
+
   static std::string hash_names() {
     std::string out;
     for (const auto& f : hash::twemproxy::functions()) out += std::string(f.name) + ", ";
@@ -271,6 +311,7 @@ class PoolReader {
   std::size_t redis_auth_line_ = 0;  // where redis_auth was given, if it was
   std::optional<bool> redis_;        // nutcracker's `redis:`, if given
   std::size_t redis_line_ = 0;
+  std::size_t replicas_line_ = 0;   // where replicas was given, if it was
 };
 
 }  // namespace

@@ -9,8 +9,8 @@
 // (ring, jump, anchor, memento, maglev, rendezvous, multiprobe, ...), `hash:` also accepts `xxh3`,
 // `bounded_load: c` (c >= 1), `ejection: rebuild|stable`, `protocol: NAME` (memcache, the default,
 // or redis; nutcracker's `redis: true` is the same as `protocol: redis`), and the limits
-// `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`
-// (docs/operations.md), whose defaults are what the proxy did before they existed. Which protocol
+// `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`, and
+// `replicas`, `replica_writes` and `replica_reads` (docs/operations.md), whose defaults are what the proxy did before they existed. Which protocol
 // names exist is the proxy's to say (src/proxy/protocols.cpp), so this loader records the name and
 // its line only.
 //
@@ -134,6 +134,16 @@ struct Pool {
   std::uint32_t max_replies_in_flight = 4096;
   /// How often the ejected servers are probed (health_check.hpp).
   std::uint32_t health_check_interval_ms = 100;
+  /// Copies of each key, on the first `replicas` distinct live servers of its probe order
+  /// (Placement::servers_for): 1 is twemproxy's one copy; at most the number of servers.
+  std::uint32_t replicas = 1;
+  static constexpr std::uint32_t kMaxReplicas = 16;
+  /// all: a write's reply waits for every copy and is the worst of them (mcrouter's AllSync);
+  /// one: the first success answers, the other copies are written in the background.
+  enum class ReplicaWrites { all, one } replica_writes = ReplicaWrites::all;
+  /// first: a read goes to the first live copy, and to the next only when a server fails or times
+  /// out; miss_failover: a miss is also asked of the next copy (while a replaced server refills).
+  enum class ReplicaReads { first, miss_failover } replica_reads = ReplicaReads::first;
 
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   std::vector<Server> servers;

@@ -29,6 +29,18 @@ class TextProtocol final : public Protocol {
   std::vector<ProbeStep> probe(const config::Pool&) const override {
     return {{"version\r\n", "VERSION ", true, "unexpected reply to version: "}};
   }
+
+  // memcached's doc/protocol.txt: ERROR, CLIENT_ERROR ... and SERVER_ERROR ... are errors;
+  // NOT_STORED, EXISTS and NOT_FOUND are the server's own no.
+  WriteOutcome judge_write(std::string_view reply) const noexcept override {
+    if (reply.starts_with("ERROR") || reply.starts_with("CLIENT_ERROR") || reply.starts_with("SERVER_ERROR"))
+      return WriteOutcome::error;
+    if (reply.starts_with("NOT_STORED") || reply.starts_with("EXISTS") || reply.starts_with("NOT_FOUND"))
+      return WriteOutcome::refused;
+    return WriteOutcome::success;
+  }
+
+  bool is_miss(std::string_view reply) const noexcept override { return reply == kEnd; }
 };
 
 }  // namespace

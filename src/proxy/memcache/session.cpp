@@ -40,13 +40,17 @@ Limits limits_of(const config::Pool& pool) {
 Session::Session(Socket socket, PoolWorker& pool) : ClientSession(std::move(socket)), pool_(pool) {}
 
 Session::~Session() {
-  if (stream_.backend) stream_.backend->abandon();  // the client left in the middle of a value
+  for (const auto& backend : stream_.backends) backend->abandon();  // the client left in the middle of a value
 }
 
 bool Session::input_paused() const {
   if (stream_waits_) return !all_answered();
-  if (!stream_.backend) return false;
-  if (stream_.left > 0) return !stream_.reply->ready() && stream_.backend->unwritten() > kStreamBuffer;
+  if (stream_.backends.empty()) return false;
+  // Each copy's connection bounds what waits for it, even after another copy answered (replica_writes:
+  // one); one that failed or answered takes no more.
+  if (stream_.left > 0)
+    return std::any_of(stream_.backends.begin(), stream_.backends.end(),
+                       [](const auto& b) { return b->in_flight() > 0 && b->unwritten() > kStreamBuffer; });
   return !stream_.reply->ready();
 }
 
@@ -54,7 +58,7 @@ std::size_t Session::consume(std::string_view input) {
   const Limits limits = limits_of(pool_.pool());
   std::size_t used = 0;
   while (used < input.size()) {
-    if (stream_.backend) {
+    if (!stream_.backends.empty()) {
       if (input_paused()) return used;
       if (stream_.left == 0) {
         end_stream();
@@ -112,6 +116,10 @@ void Session::handle(const Request& request) {
     reply_now(kVersion);
     return;
   }
+  if (pool_.replicated()) {
+    replicate(request);
+    return;
+  }
   if (!pool_.route(request.keys, servers_)) {
     reply_now(kNoServer);
     swallow_ = request.streamed;  // a streamed value's data is still to come
@@ -123,7 +131,7 @@ void Session::handle(const Request& request) {
     return;
   }
   if (request.streamed > 0) {
-    start_stream(request, servers_[0]);
+    start_stream(request, std::span(servers_).first(1));
     return;
   }
   auto reply = std::make_shared<PassThroughReply>(!request.noreply);
@@ -135,24 +143,71 @@ void Session::handle(const Request& request) {
   backend.send(std::move(reply), 0, values ? Reply::values : Reply::one_line);
 }
 
-void Session::start_stream(const Request& request, std::uint32_t server) {
-  stream_.reply = std::make_shared<PassThroughReply>(!request.noreply);
+void Session::replicate(const Request& request) {
+  if (request.keys.size() > 1) {  // a get of many keys (the only command with more than one)
+    auto reply = std::make_shared<ValuesReply>(static_cast<std::uint32_t>(request.keys.size()));
+    enqueue(reply);
+    const auto request_for = [&](std::size_t k, std::string& out) {
+      out.append(command_name(request.command));
+      if (!request.exptime.empty()) out.append(" ").append(request.exptime);
+      out.append(" ").append(request.keys[k]).append("\r\n");
+    };
+    FailoverRead::send_each(pool_, reply, request.keys, request_for, Reply::values);
+    return;
+  }
+  pool_.copies(request.keys[0], copies_);
+  if (copies_.count == 0) {
+    reply_now(kNoServer);
+    swallow_ = request.streamed;
+    return;
+  }
+  if (request.streamed > 0) {
+    start_stream(request, copies_.servers());
+    return;
+  }
+  request_bytes_.assign(request.forward_line).append("\r\n");
+  if (is_storage(request.command)) request_bytes_.append(request.data).append("\r\n");
+  if (is_retrieval(request.command)) {
+    auto reply = std::make_shared<FailoverRead>(pool_, copies_.servers(), request_bytes_, Reply::values, true);
+    enqueue(reply);
+    reply->send();
+    return;
+  }
+  const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
+  auto reply = std::make_shared<ReplicatedWrite>(copies_.count, all, !request.noreply, pool_.protocol());
+  enqueue(reply);
+  ReplicatedWrite::send(reply, pool_, copies_.servers(), request_bytes_, Reply::one_line);
+}
+
+void Session::start_stream(const Request& request, std::span<const std::uint32_t> servers) {
+  if (servers.size() == 1) {
+    stream_.reply = std::make_shared<PassThroughReply>(!request.noreply);
+  } else {
+    const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
+    stream_.reply = std::make_shared<ReplicatedWrite>(servers.size(), all, !request.noreply, pool_.protocol());
+  }
   enqueue(stream_.reply);
-  stream_.backend = pool_.own_connection(server);
-  stream_.backend->on_written([session = std::weak_ptr(shared_from_this())] {
-    if (auto self = session.lock()) self->wake_reader();
-  });
-  stream_.backend->output().append(request.forward_line).append("\r\n");
-  stream_.backend->send(stream_.reply, 0, Reply::one_line);
+  for (std::uint32_t c = 0; c < servers.size(); ++c) {
+    auto backend = pool_.own_connection(servers[c]);
+    backend->on_written([session = std::weak_ptr(shared_from_this())] {
+      if (auto self = session.lock()) self->wake_reader();
+    });
+    backend->output().append(request.forward_line).append("\r\n");
+    backend->send(stream_.reply, c, Reply::one_line);
+    stream_.backends.push_back(std::move(backend));
+  }
   stream_.left = request.streamed;
 }
 
 std::size_t Session::stream(std::string_view input) {
   const std::size_t n = std::min(stream_.left, input.size());
-  // A failed connection has answered the request already: the rest of its data is discarded.
-  if (!stream_.reply->ready()) stream_.backend->send_more(input.substr(0, n));
+  // A failed connection has answered its part already (Backend::send_more drops the rest); a
+  // replicated write answered by its first copy still streams to the others.
+  for (const auto& backend : stream_.backends) backend->send_more(input.substr(0, n));
   stream_.left -= n;
-  if (stream_.left == 0) stream_.backend->retire();  // its connection closes once the reply is in
+  if (stream_.left == 0) {
+    for (const auto& backend : stream_.backends) backend->retire();  // closes once its reply is in
+  }
   return n;
 }
 

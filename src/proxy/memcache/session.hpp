@@ -15,11 +15,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "proxy/client_session.hpp"
 #include "proxy/keys_by_server.hpp"
 #include "proxy/memcache/request_parser.hpp"
+#include "proxy/replicas.hpp"
 
 namespace ringleader::proxy {
 class Backend;
@@ -45,7 +48,11 @@ class Session final : public ClientSession {
  private:
   void handle(const Request& request);
   void split_retrieval(const Request& request);
-  void start_stream(const Request& request, std::uint32_t server);
+  /// A request to a pool with replicas: a read fails over (a get of many keys, key by key), a
+  /// write goes to every copy.
+  void replicate(const Request& request);
+  /// Sends a storage command whose data block will stream, to each of `servers` (its key's copies).
+  void start_stream(const Request& request, std::span<const std::uint32_t> servers);
   /// Forwards what `input` holds of the streamed data block; returns the bytes used.
   std::size_t stream(std::string_view input);
   /// The streamed request is answered (its connection closed then): later requests go on.
@@ -55,13 +62,15 @@ class Session final : public ClientSession {
   Request request_;                  // reused: its key list keeps its capacity
   std::size_t swallow_ = 0;          // bytes of a rejected data block still to discard
   struct Stream {
-    std::shared_ptr<Backend> backend;     // its own connection to the key's server
-    std::shared_ptr<PendingReply> reply;  // its slot in the reply queue
-    std::size_t left = 0;                 // bytes of the data block still to forward
+    std::vector<std::shared_ptr<Backend>> backends;  // its own connection to each of the key's copies
+    std::shared_ptr<PendingReply> reply;             // its slot in the reply queue
+    std::size_t left = 0;                            // bytes of the data block still to forward
   } stream_;
   bool stream_waits_ = false;  // a streamed request waits for the requests before it
   std::vector<std::uint32_t> servers_;   // server of each key of the current request
   KeysByServer parts_;                   // the current request's keys grouped by server, to split it
+  Copies copies_;                        // of the current request's key, in a pool with replicas
+  std::string request_bytes_;            // the request as its key's copies get it (reused)
 };
 
 }  // namespace ringleader::proxy::memcache

@@ -18,51 +18,57 @@ constexpr CommandSpec of(std::string_view name, Routing routing, int first = 1, 
   return {name, routing, first, -1, step};
 }
 
+// A read: with replicas it goes to one copy of its key (failing over), not to every copy.
+constexpr CommandSpec reads(CommandSpec spec) {
+  spec.reads = true;
+  return spec;
+}
+
 constexpr auto kCommands = std::to_array<CommandSpec>({
     // Strings
-    one("GET"), one("SET"), one("SETNX"), one("SETEX"), one("PSETEX"), one("APPEND"), one("STRLEN"),
+    reads(one("GET")), one("SET"), one("SETNX"), one("SETEX"), one("PSETEX"), one("APPEND"), reads(one("STRLEN")),
     one("INCR"), one("DECR"), one("INCRBY"), one("DECRBY"), one("INCRBYFLOAT"), one("GETSET"),
-    one("GETDEL"), one("GETEX"), one("GETRANGE"), one("SETRANGE"), one("SUBSTR"), one("GETBIT"),
-    one("SETBIT"), one("BITCOUNT"), one("BITPOS"), one("BITFIELD"), one("BITFIELD_RO"), two("LCS"),
+    one("GETDEL"), one("GETEX"), reads(one("GETRANGE")), one("SETRANGE"), reads(one("SUBSTR")), reads(one("GETBIT")),
+    one("SETBIT"), reads(one("BITCOUNT")), reads(one("BITPOS")), one("BITFIELD"), reads(one("BITFIELD_RO")), reads(two("LCS")),
     all("MSETNX", 1, 2), {"BITOP", Routing::keys, 2, -1, 1},
     // Keys
-    one("EXPIRE"), one("PEXPIRE"), one("EXPIREAT"), one("PEXPIREAT"), one("EXPIRETIME"),
-    one("PEXPIRETIME"), one("TTL"), one("PTTL"), one("PERSIST"), one("TYPE"), one("DUMP"),
-    one("RESTORE"), one("SORT"), one("SORT_RO"), two("RENAME"), two("RENAMENX"), two("COPY"),
+    one("EXPIRE"), one("PEXPIRE"), one("EXPIREAT"), one("PEXPIREAT"), reads(one("EXPIRETIME")),
+    reads(one("PEXPIRETIME")), reads(one("TTL")), reads(one("PTTL")), one("PERSIST"), reads(one("TYPE")), reads(one("DUMP")),
+    one("RESTORE"), one("SORT"), reads(one("SORT_RO")), two("RENAME"), two("RENAMENX"), two("COPY"),
     // Hashes
-    one("HSET"), one("HSETNX"), one("HGET"), one("HMSET"), one("HMGET"), one("HDEL"), one("HLEN"),
-    one("HSTRLEN"), one("HEXISTS"), one("HKEYS"), one("HVALS"), one("HGETALL"), one("HINCRBY"),
-    one("HINCRBYFLOAT"), one("HRANDFIELD"), one("HSCAN"),
+    one("HSET"), one("HSETNX"), reads(one("HGET")), one("HMSET"), reads(one("HMGET")), one("HDEL"), reads(one("HLEN")),
+    reads(one("HSTRLEN")), reads(one("HEXISTS")), reads(one("HKEYS")), reads(one("HVALS")), reads(one("HGETALL")), one("HINCRBY"),
+    one("HINCRBYFLOAT"), reads(one("HRANDFIELD")), reads(one("HSCAN")),
     // Lists
-    one("LPUSH"), one("RPUSH"), one("LPUSHX"), one("RPUSHX"), one("LPOP"), one("RPOP"), one("LLEN"),
-    one("LINDEX"), one("LSET"), one("LRANGE"), one("LTRIM"), one("LREM"), one("LINSERT"), one("LPOS"),
+    one("LPUSH"), one("RPUSH"), one("LPUSHX"), one("RPUSHX"), one("LPOP"), one("RPOP"), reads(one("LLEN")),
+    reads(one("LINDEX")), one("LSET"), reads(one("LRANGE")), one("LTRIM"), one("LREM"), one("LINSERT"), reads(one("LPOS")),
     two("RPOPLPUSH"), two("LMOVE"), of("LMPOP", Routing::numkeys),
     // Sets
-    one("SADD"), one("SREM"), one("SCARD"), one("SISMEMBER"), one("SMISMEMBER"), one("SMEMBERS"),
-    one("SRANDMEMBER"), one("SPOP"), one("SSCAN"), two("SMOVE"), all("SDIFF"), all("SINTER"),
-    all("SUNION"), all("SDIFFSTORE"), all("SINTERSTORE"), all("SUNIONSTORE"),
-    of("SINTERCARD", Routing::numkeys),
+    one("SADD"), one("SREM"), reads(one("SCARD")), reads(one("SISMEMBER")), reads(one("SMISMEMBER")), reads(one("SMEMBERS")),
+    reads(one("SRANDMEMBER")), one("SPOP"), reads(one("SSCAN")), two("SMOVE"), reads(all("SDIFF")), reads(all("SINTER")),
+    reads(all("SUNION")), all("SDIFFSTORE"), all("SINTERSTORE"), all("SUNIONSTORE"),
+    reads(of("SINTERCARD", Routing::numkeys)),
     // Sorted sets
-    one("ZADD"), one("ZREM"), one("ZCARD"), one("ZCOUNT"), one("ZINCRBY"), one("ZRANGE"),
-    one("ZRANGEBYSCORE"), one("ZRANGEBYLEX"), one("ZREVRANGE"), one("ZREVRANGEBYSCORE"),
-    one("ZREVRANGEBYLEX"), one("ZRANK"), one("ZREVRANK"), one("ZSCORE"), one("ZMSCORE"),
-    one("ZREMRANGEBYRANK"), one("ZREMRANGEBYSCORE"), one("ZREMRANGEBYLEX"), one("ZLEXCOUNT"),
-    one("ZPOPMIN"), one("ZPOPMAX"), one("ZRANDMEMBER"), one("ZSCAN"), two("ZRANGESTORE"),
-    of("ZUNION", Routing::numkeys), of("ZINTER", Routing::numkeys), of("ZDIFF", Routing::numkeys),
-    of("ZINTERCARD", Routing::numkeys), of("ZMPOP", Routing::numkeys),
+    one("ZADD"), one("ZREM"), reads(one("ZCARD")), reads(one("ZCOUNT")), one("ZINCRBY"), reads(one("ZRANGE")),
+    reads(one("ZRANGEBYSCORE")), reads(one("ZRANGEBYLEX")), reads(one("ZREVRANGE")), reads(one("ZREVRANGEBYSCORE")),
+    reads(one("ZREVRANGEBYLEX")), reads(one("ZRANK")), reads(one("ZREVRANK")), reads(one("ZSCORE")), reads(one("ZMSCORE")),
+    one("ZREMRANGEBYRANK"), one("ZREMRANGEBYSCORE"), one("ZREMRANGEBYLEX"), reads(one("ZLEXCOUNT")),
+    one("ZPOPMIN"), one("ZPOPMAX"), reads(one("ZRANDMEMBER")), reads(one("ZSCAN")), two("ZRANGESTORE"),
+    reads(of("ZUNION", Routing::numkeys)), reads(of("ZINTER", Routing::numkeys)), reads(of("ZDIFF", Routing::numkeys)),
+    reads(of("ZINTERCARD", Routing::numkeys)), of("ZMPOP", Routing::numkeys),
     {"ZUNIONSTORE", Routing::store_numkeys, 2, -1, 1}, {"ZINTERSTORE", Routing::store_numkeys, 2, -1, 1},
     {"ZDIFFSTORE", Routing::store_numkeys, 2, -1, 1},
     // HyperLogLog, geo, streams
-    one("PFADD"), all("PFCOUNT"), all("PFMERGE"), one("GEOADD"), one("GEODIST"), one("GEOHASH"),
-    one("GEOPOS"), one("GEORADIUS"), one("GEORADIUSBYMEMBER"), one("GEOSEARCH"), two("GEOSEARCHSTORE"),
-    one("XADD"), one("XLEN"), one("XRANGE"), one("XREVRANGE"), one("XDEL"), one("XTRIM"),
+    one("PFADD"), reads(all("PFCOUNT")), all("PFMERGE"), one("GEOADD"), reads(one("GEODIST")), reads(one("GEOHASH")),
+    reads(one("GEOPOS")), one("GEORADIUS"), one("GEORADIUSBYMEMBER"), reads(one("GEOSEARCH")), two("GEOSEARCHSTORE"),
+    one("XADD"), reads(one("XLEN")), reads(one("XRANGE")), reads(one("XREVRANGE")), one("XDEL"), one("XTRIM"),
     // Scripts: the keys follow their count
     {"EVAL", Routing::numkeys, 2, -1, 1}, {"EVALSHA", Routing::numkeys, 2, -1, 1},
-    {"EVAL_RO", Routing::numkeys, 2, -1, 1}, {"EVALSHA_RO", Routing::numkeys, 2, -1, 1},
+    reads({"EVAL_RO", Routing::numkeys, 2, -1, 1}), reads({"EVALSHA_RO", Routing::numkeys, 2, -1, 1}),
     // Split over servers and merged
-    of("MGET", Routing::split_values), of("DEL", Routing::split_count),
+    reads(of("MGET", Routing::split_values)), of("DEL", Routing::split_count),
     of("UNLINK", Routing::split_count), of("TOUCH", Routing::split_count),
-    of("EXISTS", Routing::split_count), of("MSET", Routing::split_pairs, 1, 2),
+    reads(of("EXISTS", Routing::split_count)), of("MSET", Routing::split_pairs, 1, 2),
     // Answered by the proxy
     {"PING", Routing::ping}, {"ECHO", Routing::echo}, {"QUIT", Routing::quit}, {"AUTH", Routing::auth},
     // Meaningless or unsafe through a sharding proxy

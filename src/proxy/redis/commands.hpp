@@ -30,6 +30,7 @@ struct CommandSpec {
   int first = 1;          // first key index (or the count's index for numkeys)
   int last = 1;           // last key index; negative counts from the end (-1 = last argument)
   int step = 1;
+  bool reads = false;     // only reads its keys: a pool with replicas asks one copy (replicas.hpp)
 };
 
 /// The spec of a command by name (any case), or nullptr for a command the proxy does not know.

@@ -66,6 +66,17 @@ class RespProtocol final : public Protocol {
     return {.refused = true, .failure = step.command + " refused by " + std::string(server) + ": " + text};
   }
 
+  // An error reply starts with '-'; anything else is the command's answer.
+  WriteOutcome judge_write(std::string_view reply) const noexcept override {
+    return reply.starts_with('-') ? WriteOutcome::error : WriteOutcome::success;
+  }
+
+  // A nil bulk string or nil array (RESP2): GET, HGET, LINDEX ... of a key that is not there; or
+  // the one nil of a single-key MGET (replicas send an MGET key by key).
+  bool is_miss(std::string_view reply) const noexcept override {
+    return reply == "$-1\r\n" || reply == "*-1\r\n" || reply == "*1\r\n$-1\r\n";
+  }
+
   std::vector<ProbeStep> probe(const config::Pool& pool) const override {
     std::vector<ProbeStep> steps;
     if (!pool.redis_auth.empty()) steps.push_back({command({"AUTH", pool.redis_auth}), "+OK", false, "AUTH refused: "});

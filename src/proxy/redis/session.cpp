@@ -114,6 +114,12 @@ bool Session::handle(const Request& request) {
     reply_error("command '" + std::string(spec->name) + "' without keys is not supported by proxy");
     return true;
   }
+  const bool split_routing = spec->routing == Routing::split_values || spec->routing == Routing::split_count ||
+                             spec->routing == Routing::split_pairs;
+  if (pool_.replicated()) {
+    replicate(*spec, request);
+    return true;
+  }
   if (!pool_.route(keys_, servers_)) {
     reply_now(kNoServer);
     return true;
@@ -121,14 +127,85 @@ bool Session::handle(const Request& request) {
   const bool one_server = std::all_of(servers_.begin(), servers_.end(), [&](auto s) { return s == servers_[0]; });
   if (one_server) {
     forward(request, servers_[0]);
-  } else if (spec->routing == Routing::split_values || spec->routing == Routing::split_count ||
-             spec->routing == Routing::split_pairs) {
+  } else if (split_routing) {
     split(*spec, request);
   } else {
     reply_error("keys of '" + std::string(spec->name) +
                 "' live on different servers; use hash tags to keep them on one server");
   }
   return true;
+}
+
+void Session::replicate(const CommandSpec& spec, const Request& request) {
+  const bool split_routing = spec.routing == Routing::split_values || spec.routing == Routing::split_count ||
+                             spec.routing == Routing::split_pairs;
+  if (split_routing && spec.reads && keys_.size() > 1) {  // MGET, EXISTS: key by key, each failing over
+    std::shared_ptr<PendingReply> reply;
+    if (spec.routing == Routing::split_values) {
+      std::vector<std::vector<std::uint32_t>> positions(keys_.size());
+      for (std::uint32_t k = 0; k < keys_.size(); ++k) positions[k] = {k};
+      reply = std::make_shared<ValuesInOrderReply>(keys_.size(), std::move(positions));
+    } else {
+      reply = std::make_shared<SumReply>(static_cast<std::uint32_t>(keys_.size()));
+    }
+    enqueue(reply);
+    const auto request_for = [&](std::size_t k, std::string& out) {
+      append_array_head(out, 2);
+      append_bulk(out, request.args[0]);
+      append_bulk(out, keys_[k]);
+    };
+    FailoverRead::send_each(pool_, reply, keys_, request_for, 0);
+    return;
+  }
+  copies_.resize(keys_.size());
+  for (std::size_t k = 0; k < keys_.size(); ++k) {
+    pool_.copies(keys_[k], copies_[k]);
+    if (copies_[k].count == 0) {
+      reply_now(kNoServer);
+      return;
+    }
+  }
+  const bool together = std::all_of(copies_.begin(), copies_.end(), [&](const Copies& c) { return c == copies_[0]; });
+  if (!together) {
+    if (split_routing) {
+      split_to_copies(spec, request);
+    } else {
+      reply_error("keys of '" + std::string(spec.name) +
+                  "' live on different servers; use hash tags to keep them on one server");
+    }
+    return;
+  }
+  request_bytes_.clear();
+  if (request.inline_form) {
+    append_command(request_bytes_, request.args);
+  } else {
+    request_bytes_.assign(request.raw);
+  }
+  if (spec.reads) {
+    auto reply = std::make_shared<FailoverRead>(pool_, copies_[0].servers(), request_bytes_, 0, true);
+    enqueue(reply);
+    reply->send();
+    return;
+  }
+  const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
+  auto reply = std::make_shared<ReplicatedWrite>(copies_[0].count, all, true, pool_.protocol());
+  enqueue(reply);
+  ReplicatedWrite::send(reply, pool_, copies_[0].servers(), request_bytes_, 0);
+}
+
+// One split per copy: round c sends each key to its c-th copy, and its merged reply is part c of
+// the whole, so the client gets the first copy's count (or the worst error) once.
+void Session::split_to_copies(const CommandSpec& spec, const Request& request) {
+  std::size_t rounds = 0;
+  for (const Copies& c : copies_) rounds = std::max(rounds, c.count);
+  const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
+  auto whole = std::make_shared<ReplicatedWrite>(static_cast<std::uint32_t>(rounds), all, true, pool_.protocol());
+  enqueue(whole);
+  for (std::uint32_t round = 0; round < rounds; ++round) {
+    servers_.clear();
+    for (const Copies& c : copies_) servers_.push_back(c.server[std::min<std::size_t>(round, c.count - 1)]);
+    send_split(spec, request)->answer_into(whole, round);
+  }
 }
 
 void Session::answer_locally(const CommandSpec& spec, const Request& request) {
@@ -183,6 +260,10 @@ void Session::forward(const Request& request, std::uint32_t server) {
 }
 
 void Session::split(const CommandSpec& spec, const Request& request) {
+  enqueue(send_split(spec, request));
+}
+
+std::shared_ptr<PendingReply> Session::send_split(const CommandSpec& spec, const Request& request) {
   parts_.group(servers_);
   const std::uint32_t parts = parts_.parts();
   if (parts > 1) pool_.counters().fragments.add(parts);
@@ -202,7 +283,6 @@ void Session::split(const CommandSpec& spec, const Request& request) {
       reply = std::make_shared<AllOkReply>(parts);
       break;
   }
-  enqueue(reply);
   const std::size_t per_key = spec.routing == Routing::split_pairs ? 2 : 1;
   for (std::uint32_t part = 0; part < parts; ++part) {
     Backend& backend = pool_.backend(parts_.server(part));
@@ -216,6 +296,7 @@ void Session::split(const CommandSpec& spec, const Request& request) {
     }
     backend.send(reply, part);
   }
+  return reply;
 }
 
 }  // namespace ringleader::proxy::redis

@@ -9,10 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "proxy/client_session.hpp"
 #include "proxy/keys_by_server.hpp"
+#include "proxy/replicas.hpp"
 #include "proxy/redis/commands.hpp"
 #include "proxy/redis/request_parser.hpp"
 
@@ -37,6 +40,12 @@ class Session final : public ClientSession {
   void answer_locally(const CommandSpec& spec, const Request& request);
   void forward(const Request& request, std::uint32_t server);
   void split(const CommandSpec& spec, const Request& request);
+  /// Sends the parts of a command split over servers_ and returns the reply that merges them.
+  std::shared_ptr<PendingReply> send_split(const CommandSpec& spec, const Request& request);
+  /// A command in a pool with replicas: a read goes to one copy and fails over, a write to every
+  /// copy of its keys (a split one once per copy: DEL's count is the first copy's).
+  void replicate(const CommandSpec& spec, const Request& request);
+  void split_to_copies(const CommandSpec& spec, const Request& request);
   void reply_error(std::string_view message);
 
   PoolWorker& pool_;
@@ -45,6 +54,8 @@ class Session final : public ClientSession {
   std::vector<std::string_view> keys_;   // keys of the current command
   std::vector<std::uint32_t> servers_;   // server of each key
   KeysByServer parts_;                   // the current command's keys grouped by server, to split it
+  std::vector<Copies> copies_;           // with replicas: where each key's copies are
+  std::string request_bytes_;            // with replicas: the command as the copies get it
 };
 
 }  // namespace ringleader::proxy::redis

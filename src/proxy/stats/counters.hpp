@@ -67,6 +67,7 @@ struct PoolCounters {
   Counter client_connections;  // open now
   Counter client_rejected;     // refused because the pool had client_connections clients
   Counter fragments;           // sub-requests made by splitting multi-key requests
+  Counter replica_failovers;   // reads asked again of a key's next copy (a server failed, or a miss)
   Counter total_connections;   // clients accepted since start
 };
 

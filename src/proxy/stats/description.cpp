@@ -28,6 +28,7 @@ constexpr Field kPool[] = {
     {"server_ejects", "\"# times backend server was ejected\""},
     {"forward_error", "\"# times we encountered a forwarding error\""},
     {"fragments", "\"# fragments created from a multi-vector request\""},
+    {"replica_failovers", "\"# reads asked again of a key's next replica\""},
 };
 
 constexpr Field kServer[] = {

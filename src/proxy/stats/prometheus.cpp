@@ -73,6 +73,8 @@ constexpr PoolMetric kPoolMetrics[] = {
      &PoolCounters::client_err},
     {"ringleader_fragments_total", "counter", "Sub-requests made by splitting multi-key requests over servers.",
      &PoolCounters::fragments},
+    {"ringleader_replica_failovers_total", "counter", "Reads asked again of a key's next replica.",
+     &PoolCounters::replica_failovers},
 };
 
 constexpr ServerMetric kServerMetrics[] = {

@@ -68,6 +68,7 @@ std::string Registry::twemproxy_json(std::string_view source) const {
     append_field(out, "server_ejects", ejects);
     append_field(out, "forward_error", forward_errors);
     append_field(out, "fragments", pool_sum([](const PoolCounters& c) { return c.fragments.get(); }));
+    append_field(out, "replica_failovers", pool_sum([](const PoolCounters& c) { return c.replica_failovers.get(); }));
     for (const auto& label : pool.labels_) {
       append_string(out, label);
       out += ": {";

@@ -49,6 +49,8 @@ def test_demo_numbers():
     consistent, modulo = float(total.group(3)), float(total.group(6))
     assert 68 < consistent < 82, out  # 3 of 4 servers left: ~75% of the keys still found
     assert 15 < modulo < 35, out      # modulo reshuffles: ~25% found
+    replicated = re.search(r"^total(?:\s+\d+ / \d+\s+[\d.]+%){2}\s+(\d+) / (\d+)\s+([\d.]+)%", out, re.M)
+    assert replicated and replicated.group(1) == replicated.group(2), out  # two copies: every key found
     moved = re.search(r"keys moved: consistent ([\d.]+)%, modulo ([\d.]+)%", out)
     assert moved, out
     assert 14 < float(moved.group(1)) < 26, out  # one server joins 4: ~1/5 move
@@ -56,7 +58,7 @@ def test_demo_numbers():
 
 
 # The fifth server joins by hot reload: one proxy process from start to end (one pid; it shut down
-# once, at the end), one reload that changed both pools, each gaining one server.
+# once, at the end), one reload that changed every pool, each gaining one server.
 def test_fifth_server_joins_by_hot_reload():
     out, log, _ = demo_run()
     started = re.search(r"ringleader \(pid (\d+)\) in front", out)
@@ -66,7 +68,7 @@ def test_fifth_server_joins_by_hot_reload():
     assert log.count('msg="config reloaded"') == 1, log
     assert "needs a restart" not in log, log
     pools = re.findall(r'msg="pool reloaded" pool=(\w+) servers=(\d+) added=(\d+) removed=(\d+)', log)
-    assert sorted(pools) == [("consistent", "5", "1", "0"), ("modulo", "5", "1", "0")], log
+    assert sorted(pools) == [("consistent", "5", "1", "0"), ("modulo", "5", "1", "0"), ("replicated", "5", "1", "0")], log
 
 
 # The picture shows this run beside the simulated panels: keys per server held and found after the

@@ -169,6 +169,39 @@ TEST(Config, RejectsBadLimits) {
   }
 }
 
+// replicas and its two modes; a pool without them keeps one copy, all writes, first reads.
+TEST(Config, Replicas) {
+  const std::string servers = "  servers:\n   - h:1:1\n   - h:2:1\n   - h:3:1\n";
+  const Pool none = parse("a:\n  listen: h:1\n" + servers).pool("a");
+  EXPECT_EQ(none.replicas, 1u);
+  EXPECT_EQ(none.replica_writes, Pool::ReplicaWrites::all);
+  EXPECT_EQ(none.replica_reads, Pool::ReplicaReads::first);
+  const Pool p =
+      parse("a:\n  listen: h:1\n  replicas: 3\n  replica_writes: one\n  replica_reads: miss_failover\n" + servers)
+          .pool("a");
+  EXPECT_EQ(p.replicas, 3u);
+  EXPECT_EQ(p.replica_writes, Pool::ReplicaWrites::one);
+  EXPECT_EQ(p.replica_reads, Pool::ReplicaReads::miss_failover);
+  EXPECT_NE(p, none);  // a reload sees the change
+}
+
+// Copies that cannot be placed, or a mode that does not exist, are refused with line and key.
+TEST(Config, RejectsBadReplicas) {
+  const std::string servers = "  servers:\n   - h:1:1\n   - h:2:1\n";
+  const auto expect = [&](const std::string& lines, const std::string& key, const std::string& says) {
+    const ConfigError e = error_of("a:\n  listen: h:1\n" + lines + servers);
+    EXPECT_EQ(e.key(), key) << lines;
+    EXPECT_EQ(e.line(), 3u) << lines;
+    EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+  };
+  expect("  replicas: 0\n", "replicas", "cannot be 0");
+  expect("  replicas: 3\n", "replicas", "the pool has 2");
+  expect("  replicas: 2\n  distribution: random\n", "replicas", "random");
+  expect("  replicas: 2\n  distribution: ring\n  bounded_load: 1.5\n", "replicas", "bounded_load");
+  expect("  replica_writes: some\n", "replica_writes", "'all'");
+  expect("  replica_reads: any\n", "replica_reads", "'first'");
+}
+
 // Harmful quirks load, with a warning naming the pool and key.
 TEST(Config, WarnsAboutHarmfulQuirks) {
   const Config c = parse(R"(a:

@@ -3,9 +3,12 @@
 // vectors from nutcracker are tested through nutcracker.yml pools in tests/unit/config/.)
 #include "ringleader/placement.hpp"
 
+#include "ringleader/compat/ketama.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -119,6 +122,71 @@ TEST(Placement, RejectsBadInputSayingWhy) {
   below_one.bounded_load = 0.5;
   EXPECT_THAT(message([&] { Placement(two, below_one); }), HasSubstr("bounded_load must be at least 1"));
   EXPECT_THAT(message([&] { Placement(two, kMaglev, one_flag); }), HasSubstr("1 live flags for 2 members"));
+}
+
+Members four() {
+  return {{"", 1, "10.0.0.1:11211"}, {"", 1, "10.0.0.2:11211"}, {"", 2, "10.0.0.3:11211"}, {"", 1, "10.0.0.4:11211"}};
+}
+
+// With every member live, a key's first copy is on the server it has without replicas, so a pool
+// that turns replicas on keeps every key where it was; the other copies are distinct members.
+TEST(PlacementReplicas, FirstCopyIsTheOwnerAndCopiesAreDistinct) {
+  for (const std::string distribution : {"ketama", "modula", "ring", "maglev", "anchor", "jump", "rendezvous"}) {
+    const Placement p(four(), distribution == "ketama" || distribution == "modula" ? twemproxy(distribution)
+                                                                                 : settings("xxh3", distribution));
+    for (const std::string& k : keys()) {
+      std::uint32_t copies[3];
+      ASSERT_EQ(p.servers_for(k, copies), 3u);
+      EXPECT_EQ(copies[0], p.server_for(k)) << distribution << " " << k;
+      EXPECT_NE(copies[0], copies[1]);
+      EXPECT_NE(copies[0], copies[2]);
+      EXPECT_NE(copies[1], copies[2]);
+    }
+  }
+}
+
+// ketama's copies are the next distinct servers clockwise on twemproxy's circle: checked against a
+// walk of the continuum written out here.
+TEST(PlacementReplicas, KetamaWalksTheCircle) {
+  const Placement p(four(), twemproxy("ketama"));
+  std::vector<compat::KetamaServer> servers;
+  for (const auto& m : four()) servers.push_back({m.ketama_name(), m.weight});
+  const compat::KetamaContinuum circle(servers);
+  const auto points = circle.points();
+  for (const std::string& k : keys()) {
+    const auto h = static_cast<std::uint32_t>(p.key_hash(k));
+    std::size_t i = 0;
+    while (i < points.size() && points[i].value < h) ++i;
+    std::vector<std::uint32_t> walk;
+    for (std::size_t step = 0; walk.size() < 2; ++step) {
+      const std::uint32_t s = points[(i + step) % points.size()].server;
+      if (std::find(walk.begin(), walk.end(), s) == walk.end()) walk.push_back(s);
+    }
+    std::uint32_t copies[2];
+    p.servers_for(k, copies);
+    EXPECT_EQ(std::vector<std::uint32_t>(copies, copies + 2), walk) << k;
+  }
+}
+
+// An ejected member is skipped (its copies go to the next live member); asking for more copies than
+// there are live members gives the live members; none live gives none.
+TEST(PlacementReplicas, EjectedMembersAreSkipped) {
+  const bool live[] = {true, false, true, false};
+  const Placement all(four(), twemproxy("ketama"));
+  const Placement two(four(), twemproxy("ketama"), live);
+  for (const std::string& k : keys()) {
+    std::uint32_t copies[4];
+    ASSERT_EQ(two.servers_for(k, copies), 2u);
+    EXPECT_TRUE(live[copies[0]] && live[copies[1]]);
+    std::uint32_t before[4];
+    all.servers_for(k, before);
+    std::vector<std::uint32_t> order(before, before + 4);
+    std::erase_if(order, [&](std::uint32_t s) { return !live[s]; });
+    EXPECT_EQ(std::vector<std::uint32_t>(copies, copies + 2), order) << k;
+  }
+  const bool none[] = {false, false, false, false};
+  std::uint32_t copies[2];
+  EXPECT_EQ(Placement(four(), twemproxy("ketama"), none).servers_for("k", copies), 0u);
 }
 
 }  // namespace

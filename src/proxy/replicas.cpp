@@ -1,0 +1,87 @@
+// Replicated writes and failover reads; see replicas.hpp.
+#include "proxy/replicas.hpp"
+
+#include <algorithm>
+
+#include "proxy/pool_worker.hpp"
+
+namespace ringleader::proxy {
+
+ReplicatedWrite::ReplicatedWrite(std::uint32_t copies, bool wait_for_all, bool sends, const Protocol& protocol)
+    : PendingReply(copies), protocol_(protocol), wait_for_all_(wait_for_all) {
+  sends_ = sends;
+}
+
+void ReplicatedWrite::send(const std::shared_ptr<ReplicatedWrite>& reply, PoolWorker& pool,
+                           std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind) {
+  for (std::uint32_t c = 0; c < copies.size(); ++c) {
+    Backend& backend = pool.backend(copies[c]);
+    backend.output().append(request);
+    backend.send(reply, c, kind);
+  }
+}
+
+void ReplicatedWrite::on_part(std::uint32_t part, std::string_view reply, bool failed) {
+  const WriteOutcome outcome = failed ? WriteOutcome::error : protocol_.judge_write(reply);
+  if (!any_ || outcome > worst_ || (outcome == worst_ && part < worst_part_)) {
+    worst_ = outcome;
+    worst_part_ = part;
+    bytes_.assign(reply);
+  }
+  any_ = true;
+  if (!wait_for_all_ && outcome == WriteOutcome::success) {
+    bytes_.assign(reply);
+    answer_early();
+  }
+}
+
+FailoverRead::FailoverRead(PoolWorker& pool, std::span<const std::uint32_t> copies, std::string_view request,
+                           ReplyKind kind, bool sends)
+    : pool_(pool),
+      layout_(pool.layout()),
+      request_(request),
+      kind_(kind),
+      miss_failover_(pool.pool().replica_reads == config::Pool::ReplicaReads::miss_failover) {
+  sends_ = sends;
+  passes_through_ = true;
+  copies_.count = std::min(copies.size(), kMaxReplicas);
+  std::copy_n(copies.begin(), copies_.count, copies_.server);
+}
+
+void FailoverRead::send() {
+  Backend& backend = pool_.backend(copies_.server[next_++]);
+  backend.output().append(request_);
+  backend.send(shared_from_this(), 0, kind_);
+}
+
+void FailoverRead::send_each(PoolWorker& pool, const std::shared_ptr<PendingReply>& whole,
+                             std::span<const std::string_view> keys,
+                             const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind) {
+  Copies copies;
+  std::string request;
+  pool.counters().fragments.add(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    pool.copies(keys[k], copies);
+    if (copies.count == 0) {
+      whole->complete(static_cast<std::uint32_t>(k), pool.protocol().error_reply("no server available"), true);
+      continue;
+    }
+    request.clear();
+    request_for(k, request);
+    auto read = std::make_shared<FailoverRead>(pool, copies.servers(), request, kind, true);
+    read->answer_into(whole, static_cast<std::uint32_t>(k));
+    read->send();
+  }
+}
+
+bool FailoverRead::retried(std::uint32_t, std::string_view reply, bool failed) {
+  if (next_ >= copies_.count) return false;  // the last copy's answer is the client's
+  // The pool worker outlives its clients; a reload since the request was routed renumbers servers.
+  if (!client_waits() || pool_.layout() != layout_) return false;
+  if (!failed && !(miss_failover_ && pool_.protocol().is_miss(reply))) return false;
+  pool_.counters().replica_failovers.add();
+  send();
+  return true;
+}
+
+}  // namespace ringleader::proxy
