@@ -121,7 +121,7 @@ class Placement {
 
   /// Replicas: the first out.size() distinct live members of the key's probe order, into out;
   /// returns how many were found (fewer when fewer members are live; 0 when none is). The probe
-  /// order is the distribution's own over every member, live or not (ketama and ring walk the
+  /// order is the distribution's own over every member, live or not (ketama, nginx and ring walk the
   /// circle, modula the slots, ringleader's other algorithms use Distribution::lookup_n), and
   /// ejected members are skipped in it. So ejecting a member moves only the copies it held, each to
   /// the next live member of its key, and a key's reads fail over to where its copies are.

@@ -110,17 +110,20 @@ class Table {
       return found == out.size();
     };
     const auto h32 = static_cast<std::uint32_t>(key_hash);
+    // ketama and nginx: the points from the key's one on, round the circle (ties keep build order);
+    // nginx itself walks on this way past a down server.
+    const auto walk = [&](std::span<const compat::ContinuumPoint> points) {
+      const auto first = std::lower_bound(points.begin(), points.end(), h32,
+                                          [](const compat::ContinuumPoint& p, std::uint32_t h) { return p.value < h; });
+      const std::size_t start = static_cast<std::size_t>(first - points.begin());
+      for (std::size_t i = 0; i < points.size(); ++i)
+        if (take(points[(start + i) % points.size()].server)) break;
+      return found;
+    };
     if (out.empty()) return 0;
     switch (dist_.index()) {
-      case 0: {  // ketama: the points from the key's one on, round the circle (ties keep build order)
-        const auto points = std::get<0>(dist_).points();
-        const auto first = std::lower_bound(points.begin(), points.end(), h32,
-                                            [](const compat::ContinuumPoint& p, std::uint32_t h) { return p.value < h; });
-        const std::size_t start = static_cast<std::size_t>(first - points.begin());
-        for (std::size_t i = 0; i < points.size(); ++i)
-          if (take(points[(start + i) % points.size()].server)) break;
-        return found;
-      }
+      case 0: return walk(std::get<0>(dist_).points());
+      case 3: return walk(std::get<3>(dist_).points());
       case 1: {  // modula: the slots from the key's one on
         const auto slots = std::get<1>(dist_).slots();
         for (std::size_t i = 0; i < slots.size(); ++i)
@@ -134,7 +137,7 @@ class Table {
         return found;
       }
       default: {
-        const Distribution& d = *std::get<3>(dist_);
+        const Distribution& d = *std::get<4>(dist_);
         const std::size_t n = std::min(to_member_.size(), out.size() + dead);
         std::array<BucketId, 32> small;  // a pool's replicas and ejected servers are few: no allocation
         std::vector<BucketId> large;

@@ -59,8 +59,8 @@ std::vector<std::string> names(const std::vector<PlacementMember>& members, cons
 // Ejecting a server (any distribution but random, any weights, either ejection mode) moves only
 // the copies it held.
 RC_GTEST_PROP(Replicas, EjectingAServerMovesOnlyItsCopies, ()) {
-  const auto distribution = *rc::gen::element<std::string>("ketama", "modula", "ring", "maglev", "anchor", "memento",
-                                                           "jump", "rendezvous", "multiprobe");
+  const auto distribution = *rc::gen::element<std::string>("ketama", "modula", "nginx", "ring", "maglev", "anchor",
+                                                           "memento", "jump", "rendezvous", "multiprobe");
   const auto members = random_members(2, 10, false);
   const auto r = *rc::gen::inRange<std::size_t>(1, members.size());
   const PlacementSettings settings = settings_for(distribution);
@@ -87,9 +87,10 @@ RC_GTEST_PROP(Replicas, EjectingAServerMovesOnlyItsCopies, ()) {
 
 // Removing a server from the pool's list (a membership change, not an ejection) moves only its
 // copies with the distributions whose probe order is a walk that no other server's presence
-// changes: ketama (equal weights: its points per server do not depend on the count), ring, rendezvous.
+// changes: ketama (equal weights: its points per server do not depend on the count), nginx (its
+// points never do), ring, rendezvous.
 RC_GTEST_PROP(Replicas, RemovingAServerMovesOnlyItsCopies, ()) {
-  const auto distribution = *rc::gen::element<std::string>("ketama", "ring", "rendezvous");
+  const auto distribution = *rc::gen::element<std::string>("ketama", "nginx", "ring", "rendezvous");
   const auto members = random_members(3, 10, distribution == "ketama");
   const auto r = *rc::gen::inRange<std::size_t>(1, members.size() - 1);
   const PlacementSettings settings = settings_for(distribution);
