@@ -12,6 +12,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <future>
 
 #include "proxy/server.hpp"
@@ -20,8 +21,12 @@ namespace ringleader::proxy::membership {
 
 class FileSource {
  public:
-  /// Re-reads `file` on every SIGHUP the server receives from now on.
-  FileSource(Server& server, std::filesystem::path file);
+  /// Changes a config just read before it is applied (on the change thread).
+  using Adjust = std::function<void(config::Config&)>;
+
+  /// Re-reads `file` on every SIGHUP the server receives from now on. `adjust`: see Adjust; the etcd
+  /// sources use it so that a reload keeps the members etcd gave, not the file's `servers:`.
+  FileSource(Server& server, std::filesystem::path file, Adjust adjust = {});
 
   /// Re-reads the file now; returns at once (the future as for Server::set_config()).
   std::future<bool> reload();
@@ -29,6 +34,7 @@ class FileSource {
  private:
   Server& server_;
   std::filesystem::path file_;
+  Adjust adjust_;
 };
 
 }  // namespace ringleader::proxy::membership
