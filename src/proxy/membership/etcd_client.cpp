@@ -114,10 +114,15 @@ class GatewayClient : public EtcdClient {
                             {"range_end", base64_encode(prefix_range_end(prefix))},
                             {"start_revision", std::to_string(start)}}}};
     WatchLines lines(handler);
-    with_failover([&](const HttpEndpoint& to) {
-      authenticate(to);
-      http_post_streamed(to, "/v3/watch", request.dump(), headers(), options_.timeout, cancel_, lines);
-    }, 1);  // the next try must start from the revision the handler saw last: the caller's to make
+    try {
+      with_failover([&](const HttpEndpoint& to) {
+        authenticate(to);
+        http_post_streamed(to, "/v3/watch", request.dump(), headers(), options_.timeout, cancel_, lines);
+      }, 1);  // the next try must start from the revision the handler saw last: the caller's to make
+    } catch (const EtcdError& e) {
+      if (std::string_view(e.what()).find("token") != std::string_view::npos) token_.clear();  // expired: ask again
+      throw;
+    }
   }
 
   void check_alive() override { call("/v3/maintenance/status", json::object()); }

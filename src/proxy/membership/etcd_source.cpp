@@ -222,12 +222,12 @@ bool EtcdSource::on_batch(const WatchBatch& batch) {
 }
 
 std::chrono::milliseconds EtcdSource::quiet_limit() {
-  using std::chrono::duration_cast;
   using std::chrono::milliseconds;
   const auto now = Clock::now();
-  auto limit = duration_cast<milliseconds>(last_heard_ + timing_.probe - now);
-  if (dirty_) limit = std::min(limit, duration_cast<milliseconds>(settle_until_ - now) + milliseconds(1));
-  return std::max(limit, milliseconds(0));
+  auto limit = last_heard_ + timing_.probe - now;
+  if (dirty_) limit = std::min(limit, settle_until_ - now);
+  // Rounded up: woken a fraction of a millisecond early, on_quiet() would find nothing due and spin.
+  return std::max(std::chrono::ceil<milliseconds>(limit), milliseconds(0));
 }
 
 bool EtcdSource::on_quiet() {

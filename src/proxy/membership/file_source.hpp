@@ -1,7 +1,7 @@
 // FileSource: pools from a nutcracker.yml file, read again on SIGHUP (nutcracker itself has no
 // reload). One of the membership sources: it feeds the server's input (Server::set_config()), as
-// etcd will. The file gives whole pools, not only their members, so a reload may also add, remove
-// or re-set pools.
+// etcd_source.hpp does. The file gives whole pools, not only their members, so a reload may also
+// add, remove or re-set pools.
 //
 // SIGHUP only queues the reload: the file is read and parsed and its names resolved on the server's
 // change thread, never on the signal path, so a slow DNS server delays the reload and nothing else.

@@ -69,9 +69,21 @@ class Etcd:
     def resume(self):
         self.proc.send_signal(signal.SIGCONT)
 
+    def enable_auth(self, user, password):
+        """Turns on etcd's authentication with `user` as root; later calls authenticate as them."""
+        self.call("/v3/auth/role/add", {"name": "root"})
+        self.call("/v3/auth/user/add", {"name": user, "password": password})
+        self.call("/v3/auth/user/grant", {"user": user, "role": "root"})
+        self.call("/v3/auth/enable", {})
+        self.token = self.call("/v3/auth/authenticate", {"name": user, "password": password})["token"]
+
+    token = None
+
     def call(self, path, body, timeout=5.0):
-        request = urllib.request.Request(f"http://{self.endpoint}{path}", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = self.token
+        request = urllib.request.Request(f"http://{self.endpoint}{path}", data=json.dumps(body).encode(), headers=headers)
         with urllib.request.urlopen(request, timeout=timeout) as reply:
             return json.loads(reply.read())
 

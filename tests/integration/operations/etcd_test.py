@@ -7,7 +7,8 @@ Usage: etcd_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
 One etcd, three memcached, one `ringleader serve` whose pool has `etcd:` and no `servers:`:
 1. The proxy starts with the servers etcd lists; a put, a delete, a value that is no server line
    (logged with its key, skipped) and a membership below etcd_min_servers (logged, refused, the old
-   one kept) reach it as they should; keys land on a server added by a put.
+   one kept) reach it as they should; keys land on a server added by a put where `ringleader locate`
+   says; a SIGHUP reload keeps etcd's servers; stats and /metrics show the revision applied.
 2. `ringleader register` keeps a server listed; SIGKILLed, the server drops out when its lease
    expires; SIGTERMed, at once (revoked). `ringleader locate --etcd` sees etcd's servers.
 3. etcd killed: the proxy keeps serving and says etcd is down; etcd restarted and written to before
@@ -16,15 +17,17 @@ One etcd, three memcached, one `ringleader serve` whose pool has `etcd:` and no 
    the prefix again and catches up.
 5. etcd SIGSTOPped for longer than every timeout: the proxy keeps serving, notices, and catches up
    after SIGCONT; SIGTERM ends the proxy promptly while etcd is still stopped.
+6. etcd with authentication: etcd_user/etcd_password reach it; a wrong password is refused at start
+   with etcd's reason.
 Timings are printed, never asserted; waits are liveness bounds (10 s).
 """
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 from etcd import Etcd
 from processes import Client, Processes, free_port, read_all, wait_for
@@ -69,6 +72,31 @@ def serves(port):
         c.close()
 
 
+def check_auth(binary):
+    with Processes() as procs, Etcd() as etcd:
+        a = procs.memcached()
+        etcd.enable_auth("root", "s3cret")
+        etcd.put(PREFIX + "a", f"127.0.0.1:{a}:1")
+        port, stats_port = free_port(), free_port()
+
+        def config(password):
+            return procs.config(f"""cache:
+  listen: 127.0.0.1:{port}
+  etcd: {etcd.endpoint}
+  etcd_prefix: {PREFIX}
+  etcd_user: root
+  etcd_password: {password}
+""")
+        refused = subprocess.run([binary, "serve", "-c", config("wrong")], capture_output=True, text=True, timeout=30)
+        assert refused.returncode == 1 and "authentication failed" in refused.stderr, refused.stderr
+        procs.ringleader(binary, config("s3cret"), port, ["-s", str(stats_port)], name="serve")
+        assert servers_of(stats_port) == {f"127.0.0.1:{a}"}
+        b = procs.memcached()
+        etcd.put(PREFIX + "b", f"127.0.0.1:{b}:1")
+        wait_servers(stats_port, {f"127.0.0.1:{a}", f"127.0.0.1:{b}"}, "a put to reach a proxy that authenticates")
+        serves(port)
+
+
 def main():
     binary = sys.argv[1]
     with Processes() as procs, Etcd() as etcd:
@@ -86,7 +114,9 @@ def main():
   distribution: maglev
 """)
         # The first endpoint refuses: the source moves on to the next one.
-        proxy = procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "2"], name="serve")
+        admin_port = free_port()
+        proxy = procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "2", "--admin", f"127.0.0.1:{admin_port}"],
+                                 name="serve")
         wait_for(lambda: servers_of(stats_port) == {addr[a], addr[b]}, "the servers etcd lists at start")
         serves(port)
 
@@ -94,6 +124,11 @@ def main():
         revision = etcd.put(PREFIX + "c", f"127.0.0.1:{c}:1")
         took = wait_servers(stats_port, {addr[a], addr[b], addr[c]}, "a put to reach the proxy")
         wait_for(lambda: pool_stats(stats_port)["membership_revision"] >= revision, "the revision in the stats")
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5).read().decode()
+        for line in (f'ringleader_membership_revision{{pool="cache"}} {revision}', 'ringleader_etcd_connected{pool="cache"} 1',
+                     'ringleader_etcd_errors_total{pool="cache"} ', 'ringleader_membership_applied_timestamp_seconds{pool="cache"} '):
+            assert line in metrics, f"/metrics lacks {line!r}"
+
         print(f"put reached the proxy in {took * 1000:.0f} ms")
         client = Client(port)
         for i in range(300):
@@ -104,6 +139,12 @@ def main():
         on_c = stored_on(c, [b"spread:%d" % i for i in range(300)])
         assert on_c == expected > 0, f"{on_c} keys on the added server, locate says {expected}"
         print(f"{on_c} of 300 keys on the added server, as `ringleader locate` (over etcd) says")
+
+        # SIGHUP re-reads the file (no `servers:`): the pool keeps etcd's servers.
+        proxy.send_signal(signal.SIGHUP)
+        wait_for(lambda: "config reloaded" in procs.log("serve"), "the reload")
+        assert servers_of(stats_port) == {addr[a], addr[b], addr[c]}, "a reload replaced etcd's servers"
+        assert "config reload failed" not in procs.log("serve"), procs.log("serve")
 
         etcd.put(PREFIX + "bad", "not a server line")
         etcd.put(PREFIX + "d", f"127.0.0.1:{c}:1")  # the same server under a second key
@@ -193,6 +234,7 @@ def main():
         print(f"SIGTERM with etcd stopped: the proxy exited ({status}) in {(time.monotonic() - start) * 1000:.0f} ms")
         assert status == 0, procs.log("serve")
         etcd.resume()
+    check_auth(binary)
     print("etcd_test: ok")
 
 
