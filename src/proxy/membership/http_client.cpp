@@ -46,7 +46,7 @@ UniqueFd connect_to(const HttpEndpoint& to, Clock::time_point deadline, const Ca
   addrinfo* found = nullptr;
   const std::string port = std::to_string(to.port);
   if (const int rc = ::getaddrinfo(to.host.c_str(), port.c_str(), &hints, &found); rc != 0)
-    throw HttpError(to.text() + ": " + ::gai_strerror(rc));
+    throw HttpError(::gai_strerror(rc));
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
   std::string failure = "no address";
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
@@ -56,14 +56,14 @@ UniqueFd connect_to(const HttpEndpoint& to, Clock::time_point deadline, const Ca
       failure = std::strerror(errno);
       continue;
     }
-    if (!wait(fd.get(), Wait::out, left(deadline), cancel)) throw HttpError(to.text() + ": connect timed out");
+    if (!wait(fd.get(), Wait::out, left(deadline), cancel)) throw HttpError("connect timed out");
     int error = 0;
     socklen_t size = sizeof error;
     ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
     if (error == 0) return fd;
     failure = std::strerror(error);
   }
-  throw HttpError(to.text() + ": " + failure);
+  throw HttpError(failure);
 }
 
 void send_all(int fd, std::string_view data, Clock::time_point deadline, const Cancel& cancel) {

@@ -37,7 +37,8 @@ class Cancel {
   UniqueFd fd_;
 };
 
-/// The network failed: refused, reset, timed out, cancelled, or an unreadable response.
+/// The network failed: refused, reset, timed out, cancelled, or an unreadable response. The message
+/// does not name the endpoint (the caller knows which it tried).
 class HttpError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

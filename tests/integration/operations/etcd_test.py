@@ -30,7 +30,7 @@ import time
 import urllib.request
 
 from etcd import Etcd
-from processes import Client, Processes, free_port, read_all, wait_for
+from processes import Client, Processes, free_port, read_all, wait_for, wait_port
 
 PREFIX = "/ringleader/test/"
 
@@ -90,6 +90,7 @@ def check_auth(binary):
         refused = subprocess.run([binary, "serve", "-c", config("wrong")], capture_output=True, text=True, timeout=30)
         assert refused.returncode == 1 and "authentication failed" in refused.stderr, refused.stderr
         procs.ringleader(binary, config("s3cret"), port, ["-s", str(stats_port)], name="serve")
+        wait_port(stats_port)  # it opens just after the pool's port
         assert servers_of(stats_port) == {f"127.0.0.1:{a}"}
         b = procs.memcached()
         etcd.put(PREFIX + "b", f"127.0.0.1:{b}:1")
@@ -117,6 +118,8 @@ def main():
         admin_port = free_port()
         proxy = procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "2", "--admin", f"127.0.0.1:{admin_port}"],
                                  name="serve")
+        wait_port(stats_port)  # they open just after the pool's port
+        wait_port(admin_port)
         wait_for(lambda: servers_of(stats_port) == {addr[a], addr[b]}, "the servers etcd lists at start")
         serves(port)
 

@@ -15,14 +15,14 @@ not applied within 10 s fails as not applied at all).
 
 import json
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
 
 from etcd import Etcd
-from processes import Processes, free_port, read_all, wait_for
-import socket
+from processes import Processes, free_port, read_all, wait_for, wait_port
 
 PREFIX = "/ringleader/fleet/"
 KEYS = 10_000
@@ -80,6 +80,7 @@ def main():
   etcd_prefix: {PREFIX}
 """)
             procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "1"], name=f"serve-{i}")
+            wait_port(stats_port)  # it opens just after the pool's port
             proxies.append((port, stats_port))
 
         def converged(revision):
