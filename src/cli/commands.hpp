@@ -19,6 +19,7 @@ void add_simulate(CLI::App& app);
 void add_serve(CLI::App& app);
 void add_locate(CLI::App& app);
 void add_demo(CLI::App& app);
+void add_register(CLI::App& app);
 
 /// The whole command line when the binary runs as `nutcracker` (nutcracker_compat.cpp); returns
 /// the exit status.

@@ -11,6 +11,9 @@
 // pool is routed as the proxy routes it with that server out (auto_eject_hosts, in the pool's
 // `ejection:` mode; twemproxy's own rebuild for a nutcracker.yml).
 //
+// A pool with `etcd:` is located over the servers etcd lists now, as `ringleader serve` routes it;
+// --etcd HOST:PORT[,...] and --prefix /p/ name (or override) where they are.
+//
 //   $ ringleader locate -c nutcracker.yml user:1 user:2
 //   user:1	10.0.0.2:11211:1 cache-b
 //   user:2	10.0.0.1:11211:1 cache-a
@@ -24,6 +27,8 @@
 
 #include "cli/commands.hpp"
 #include "proxy/config/config.hpp"
+#include "proxy/config/server_entry.hpp"
+#include "proxy/membership/etcd_source.hpp"
 #include "ringleader/placement.hpp"
 
 namespace ringleader::cli {
@@ -93,7 +98,31 @@ struct LocateArgs {
   std::string pool;
   std::vector<std::string> ejected;
   std::vector<std::string> keys;
+  std::string etcd;    // --etcd: endpoints, comma-separated
+  std::string prefix;  // --prefix
 };
+
+// The servers etcd lists now, in place of the file's, when the pool or the command line names etcd.
+void take_members_from_etcd(config::Pool& pool, const LocateArgs& args) {
+  if (!args.etcd.empty() || !args.prefix.empty()) {
+    config::Etcd etcd = pool.etcd.value_or(config::Etcd{});
+    try {
+      if (!args.etcd.empty()) etcd.endpoints = config::parse_etcd_endpoints(args.etcd);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::RuntimeError(std::string("locate: --etcd: ") + e.what(), 2);
+    }
+    if (!args.prefix.empty()) etcd.prefix = args.prefix;
+    if (etcd.endpoints.empty() || etcd.prefix.empty())
+      throw CLI::RuntimeError("locate: etcd needs both --etcd HOST:PORT and --prefix (or the pool's etcd: and etcd_prefix:)", 2);
+    pool.etcd = etcd;
+  }
+  if (!pool.etcd) return;
+  try {
+    pool.servers = proxy::membership::read_members(pool);
+  } catch (const std::exception& e) {
+    throw CLI::RuntimeError(std::string("locate: ") + e.what(), 1);
+  }
+}
 
 // Which servers stay live: a server is ejected if an --eject value is its entry as written, its
 // name or its address (host:port or socket path).
@@ -121,18 +150,19 @@ void run_locate(const LocateArgs& args) {
   } catch (const config::ConfigError& e) {
     throw CLI::RuntimeError(std::string("locate: ") + e.what(), 1);
   }
-  const config::Pool* pool = nullptr;
+  config::Pool pool;
   try {
-    pool = args.pool.empty() ? &cfg.only_pool() : &cfg.pool(args.pool);
+    pool = args.pool.empty() ? cfg.only_pool() : cfg.pool(args.pool);
   } catch (const config::ConfigError& e) {
     throw CLI::RuntimeError(std::string("locate: ") + e.what() + (args.pool.empty() ? " with --pool" : ""), 2);
   }
-  for (const std::string& w : pool->warnings) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
-  const std::unique_ptr<bool[]> live = live_servers(*pool, args.ejected);
-  const Placement placement = config::make_placement(*pool, std::span<const bool>(live.get(), pool->servers.size()));
+  take_members_from_etcd(pool, args);
+  for (const std::string& w : pool.warnings) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
+  const std::unique_ptr<bool[]> live = live_servers(pool, args.ejected);
+  const Placement placement = config::make_placement(pool, std::span<const bool>(live.get(), pool.servers.size()));
   if (placement.live_count() == 0) throw CLI::RuntimeError("locate: every server of the pool is ejected", 2);
   Output out(stdout);
-  auto locate = [&](std::string_view key) { out.line(key, pool->servers[placement.server_for(key)].text); };
+  auto locate = [&](std::string_view key) { out.line(key, pool.servers[placement.server_for(key)].text); };
   if (!args.keys.empty()) {
     for (const std::string& key : args.keys) locate(key);
   } else if (!for_each_line(stdin, locate)) {
@@ -151,6 +181,8 @@ void add_locate(CLI::App& app) {
   cmd->add_option("--pool", args->pool, "the pool (may be left out when the config has one pool)");
   cmd->add_option("--eject", args->ejected, "locate as if this server were ejected (entry, name or address; repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--etcd", args->etcd, "locate over the servers etcd lists now: HOST:PORT[,HOST:PORT...]");
+  cmd->add_option("--prefix", args->prefix, "the etcd prefix of the pool's servers (default: the pool's etcd_prefix)");
   cmd->add_option("keys", args->keys, "keys to locate (default: one per line on standard input)");
   cmd->callback([args] { run_locate(*args); });
 }

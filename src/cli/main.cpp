@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   ringleader::cli::add_serve(app);
   ringleader::cli::add_locate(app);
   ringleader::cli::add_demo(app);
+  ringleader::cli::add_register(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {  // a command ran and failed: its message, its exit code

@@ -4,7 +4,8 @@
 // Operations (docs/operations.md): -s/-a the twemproxy stats port (off unless -s is given),
 // --admin HOST:PORT for Prometheus' GET /metrics (off unless given), -v/-vv/-q the log level,
 // -o the log file, -p the pid file, -d to run as a daemon, --drain-timeout how long a graceful
-// shutdown waits for replies. The config file is the pools' membership source (SIGHUP re-reads it).
+// shutdown waits for replies. The config file is the pools' membership source (SIGHUP re-reads it),
+// and etcd for a pool with `etcd:` (membership/etcd_source.hpp).
 #include "cli/serve.hpp"
 
 #include <sys/resource.h>
@@ -22,6 +23,7 @@
 #include "cli/daemon.hpp"
 #include "cli/pid_file.hpp"
 #include "proxy/config/server_entry.hpp"
+#include "proxy/membership/etcd_source.hpp"
 #include "proxy/membership/file_source.hpp"
 #include "proxy/protocols.hpp"
 #include "proxy/server.hpp"
@@ -99,8 +101,12 @@ int serve(ServeOptions options, std::string_view program) {
     raise_open_files_limit();
     const unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
     const std::string file = config->file;
+    for (config::Pool& pool : config->pools)
+      if (pool.etcd && pool.servers.empty()) pool.servers = proxy::membership::read_members(pool);
+    const std::vector<config::Pool> pools = config->pools;
     proxy::Server server(std::move(*config), threads, options.drain_timeout);
-    proxy::membership::FileSource source(server, file);
+    const auto etcd = proxy::membership::start_etcd_sources(server, pools);
+    proxy::membership::FileSource source(server, file, proxy::membership::keep_etcd_members(etcd));
     // Declared after the server: the listeners read its counters, so they stop first.
     proxy::stats::Listeners listeners(server.stats(), options.stats, options.admin);
     if (daemon) daemon->ready();

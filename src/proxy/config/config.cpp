@@ -150,17 +150,21 @@ class PoolReader {
             one_of<Pool::ReplicaReads>(value, key, text,
                    {{"first", Pool::ReplicaReads::first}, {"miss_failover", Pool::ReplicaReads::miss_failover}},
                    "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
+      } else if (key.starts_with("etcd")) {
+        read_etcd(value, key, text);
       } else {
         fail(entry.first, key,
              "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
              "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
              "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
              "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol, replicas, "
-             "replica_writes, replica_reads)");
+             "replica_writes, replica_reads, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
+             "etcd_min_servers)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
-    if (pool_.servers.empty()) fail(body, "servers", "the pool has no servers");
+    check_etcd(body, seen);
+    if (pool_.servers.empty() && !pool_.etcd) fail(body, "servers", "the pool has no servers (nor etcd: to take them from)");
     read_redis_flag();
     if (pool_.protocol != "redis" && redis_auth_line_ > 0)
       throw ConfigError(file_, redis_auth_line_, pool_.name, "redis_auth", "is only valid for a redis pool (redis: true)");
@@ -256,6 +260,42 @@ class PoolReader {
     }
   }
 
+  // The etcd source's keys; `etcd:` itself is a comma-separated list of HOST:PORT.
+  void read_etcd(const YAML::Node& value, const std::string& key, const std::string& text) {
+    Etcd& etcd = etcd_settings_;
+    if (key == "etcd") {
+      try {
+        etcd.endpoints = parse_etcd_endpoints(text);
+      } catch (const std::invalid_argument& e) {
+        fail(value, key, e.what());
+      }
+    } else if (key == "etcd_prefix") {
+      if (text.empty()) fail(value, key, "must not be empty: every key under it is a server (e.g. /ringleader/cache/)");
+      etcd.prefix = text;
+    } else if (key == "etcd_user") {
+      etcd.user = text;
+    } else if (key == "etcd_password") {
+      etcd.password = text;
+    } else if (key == "etcd_settle_ms") {
+      etcd.settle_ms = number(value, key, text);
+    } else if (key == "etcd_min_servers") {
+      etcd.min_servers = positive(value, key, text);
+    } else {
+      fail(value, key, "unknown key (etcd's: etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, etcd_min_servers)");
+    }
+  }
+
+  // `etcd:` and `etcd_prefix:` go together; the other etcd keys need them.
+  void check_etcd(const YAML::Node& body, const std::unordered_set<std::string>& seen) {
+    const bool any = std::any_of(seen.begin(), seen.end(), [](const std::string& k) { return k.starts_with("etcd"); });
+    if (!any) return;
+    if (!seen.contains("etcd")) fail(body, "etcd", "is missing: the pool has etcd settings but no 'etcd: HOST:PORT'");
+    if (!seen.contains("etcd_prefix")) fail(body, "etcd_prefix", "is missing: etcd needs the prefix its servers are under");
+    if (seen.contains("etcd_password") != seen.contains("etcd_user"))
+      fail(body, seen.contains("etcd_user") ? "etcd_password" : "etcd_user", "etcd_user and etcd_password go together");
+    pool_.etcd = etcd_settings_;
+  }
+
   void add_warnings(const std::unordered_set<std::string>& seen) {
     auto warn = [&](const std::string& key, const std::string& text) {
       pool_.warnings.push_back(describe(file_, pool_.line, pool_.name, key, text));
@@ -290,7 +330,9 @@ class PoolReader {
     };
     if (pool_.replicas > Pool::kMaxReplicas)
       error("at most " + std::to_string(Pool::kMaxReplicas) + " copies of a key");
-    if (pool_.replicas > pool_.servers.size())
+    // With etcd the file's servers are only a start (maybe none): etcd's may number more, and a
+    // membership with fewer live servers than copies keeps as many copies as it has servers.
+    if (pool_.replicas > pool_.servers.size() && !pool_.etcd)
       error(std::to_string(pool_.replicas) + " copies of each key need at least as many servers; the pool has " +
             std::to_string(pool_.servers.size()));
     if (pool_.replicas == 1) return;
@@ -312,6 +354,7 @@ class PoolReader {
   std::optional<bool> redis_;        // nutcracker's `redis:`, if given
   std::size_t redis_line_ = 0;
   std::size_t replicas_line_ = 0;   // where replicas was given, if it was
+  Etcd etcd_settings_;  // becomes pool_.etcd if the pool has `etcd:`
 };
 
 }  // namespace
@@ -433,9 +476,10 @@ Config parse(std::string_view yaml, std::string file) {
       throw ConfigError(file, line, pool.name, "listen",
                         "'" + pool.listen.text + "' is also the listen address of pool '" + it->second + "'");
     // Build the placement once so that anything it cannot place (e.g. a ketama name longer than
-    // twemproxy's buffer) is reported now, with the pool, rather than when traffic arrives.
+    // twemproxy's buffer) is reported now, with the pool, rather than when traffic arrives. A pool
+    // with etcd and no `servers:` gets its servers from etcd, each line checked as it comes.
     try {
-      make_placement(pool);
+      if (!pool.servers.empty()) make_placement(pool);
     } catch (const std::invalid_argument& e) {
       throw ConfigError(file, line, pool.name, "servers", e.what());
     }

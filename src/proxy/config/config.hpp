@@ -9,8 +9,10 @@
 // (ring, jump, anchor, memento, maglev, rendezvous, multiprobe, ...), `hash:` also accepts `xxh3`,
 // `bounded_load: c` (c >= 1), `ejection: rebuild|stable`, `protocol: NAME` (memcache, the default,
 // or redis; nutcracker's `redis: true` is the same as `protocol: redis`), and the limits
-// `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`, and
-// `replicas`, `replica_writes` and `replica_reads` (docs/operations.md), whose defaults are what the proxy did before they existed. Which protocol
+// `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`,
+// `replicas`, `replica_writes` and `replica_reads` (docs/operations.md), whose defaults are what the
+// proxy did before they existed, and the etcd source's `etcd`, `etcd_prefix`, `etcd_user`,
+// `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`. Which protocol
 // names exist is the proxy's to say (src/proxy/protocols.cpp), so this loader records the name and
 // its line only.
 //
@@ -95,6 +97,19 @@ struct Server {
 /// How keys move when a server is ejected (auto_eject_hosts): placement's Ejection.
 using Ejection = ringleader::Ejection;
 
+/// Where a pool's members come from when etcd keeps them (`etcd:` and `etcd_prefix:`): every key under
+/// the prefix holds one server line, as in `servers:` (docs/operations.md, "Fleet").
+struct Etcd {
+  std::vector<std::string> endpoints;  // "host:port", from `etcd: HOST:PORT[,HOST:PORT...]`, tried in turn
+  std::string prefix;                  // `etcd_prefix:`
+  std::string user;                    // `etcd_user:`; empty: etcd without authentication
+  std::string password;                // `etcd_password:`
+  std::uint32_t settle_ms = 100;       // `etcd_settle_ms:`: changes this close together are applied as one
+  std::uint32_t min_servers = 1;       // `etcd_min_servers:`: a smaller membership is refused (logged)
+
+  bool operator==(const Etcd&) const = default;
+};
+
 /// One pool (a top-level key of nutcracker.yml). Defaults are twemproxy's (nc_conf.h).
 struct Pool {
   std::string name;
@@ -145,7 +160,11 @@ struct Pool {
   /// out; miss_failover: a miss is also asked of the next copy (while a replaced server refills).
   enum class ReplicaReads { first, miss_failover } replica_reads = ReplicaReads::first;
 
+  /// Members from etcd; absent: from the file only.
+  std::optional<Etcd> etcd;
+
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
+  /// With `etcd`, the servers used until etcd first answers; may then be empty.
   std::vector<Server> servers;
   /// Things that load but probably do not do what the author wants (e.g. a hash whose quirks put
   /// every key on one server). Each reads "FILE:LINE: pool 'NAME': key 'KEY': ...".

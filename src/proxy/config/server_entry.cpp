@@ -100,4 +100,22 @@ Listen parse_listen(std::string_view text) {
   return l;
 }
 
+std::vector<std::string> parse_etcd_endpoints(std::string_view text) {
+  std::vector<std::string> endpoints;
+  while (!text.empty()) {
+    const std::size_t comma = std::min(text.find(','), text.size());
+    std::string endpoint(text.substr(0, comma));
+    std::erase(endpoint, ' ');
+    text.remove_prefix(std::min(comma + 1, text.size()));
+    try {
+      if (parse_listen(endpoint).is_unix()) throw std::invalid_argument("is a path, not HOST:PORT");
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("endpoint '" + endpoint + "': " + e.what() + " (etcd: HOST:PORT[,HOST:PORT...])");
+    }
+    endpoints.push_back(std::move(endpoint));
+  }
+  if (endpoints.empty()) throw std::invalid_argument("no endpoint: expected HOST:PORT[,HOST:PORT...]");
+  return endpoints;
+}
+
 }  // namespace ringleader::config

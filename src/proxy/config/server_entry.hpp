@@ -8,7 +8,9 @@
 // brackets ("[::1]:22121"). The stats and admin ports' addresses are parsed here too.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "proxy/config/config.hpp"
 
@@ -19,5 +21,9 @@ Server parse_server(std::string_view text);
 
 /// Parses a listen address. Throws std::invalid_argument with the reason.
 Listen parse_listen(std::string_view text);
+
+/// Parses etcd's client endpoints, "HOST:PORT[,HOST:PORT...]" (spaces ignored). Throws
+/// std::invalid_argument naming the bad one.
+std::vector<std::string> parse_etcd_endpoints(std::string_view text);
 
 }  // namespace ringleader::config

@@ -4,17 +4,22 @@
 namespace ringleader::proxy::membership {
 namespace {
 
-std::future<bool> read_again(Server& server, const std::filesystem::path& file) {
-  return server.set_config(file.string(), [file] { return config::load_file(file); });
+std::future<bool> read_again(Server& server, const std::filesystem::path& file, const FileSource::Adjust& adjust) {
+  return server.set_config(file.string(), [file, adjust] {
+    config::Config fresh = config::load_file(file);
+    if (adjust) adjust(fresh);
+    return fresh;
+  });
 }
 
 }  // namespace
 
-FileSource::FileSource(Server& server, std::filesystem::path file) : server_(server), file_(std::move(file)) {
+FileSource::FileSource(Server& server, std::filesystem::path file, Adjust adjust)
+    : server_(server), file_(std::move(file)), adjust_(std::move(adjust)) {
   // By value, not `this`: the server may outlive this object.
-  server_.on_reload([&server, file = file_] { read_again(server, file); });
+  server_.on_reload([&server, file = file_, adjust = adjust_] { read_again(server, file, adjust); });
 }
 
-std::future<bool> FileSource::reload() { return read_again(server_, file_); }
+std::future<bool> FileSource::reload() { return read_again(server_, file_, adjust_); }
 
 }  // namespace ringleader::proxy::membership

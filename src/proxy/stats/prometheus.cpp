@@ -105,6 +105,34 @@ constexpr ServerMetric kServerMetrics[] = {
 
 }  // namespace
 
+// The membership a source (etcd) keeps, for the pools that have one.
+void Registry::source_metrics(std::string& out, const std::vector<const PoolStats*>& pools,
+                              const std::function<std::string(const PoolStats&)>& pool_label) const {
+  struct Metric {
+    std::string_view name, type, help;
+    std::function<std::uint64_t(const SourceStatus&)> value;
+  };
+  const Metric metrics[] = {
+      {"ringleader_membership_revision", "gauge", "etcd's revision of the members the pool serves.",
+       [](const SourceStatus& s) { return static_cast<std::uint64_t>(s.revision.load()); }},
+      {"ringleader_membership_applied_timestamp_seconds", "gauge", "When the pool's members were last applied (unix time).",
+       [](const SourceStatus& s) { return static_cast<std::uint64_t>(s.applied_at_ms.load() / 1000); }},
+      {"ringleader_membership_refused_total", "counter", "Memberships not applied: below etcd_min_servers, or failed.",
+       [](const SourceStatus& s) { return s.refused.load(); }},
+      {"ringleader_etcd_connected", "gauge", "1 while etcd answers the pool's source.",
+       [](const SourceStatus& s) { return std::uint64_t{s.connected.load() ? 1u : 0u}; }},
+      {"ringleader_etcd_errors_total", "counter", "Failures to reach or read etcd.",
+       [](const SourceStatus& s) { return s.errors.load(); }},
+  };
+  if (sources_.empty()) return;  // no pool has a source: no families to show
+  for (const auto& metric : metrics) {
+    family(out, metric.name, metric.type, metric.help);
+    for (const PoolStats* pool : pools)
+      if (const auto source = sources_.find(pool->name()); source != sources_.end())
+        sample(out, metric.name, pool_label(*pool), metric.value(*source->second));
+  }
+}
+
 std::string Registry::prometheus() const {
   std::lock_guard lock(mutex_);
   const auto pools = shown();
@@ -125,6 +153,7 @@ std::string Registry::prometheus() const {
         sample(out, metric.name, server_labels(*pool, label), sum(pool->servers_.at(label).get(), metric.field));
     }
   }
+  source_metrics(out, pools, pool_label);
   family(out, "ringleader_server_latency_seconds", "histogram", "Round-trip time of requests to the server.");
   for (const PoolStats* pool : pools) {
     for (const auto& label : pool->labels_) {

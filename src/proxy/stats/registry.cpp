@@ -27,6 +27,13 @@ PoolStats& Registry::pool(std::size_t pool) {
   return *pools_[pool];
 }
 
+SourceStatus& Registry::source(const std::string& pool) {
+  std::lock_guard lock(mutex_);
+  auto& slot = sources_[pool];
+  if (!slot) slot = std::make_unique<SourceStatus>();
+  return *slot;
+}
+
 ServerCounters* Registry::counters_of(PoolStats& pool, const std::string& label) {
   auto& slot = pool.servers_[label];
   if (!slot) slot = std::make_unique<ServerCounters[]>(workers_);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -20,6 +21,7 @@
 
 #include "proxy/config/config.hpp"
 #include "proxy/stats/counters.hpp"
+#include "proxy/stats/source_status.hpp"
 
 namespace ringleader::proxy::stats {
 
@@ -70,6 +72,10 @@ class Registry {
   /// changes. Takes a lock: call it when a backend is made, not per request.
   ServerCounters& server(unsigned worker, std::size_t pool, const config::Server& server);
 
+  /// The status a membership source keeps for pool `pool` (by name), made on first use: from then on
+  /// the stats show it in that pool's entry. Never erased, so the reference stays valid.
+  SourceStatus& source(const std::string& pool);
+
   std::string twemproxy_json(std::string_view source) const;
   std::string prometheus() const;
 
@@ -82,12 +88,16 @@ class Registry {
   }
   /// The per-worker counters of the server labelled `label`, made on first use. mutex_ held.
   ServerCounters* counters_of(PoolStats& pool, const std::string& label);
+  /// The /metrics families of the pools' SourceStatus. mutex_ held.
+  void source_metrics(std::string& out, const std::vector<const PoolStats*>& pools,
+                      const std::function<std::string(const PoolStats&)>& pool_label) const;
   /// The pools the stats show (not removed). mutex_ held.
   std::vector<const PoolStats*> shown() const;
 
   unsigned workers_;
   mutable std::mutex mutex_;                       // pools_ and their server lists vs the readers
   std::vector<std::unique_ptr<PoolStats>> pools_;  // by index, removed ones included
+  std::map<std::string, std::unique_ptr<SourceStatus>, std::less<>> sources_;  // by pool name
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

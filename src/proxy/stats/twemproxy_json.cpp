@@ -69,6 +69,15 @@ std::string Registry::twemproxy_json(std::string_view source) const {
     append_field(out, "forward_error", forward_errors);
     append_field(out, "fragments", pool_sum([](const PoolCounters& c) { return c.fragments.get(); }));
     append_field(out, "replica_failovers", pool_sum([](const PoolCounters& c) { return c.replica_failovers.get(); }));
+    // ringleader's: the membership a source (etcd) keeps; nutcracker has no such source.
+    if (const auto source = sources_.find(pool.name()); source != sources_.end()) {
+      const SourceStatus& status = *source->second;
+      append_field(out, "membership_revision", static_cast<std::uint64_t>(status.revision.load()));
+      append_field(out, "membership_applied_at", static_cast<std::uint64_t>(status.applied_at_ms.load() / 1000));
+      append_field(out, "membership_refused", status.refused.load());
+      append_field(out, "etcd_connected", status.connected.load() ? 1 : 0);
+      append_field(out, "etcd_errors", status.errors.load());
+    }
     for (const auto& label : pool.labels_) {
       append_string(out, label);
       out += ": {";

@@ -337,5 +337,38 @@ TEST(Config, ListenTakesABracketedIpv6Host) {
   EXPECT_EQ(parse_listen("::1:22121").host, "::1");  // twemproxy's spelling: split at the last colon
 }
 
+// A pool's members from etcd: the keys, their defaults, a pool with no `servers:`, and each mistake
+// named with its line and key.
+TEST(Config, Etcd) {
+  const Pool p = parse("alpha:\n  listen: 127.0.0.1:22121\n  etcd: 10.0.0.1:2379, 10.0.0.2:2379\n"
+                       "  etcd_prefix: /rl/alpha/\n").pool("alpha");
+  ASSERT_TRUE(p.etcd.has_value());
+  EXPECT_EQ(p.etcd->endpoints, (std::vector<std::string>{"10.0.0.1:2379", "10.0.0.2:2379"}));
+  EXPECT_EQ(p.etcd->prefix, "/rl/alpha/");
+  EXPECT_EQ(p.etcd->settle_ms, 100u);
+  EXPECT_EQ(p.etcd->min_servers, 1u);
+  EXPECT_TRUE(p.servers.empty());
+  const Pool q = parse(kMinimal + "  etcd: 127.0.0.1:2379\n  etcd_prefix: /p/\n  etcd_user: u\n  etcd_password: pw\n"
+                                  "  etcd_settle_ms: 0\n  etcd_min_servers: 3\n").pool("alpha");
+  EXPECT_EQ(q.etcd->user, "u");
+  EXPECT_EQ(q.etcd->password, "pw");
+  EXPECT_EQ(q.etcd->settle_ms, 0u);
+  EXPECT_EQ(q.etcd->min_servers, 3u);
+  EXPECT_EQ(q.servers.size(), 1u);
+  EXPECT_FALSE(parse(kMinimal).pool("alpha").etcd.has_value());
+
+  const ConfigError bad_endpoint = error_of(kMinimal + "  etcd: 127.0.0.1\n  etcd_prefix: /p/\n");
+  EXPECT_EQ(bad_endpoint.line(), 5u);
+  EXPECT_EQ(bad_endpoint.key(), "etcd");
+  EXPECT_NE(bad_endpoint.reason().find("'127.0.0.1'"), std::string::npos) << bad_endpoint.what();
+  EXPECT_EQ(error_of(kMinimal + "  etcd: 127.0.0.1:2379\n").key(), "etcd_prefix");
+  EXPECT_EQ(error_of(kMinimal + "  etcd_prefix: /p/\n").key(), "etcd");
+  EXPECT_EQ(error_of(kMinimal + "  etcd: 127.0.0.1:2379\n  etcd_prefix: /p/\n  etcd_user: u\n").key(), "etcd_password");
+  EXPECT_EQ(error_of(kMinimal + "  etcd: 127.0.0.1:2379\n  etcd_prefix: /p/\n  etcd_min_servers: 0\n").key(),
+            "etcd_min_servers");
+  EXPECT_EQ(error_of(kMinimal + "  etcd: 127.0.0.1:2379\n  etcd_prefix: /p/\n  etcd_colour: red\n").key(), "etcd_colour");
+  EXPECT_EQ(error_of("alpha:\n  listen: 127.0.0.1:22121\n").key(), "servers");
+}
+
 }  // namespace
 }  // namespace ringleader::config
