@@ -86,11 +86,21 @@ std::vector<std::unique_ptr<EtcdSource>> start_etcd_sources(Server& server, cons
 }
 
 std::function<void(config::Config&)> keep_etcd_members(const std::vector<std::unique_ptr<EtcdSource>>& sources) {
-  std::map<std::string, std::shared_ptr<const AppliedMembers>> by_pool;
-  for (const auto& source : sources) by_pool[source->pool()] = source->applied();
+  struct Fed {
+    config::Etcd settings;
+    std::shared_ptr<const AppliedMembers> applied;
+  };
+  std::map<std::string, Fed> by_pool;
+  for (const auto& source : sources) by_pool[source->pool()] = {source->settings(), source->applied()};
   return [by_pool](config::Config& fresh) {
-    for (config::Pool& pool : fresh.pools)
-      if (const auto it = by_pool.find(pool.name); it != by_pool.end() && pool.etcd) pool.servers = it->second->get();
+    for (config::Pool& pool : fresh.pools) {
+      const auto it = by_pool.find(pool.name);
+      if (pool.etcd && it != by_pool.end()) pool.servers = it->second.applied->get();
+      // The source keeps watching what it was started with: say so rather than seem to apply it.
+      const bool changed = it == by_pool.end() ? pool.etcd.has_value() : pool.etcd != it->second.settings;
+      if (changed)
+        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", "its etcd settings changed"}});
+    }
   };
 }
 

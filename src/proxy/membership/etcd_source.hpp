@@ -81,6 +81,7 @@ class EtcdSource : private WatchHandler {
   EtcdSource& operator=(const EtcdSource&) = delete;
 
   const std::string& pool() const noexcept { return pool_; }
+  const config::Etcd& settings() const noexcept { return settings_; }
   /// The members last applied (at first, `initial`). Safe from any thread.
   std::vector<config::Server> members() const { return applied_->get(); }
   std::shared_ptr<const AppliedMembers> applied() const { return applied_; }
@@ -137,7 +138,8 @@ std::vector<config::Server> read_members(const config::Pool& pool);
 std::vector<std::unique_ptr<EtcdSource>> start_etcd_sources(Server& server, const std::vector<config::Pool>& pools);
 
 /// For the config file's reloads (FileSource::Adjust): a pool that `sources` feed keeps the members
-/// etcd gave it, whatever the file's `servers:` says. Safe after the sources are gone.
+/// etcd gave it, whatever the file's `servers:` says; changed etcd settings are logged as needing a
+/// restart. Safe after the sources are gone.
 std::function<void(config::Config&)> keep_etcd_members(const std::vector<std::unique_ptr<EtcdSource>>& sources);
 
 }  // namespace ringleader::proxy::membership

@@ -8,7 +8,8 @@ One etcd, three memcached, one `ringleader serve` whose pool has `etcd:` and no 
 1. The proxy starts with the servers etcd lists; a put, a delete, a value that is no server line
    (logged with its key, skipped) and a membership below etcd_min_servers (logged, refused, the old
    one kept) reach it as they should; keys land on a server added by a put where `ringleader locate`
-   says; a SIGHUP reload keeps etcd's servers; stats and /metrics show the revision applied.
+   says; a SIGHUP reload keeps etcd's servers (and says a changed etcd setting needs a restart);
+   stats and /metrics show the revision applied.
 2. `ringleader register` keeps a server listed; SIGKILLed, the server drops out when its lease
    expires; SIGTERMed, at once (revoked). `ringleader locate --etcd` sees etcd's servers.
 3. etcd killed: the proxy keeps serving and says etcd is down; etcd restarted and written to before
@@ -148,6 +149,14 @@ def main():
         wait_for(lambda: "config reloaded" in procs.log("serve"), "the reload")
         assert servers_of(stats_port) == {addr[a], addr[b], addr[c]}, "a reload replaced etcd's servers"
         assert "config reload failed" not in procs.log("serve"), procs.log("serve")
+        with open(config) as f:
+            text = f.read()
+        with open(config, "w") as f:
+            f.write(text.replace("etcd_settle_ms: 50", "etcd_settle_ms: 60"))
+        proxy.send_signal(signal.SIGHUP)
+        wait_for(lambda: "its etcd settings changed" in procs.log("serve"), "a changed etcd setting to be logged")
+        with open(config, "w") as f:
+            f.write(text)
 
         etcd.put(PREFIX + "bad", "not a server line")
         etcd.put(PREFIX + "d", f"127.0.0.1:{c}:1")  # the same server under a second key
