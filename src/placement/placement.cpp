@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
@@ -109,49 +110,46 @@ class Table {
       out[found++] = m;
       return found == out.size();
     };
-    const auto h32 = static_cast<std::uint32_t>(key_hash);
-    // ketama and nginx: the points from the key's one on, round the circle (ties keep build order);
-    // nginx itself walks on this way past a down server.
-    const auto walk = [&](std::span<const compat::ContinuumPoint> points) {
-      const auto first = std::lower_bound(points.begin(), points.end(), h32,
-                                          [](const compat::ContinuumPoint& p, std::uint32_t h) { return p.value < h; });
-      const std::size_t start = static_cast<std::size_t>(first - points.begin());
-      for (std::size_t i = 0; i < points.size(); ++i)
-        if (take(points[(start + i) % points.size()].server)) break;
-      return found;
-    };
     if (out.empty()) return 0;
-    switch (dist_.index()) {
-      case 0: return walk(std::get<0>(dist_).points());
-      case 3: return walk(std::get<3>(dist_).points());
-      case 1: {  // modula: the slots from the key's one on
-        const auto slots = std::get<1>(dist_).slots();
-        for (std::size_t i = 0; i < slots.size(); ++i)
-          if (take(slots[(h32 % slots.size() + i) % slots.size()])) break;
-        return found;
-      }
-      case 2: {  // random: no order to follow; a random start, then member order
-        const std::uint32_t start = std::get<2>(dist_).pick();
-        for (std::size_t i = 0; i < to_member_.size(); ++i)
-          if (take(static_cast<std::uint32_t>((start + i) % to_member_.size()))) break;
-        return found;
-      }
-      default: {
-        const Distribution& d = *std::get<4>(dist_);
-        const std::size_t n = std::min(to_member_.size(), out.size() + dead);
-        std::array<BucketId, 32> small;  // a pool's replicas and ejected servers are few: no allocation
-        std::vector<BucketId> large;
-        std::span<BucketId> order(small.data(), std::min(n, small.size()));
-        if (n > small.size()) {
-          large.resize(n);
-          order = large;
-        }
-        d.lookup_n(key_hash, order);
-        for (const BucketId b : order)
-          if (take(b)) break;
-        return found;
-      }
-    }
+    const auto h32 = static_cast<std::uint32_t>(key_hash);
+    // By the algorithm's type, not its index in the variant: a continuum added later walks as ketama.
+    return std::visit(
+        [&](const auto& algorithm) -> std::size_t {
+          using A = std::decay_t<decltype(algorithm)>;
+          if constexpr (requires { algorithm.points(); }) {
+            // A continuum (ketama, nginx): the points from the key's one on, round the circle (ties
+            // keep build order); nginx itself walks on this way past a down server.
+            const auto points = algorithm.points();
+            const auto first = std::lower_bound(
+                points.begin(), points.end(), h32,
+                [](const compat::ContinuumPoint& p, std::uint32_t h) { return p.value < h; });
+            const auto start = static_cast<std::size_t>(first - points.begin());
+            for (std::size_t i = 0; i < points.size(); ++i)
+              if (take(points[(start + i) % points.size()].server)) break;
+          } else if constexpr (std::is_same_v<A, compat::TwemproxyModula>) {  // the slots from the key's one on
+            const auto slots = algorithm.slots();
+            for (std::size_t i = 0; i < slots.size(); ++i)
+              if (take(slots[(h32 % slots.size() + i) % slots.size()])) break;
+          } else if constexpr (std::is_same_v<A, compat::TwemproxyRandom>) {  // no order: a random start
+            const std::uint32_t start = algorithm.pick();
+            for (std::size_t i = 0; i < to_member_.size(); ++i)
+              if (take(static_cast<std::uint32_t>((start + i) % to_member_.size()))) break;
+          } else {  // ringleader's algorithms: their own replica order
+            const std::size_t n = std::min(to_member_.size(), out.size() + dead);
+            std::array<BucketId, 32> small;  // a pool's replicas and ejected servers are few: no allocation
+            std::vector<BucketId> large;
+            std::span<BucketId> order(small.data(), std::min(n, small.size()));
+            if (n > small.size()) {
+              large.resize(n);
+              order = large;
+            }
+            algorithm->lookup_n(key_hash, order);
+            for (const BucketId b : order)
+              if (take(b)) break;
+          }
+          return found;
+        },
+        dist_);
   }
 
   std::uint32_t lookup(std::uint64_t key_hash) const noexcept {

@@ -184,7 +184,8 @@ void Session::start_stream(const Request& request, std::span<const std::uint32_t
     stream_.reply = std::make_shared<PassThroughReply>(!request.noreply);
   } else {
     const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
-    stream_.reply = std::make_shared<ReplicatedWrite>(servers.size(), all, !request.noreply, pool_.protocol());
+    stream_.reply = std::make_shared<ReplicatedWrite>(static_cast<std::uint32_t>(servers.size()), all,
+                                                      !request.noreply, pool_.protocol());
   }
   enqueue(stream_.reply);
   for (std::uint32_t c = 0; c < servers.size(); ++c) {

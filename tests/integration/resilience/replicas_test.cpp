@@ -170,8 +170,8 @@ TEST(Replicas, StoppedServerReadsFailOverAndWritesFollowTheirMode) {
 }
 
 // replica_reads: first answers a miss on the first copy as a miss; miss_failover asks the next
-// copy. replica_writes: all answers with the worst copy's reply (add: NOT_STORED where one copy
-// had the key), one with the first success.
+// copy. A streamed value reaches both copies. replica_writes: all answers with the worst copy's reply
+// (add: NOT_STORED where one copy had the key), one with the first success.
 TEST(Replicas, ReadAndWriteModes) {
   TempDir dir;
   std::vector<Server> servers;
@@ -198,6 +198,16 @@ TEST(Replicas, ReadAndWriteModes) {
   EXPECT_GT(missed_first, 0);  // the keys whose first copy is s0
   EXPECT_LT(missed_first, kKeys);
   EXPECT_EQ(missed_failover, 0);
+
+  // A value large enough to stream (over 256 KiB) reaches both copies whole.
+  const std::string large(300 * 1024, 'x');
+  EXPECT_EQ(memcache(to_first, "set large 0 0 " + std::to_string(large.size()) + "\r\n" + large + "\r\n", false),
+            "STORED\r\n");
+  for (const auto& s : servers) {
+    Connection direct(s.port);
+    EXPECT_EQ(memcache(direct, "get large\r\n", true),
+              "VALUE large 0 " + std::to_string(large.size()) + "\r\n" + large + "\r\nEND\r\n");
+  }
 
   for (int i = 0; i < 10; ++i) {
     ASSERT_EQ(memcache(s0, "set a" + key(i) + " 0 0 1\r\nv\r\n", false), "STORED\r\n");
