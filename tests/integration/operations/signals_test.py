@@ -38,6 +38,22 @@ def lines_after(path, start):
     return read(path)[start:]
 
 
+def two_clients_served(port):
+    """Whether two clients at once both get an answer (client_connections allows them)."""
+    clients = []
+    try:
+        for _ in range(2):
+            clients.append(Client(port, timeout=2))
+            if not clients[-1].call(b"version\r\n").startswith(b"VERSION"):
+                return False
+        return True
+    except (ConnectionError, OSError):
+        return False
+    finally:
+        for c in clients:
+            c.close()
+
+
 def no_core():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
@@ -94,7 +110,14 @@ def check_level_and_ignored_signals(binary):
 
         signal_and_wait(signal.SIGTTOU, "signal=SIGTTOU action=\"log level down\" level=info")
         signal_and_wait(signal.SIGTTOU, "signal=SIGTTOU action=\"log level down\" level=warn")
+        # A reload is applied after its signal is handled, so it must be seen done before SIGTTIN
+        # raises the level again: this one lets a second client in, which is what is waited for.
+        with open(config) as f:
+            text = f.read()
+        with open(config, "w") as f:
+            f.write(text.replace("client_connections: 1", "client_connections: 2"))
         start = signal_and_wait(signal.SIGHUP, "signal=SIGHUP")
+        wait_for(lambda: two_clients_served(port), "the reload that allows two clients")
         signal_and_wait(signal.SIGTTIN, "level=info")
         signal_and_wait(signal.SIGHUP, "msg=\"config reloaded\"")
         # Two reloads, one line: the first reload's info line was dropped at level warn.
