@@ -12,6 +12,11 @@ ReplicatedWrite::ReplicatedWrite(std::uint32_t copies, bool wait_for_all, bool s
   sends_ = sends;
 }
 
+std::shared_ptr<ReplicatedWrite> ReplicatedWrite::make(PoolWorker& pool, std::uint32_t copies, bool sends) {
+  return std::make_shared<ReplicatedWrite>(copies, pool.pool().replica_writes == config::Pool::ReplicaWrites::all,
+                                           sends, pool.protocol());
+}
+
 void ReplicatedWrite::send(const std::shared_ptr<ReplicatedWrite>& reply, PoolWorker& pool,
                            std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind) {
   for (std::uint32_t c = 0; c < copies.size(); ++c) {

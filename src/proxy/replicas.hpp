@@ -56,6 +56,8 @@ struct Copies {
 class ReplicatedWrite final : public PendingReply {
  public:
   ReplicatedWrite(std::uint32_t copies, bool wait_for_all, bool sends, const Protocol& protocol);
+  /// One for a write to `copies` copies in `pool`: its replica_writes mode and its protocol.
+  static std::shared_ptr<ReplicatedWrite> make(PoolWorker& pool, std::uint32_t copies, bool sends);
 
   /// Appends `request` to each copy's backend and sends it as part c of this reply.
   static void send(const std::shared_ptr<ReplicatedWrite>& reply, PoolWorker& pool, std::span<const std::uint32_t> copies,

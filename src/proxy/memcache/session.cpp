@@ -173,8 +173,7 @@ void Session::replicate(const Request& request) {
     reply->send();
     return;
   }
-  const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
-  auto reply = std::make_shared<ReplicatedWrite>(copies_.count, all, !request.noreply, pool_.protocol());
+  auto reply = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(copies_.count), !request.noreply);
   enqueue(reply);
   ReplicatedWrite::send(reply, pool_, copies_.servers(), request_bytes_, Reply::one_line);
 }
@@ -183,9 +182,7 @@ void Session::start_stream(const Request& request, std::span<const std::uint32_t
   if (servers.size() == 1) {
     stream_.reply = std::make_shared<PassThroughReply>(!request.noreply);
   } else {
-    const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
-    stream_.reply = std::make_shared<ReplicatedWrite>(static_cast<std::uint32_t>(servers.size()), all,
-                                                      !request.noreply, pool_.protocol());
+    stream_.reply = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(servers.size()), !request.noreply);
   }
   enqueue(stream_.reply);
   for (std::uint32_t c = 0; c < servers.size(); ++c) {

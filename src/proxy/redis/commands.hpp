@@ -31,6 +31,11 @@ struct CommandSpec {
   int last = 1;           // last key index; negative counts from the end (-1 = last argument)
   int step = 1;
   bool reads = false;     // only reads its keys: a pool with replicas asks one copy (replicas.hpp)
+
+  /// Whether its keys may be split over several servers (MGET, DEL, UNLINK, TOUCH, EXISTS, MSET).
+  bool splits() const noexcept {
+    return routing == Routing::split_values || routing == Routing::split_count || routing == Routing::split_pairs;
+  }
 };
 
 /// The spec of a command by name (any case), or nullptr for a command the proxy does not know.

@@ -114,8 +114,6 @@ bool Session::handle(const Request& request) {
     reply_error("command '" + std::string(spec->name) + "' without keys is not supported by proxy");
     return true;
   }
-  const bool split_routing = spec->routing == Routing::split_values || spec->routing == Routing::split_count ||
-                             spec->routing == Routing::split_pairs;
   if (pool_.replicated()) {
     replicate(*spec, request);
     return true;
@@ -127,7 +125,7 @@ bool Session::handle(const Request& request) {
   const bool one_server = std::all_of(servers_.begin(), servers_.end(), [&](auto s) { return s == servers_[0]; });
   if (one_server) {
     forward(request, servers_[0]);
-  } else if (split_routing) {
+  } else if (spec->splits()) {
     split(*spec, request);
   } else {
     reply_error("keys of '" + std::string(spec->name) +
@@ -137,9 +135,7 @@ bool Session::handle(const Request& request) {
 }
 
 void Session::replicate(const CommandSpec& spec, const Request& request) {
-  const bool split_routing = spec.routing == Routing::split_values || spec.routing == Routing::split_count ||
-                             spec.routing == Routing::split_pairs;
-  if (split_routing && spec.reads && keys_.size() > 1) {  // MGET, EXISTS: key by key, each failing over
+  if (spec.splits() && spec.reads && keys_.size() > 1) {  // MGET, EXISTS: key by key, each failing over
     std::shared_ptr<PendingReply> reply;
     if (spec.routing == Routing::split_values) {
       std::vector<std::vector<std::uint32_t>> positions(keys_.size());
@@ -167,7 +163,7 @@ void Session::replicate(const CommandSpec& spec, const Request& request) {
   }
   const bool together = std::all_of(copies_.begin(), copies_.end(), [&](const Copies& c) { return c == copies_[0]; });
   if (!together) {
-    if (split_routing) {
+    if (spec.splits()) {
       split_to_copies(spec, request);
     } else {
       reply_error("keys of '" + std::string(spec.name) +
@@ -187,8 +183,7 @@ void Session::replicate(const CommandSpec& spec, const Request& request) {
     reply->send();
     return;
   }
-  const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
-  auto reply = std::make_shared<ReplicatedWrite>(copies_[0].count, all, true, pool_.protocol());
+  auto reply = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(copies_[0].count), true);
   enqueue(reply);
   ReplicatedWrite::send(reply, pool_, copies_[0].servers(), request_bytes_, 0);
 }
@@ -198,8 +193,7 @@ void Session::replicate(const CommandSpec& spec, const Request& request) {
 void Session::split_to_copies(const CommandSpec& spec, const Request& request) {
   std::size_t rounds = 0;
   for (const Copies& c : copies_) rounds = std::max(rounds, c.count);
-  const bool all = pool_.pool().replica_writes == config::Pool::ReplicaWrites::all;
-  auto whole = std::make_shared<ReplicatedWrite>(static_cast<std::uint32_t>(rounds), all, true, pool_.protocol());
+  auto whole = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(rounds), true);
   enqueue(whole);
   for (std::uint32_t round = 0; round < rounds; ++round) {
     servers_.clear();
