@@ -26,9 +26,8 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/pool_input.hpp"
 #include "proxy/config/config.hpp"
-#include "proxy/config/server_entry.hpp"
-#include "proxy/membership/etcd_source.hpp"
 #include "ringleader/placement.hpp"
 
 namespace ringleader::cli {
@@ -59,70 +58,11 @@ class Output {
   bool failed_ = false;
 };
 
-// Calls on_key for each line of the stream; a trailing "\r" (CRLF files) is not part of the key.
-template <typename OnKey>
-bool for_each_line(std::FILE* in, OnKey&& on_key) {
-  std::vector<char> buffer(1 << 20);
-  std::string carry;  // a line split across two reads
-  for (;;) {
-    const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), in);
-    std::string_view chunk(buffer.data(), n);
-    while (!chunk.empty()) {
-      const auto nl = chunk.find('\n');
-      if (nl == std::string_view::npos) {
-        carry.append(chunk);
-        break;
-      }
-      std::string_view line = chunk.substr(0, nl);
-      if (!carry.empty()) {
-        carry.append(line);
-        line = carry;
-      }
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      on_key(line);
-      carry.clear();
-      chunk.remove_prefix(nl + 1);
-    }
-    if (n < buffer.size()) break;
-  }
-  if (!carry.empty()) {
-    std::string_view line = carry;
-    if (line.back() == '\r') line.remove_suffix(1);
-    on_key(line);
-  }
-  return !std::ferror(in);
-}
-
 struct LocateArgs {
-  std::string config;
-  std::string pool;
+  PoolArgs pool;
   std::vector<std::string> ejected;
   std::vector<std::string> keys;
-  std::string etcd;    // --etcd: endpoints, comma-separated
-  std::string prefix;  // --prefix
 };
-
-// The servers etcd lists now, in place of the file's, when the pool or the command line names etcd.
-void take_members_from_etcd(config::Pool& pool, const LocateArgs& args) {
-  if (!args.etcd.empty() || !args.prefix.empty()) {
-    config::Etcd etcd = pool.etcd.value_or(config::Etcd{});
-    try {
-      if (!args.etcd.empty()) etcd.endpoints = config::parse_etcd_endpoints(args.etcd);
-    } catch (const std::invalid_argument& e) {
-      throw CLI::RuntimeError(std::string("locate: --etcd: ") + e.what(), 2);
-    }
-    if (!args.prefix.empty()) etcd.prefix = args.prefix;
-    if (etcd.endpoints.empty() || etcd.prefix.empty())
-      throw CLI::RuntimeError("locate: etcd needs both --etcd HOST:PORT and --prefix (or the pool's etcd: and etcd_prefix:)", 2);
-    pool.etcd = etcd;
-  }
-  if (!pool.etcd) return;
-  try {
-    pool.servers = proxy::membership::read_members(pool);
-  } catch (const std::exception& e) {
-    throw CLI::RuntimeError(std::string("locate: ") + e.what(), 1);
-  }
-}
 
 // Which servers stay live: a server is ejected if an --eject value is its entry as written, its
 // name or its address (host:port or socket path).
@@ -144,20 +84,7 @@ std::unique_ptr<bool[]> live_servers(const config::Pool& pool, const std::vector
 }
 
 void run_locate(const LocateArgs& args) {
-  config::Config cfg;
-  try {
-    cfg = config::load_file(args.config);
-  } catch (const config::ConfigError& e) {
-    throw CLI::RuntimeError(std::string("locate: ") + e.what(), 1);
-  }
-  config::Pool pool;
-  try {
-    pool = args.pool.empty() ? cfg.only_pool() : cfg.pool(args.pool);
-  } catch (const config::ConfigError& e) {
-    throw CLI::RuntimeError(std::string("locate: ") + e.what() + (args.pool.empty() ? " with --pool" : ""), 2);
-  }
-  take_members_from_etcd(pool, args);
-  for (const std::string& w : pool.warnings) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
+  const config::Pool pool = load_pool(args.pool, "locate");
   const std::unique_ptr<bool[]> live = live_servers(pool, args.ejected);
   const Placement placement = config::make_placement(pool, std::span<const bool>(live.get(), pool.servers.size()));
   if (placement.live_count() == 0) throw CLI::RuntimeError("locate: every server of the pool is ejected", 2);
@@ -177,12 +104,9 @@ void run_locate(const LocateArgs& args) {
 void add_locate(CLI::App& app) {
   auto args = std::make_shared<LocateArgs>();
   CLI::App* cmd = app.add_subcommand("locate", "Print the server of a pool that holds each key (KEY<TAB>SERVER)");
-  cmd->add_option("-c,--config", args->config, "nutcracker.yml-compatible config file")->required();
-  cmd->add_option("--pool", args->pool, "the pool (may be left out when the config has one pool)");
+  args->pool.add_options(cmd, true);
   cmd->add_option("--eject", args->ejected, "locate as if this server were ejected (entry, name or address; repeatable)")
       ->allow_extra_args(false);
-  cmd->add_option("--etcd", args->etcd, "locate over the servers etcd lists now: HOST:PORT[,HOST:PORT...]");
-  cmd->add_option("--prefix", args->prefix, "the etcd prefix of the pool's servers (default: the pool's etcd_prefix)");
   cmd->add_option("keys", args->keys, "keys to locate (default: one per line on standard input)");
   cmd->callback([args] { run_locate(*args); });
 }

@@ -17,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/pictures.hpp"
+#include "cli/simulate_pool.hpp"
 #include "ringleader/distribution.hpp"
 #include "ringleader/hash/xxh3.hpp"
 
@@ -261,6 +262,8 @@ void add_simulate(CLI::App& app) {
     std::string svg;
     bool json = false;
     SimulateOptions options;
+    PoolArgs pool;                    // -c: a pool's placement over keys from standard input
+    std::vector<std::string> joining;  // --join, with -c
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("-a,--algorithm", args->algorithms, "An algorithm, a comma list, or all")->capture_default_str();
@@ -272,7 +275,15 @@ void add_simulate(CLI::App& app) {
   cmd->add_option("--seed", args->options.seed, "Seed of the generated keys")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON document instead of a table");
   cmd->add_option("--svg", args->svg, "Also draw the ring, the load and the keys moved against N to this SVG file");
+  args->pool.add_options(cmd, false);
+  cmd->add_option("--join", args->joining, "With -c: a server line that joins the pool (repeatable)")->allow_extra_args(false);
   cmd->callback([args] {
+    if (!args->pool.config.empty()) {
+      simulate_pool(args->pool, args->joining, args->json);
+      return;
+    }
+    if (!args->joining.empty() || !args->pool.pool.empty())
+      throw CLI::ValidationError("simulate", "--join and --pool need -c FILE (a pool's placement over keys on standard input)");
     SimulateOptions& o = args->options;
     if (args->algorithms == "all") {
       for (auto n : algorithm_names()) o.algorithms.emplace_back(n);

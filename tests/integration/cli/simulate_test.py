@@ -68,6 +68,65 @@ def test_svg_renders():
         assert_renders(svg)
 
 
+POOLS = """\
+ring:
+  listen: 127.0.0.1:22121
+  hash: xxh3
+  distribution: ring
+  servers:
+   - 10.0.0.1:11211:1 a
+   - 10.0.0.2:11211:1 b
+   - 10.0.0.3:11211:1 c
+   - 10.0.0.4:11211:1 d
+modula:
+  listen: 127.0.0.1:22122
+  distribution: modula
+  servers:
+   - 10.0.0.1:11211:1
+   - 10.0.0.2:11211:1
+   - 10.0.0.3:11211:1
+   - 10.0.0.4:11211:1
+"""
+
+
+def simulate_pool(tmp, pool, keys, *args, check=True):
+    conf = Path(tmp) / "pools.yml"
+    conf.write_text(POOLS)
+    return subprocess.run([RINGLEADER, "simulate", "-c", str(conf), "--pool", pool, *args], input="\n".join(keys),
+                          capture_output=True, text=True, timeout=120, check=check)
+
+
+def test_a_pools_placement_over_your_keys_agrees_with_locate():
+    keys = [f"user:{i}" for i in range(20000)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for pool in ("ring", "modula"):
+            report = json.loads(simulate_pool(tmp, pool, keys, "--json", "--join", "10.0.0.5:11211:1 e").stdout)
+            located = subprocess.run([RINGLEADER, "locate", "-c", str(Path(tmp) / "pools.yml"), "--pool", pool],
+                                     input="\n".join(keys), capture_output=True, text=True, timeout=60, check=True)
+            per_server = {}
+            for line in located.stdout.splitlines():
+                per_server[line.split("\t")[1]] = per_server.get(line.split("\t")[1], 0) + 1
+            assert {s["server"]: s["keys"] for s in report["servers"]} == per_server, pool
+            assert report["keys"] == len(keys)
+            for s in report["servers"]:
+                if pool == "ring":  # consistent: a server's leaving moves its own keys and no other
+                    assert s["others_moved"] == 0 and s["moved_if_it_leaves"] == s["keys"], s
+                else:  # hash % N: most keys move
+                    assert s["moved_if_it_leaves"] > 0.6 * len(keys), s
+            join = report["join"]
+            if pool == "ring":
+                assert join["between_old"] == 0 and 0.16 < join["moved"] / len(keys) < 0.24, join
+            else:
+                assert join["between_old"] > 0.5 * len(keys), join
+        table = simulate_pool(tmp, "ring", keys).stdout
+        assert "moved if it leaves" in table and "10.0.0.4:11211:1 d" in table
+        for args in (["--join", "not a server"], ["--frobnicate"]):
+            r = simulate_pool(tmp, "ring", keys, *args, check=False)
+            assert r.returncode == 2 and r.stderr.strip(), (args, r.stderr)
+        r = subprocess.run([RINGLEADER, "simulate", "--pool", "ring"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and "-c FILE" in r.stderr
+
+
 if __name__ == "__main__":
     for name, test in list(globals().items()):
         if name.startswith("test_"):
