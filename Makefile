@@ -45,7 +45,7 @@ soak: release
 
 # Each libFuzzer target runs FUZZ_SECONDS on a copy of its checked-in seed corpus.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = memcache_request memcache_reply redis_request redis_reply config
+FUZZ_TARGETS = memcache_request memcache_reply redis_request redis_reply http_request http_response config
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \

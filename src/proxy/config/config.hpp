@@ -163,6 +163,17 @@ struct Pool {
   /// Members from etcd; absent: from the file only.
   std::optional<Etcd> etcd;
 
+  /// protocol: http (src/proxy/http/): a request's key (`http_key`), routing without one
+  /// (`http_key_missing`), retries of idempotent requests (`http_retries`), and the health probe.
+  struct HttpKey {
+    enum class Source { uri, path, header, query, cookie } source = Source::uri;
+    std::string name;  // the header, query parameter or cookie
+    bool operator==(const HttpKey&) const = default;
+  } http_key;
+  enum class HttpKeyMissing { random, reject } http_key_missing = HttpKeyMissing::random;
+  std::uint32_t http_retries = 1;
+  std::string health_check_path = "/";
+
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   /// With `etcd`, the servers used until etcd first answers; may then be empty.
   std::vector<Server> servers;
