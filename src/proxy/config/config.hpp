@@ -12,7 +12,8 @@
 // `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`,
 // `replicas`, `replica_writes` and `replica_reads` (docs/operations.md), whose defaults are what the
 // proxy did before they existed, and the etcd source's `etcd`, `etcd_prefix`, `etcd_user`,
-// `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`. Which protocol
+// `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`, and for http pools `http_key`,
+// `http_key_missing`, `http_retries`, `health_check_path`. Which protocol
 // names exist is the proxy's to say (src/proxy/protocols.cpp), so this loader records the name and
 // its line only.
 //
