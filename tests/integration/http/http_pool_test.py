@@ -19,12 +19,14 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    server is retried on the key's next server, a POST is not.
 7. ejection and return: a killed upstream is ejected (its keys go elsewhere), and taken back by the
    health check (GET /health) once it answers again.
-8. 32 concurrent keep-alive clients, 40 requests each, every answer from the right server.
+8. 32 concurrent keep-alive clients, 40 requests each, every answer from the right server; the
+   stats port counts the responses, and the retries (replica_failovers).
 9. hot reload adding a fourth server: about a quarter of the keys move, all to the new server.
 """
 
 import hashlib
 import http.client
+import json
 import os
 import signal
 import subprocess
@@ -34,7 +36,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "operations"))
-from processes import Processes, free_port, status_kib, vm_rss_kib, wait_for, wait_port  # noqa: E402
+from processes import Processes, free_port, read_all, status_kib, vm_rss_kib, wait_for, wait_port  # noqa: E402
 from http_client import Connection, get  # noqa: E402
 
 GROWTH_LIMIT_MIB = 16
@@ -81,7 +83,8 @@ class Test:
                       "http_retries": 1, "servers": [self.line("b"), f"127.0.0.1:{self.dead}:1 nobody"]},
         }
         self.config_path = procs.config(config(self.pools))
-        self.proxy = procs.ringleader(binary, self.config_path, self.ports["web"])
+        self.stats_port = free_port()
+        self.proxy = procs.ringleader(binary, self.config_path, self.ports["web"], ["-s", str(self.stats_port)])
         for port in self.ports.values():
             wait_port(port, process=self.proxy)
         self.web = self.ports["web"]
@@ -137,7 +140,7 @@ class Test:
         status, headers, _ = get(self.web, b"/fields", b"Connection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
                                  b"Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: x\r\n"
                                  b"Upgrade: h2c\r\nX-Forwarded-For: 10.0.0.1\r\nVia: 1.0 edge\r\nX-Kept: yes\r\n")
-        seen = {name.lower(): value for name, value in __import__("json").loads(headers["x-seen-headers"])}
+        seen = {name.lower(): value for name, value in json.loads(headers["x-seen-headers"])}
         for gone in ("connection", "x-secret", "keep-alive", "te", "proxy-authorization", "upgrade"):
             assert gone not in seen, (gone, seen)
         assert seen["x-kept"] == "yes" and seen["x-forwarded-for"] == "10.0.0.1, 127.0.0.1", seen
@@ -289,7 +292,11 @@ class Test:
         for t in threads:
             t.join(timeout=60)
         assert not errors and not any(t.is_alive() for t in threads), errors[:5]
-        print("concurrency: 32 keep-alive clients x 40 requests, each answered by its key's server")
+        stats = json.loads(read_all(self.stats_port))
+        responses = sum(stats["web"][name]["responses"] for name in ("a", "b", "c"))
+        assert responses >= 32 * 40 and stats["retry"]["replica_failovers"] >= 1, (responses, stats["retry"])
+        print(f"concurrency: 32 keep-alive clients x 40 requests, each answered by its key's server; "
+              f"stats: {responses} responses from the web pool's servers")
 
     # 9
     def reload(self):
