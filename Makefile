@@ -1,5 +1,5 @@
 # The two set-up commands in the README are `make demo` and `make test`; each installs what it needs.
-.PHONY: deps demo test asan bench soak fuzz release dev package clean
+.PHONY: deps demo test asan bench soak soak-http fuzz release dev package clean
 
 JOBS ?= $(shell nproc)
 
@@ -43,9 +43,14 @@ soak: release
 	/usr/bin/python3 tests/soak/soak.py build/release/src/cli/ringleader --duration $(SOAK_SECONDS) \
 	  --json build/release/soak.json
 
+# The http pool test with 1 GiB bodies (make test moves 64 MiB ones): up and down, Content-Length
+# and chunked, the proxy's peak RSS checked against its RSS before.
+soak-http: release
+	/usr/bin/python3 tests/integration/http/http_pool_test.py build/release/src/cli/ringleader 1024
+
 # Each libFuzzer target runs FUZZ_SECONDS on a copy of its checked-in seed corpus.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = memcache_request memcache_reply redis_request redis_reply config
+FUZZ_TARGETS = memcache_request memcache_reply redis_request redis_reply http_request http_response config
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \

@@ -66,7 +66,7 @@ void Backend::close() {
   deadline_timer_.cancel();
   wake_reader_.cancel();
   passing_ = 0;
-  in_pieces_ = false;
+  in_pieces_ = pieces_end_ = false;
 }
 
 void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, ReplyKind kind) {
@@ -205,7 +205,7 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
       wake_reader_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_reader_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (generation != generation_) co_return;
-      if (waiting_for_client() || size == 0) continue;
+      if (waiting_for_client() || (size == 0 && !last_piece_out())) continue;
     } else {
       if (buffer.size() - size < kMinRead) buffer.resize(std::max(buffer.size() * 2, size + kMinRead));
       // Wait for readability, then read: a read attempted at once (async_read_some) would mostly
@@ -217,6 +217,10 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
       if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
       if (ec) {
         (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();
+        if (ec == asio::error::eof && idle() && options_.protocol->servers_close_idle()) {
+          close();  // the next request connects again
+          co_return;
+        }
         fail("connection to " + name_ + " lost: " + ec.message());
         co_return;
       }
@@ -233,14 +237,18 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
 
 std::size_t Backend::take_replies(std::string_view input) {
   std::size_t used = 0;
-  while (used < input.size()) {
+  for (;;) {
+    if (waiting_for_client()) break;
+    // The last piece of a reply whose length was known is written: it is answered (an empty
+    // completion, so the piece is not overwritten before its client wrote it).
+    if (last_piece_out() && !answered({})) return used;
+    if (used >= input.size()) break;
     const std::string_view rest = input.substr(used);
     if (in_flight_.empty()) {
       counters_.server_err.add();
       fail("unexpected reply from " + name_);
       return used;
     }
-    if (waiting_for_client()) break;
     if (passing_ > 0) {  // inside a reply going out in pieces: these bytes are its, unframed
       used += pass_piece(rest, passing_);
       continue;
@@ -250,6 +258,8 @@ std::size_t Backend::take_replies(std::string_view input) {
       const std::size_t taken = frame.certain > 0 ? pass_piece(rest, frame.certain) : 0;
       if (taken == 0) break;
       used += taken;
+      if (frame.then) in_flight_.front().kind = *frame.then;
+      pieces_end_ = frame.certain_ends;
       continue;
     }
     const std::size_t size = frame.size;
@@ -258,25 +268,28 @@ std::size_t Backend::take_replies(std::string_view input) {
       fail("malformed reply from " + name_);
       return used;
     }
-    const std::string_view reply = rest.substr(0, size);
-    InFlight done = std::move(in_flight_.front());
-    in_flight_.pop_front();
-    in_pieces_ = false;
     used += size;
-    sent_bytes_ -= done.bytes;
-    counters_.responses.add();
     counters_.response_bytes.add(size);
-    counters_.latency.observe(Clock::now() - done.sent);
-    count_queues();
-    if (health_) health_->success(server_);
-    if (done.reply) {
-      done.reply->complete(done.part, reply, false);
-    } else if (!handshake_answered(done.part, reply)) {
-      return used;
-    }
+    if (!answered(rest.substr(0, size))) return used;
   }
   if (retired_ && idle()) close();
   return used;
+}
+
+bool Backend::answered(std::string_view reply) {
+  InFlight done = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  in_pieces_ = pieces_end_ = false;
+  sent_bytes_ -= done.bytes;
+  counters_.responses.add();
+  counters_.latency.observe(Clock::now() - done.sent);
+  count_queues();
+  if (health_) health_->success(server_);
+  if (done.reply) {
+    done.reply->complete(done.part, reply, false);
+    return true;
+  }
+  return handshake_answered(done.part, reply);
 }
 
 std::size_t Backend::pass_piece(std::string_view input, std::size_t certain) {

@@ -118,10 +118,15 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// Hands every complete reply at the start of `input` to its request; returns the bytes used.
   /// A malformed or unexpected reply fails the connection (generation_ changes).
   std::size_t take_replies(std::string_view input);
+  /// The front request is answered by `reply` (empty: its last piece went out already); false if
+  /// that failed the connection (a handshake refused).
+  bool answered(std::string_view reply);
   /// Passes what `input` holds of the front reply's `certain` bytes on to its client as the next
   /// piece (a reply goes out in pieces when that is over kPiecesAbove and it is at the head of its
   /// client's queue); returns the bytes used, 0 if it does not go out in pieces.
   std::size_t pass_piece(std::string_view input, std::size_t certain);
+  /// Every byte of the front reply went out in pieces (ReplyFrame::certain_ends).
+  bool last_piece_out() const noexcept { return pieces_end_ && passing_ == 0 && !in_flight_.empty(); }
   /// The front reply's piece waits for its client to write it.
   bool waiting_for_client() const noexcept {
     return in_pieces_ && !in_flight_.empty() && in_flight_.front().reply->piece_pending();
@@ -165,6 +170,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   bool retired_ = false;
   std::size_t passing_ = 0;  // bytes of the front reply, passed on in pieces, still to come
   bool in_pieces_ = false;   // the front reply goes out in pieces
+  bool pieces_end_ = false;  // ...and ends with the bytes passing_ counts (ReplyFrame::certain_ends)
   bool handshake_refused_ = false;  // the server refused a step of this connection's handshake
 };
 

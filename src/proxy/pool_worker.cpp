@@ -76,9 +76,9 @@ bool PoolWorker::route(std::span<const std::string_view> keys, std::vector<std::
   return true;
 }
 
-void PoolWorker::copies(std::string_view key, Copies& copies) {
+void PoolWorker::copies(std::string_view key, Copies& copies, std::size_t wanted) {
   const Placement& router = this->router();
-  const std::size_t wanted = std::min<std::size_t>(layout_->pool.replicas, kMaxReplicas);
+  wanted = std::min<std::size_t>(wanted > 0 ? wanted : layout_->pool.replicas, kMaxReplicas);
   copies.count = router.servers_for(key, std::span(copies.server, wanted));
 }
 

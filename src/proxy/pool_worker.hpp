@@ -48,7 +48,8 @@ class PoolWorker {
   bool replicated() const noexcept { return layout_->pool.replicas > 1; }
   /// Where the pool's copies of `key` are, first live copy first (Placement::servers_for);
   /// copies.count is 0 if no server is live.
-  void copies(std::string_view key, Copies& copies);
+  /// `wanted`: that many servers of the probe order instead (an http request's retries).
+  void copies(std::string_view key, Copies& copies, std::size_t wanted = 0);
   /// The layout backend() indices refer to (a reload replaces it).
   const std::shared_ptr<const PoolLayout>& layout() const noexcept { return layout_; }
   const Protocol& protocol() const noexcept { return *protocol_; }

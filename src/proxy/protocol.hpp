@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,9 @@ struct ReplyFrame {
   std::size_t size = 0;     // bytes of the whole reply, when complete
   std::size_t certain = 0;  // need_more: bytes from the start known to be part of the reply (a large
                             // value being read), which may be passed on before the rest arrives
+  bool certain_ends = false;       // ...and they end the reply (its length was given up front)
+  std::optional<ReplyKind> then;   // ...and the bytes after them are framed as this kind (the rest
+                                   // of a body sent in chunks), not as the reply's start
 };
 
 /// A protocol parser's own frame (a status of complete, need_more or malformed, and a size) as a
@@ -47,9 +51,10 @@ struct ReplyFrame {
 template <class ParserFrame>
 ReplyFrame reply_frame_of(const ParserFrame& frame) noexcept {
   using Status = decltype(frame.status);
-  if (frame.status == Status::complete) return {ReplyFrame::Status::complete, frame.size, 0};
-  if (frame.status == Status::malformed) return {ReplyFrame::Status::malformed, 0, 0};
-  if constexpr (requires { frame.certain; }) return {ReplyFrame::Status::need_more, 0, frame.certain};
+  if (frame.status == Status::complete) return {ReplyFrame::Status::complete, frame.size, 0, false, std::nullopt};
+  if (frame.status == Status::malformed) return {ReplyFrame::Status::malformed, 0, 0, false, std::nullopt};
+  if constexpr (requires { frame.certain; })
+    return {ReplyFrame::Status::need_more, 0, frame.certain, false, std::nullopt};
   return {};
 }
 
@@ -86,6 +91,7 @@ struct ProbeStep {
   std::string pass;            // the line (without "\r\n") that passes...
   bool pass_is_prefix = false;  // ...or its beginning
   std::string failure;         // the problem otherwise, followed by (the start of) the line
+  std::string also_pass;       // not empty: another line, or beginning, that passes too
 };
 
 class Protocol {
@@ -111,6 +117,10 @@ class Protocol {
   /// Replicas (replicas.hpp): how good a server's (whole, framed) reply to a write is: a success, a
   /// refusal the server decided (memcached's NOT_STORED, say), or an error.
   virtual WriteOutcome judge_write(std::string_view reply) const noexcept = 0;
+  /// Whether a server closing a connection with nothing in flight is routine (an HTTP server's idle
+  /// keep-alive timeout) rather than a failure counted towards its ejection.
+  virtual bool servers_close_idle() const noexcept { return false; }
+
   /// Replicas: whether a reply to a single-key read says the key is not there.
   virtual bool is_miss(std::string_view reply) const noexcept = 0;
 };

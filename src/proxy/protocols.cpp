@@ -4,6 +4,7 @@
 #include <span>
 #include <stdexcept>
 
+#include "proxy/http/protocol.hpp"
 #include "proxy/memcache/protocol.hpp"
 #include "proxy/redis/protocol.hpp"
 
@@ -19,6 +20,7 @@ std::span<const Registered> registered() {
   static const Registered table[] = {
       {"memcache", &memcache::protocol()},
       {"redis", &redis::protocol()},
+      {"http", &http::protocol()},
   };
   return table;
 }

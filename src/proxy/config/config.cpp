@@ -150,6 +150,8 @@ class PoolReader {
             one_of<Pool::ReplicaReads>(value, key, text,
                    {{"first", Pool::ReplicaReads::first}, {"miss_failover", Pool::ReplicaReads::miss_failover}},
                    "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
+      } else if (key.starts_with("http_") || key == "health_check_path") {
+        read_http(value, key, text);
       } else if (key.starts_with("etcd")) {
         read_etcd(value, key, text);
       } else {
@@ -159,13 +161,15 @@ class PoolReader {
              "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
              "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol, replicas, "
              "replica_writes, replica_reads, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
-             "etcd_min_servers)");
+             "etcd_min_servers, http_key, http_key_missing, http_retries, health_check_path)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
     check_etcd(body, seen);
     if (pool_.servers.empty() && !pool_.etcd) fail(body, "servers", "the pool has no servers (nor etcd: to take them from)");
     read_redis_flag();
+    if (pool_.protocol != "http" && http_line_ > 0)
+      throw ConfigError(file_, http_line_, pool_.name, http_key_, "is only valid for an http pool (protocol: http)");
     if (pool_.protocol != "redis" && redis_auth_line_ > 0)
       throw ConfigError(file_, redis_auth_line_, pool_.name, "redis_auth", "is only valid for a redis pool (redis: true)");
     // ringleader's own algorithms get ringleader's defaults; twemproxy's keep twemproxy's.
@@ -261,6 +265,41 @@ class PoolReader {
   }
 
   // The etcd source's keys; `etcd:` itself is a comma-separated list of HOST:PORT.
+  // protocol: http's keys (docs/operations.md, "HTTP pools").
+  void read_http(const YAML::Node& value, const std::string& key, const std::string& text) {
+    if (http_line_ == 0) {
+      http_line_ = line_of(value);
+      http_key_ = key;
+    }
+    using Source = Pool::HttpKey::Source;
+    if (key == "http_key") {
+      const std::size_t colon = text.find(':');
+      const std::string source = text.substr(0, colon);
+      const std::string name = colon == std::string::npos ? "" : text.substr(colon + 1);
+      const std::string choices = "must be uri, path, header:NAME, query:NAME or cookie:NAME";
+      if (colon == std::string::npos) {
+        pool_.http_key = {one_of<Source>(value, key, text, {{"uri", Source::uri}, {"path", Source::path}}, choices), ""};
+      } else {
+        const Source from = one_of<Source>(value, key, source,
+                                           {{"header", Source::header}, {"query", Source::query}, {"cookie", Source::cookie}}, choices);
+        if (name.empty()) fail(value, key, "'" + text + "' names no " + source);
+        pool_.http_key = {from, name};
+      }
+    } else if (key == "http_key_missing") {
+      pool_.http_key_missing = one_of<Pool::HttpKeyMissing>(
+          value, key, text, {{"random", Pool::HttpKeyMissing::random}, {"reject", Pool::HttpKeyMissing::reject}},
+          "must be 'random' (any server) or 'reject' (400 Bad Request)");
+    } else if (key == "http_retries") {
+      pool_.http_retries = number(value, key, text);
+    } else if (key == "health_check_path") {
+      if (!text.starts_with("/") || text.find_first_of(" \r\n\t") != std::string::npos)
+        fail(value, key, "must be a path starting with '/', without spaces");
+      pool_.health_check_path = text;
+    } else {
+      fail(value, key, "unknown key (http: http_key, http_key_missing, http_retries, health_check_path)");
+    }
+  }
+
   void read_etcd(const YAML::Node& value, const std::string& key, const std::string& text) {
     Etcd& etcd = etcd_settings_;
     if (key == "etcd") {
@@ -350,6 +389,8 @@ class PoolReader {
 
   const std::string& file_;
   Pool& pool_;
+  std::size_t http_line_ = 0;  // where the first http key was given, if one was
+  std::string http_key_;
   std::size_t redis_auth_line_ = 0;  // where redis_auth was given, if it was
   std::optional<bool> redis_;        // nutcracker's `redis:`, if given
   std::size_t redis_line_ = 0;

@@ -12,7 +12,8 @@
 // `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`,
 // `replicas`, `replica_writes` and `replica_reads` (docs/operations.md), whose defaults are what the
 // proxy did before they existed, and the etcd source's `etcd`, `etcd_prefix`, `etcd_user`,
-// `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`. Which protocol
+// `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`, and for http pools `http_key`,
+// `http_key_missing`, `http_retries`, `health_check_path`. Which protocol
 // names exist is the proxy's to say (src/proxy/protocols.cpp), so this loader records the name and
 // its line only.
 //
@@ -162,6 +163,17 @@ struct Pool {
 
   /// Members from etcd; absent: from the file only.
   std::optional<Etcd> etcd;
+
+  /// protocol: http (src/proxy/http/): a request's key (`http_key`), routing without one
+  /// (`http_key_missing`), retries of idempotent requests (`http_retries`), and the health probe.
+  struct HttpKey {
+    enum class Source { uri, path, header, query, cookie } source = Source::uri;
+    std::string name;  // the header, query parameter or cookie
+    bool operator==(const HttpKey&) const = default;
+  } http_key;
+  enum class HttpKeyMissing { random, reject } http_key_missing = HttpKeyMissing::random;
+  std::uint32_t http_retries = 1;
+  std::string health_check_path = "/";
 
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   /// With `etcd`, the servers used until etcd first answers; may then be empty.

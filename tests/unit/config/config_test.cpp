@@ -370,5 +370,34 @@ TEST(Config, Etcd) {
   EXPECT_EQ(error_of("alpha:\n  listen: 127.0.0.1:22121\n").key(), "servers");
 }
 
+// protocol: http's keys: read with their defaults, each bad value refused with its line and key,
+// and refused in a pool of another protocol.
+TEST(Config, HttpKeys) {
+  const Pool defaults = parse(kMinimal + "  protocol: http\n").pool("alpha");
+  EXPECT_EQ(defaults.http_key.source, Pool::HttpKey::Source::uri);
+  EXPECT_EQ(defaults.http_key_missing, Pool::HttpKeyMissing::random);
+  EXPECT_EQ(defaults.http_retries, 1u);
+  EXPECT_EQ(defaults.health_check_path, "/");
+  const Pool p = parse(kMinimal + "  protocol: http\n  http_key: cookie:user\n  http_key_missing: reject\n"
+                                  "  http_retries: 0\n  health_check_path: /healthz\n").pool("alpha");
+  EXPECT_EQ(p.http_key, (Pool::HttpKey{Pool::HttpKey::Source::cookie, "user"}));
+  EXPECT_EQ(p.http_key_missing, Pool::HttpKeyMissing::reject);
+  EXPECT_EQ(p.http_retries, 0u);
+  EXPECT_EQ(p.health_check_path, "/healthz");
+  EXPECT_EQ(parse(kMinimal + "  protocol: http\n  http_key: path\n").pool("alpha").http_key.source,
+            Pool::HttpKey::Source::path);
+
+  for (const char* bad : {"  http_key: host\n", "  http_key: header:\n", "  http_key: body:x\n",
+                          "  http_key_missing: drop\n", "  http_retries: -1\n", "  health_check_path: healthz\n",
+                          "  http_colour: red\n"}) {
+    const ConfigError e = error_of(kMinimal + "  protocol: http\n" + bad);
+    EXPECT_EQ(e.line(), 6u) << bad;
+    EXPECT_EQ(e.key(), std::string(bad).substr(2, std::string(bad).find(':') - 2)) << bad;
+  }
+  const ConfigError other = error_of(kMinimal + "  http_key: path\n");
+  EXPECT_EQ(other.key(), "http_key");
+  EXPECT_NE(std::string(other.what()).find("only valid for an http pool"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ringleader::config

@@ -1,0 +1,63 @@
+// The head of an HTTP/1.1 message (start line and header section, RFC 9112 §2-§5), parsed by
+// Boost.Beast's parser: requests from clients, responses from servers.
+//
+// Only the head is parsed here (Beast's parser with eager(false) stops after it); bodies are framed
+// by their length or by ChunkedBody (chunked.hpp) and forwarded unchanged. The fields are views into
+// the caller's input, valid while it is: no copy per request.
+//
+// A request is refused (bad) where Beast would accept it but another parser along the way might
+// read its framing differently (request smuggling, RFC 9112 §6.3 and §11.2): a bare LF or CR, an
+// obs-fold line, Content-Length given twice or as a list, a Transfer-Encoding other than exactly
+// "chunked", or one in an HTTP/1.0 request. Beast itself refuses both Content-Length and
+// Transfer-Encoding, an invalid Content-Length, and heads over the limit (too_large: 431).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringleader::proxy::http {
+
+struct Field {
+  std::string_view name;  // as received
+  std::string_view value;  // without surrounding whitespace
+};
+
+struct MessageHead {
+  std::string_view method;  // requests
+  std::string_view target;  // requests: the request-target as received
+  unsigned status = 0;      // responses
+  unsigned version = 11;    // 10 or 11
+  std::vector<Field> fields;
+  std::optional<std::uint64_t> content_length;
+  bool chunked = false;
+  bool keep_alive = true;   // the connection stays open after this message (version and Connection)
+  bool until_close = false;  // a response whose body ends when the server closes (no length)
+  std::size_t size = 0;     // bytes of the head, with its final empty line
+
+  /// The value of the first field named `name` (case-insensitive); null if there is none.
+  const Field* find(std::string_view name) const noexcept;
+};
+
+enum class HeadStatus { complete, need_more, bad, too_large };
+
+struct HeadParse {
+  HeadStatus status = HeadStatus::need_more;
+  std::string reason;  // bad, too_large: one line for the client
+};
+
+/// Parses the request head at the start of `input` into `head` (its fields view `input`); a head of
+/// more than `max_bytes` is too_large.
+HeadParse parse_request_head(std::string_view input, std::size_t max_bytes, MessageHead& head);
+
+/// Parses the response head at the start of `input`; `to_head`: it answers a HEAD request (so has
+/// no body whatever its Content-Length says).
+HeadParse parse_response_head(std::string_view input, bool to_head, std::size_t max_bytes, MessageHead& head);
+
+/// Whether `a` and `b` are equal ignoring ASCII case (field names, tokens).
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace ringleader::proxy::http

@@ -1,0 +1,88 @@
+// http::protocol(); see protocol.hpp.
+#include "proxy/http/protocol.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <memory>
+
+#include "proxy/http/response_frame.hpp"
+#include "proxy/http/session.hpp"
+#include "proxy/http/status_reply.hpp"
+#include "proxy/pool_worker.hpp"
+
+namespace ringleader::proxy::http {
+namespace {
+
+/// The client's address as X-Forwarded-For gives it ("unix" for a Unix socket).
+std::string peer_address(const Socket& socket) {
+  std::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  char text[INET6_ADDRSTRLEN] = {};
+  const sockaddr* address = endpoint.data();
+  if (address->sa_family == AF_INET)
+    return ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text) ? text : "unknown";
+  if (address->sa_family == AF_INET6)
+    return ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text) ? text : "unknown";
+  return "unix";
+}
+
+class Http11 final : public Protocol {
+ public:
+  void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const override {
+    std::string client = peer_address(socket);
+    std::make_shared<Session>(std::move(socket), pool, std::move(client))->start(counters, pool.pool().max_replies_in_flight);
+  }
+
+  proxy::ReplyFrame frame_reply(std::string_view input, ReplyKind kind) const noexcept override {
+    try {
+      const ResponseFrame frame = frame_response(input, static_cast<Reply>(kind), kMaxResponseHead);
+      switch (frame.status) {
+        case ResponseFrame::Status::complete:
+          return {proxy::ReplyFrame::Status::complete, frame.size, 0, false, std::nullopt};
+        case ResponseFrame::Status::malformed:
+          return {proxy::ReplyFrame::Status::malformed, 0, 0, false, std::nullopt};
+        case ResponseFrame::Status::need_more:
+          break;
+      }
+      return {proxy::ReplyFrame::Status::need_more, 0, static_cast<std::size_t>(frame.certain), frame.certain_ends,
+              frame.then_chunks ? std::optional<ReplyKind>(Reply::chunks) : std::nullopt};
+    } catch (const std::bad_alloc&) {
+      return {proxy::ReplyFrame::Status::malformed, 0, 0, false, std::nullopt};
+    }
+  }
+
+  // Backend::fail's reasons: "timeout: ..." when the server did not answer in time, otherwise it
+  // could not be reached or broke the connection.
+  std::string error_reply(std::string_view reason) const override {
+    if (reason.starts_with("timeout:")) return status_reply(504, reason, false);
+    return status_reply(502, reason, false);
+  }
+
+  std::vector<ProbeStep> probe(const config::Pool& pool) const override {
+    const std::string& path = pool.health_check_path;
+    return {{"GET " + path + " HTTP/1.1\r\nHost: ringleader\r\nUser-Agent: ringleader-health-check\r\nConnection: close\r\n\r\n",
+             "HTTP/1.1 2", true, "unexpected reply to GET " + path + ": ", "HTTP/1.1 3"}};
+  }
+
+  bool servers_close_idle() const noexcept override { return true; }
+
+  // Replicas are for caches; an http pool uses FailoverRead for its retries only (is_miss: never).
+  WriteOutcome judge_write(std::string_view reply) const noexcept override {
+    return reply.starts_with("HTTP/1.1 2") ? WriteOutcome::success : WriteOutcome::error;
+  }
+  bool is_miss(std::string_view) const noexcept override { return false; }
+
+ private:
+  static constexpr std::size_t kMaxResponseHead = 64 * 1024;
+};
+
+}  // namespace
+
+const Protocol& protocol() {
+  static const Http11 http;
+  return http;
+}
+
+}  // namespace ringleader::proxy::http

@@ -1,0 +1,40 @@
+// Where a server's HTTP response ends (RFC 9112 §6.3), for the backend that reads it.
+//
+// The response is passed on unchanged; only its end matters. A response to HEAD, a 204 or a 304
+// has no body; otherwise Content-Length or chunked coding says where it ends. Interim 1xx responses
+// (100 Continue, 103 Early Hints) go to the client with the final response they precede. A
+// response that would end only when its server closes (no length, HTTP/1.0 style) cannot share a
+// kept-alive connection and is malformed here, as is 101 (the proxy forwards no Upgrade).
+//
+// A large body is passed on while it arrives (protocol.hpp's `certain` bytes): a Content-Length
+// body is certain to its end; a chunked one to the end of the chunk being read, after which the
+// rest is framed again as `chunks` (a fresh ChunkedBody at a chunk-size line).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ringleader::proxy::http {
+
+/// What a request sent to a server expects back (Backend::send's ReplyKind).
+enum Reply : std::uint32_t {
+  response = 0,  // a response head, then its body
+  response_to_head = 1,  // a response to HEAD: a head only
+  chunks = 2,  // the rest of a chunked body being passed on, from a chunk-size line
+};
+
+struct ResponseFrame {
+  enum class Status { complete, need_more, malformed };
+  Status status = Status::need_more;
+  std::size_t size = 0;          // complete: bytes of the whole response
+  std::uint64_t certain = 0;     // need_more: bytes from the start known to be part of it
+  bool certain_ends = false;     // ...and they are all of it (a Content-Length body)
+  bool then_chunks = false;      // ...and after them the body goes on in chunks
+};
+
+/// Frames the response at the start of `input`, of kind `kind`; heads over `max_head` bytes are
+/// malformed.
+ResponseFrame frame_response(std::string_view input, Reply kind, std::size_t max_head);
+
+}  // namespace ringleader::proxy::http

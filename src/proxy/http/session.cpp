@@ -1,0 +1,290 @@
+// http::Session; see session.hpp.
+#include "proxy/http/session.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "proxy/backend.hpp"
+#include "proxy/buffers.hpp"
+#include "proxy/http/request_key.hpp"
+#include "proxy/http/response_frame.hpp"
+#include "proxy/http/status_reply.hpp"
+#include "proxy/pool_worker.hpp"
+
+namespace ringleader::proxy::http {
+namespace {
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::size_t kKeepFields = 64;  // field entries a connection keeps between requests
+
+bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+/// RFC 9110 §5.6.1: a comma-separated list holds `token` (case-insensitive).
+bool list_has(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (iequals(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+/// RFC 9110 §7.6.1: fields for this connection only, not forwarded. Expect is answered here.
+/// X-Forwarded-For is rewritten with the client's address appended.
+bool dropped(const MessageHead& head, std::string_view name) {
+  for (const std::string_view hop : {"connection", "keep-alive", "te", "trailer", "upgrade", "expect", "x-forwarded-for"}) {
+    if (iequals(name, hop)) return true;
+  }
+  if (starts_with_ci(name, "proxy-")) return true;
+  for (const Field& field : head.fields) {
+    if (iequals(field.name, "connection") && list_has(field.value, name)) return true;
+  }
+  return false;
+}
+
+bool idempotent(std::string_view method) {
+  for (const std::string_view m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}) {
+    if (method == m) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::size_t Session::Body::take(std::string_view input) {
+  if (!chunked) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(length, input.size()));
+    length -= n;
+    done = length == 0;
+    return n;
+  }
+  const ChunkedBody::Scan scan = chunks.scan(input);
+  done = scan.status == ChunkedBody::Status::complete;
+  malformed = scan.status == ChunkedBody::Status::malformed;
+  return scan.used;
+}
+
+Session::Session(Socket socket, PoolWorker& pool, std::string client)
+    : ClientSession(std::move(socket)), pool_(pool), client_(std::move(client)) {}
+
+Session::~Session() {
+  if (stream_.backend) stream_.backend->abandon();  // the client left in the middle of a body
+}
+
+bool Session::input_paused() const {
+  if (stream_waits_) return !all_answered();
+  if (!stream_.backend) return false;
+  if (!stream_.body.done) return stream_.backend->in_flight() > 0 && stream_.backend->unwritten() > kStreamBuffer;
+  return !stream_.reply->ready();
+}
+
+void Session::input_drained() {
+  clear_and_trim(head_.fields, kKeepFields);
+}
+
+std::size_t Session::consume(std::string_view input) {
+  std::size_t used = 0;
+  while (used < input.size() && !stop_reading_) {
+    if (stream_.backend) {
+      if (input_paused()) return used;
+      if (stream_.body.done) {
+        end_stream();
+        continue;
+      }
+      const std::size_t n = stream(input.substr(used));
+      if (n == 0) return used;  // a chunk-size line not whole yet
+      used += n;
+      continue;
+    }
+    if (swallow_ > 0) {
+      const auto skip = static_cast<std::size_t>(std::min<std::uint64_t>(swallow_, input.size() - used));
+      swallow_ -= skip;
+      used += skip;
+      continue;
+    }
+    const std::string_view rest = input.substr(used);
+    const HeadParse parse = parse_request_head(rest, pool_.pool().max_line_bytes, head_);
+    if (parse.status == HeadStatus::need_more) return used;
+    if (parse.status != HeadStatus::complete) {
+      // The framing of what follows is unknown (or refused): answer, then close.
+      reply_now(status_reply(parse.status == HeadStatus::too_large ? 431 : 400, parse.reason, true));
+      close_after_replies();
+      return input.size();
+    }
+    const std::size_t n = handle(rest);
+    if (n == 0) return used;
+    used += n;
+    continued_ = false;
+  }
+  return stop_reading_ ? input.size() : used;
+}
+
+std::size_t Session::handle(std::string_view input) {
+  const config::Pool& pool = pool_.pool();
+  Body body;
+  body.chunked = head_.chunked;
+  body.length = head_.content_length.value_or(0);
+  body.done = !body.chunked && body.length == 0;
+  std::optional<std::size_t> whole;  // bytes of the request, if all are in `input`
+  if (body.chunked) {
+    ChunkedBody scanner;
+    const ChunkedBody::Scan scan = scanner.scan(input.substr(head_.size));
+    if (scan.status == ChunkedBody::Status::malformed) {
+      reply_now(status_reply(400, "malformed chunked body", true));
+      stop_reading_ = true;
+      close_after_replies();
+      return input.size();
+    }
+    if (scan.status == ChunkedBody::Status::complete) whole = head_.size + scan.used;
+  } else if (input.size() - head_.size >= body.length) {
+    whole = head_.size + static_cast<std::size_t>(body.length);
+  }
+
+  const auto found = request_key(head_.target, head_.fields, pool.http_key);
+  if (!found && pool.http_key_missing == config::Pool::HttpKeyMissing::reject)
+    return refuse(400, "the request has no key (http_key of pool '" + pool.name + "')", input, whole);
+  std::string_view key;
+  if (found) {
+    key = *found;
+  } else {
+    thread_local std::minstd_rand random(std::random_device{}());
+    random_key_ = std::to_string(random());
+    key = random_key_;
+  }
+  if (!pool_.route(std::span(&key, 1), servers_))
+    return refuse(503, "no live server in pool '" + pool.name + "'", input, whole);
+
+  if (whole && *whole <= kStreamAbove) {
+    forward(key, input.substr(0, *whole));
+    return *whole;
+  }
+  if (!body.chunked && head_.size + body.length <= kStreamAbove) {  // a small body still arriving
+    send_continue();
+    return 0;
+  }
+  // A large or chunked body streams on a connection of its own, once the requests before it are
+  // answered (it could overtake them otherwise).
+  stream_waits_ = !all_answered();
+  if (stream_waits_) return 0;
+  start_stream(std::move(body));
+  return head_.size;
+}
+
+std::size_t Session::refuse(unsigned code, std::string_view reason, std::string_view input,
+                            std::optional<std::size_t> whole) {
+  // The body of a refused request is skipped when its length is known and the client sends it
+  // without waiting for 100 Continue; otherwise the connection closes after the answer.
+  const bool skippable = whole || (!head_.chunked && !expects_continue());
+  const bool close = !head_.keep_alive || !skippable;
+  reply_now(status_reply(code, reason, close));
+  if (close) {
+    stop_reading_ = true;
+    close_after_replies();
+    return input.size();
+  }
+  if (whole) return *whole;
+  swallow_ = head_.content_length.value_or(0);
+  return head_.size;
+}
+
+bool Session::expects_continue() const {
+  const Field* expect = head_.find("expect");
+  return expect != nullptr && iequals(expect->value, "100-continue");
+}
+
+void Session::send_continue() {
+  if (continued_ || !expects_continue()) return;
+  reply_now(kContinue);
+  continued_ = true;
+}
+
+void Session::write_head(std::string& out) const {
+  out.append(head_.method).append(" ").append(head_.target).append(" HTTP/1.1\r\n");
+  std::string forwarded_for;
+  for (const Field& field : head_.fields) {
+    if (iequals(field.name, "x-forwarded-for")) forwarded_for.append(field.value).append(", ");
+    if (dropped(head_, field.name)) continue;
+    out.append(field.name).append(": ").append(field.value).append("\r\n");
+  }
+  out.append("X-Forwarded-For: ").append(forwarded_for).append(client_).append("\r\n");
+  out.append("Via: 1.1 ringleader\r\n\r\n");
+}
+
+void Session::forward(std::string_view key, std::string_view bytes) {
+  const config::Pool& pool = pool_.pool();
+  const Reply kind = head_.method == "HEAD" ? Reply::response_to_head : Reply::response;
+  request_.clear();
+  write_head(request_);
+  request_.append(bytes.substr(head_.size));
+  if (pool.http_retries > 0 && idempotent(head_.method)) {
+    // The routed server first (bounded loads may have chosen it), then the key's next ones.
+    pool_.copies(key, copies_, std::size_t{1} + pool.http_retries);
+    Copies order;
+    order.server[order.count++] = servers_[0];
+    for (const std::uint32_t server : copies_.servers()) {
+      if (server != servers_[0] && order.count <= pool.http_retries && order.count < kMaxReplicas) order.server[order.count++] = server;
+    }
+    auto reply = std::make_shared<FailoverRead>(pool_, order.servers(), request_, kind, true);
+    enqueue(reply);
+    reply->send();
+  } else {
+    auto reply = std::make_shared<PassThroughReply>();
+    enqueue(reply);
+    Backend& backend = pool_.backend(servers_[0]);
+    backend.output().append(request_);
+    backend.send(std::move(reply), 0, kind);
+  }
+  if (!head_.keep_alive) {
+    stop_reading_ = true;
+    close_after_replies();
+  }
+}
+
+void Session::start_stream(Body body) {
+  send_continue();
+  stream_.reply = std::make_shared<PassThroughReply>();
+  enqueue(stream_.reply);
+  stream_.backend = pool_.own_connection(servers_[0]);
+  stream_.backend->on_written([session = std::weak_ptr(shared_from_this())] {
+    if (auto self = session.lock()) self->wake_reader();
+  });
+  request_.clear();
+  write_head(request_);
+  stream_.backend->output().append(request_);
+  stream_.backend->send(stream_.reply, 0, head_.method == "HEAD" ? Reply::response_to_head : Reply::response);
+  stream_.body = std::move(body);
+  stream_.close_after = !head_.keep_alive;
+}
+
+std::size_t Session::stream(std::string_view input) {
+  const std::size_t n = stream_.body.take(input);
+  if (stream_.body.malformed) {
+    // The server has part of a body that cannot end well: it gets no more, the client a 400.
+    stream_.reply->complete(0, status_reply(400, "malformed chunked body", true), true);
+    stream_.backend->abandon();
+    stream_.body.done = true;
+    stop_reading_ = true;
+    close_after_replies();
+    return input.size();
+  }
+  stream_.backend->send_more(input.substr(0, n));
+  if (stream_.body.done) stream_.backend->retire();  // closes once its response is in
+  return n;
+}
+
+void Session::end_stream() {
+  const bool close = stream_.close_after;
+  stream_ = {};
+  if (close) {
+    stop_reading_ = true;
+    close_after_replies();
+  }
+}
+
+}  // namespace ringleader::proxy::http

@@ -1,0 +1,336 @@
+#!/usr/bin/python3
+"""`protocol: http` pools against real upstreams and real clients.
+
+Usage: http_pool_test.py RINGLEADER_BINARY [BODY_MIB]    (exit status 0: every check passed)
+
+Upstreams are upstream.py processes that answer with their own name; clients are raw sockets
+(http_client.py), Python's http.client, and curl. Checked, each against what the proxy must do:
+1. placement: every URI reaches the server `ringleader locate` names, always the same one;
+   http_key: header:X-User places by that header, and a request without it gets 400 (reject).
+2. pipelining and keep-alive: 40 requests written at once come back in order on one connection;
+   a client's Connection: close closes it after the response.
+3. forwarding: hop-by-hop fields removed (Connection and what it names, Keep-Alive, TE, Upgrade,
+   Proxy-*), X-Forwarded-For and Via added; HEAD; PUT and POST bodies with Content-Length.
+4. smuggling shapes: 400 and the connection closed, the upstream never asked; a head over
+   max_line_bytes: 431.
+5. large bodies, Content-Length and chunked, both ways (BODY_MIB MiB, 64 by default), byte-exact,
+   with curl's Expect: 100-continue; the proxy's peak RSS grows by less than GROWTH_LIMIT_MIB.
+6. failures: unreachable upstream 502, slow upstream 504, no live server 503; a GET on a refusing
+   server is retried on the key's next server, a POST is not.
+7. ejection and return: a killed upstream is ejected (its keys go elsewhere), and taken back by the
+   health check (GET /health) once it answers again.
+8. 32 concurrent keep-alive clients, 40 requests each, every answer from the right server; the
+   stats port counts the responses, and the retries (replica_failovers).
+9. hot reload adding a fourth server: about a quarter of the keys move, all to the new server.
+"""
+
+import hashlib
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "operations"))
+from processes import Processes, free_port, read_all, status_kib, vm_rss_kib, wait_for, wait_port  # noqa: E402
+from http_client import Connection, get  # noqa: E402
+
+GROWTH_LIMIT_MIB = 16
+PATTERN = bytes(range(256)) * 4096  # what upstream.py sends: 1 MiB
+
+
+def config(pools):
+    out = []
+    for name, settings in pools.items():
+        out.append(f"{name}:")
+        for key, value in settings.items():
+            if key == "servers":
+                out.append("  servers:")
+                out += [f"    - {s}" for s in value]
+            else:
+                out.append(f"  {key}: {value}")
+    return "\n".join(out) + "\n"
+
+
+class Test:
+    def __init__(self, binary, procs, body_mib):
+        self.binary, self.procs, self.body_mib = binary, procs, body_mib
+        self.upstreams = {}  # name -> (port, process)
+        for name in ("a", "b", "c", "d"):
+            self.upstream(name)
+        self.dead = free_port()  # nothing listens there
+        self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry")}
+        self.pools = {
+            "web": {"listen": f"127.0.0.1:{self.ports['web']}", "protocol": "http", "distribution": "ketama",
+                    "timeout": 5000, "max_line_bytes": 8192, "servers": [self.line("a"), self.line("b"), self.line("c")]},
+            "users": {"listen": f"127.0.0.1:{self.ports['users']}", "protocol": "http", "distribution": "ring",
+                      "http_key": "header:X-User", "http_key_missing": "reject",
+                      "servers": [self.line("a"), self.line("b"), self.line("c")]},
+            "dead": {"listen": f"127.0.0.1:{self.ports['dead']}", "protocol": "http", "http_retries": 0,
+                     "auto_eject_hosts": "true", "server_failure_limit": 1, "server_retry_timeout": 60000,
+                     "servers": [f"127.0.0.1:{self.dead}:1 nobody"]},
+            "slow": {"listen": f"127.0.0.1:{self.ports['slow']}", "protocol": "http", "timeout": 300,
+                     "servers": [self.line("a")]},
+            "eject": {"listen": f"127.0.0.1:{self.ports['eject']}", "protocol": "http", "distribution": "ketama",
+                      "auto_eject_hosts": "true", "server_failure_limit": 1, "server_retry_timeout": 200,
+                      "health_check_path": "/health", "http_retries": 0,
+                      "servers": [self.line("c"), self.line("d")]},
+            "retry": {"listen": f"127.0.0.1:{self.ports['retry']}", "protocol": "http", "distribution": "ketama",
+                      "http_retries": 1, "servers": [self.line("b"), f"127.0.0.1:{self.dead}:1 nobody"]},
+        }
+        self.config_path = procs.config(config(self.pools))
+        self.stats_port = free_port()
+        self.proxy = procs.ringleader(binary, self.config_path, self.ports["web"], ["-s", str(self.stats_port)])
+        for port in self.ports.values():
+            wait_port(port, process=self.proxy)
+        self.web = self.ports["web"]
+
+    def upstream(self, name, port=None):
+        port = port or free_port()
+        p = self.procs.start([sys.executable, os.path.join(HERE, "upstream.py"), str(port), name], port, f"upstream-{name}")
+        self.upstreams[name] = (port, p)
+        return port
+
+    def line(self, name):
+        return f"127.0.0.1:{self.upstreams[name][0]}:1 {name}"
+
+    def locate(self, pool, keys):
+        out = subprocess.run([self.binary, "locate", "-c", self.config_path, "--pool", pool, *keys],
+                             check=True, capture_output=True, text=True, timeout=30).stdout
+        return {line.split("\t")[0]: line.split()[-1] for line in out.splitlines()}
+
+    # 1
+    def placement(self):
+        keys = [f"/obj/{i}?v={i % 7}" for i in range(200)]
+        where = self.locate("web", keys)
+        with Connection(self.web) as c:
+            for key in keys:
+                c.send(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % key.encode())
+                status, headers, body = c.response()
+                assert status == 200 and headers["x-upstream"] == where[key], (key, status, headers, where[key])
+        assert len(set(where.values())) == 3, where
+        users = self.locate("users", ["alice", "bob", "carol", "dave"])
+        for user, server in users.items():
+            status, headers, _ = get(self.ports["users"], b"/same/path", b"X-User: %s\r\n" % user.encode())
+            assert status == 200 and headers["x-upstream"] == server, (user, status, headers)
+        status, _, body = get(self.ports["users"], b"/same/path")
+        assert status == 400 and b"no key" in body, (status, body)
+        print("placement: 200 URIs and 4 X-User keys on the server `locate` names; no key: 400")
+
+    # 2
+    def pipelining(self):
+        keys = [f"/pipe/{i}" for i in range(40)]
+        where = self.locate("web", keys)
+        with Connection(self.web) as c:
+            c.send(b"".join(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % k.encode() for k in keys))
+            for key in keys:
+                status, headers, body = c.response()
+                assert (status, body) == (200, f"{where[key]} GET {key}\n".encode()), (key, status, body)
+            c.send(b"GET /last HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            assert c.response()[0] == 200
+            assert c.closed(), "Connection: close must close the connection after the response"
+        print("pipelining: 40 requests in one write answered in order; Connection: close honoured")
+
+    # 3
+    def forwarding(self):
+        status, headers, _ = get(self.web, b"/fields", b"Connection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
+                                 b"Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: x\r\n"
+                                 b"Upgrade: h2c\r\nX-Forwarded-For: 10.0.0.1\r\nVia: 1.0 edge\r\nX-Kept: yes\r\n")
+        seen = {name.lower(): value for name, value in json.loads(headers["x-seen-headers"])}
+        for gone in ("connection", "x-secret", "keep-alive", "te", "proxy-authorization", "upgrade"):
+            assert gone not in seen, (gone, seen)
+        assert seen["x-kept"] == "yes" and seen["x-forwarded-for"] == "10.0.0.1, 127.0.0.1", seen
+        assert "1.1 ringleader" in seen["via"], seen
+        with Connection(self.web) as c:
+            c.send(b"HEAD /h HTTP/1.1\r\nHost: t\r\n\r\nGET /after-head HTTP/1.1\r\nHost: t\r\n\r\n")
+            status, headers, body = c.response(head=True)
+            assert status == 200 and body == b"" and int(headers["content-length"]) > 0, (status, headers)
+            assert c.response()[2].endswith(b"GET /after-head\n")
+            for method in (b"PUT", b"POST"):
+                data = os.urandom(100_000)
+                c.send(b"%s /body HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (method, len(data), data))
+                status, _, body = c.response()
+                assert status == 200 and body.split()[1:] == [b"100000", hashlib.sha256(data).hexdigest().encode()], body
+        print("forwarding: hop-by-hop fields dropped, X-Forwarded-For and Via added, HEAD, PUT and POST bodies")
+
+    # 4
+    def smuggling(self):
+        shapes = [
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd",
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4x\r\n\r\nabcd",
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked, x\r\n\r\n0\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nZ\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n folded: 2\r\n\r\n",
+            b"GET / HTTP/1.1\nHost: t\n\n",
+            b"GET / HTTP/1.1\r\nHost: t\nX-A: 1\r\n\r\n",
+        ]
+        for shape in shapes:
+            with Connection(self.web) as c:
+                c.send(shape + b"GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n")
+                status, headers, body = c.response()
+                assert status == 400 and headers.get("connection") == "close" and body.strip(), (shape, status, body)
+                assert c.closed(), f"the connection must close after 400: {shape!r}"
+        with Connection(self.web) as c:
+            c.send(b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + b"x" * 9000 + b"\r\n\r\n")
+            status, _, body = c.response()
+            assert status == 431 and b"8192" in body and c.closed(), (status, body)
+        print(f"smuggling: {len(shapes)} shapes refused with 400 and the connection closed; 9000-byte field: 431")
+
+    # 5
+    def large_bodies(self):
+        size = self.body_mib << 20
+        pid = self.proxy.pid
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")  # VmHWM := VmRSS
+        before = vm_rss_kib(pid)
+        path = os.path.join(self.procs.dir, "body")
+        with open(path, "wb") as f:
+            for i in range(self.body_mib):
+                f.write(PATTERN[i % 256:] + PATTERN[:i % 256])
+        expected = hashlib.sha256()
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                expected.update(block)
+        for chunked in (False, True):
+            # curl sends Expect: 100-continue before a body this large; the proxy answers 100 itself.
+            extra = ["-H", "Transfer-Encoding: chunked"] if chunked else []
+            out = subprocess.run(["curl", "-sS", "-m", "120", "-T", path, *extra, f"http://127.0.0.1:{self.web}/upload"],
+                                 check=True, capture_output=True, timeout=150).stdout.split()
+            assert out[1:] == [str(size).encode(), expected.hexdigest().encode()], (chunked, out)
+        for kind in ("bytes", "chunked"):
+            digest, got = hashlib.sha256(), [0]
+
+            def sink(piece):
+                digest.update(piece)
+                got[0] += len(piece)
+
+            with Connection(self.web, timeout=120) as c:
+                c.send(b"GET /%s/%d HTTP/1.1\r\nHost: t\r\n\r\n" % (kind.encode(), size))
+                status, headers, _ = c.response(sink=sink)
+            want = hashlib.sha256()
+            n = size
+            while n:
+                want.update(PATTERN[:min(n, 65536 if kind == "chunked" else len(PATTERN))])
+                n -= min(n, 65536 if kind == "chunked" else len(PATTERN))
+            assert status == 200 and got[0] == size and digest.hexdigest() == want.hexdigest(), (kind, status, got)
+        growth = (status_kib(pid, "VmHWM") - before) / 1024
+        assert growth < GROWTH_LIMIT_MIB, f"the proxy's peak RSS grew by {growth:.1f} MiB moving {self.body_mib} MiB bodies"
+        print(f"large bodies: {self.body_mib} MiB up (Content-Length, chunked, Expect: 100-continue) and down "
+              f"(Content-Length, chunked), byte-exact; peak RSS growth {growth:.1f} MiB")
+
+    # 6
+    def failures(self):
+        status, _, body = get(self.ports["dead"], b"/x")
+        assert status == 502 and b"cannot connect" in body, (status, body)
+        wait_for(lambda: get(self.ports["dead"], b"/x")[0] == 503, "the dead server's ejection (503)")
+        status, _, body = get(self.ports["dead"], b"/x")
+        assert b"no live server" in body, body
+        status, _, body = get(self.ports["slow"], b"/slow")
+        assert status == 504 and b"timeout" in body, (status, body)
+        keys = [f"/r/{i}" for i in range(40)]
+        on_dead = [k for k, s in self.locate("retry", keys).items() if s == "nobody"]
+        assert on_dead, "some keys must be placed on the dead server"
+        for key in on_dead:
+            status, headers, _ = get(self.ports["retry"], key.encode())
+            assert status == 200 and headers["x-upstream"] == "b", (key, status)
+            with Connection(self.ports["retry"]) as c:
+                c.send(b"POST %s HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi" % key.encode())
+                status, _, body = c.response()
+                assert status == 502, (key, status, body)
+        print(f"failures: 502 unreachable, 503 no live server, 504 timeout; {len(on_dead)} GETs retried on the "
+              "next server, their POSTs not")
+
+    # 7
+    def ejection(self):
+        keys = [f"/e/{i}" for i in range(60)]
+        where = self.locate("eject", keys)
+        on_d = [k for k in keys if where[k] == "d"]
+        port, process = self.upstreams["d"]
+        process.kill()
+        process.wait(timeout=10)
+        for key in on_d[:2]:  # the first failure ejects it (server_failure_limit: 1)
+            get(self.ports["eject"], key.encode())
+        for key in on_d:
+            status, headers, _ = get(self.ports["eject"], key.encode())
+            assert status == 200 and headers["x-upstream"] == "c", (key, status)
+        self.upstream("d", port)
+        wait_for(lambda: get(self.ports["eject"], on_d[0].encode())[1].get("x-upstream") == "d",
+                 "the health check taking d back", timeout=20)
+        for key in on_d:
+            assert get(self.ports["eject"], key.encode())[1]["x-upstream"] == "d", key
+        print(f"ejection: {len(on_d)} keys of a killed upstream served by the other, and back once GET /health passed")
+
+    # 8
+    def concurrency(self):
+        keys = [f"/many/{i}" for i in range(40)]
+        where = self.locate("web", keys)
+        errors = []
+
+        def client():
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.web, timeout=20)
+                for key in keys:
+                    conn.request("GET", key)
+                    response = conn.getresponse()
+                    body = response.read()
+                    if response.status != 200 or response.getheader("X-Upstream") != where[key]:
+                        errors.append((key, response.status, body))
+                conn.close()
+            except Exception as e:  # noqa: BLE001 (reported below)
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=client) for _ in range(32)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not errors and not any(t.is_alive() for t in threads), errors[:5]
+        stats = json.loads(read_all(self.stats_port))
+        responses = sum(stats["web"][name]["responses"] for name in ("a", "b", "c"))
+        assert responses >= 32 * 40 and stats["retry"]["replica_failovers"] >= 1, (responses, stats["retry"])
+        print(f"concurrency: 32 keep-alive clients x 40 requests, each answered by its key's server; "
+              f"stats: {responses} responses from the web pool's servers")
+
+    # 9
+    def reload(self):
+        keys = [f"/reload/{i}" for i in range(2000)]
+        before = self.locate("web", keys)
+        self.pools["web"]["servers"].append(self.line("d"))
+        with open(self.config_path, "w") as f:
+            f.write(config(self.pools))
+        after = self.locate("web", keys)
+        self.proxy.send_signal(signal.SIGHUP)
+        sample = [k for k in keys if before[k] != after[k]][:20] + [k for k in keys if before[k] == after[k]][:20]
+        wait_for(lambda: get(self.web, sample[0].encode())[1].get("x-upstream") == after[sample[0]], "the reload")
+        for key in sample:
+            assert get(self.web, key.encode())[1]["x-upstream"] == after[key], key
+        moved = [k for k in keys if before[k] != after[k]]
+        assert all(after[k] == "d" for k in moved), "keys may move only to the new server"
+        share = len(moved) / len(keys)
+        assert 0.15 < share < 0.35, f"{share:.0%} of the keys moved; about 1/4 should"
+        print(f"reload: a fourth server added; {share:.1%} of 2000 keys moved, all to it; 40 checked live")
+
+
+def main():
+    binary = sys.argv[1]
+    body_mib = int(sys.argv[2]) if len(sys.argv) > 2 else 64
+    with Processes() as procs:
+        t = Test(binary, procs, body_mib)
+        for step in (t.placement, t.pipelining, t.forwarding, t.smuggling, t.large_bodies, t.failures,
+                     t.ejection, t.concurrency, t.reload):
+            started = time.monotonic()
+            step()
+            print(f"  ({time.monotonic() - started:.1f} s)")
+        assert t.proxy.poll() is None, "the proxy must still run"
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
