@@ -150,6 +150,8 @@ class PoolReader {
             one_of<Pool::ReplicaReads>(value, key, text,
                    {{"first", Pool::ReplicaReads::first}, {"miss_failover", Pool::ReplicaReads::miss_failover}},
                    "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
+      } else if (key == "warmup_ms") {
+        pool_.warmup_ms = number(value, key, text);
       } else if (key.starts_with("etcd")) {
         read_etcd(value, key, text);
       } else {
@@ -158,7 +160,7 @@ class PoolReader {
              "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
              "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
              "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol, replicas, "
-             "replica_writes, replica_reads, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
+             "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
              "etcd_min_servers)");
       }
     }
