@@ -113,12 +113,19 @@ void PoolWorker::adopt(const Routes& routes) {
   std::vector<std::shared_ptr<Backend>> previous = std::exchange(backends_, std::move(next));
   const auto before = std::exchange(layout_, routes.layout);
   protocol_ = options.protocol;
-  end_warm_up();
+  WarmUp ended = end_warm_up();
   start_warm_up(before.get(), previous);
-  for (const auto& backend : previous) {
-    const bool kept = std::find(backends_.begin(), backends_.end(), backend) != backends_.end() ||
-                      std::find(warm_.backends.begin(), warm_.backends.end(), backend) != warm_.backends.end();
-    if (!kept) retire(backend);
+  retire_unused(previous);
+  retire_unused(ended.backends);
+}
+
+void PoolWorker::retire_unused(const std::vector<std::shared_ptr<Backend>>& backends) {
+  const auto used = [&](const std::shared_ptr<Backend>& backend) {
+    return std::find(backends_.begin(), backends_.end(), backend) != backends_.end() ||
+           std::find(warm_.backends.begin(), warm_.backends.end(), backend) != warm_.backends.end();
+  };
+  for (const auto& backend : backends) {
+    if (backend && !used(backend)) retire(backend);
   }
 }
 
@@ -157,7 +164,7 @@ void PoolWorker::start_warm_up(const PoolLayout* before, std::vector<std::shared
 
 void PoolWorker::on_warm_up_timer() {
   if (!warm_.reads) {
-    end_warm_up();
+    retire_unused(end_warm_up().backends);
     return;
   }
   // Reads of the previous owners are over; their copies may still be out.
@@ -168,13 +175,10 @@ void PoolWorker::on_warm_up_timer() {
   });
 }
 
-void PoolWorker::end_warm_up() {
+PoolWorker::WarmUp PoolWorker::end_warm_up() {
   ++warm_ups_;
   warm_timer_.cancel();
-  for (const auto& backend : warm_.backends) {
-    if (std::find(backends_.begin(), backends_.end(), backend) == backends_.end()) retire(backend);
-  }
-  warm_ = {};
+  return std::exchange(warm_, {});
 }
 
 Backend* PoolWorker::previous_owner(std::string_view key, std::uint32_t server) const {

@@ -89,8 +89,15 @@ class PoolWorker {
   /// After adopt(): starts the warm-up of a change from `before` (whose servers `previous` reached)
   /// if the pool wants one, or the one of a draining server.
   void start_warm_up(const PoolLayout* before, std::vector<std::shared_ptr<Backend>>& previous);
-  /// Ends the warm-up: the previous owners no longer in the pool close once idle.
-  void end_warm_up();
+  struct WarmUp {
+    std::unique_ptr<const Placement> before;          // where keys were; null: no warm-up
+    std::vector<std::shared_ptr<Backend>> backends;  // backends[i] reaches before's server i
+    bool reads = false;                               // misses go to the previous owner
+  };
+  /// Ends the warm-up; returns it (its backends no longer in the pool are to be retired).
+  WarmUp end_warm_up();
+  /// Retires each of `backends` that neither the pool nor its warm-up uses.
+  void retire_unused(const std::vector<std::shared_ptr<Backend>>& backends);
   /// warmup_ms is over: reads stop; kHoldOff later, the rest.
   void on_warm_up_timer();
   /// Retires `backend` (a reload removed it): it closes once its replies are in.
@@ -112,11 +119,7 @@ class PoolWorker {
   std::vector<std::uint64_t> loads_;                 // for bounded_load: requests in flight per server
   bool started_ = false;
   Acceptor acceptor_;
-  struct WarmUp {
-    std::unique_ptr<const Placement> before;          // where keys were; null: no warm-up
-    std::vector<std::shared_ptr<Backend>> backends;  // backends[i] reaches before's server i
-    bool reads = false;                               // misses go to the previous owner
-  } warm_;
+  WarmUp warm_;
   asio::steady_timer warm_timer_;
   std::uint64_t warm_ups_ = 0;  // warm-ups started: a timer of an earlier one that fires late does nothing
 
