@@ -152,6 +152,7 @@ class PoolReader {
                    "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
       } else if (key == "warmup_ms") {
         pool_.warmup_ms = number(value, key, text);
+        warmup_line_ = line_of(value);
       } else if (key.starts_with("etcd")) {
         read_etcd(value, key, text);
       } else {
@@ -177,6 +178,7 @@ class PoolReader {
     }
     check_unique_names(pool_, file_);
     check_replicas();
+    check_warm_up();
     add_warnings(seen);
   }
 
@@ -344,6 +346,17 @@ class PoolReader {
       error("bounded_load moves a key by load, so its copies could not be found again; use one or the other");
   }
 
+  // A warm-up reads a moved key from where the old placement put it, and copies it to one server.
+  void check_warm_up() const {
+    const bool draining = std::any_of(pool_.servers.begin(), pool_.servers.end(), [](const Server& s) { return s.draining; });
+    if (pool_.warmup_ms == 0 && !draining) return;
+    const std::string key = pool_.warmup_ms > 0 ? "warmup_ms" : "servers";
+    const std::size_t line = pool_.warmup_ms > 0 ? warmup_line_ : pool_.line;
+    const auto error = [&](const std::string& reason) { throw ConfigError(file_, line, pool_.name, key, reason); };
+    if (pool_.distribution == "random") error("distribution 'random' has no previous owner to warm up from");
+    if (pool_.replicas > 1) error("a warm-up (warmup_ms, draining servers) is for pools with one copy of each key (replicas: 1)");
+  }
+
   static std::string hash_names() {
     std::string out;
     for (const auto& f : hash::twemproxy::functions()) out += std::string(f.name) + ", ";
@@ -356,6 +369,7 @@ class PoolReader {
   std::optional<bool> redis_;        // nutcracker's `redis:`, if given
   std::size_t redis_line_ = 0;
   std::size_t replicas_line_ = 0;   // where replicas was given, if it was
+  std::size_t warmup_line_ = 0;     // where warmup_ms was given, if it was
   Etcd etcd_settings_;  // becomes pool_.etcd if the pool has `etcd:`
 };
 
