@@ -62,7 +62,9 @@ void WarmUpRead::send() {
 }
 
 bool WarmUpRead::retried(std::uint32_t, std::string_view reply, bool failed) {
-  if (asked_previous_ || failed || !pool_.protocol().is_miss(reply)) return false;
+  if (asked_again_ || failed) return false;
+  if (asked_previous_) return previous_answered(reply);
+  if (!pool_.protocol().is_miss(reply)) return false;
   // A reload since the request was routed renumbers the servers: the miss is the answer.
   if (!client_waits() || pool_.layout() != layout_) return false;
   asked_previous_ = true;
@@ -70,38 +72,52 @@ bool WarmUpRead::retried(std::uint32_t, std::string_view reply, bool failed) {
   bytes_.assign(reply);     // the client's answer if the previous owner has nothing either
   began_ = RecentWrites::Clock::now();
   pool_.counters().warmup_reads.add();
-  request_.clear();
+  again_.swap(request_);
   steps_.read_previous(key_, with_cas_, request_);
   previous_->output().append(request_);
   previous_->send(shared_from_this(), 0, steps_.previous_kind());
   return true;
 }
 
-void WarmUpRead::on_part(std::uint32_t, std::string_view reply, bool failed) {
-  if (!asked_previous_) {
-    bytes_.assign(reply);
-    return;
-  }
-  const auto value = failed ? std::nullopt : steps_.value_of(reply);
-  if (!value) return;  // the new owner's miss stands
+bool WarmUpRead::previous_answered(std::string_view reply) {
+  const auto value = steps_.value_of(reply);
+  if (!value) return false;  // the new owner's miss stands
   pool_.counters().warmup_hits.add();
-  bytes_.clear();
-  steps_.answer(key_, *value, with_cas_, bytes_);
-  copy(*value);
+  std::string answer;
+  const bool answered = steps_.answer(key_, *value, with_cas_, answer);
+  const bool copied = copy(*value);
+  if (answered) {
+    bytes_.swap(answer);
+    return false;
+  }
+  if (!copied) return false;  // the miss: never a value the copy would not have been allowed to bring
+  // After the copy on the same connection: the new owner answers with the value copied, or a newer one.
+  asked_again_ = true;
+  passes_through_ = true;
+  Backend& owner = pool_.backend(server_);
+  owner.output().append(again_);
+  owner.send(shared_from_this(), 0, kind_);
+  return true;
 }
 
-void WarmUpRead::copy(const WarmValue& value) {
+void WarmUpRead::on_part(std::uint32_t, std::string_view reply, bool) {
+  // The previous owner's reply is never the client's: retried() has set bytes_ from it, or kept the miss.
+  if (!asked_previous_ || asked_again_) bytes_.assign(reply);
+}
+
+bool WarmUpRead::copy(const WarmValue& value) {
   if (pool_.layout() != layout_ || pool_.recent_writes().written_since(key_, began_)) {
     pool_.counters().warmup_copies_skipped.add();
-    return;
+    return false;
   }
   Backend& owner = pool_.backend(server_);
   if (!steps_.copy(key_, value, owner.output())) {
     pool_.counters().warmup_copies_skipped.add();
-    return;
+    return false;
   }
   owner.send(std::make_shared<CopyReply>(pool_, steps_, owner.shared_from_this(), key_, began_), 0,
              steps_.copy_kind());
+  return true;
 }
 
 }  // namespace ringleader::proxy

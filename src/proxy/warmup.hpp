@@ -49,8 +49,10 @@ class WarmUpSteps {
   virtual ReplyKind previous_kind() const noexcept = 0;
   /// The previous owner's reply as a value, or nothing (a miss, an error).
   virtual std::optional<WarmValue> value_of(std::string_view reply) const noexcept = 0;
-  /// The client's reply to its read of `key`, answered with `value`.
-  virtual void answer(std::string_view key, const WarmValue& value, bool with_cas, std::string& out) const = 0;
+  /// The client's reply to its read of `key`, answered with `value`; false if the protocol cannot
+  /// write it (Redis: a DUMP payload is no reply to HGET): the read is then sent to the new owner
+  /// again, after the copy, and its answer is the client's.
+  virtual bool answer(std::string_view key, const WarmValue& value, bool with_cas, std::string& out) const = 0;
   /// The request that stores `value` at `key` only if the new owner has none; false if it must not
   /// be copied (it is about to expire).
   virtual bool copy(std::string_view key, const WarmValue& value, std::string& out) const = 0;
@@ -76,8 +78,10 @@ class WarmUpRead final : public PendingReply, public std::enable_shared_from_thi
   void on_part(std::uint32_t part, std::string_view reply, bool failed) override;
 
  private:
-  /// Copies `value` to the new owner unless the key was written since the read began.
-  void copy(const WarmValue& value);
+  /// Copies `value` to the new owner unless the key was written since the read began; false if not sent.
+  bool copy(const WarmValue& value);
+  /// The previous owner's `reply`: true if the read was sent again (to the new owner).
+  bool previous_answered(std::string_view reply);
 
   PoolWorker& pool_;
   const WarmUpSteps& steps_;
@@ -89,6 +93,8 @@ class WarmUpRead final : public PendingReply, public std::enable_shared_from_thi
   ReplyKind kind_;
   bool with_cas_;
   bool asked_previous_ = false;
+  bool asked_again_ = false;  // the new owner, after the copy (WarmUpSteps::answer() could not)
+  std::string again_;         // the request, kept for that
   RecentWrites::Clock::time_point began_;  // the read, for RecentWrites::written_since()
 };
 

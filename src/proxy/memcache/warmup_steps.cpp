@@ -49,10 +49,11 @@ class MetaSteps final : public WarmUpSteps {
     return value;
   }
 
-  void answer(std::string_view key, const WarmValue& value, bool with_cas, std::string& out) const override {
+  bool answer(std::string_view key, const WarmValue& value, bool with_cas, std::string& out) const override {
     out.append("VALUE ").append(key).append(" ").append(value.flags).append(" ").append(std::to_string(value.data.size()));
     if (with_cas) out.append(" ").append(value.cas);
     out.append("\r\n").append(value.data).append("\r\n").append(kEnd);
+    return true;
   }
 
   bool copy(std::string_view key, const WarmValue& value, std::string& out) const override {

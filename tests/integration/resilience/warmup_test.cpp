@@ -16,6 +16,11 @@
 #include "reload_fixture.hpp"
 
 namespace ringleader::test {
+
+// Sends a Redis command and reads its reply (integration/proxy/cluster.cpp; its header also declares a
+// memcache() that would make the fixture's calls ambiguous).
+std::string redis(Connection& c, const std::vector<std::string>& args);
+
 namespace {
 
 const std::string kWarmUp = kKetama + "  warmup_ms: 600000\n";
@@ -242,6 +247,75 @@ TEST_F(WarmUp, DrainingServerHandsItsKeysOverAndItsConnectionCloses) {
   while (open_fds(proxy().pid()) >= fds && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_LT(open_fds(proxy().pid()), fds) << "the removed server's connection is still open";
+}
+
+// A Redis pool: a fifth server added with warm-up; every string (with its TTL left) and hash is
+// found and copied (DUMP, RESTORE without REPLACE); MGET asks key by key; a set after the change
+// wins; a delete after the change reaches both owners. Keys are hash-tagged so that "{k:7}:d" sits
+// where "{k:7}" does: read first, "{k:7}" shows which keys moved, and the others are still unread.
+TEST_F(WarmUp, RedisPoolMissesNothingAndWritesWin) {
+  std::vector<Server> redis_servers;
+  std::vector<std::uint16_t> ports;
+  for (int i = 0; i < 5; ++i) {
+    redis_servers.push_back(start_redis(dir_));
+    ports.push_back(redis_servers.back().port);
+  }
+  const std::vector<std::string> names = {"r0", "r1", "r2", "r3", "r4"};
+  const std::string options = kKetama + "  redis: true\n  hash_tag: \"{}\"\n  warmup_ms: 600000\n";
+  const auto redis_pool = [&](std::size_t n) {
+    return memcache_pool(listen_, std::vector(ports.begin(), ports.begin() + n),
+                         std::vector(names.begin(), names.begin() + n), options);
+  };
+  start_with_stats(redis_pool(4));
+  Connection client(listen_);
+  constexpr int kKeys = 300;
+  const auto key = [](int i, const std::string& suffix = "") { return "{k:" + std::to_string(i) + "}" + suffix; };
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(redis(client, {"SET", key(i), "v", "PX", "100000"}), "+OK\r\n");
+    ASSERT_EQ(redis(client, {"HSET", key(i, ":h"), "f", "v"}), ":1\r\n");
+    ASSERT_EQ(redis(client, {"SET", key(i, ":d"), "old"}), "+OK\r\n");
+    ASSERT_EQ(redis(client, {"SET", key(i, ":s"), "old"}), "+OK\r\n");
+  }
+  ASSERT_TRUE(reload(redis_pool(5), "config reloaded"));
+
+  int misses = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    misses += redis(client, {"GET", key(i)}) != "$1\r\nv\r\n";
+    misses += redis(client, {"HGET", key(i, ":h"), "f"}) != "$1\r\nv\r\n";
+  }
+  Connection newcomer(ports[4]);
+  std::vector<int> moved;
+  for (int i = 0; i < kKeys; ++i) {
+    if (redis(newcomer, {"EXISTS", key(i)}) == ":1\r\n") moved.push_back(i);
+  }
+  std::printf("redis: a 5th server added with warm-up: %d of %d reads missed; %zu keys moved\n", misses, 2 * kKeys,
+              moved.size());
+  EXPECT_EQ(misses, 0);
+  ASSERT_GE(moved.size(), 10u);
+  for (int i : moved) {
+    EXPECT_EQ(redis(newcomer, {"HGET", key(i, ":h"), "f"}), "$1\r\nv\r\n") << "hash not copied";
+    const std::string pttl = redis(newcomer, {"PTTL", key(i)});
+    ASSERT_TRUE(pttl.starts_with(":")) << pttl;
+    EXPECT_GT(std::stol(pttl.substr(1)), 0);
+    EXPECT_LT(std::stol(pttl.substr(1)), 100000) << "the copy has the full TTL, not what was left of it";
+  }
+  EXPECT_EQ(stat("warmup_copies"), static_cast<long>(2 * moved.size()));
+  // A set after the change wins; a delete after it leaves nothing on either owner.
+  const int a = moved[0], b = moved[1];
+  EXPECT_EQ(redis(client, {"SET", key(a, ":s"), "new"}), "+OK\r\n");
+  EXPECT_EQ(redis(client, {"GET", key(a, ":s")}), "$3\r\nnew\r\n");
+  EXPECT_EQ(redis(client, {"DEL", key(b, ":d")}), ":0\r\n");  // the new owner's count (docs/warmup.md)
+  EXPECT_EQ(redis(client, {"GET", key(b, ":d")}), "$-1\r\n");
+  int on_any = 0;
+  for (auto port : ports) {
+    Connection direct(port);
+    on_any += redis(direct, {"EXISTS", key(b, ":d")}) == ":1\r\n";
+  }
+  EXPECT_EQ(on_any, 0) << "the deleted key is still on a server";
+  // MGET key by key: a moved unread key, a moved deleted one, a moved written one.
+  EXPECT_EQ(redis(client, {"MGET", key(moved[2], ":d"), key(b, ":d"), key(a, ":s")}),
+            "*3\r\n$3\r\nold\r\n$-1\r\n$3\r\nnew\r\n");
+  EXPECT_EQ(redis(newcomer, {"GET", key(moved[2], ":d")}), "$3\r\nold\r\n");
 }
 
 }  // namespace
