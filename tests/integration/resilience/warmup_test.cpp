@@ -61,6 +61,18 @@ class WarmUp : public Reload {
     return moving;
   }
 
+  // set_on_four() with every key set to `value`, where each key is noted in `before`; then the fifth
+  // server joins with warm-up. Returns the keys it takes.
+  std::vector<std::string> join_after_setting(const std::vector<std::string>& keys, const std::string& value,
+                                              std::map<std::string, int>& before) {
+    const auto moving = set_on_four(keys, kKetama, [&](Connection& c, const std::string& key) {
+      ASSERT_EQ(memcache(c, set(key, value)), "STORED\r\n");
+    });
+    before = owners(keys);
+    EXPECT_TRUE(reload(pool({0, 1, 2, 3, 4}, kWarmUp), "config reloaded"));
+    return moving;
+  }
+
   std::uint16_t stats_ = free_port();
 };
 
@@ -123,14 +135,10 @@ TEST_F(WarmUp, AddedServerMissesNothingAndGetsCopiesWithTheirTtl) {
 // Writes after the change win over the previous owner's copy: set, delete, cas, incr and append of
 // moved keys, each checked by a read through the proxy and on the new server directly.
 TEST_F(WarmUp, WritesAfterTheChangeAreNeverReplacedByTheOldValue) {
-  const auto keys = numbered_keys(400);
-  const auto moved = set_on_four(keys, kKetama, [](Connection& c, const std::string& key) {
-    ASSERT_EQ(memcache(c, set(key, "5")), "STORED\r\n");
-  });
-  Connection client(listen_);
-  const auto before = owners(keys);
-  ASSERT_TRUE(reload(pool({0, 1, 2, 3, 4}, kWarmUp), "config reloaded"));
+  std::map<std::string, int> before;
+  const auto moved = join_after_setting(numbered_keys(400), "5", before);
   ASSERT_GE(moved.size(), 20u);
+  Connection client(listen_);
 
   // set: the new value, and it stays.
   EXPECT_EQ(memcache(client, set(moved[0], "new")), "STORED\r\n");
@@ -181,14 +189,10 @@ TEST_F(WarmUp, WritesAfterTheChangeAreNeverReplacedByTheOldValue) {
 // delete of the same key is sent; the previous owner answers the read with the old value, which the
 // client gets (the read came first), but the copy must not reach the new owner after the delete.
 TEST_F(WarmUp, DeleteRacingAWarmUpReadLeavesNoCopy) {
-  const auto keys = numbered_keys(400);
-  const auto moved = set_on_four(keys, kKetama, [](Connection& c, const std::string& key) {
-    ASSERT_EQ(memcache(c, set(key, "old")), "STORED\r\n");
-  });
-  Connection client(listen_);
-  const auto before = owners(keys);
-  ASSERT_TRUE(reload(pool({0, 1, 2, 3, 4}, kWarmUp), "config reloaded"));
+  std::map<std::string, int> before;
+  const auto moved = join_after_setting(numbered_keys(400), "old", before);
   ASSERT_FALSE(moved.empty());
+  Connection client(listen_);
   const std::string key = moved[0];
   Server& previous = servers_[before.at(key)];
 
