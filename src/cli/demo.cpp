@@ -2,12 +2,15 @@
 //
 // Four pizza drivers, one calls in sick: with consistent hashing only his orders are handed to the
 // others; with modulo almost every order changes hands. The demo starts N memcached servers and
-// `ringleader serve` in front of them with three pools side by side (consistent hashing, modula, and
-// consistent hashing with two copies of each key: `replicas: 2`), writes K keys through each, stops
+// `ringleader serve` in front of them with four pools side by side (consistent hashing, modula,
+// consistent hashing with two copies of each key: `replicas: 2`, and consistent hashing with
+// `warmup_ms`, which joins the last act), writes K keys through each, stops
 // one server and reads every key back once the proxy has ejected it (auto_eject_hosts, as twemproxy
 // does): ~75%, ~25% and ~100% are still found. Then it restarts that server (the proxy's health check
 // takes it back), writes every key again, adds a fifth server by hot reload (SIGHUP: the proxy keeps
-// running) and counts the keys that moved. It also draws the pictures. What the proxy did (an
+// running) and counts the keys that moved, and the reads that missed in the three pools without
+// replicas (the warm-up pool's miss close to none), then again once the misses are written back. It
+// also draws the pictures. What the proxy did (an
 // ejection, a return, a reload) it learns from the proxy's stats port, as an operator would.
 #include <signal.h>
 #include <unistd.h>
@@ -36,6 +39,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+// The warm-up pool's window: longer than the demo, so its reads after the join all fall inside it.
+constexpr std::uint32_t kWarmUpMs = 600'000;
 using support::ChildProcess;
 
 struct DemoOptions {
@@ -103,7 +109,7 @@ class Demo {
   DemoOptions o_;
   fs::path dir_;
   std::vector<Server> servers_;
-  std::uint16_t consistent_port_ = 0, modulo_port_ = 0, replicated_port_ = 0, stats_port_ = 0;
+  std::uint16_t consistent_port_ = 0, modulo_port_ = 0, replicated_port_ = 0, warmup_port_ = 0, stats_port_ = 0;
   std::unique_ptr<ChildProcess> proxy_;
 };
 
@@ -130,19 +136,22 @@ void Demo::start_server(std::size_t i) {
 
 void Demo::write_config(const std::vector<std::size_t>& members) {
   std::ofstream cfg(dir_ / "ringleader.yml");
-  auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution, int replicas) {
+  auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution, int replicas,
+                  std::uint32_t warmup_ms = 0) {
     // twemproxy's distributions with twemproxy's default hash; ringleader's with theirs (xxh3).
     const bool twemproxy = distribution == "ketama" || distribution == "modula";
     cfg << name << ":\n  listen: 127.0.0.1:" << port << (twemproxy ? "\n  hash: fnv1a_64" : "")
         << "\n  distribution: " << distribution << "\n  timeout: 2000\n  auto_eject_hosts: true\n  server_failure_limit: 1\n"
         << "  server_retry_timeout: 1000\n";
     if (replicas > 1) cfg << "  replicas: " << replicas << "\n";
+    if (warmup_ms > 0) cfg << "  warmup_ms: " << warmup_ms << "\n";
     cfg << "  servers:\n";
     for (std::size_t i : members) cfg << "   - 127.0.0.1:" << servers_[i].port << ":1 " << server_name(i) << "\n";
   };
   pool("consistent", consistent_port_, o_.algorithm, 1);
   pool("modulo", modulo_port_, "modula", 1);
   pool("replicated", replicated_port_, o_.algorithm, 2);
+  pool("warmup", warmup_port_, o_.algorithm, 1, kWarmUpMs);
 }
 
 // Starts `ringleader serve` over the given servers, once: later changes go by hot reload.
@@ -157,7 +166,8 @@ void Demo::start_proxy(const std::vector<std::size_t>& members) {
                                std::to_string(stats_port_), "-a", "127.0.0.1"},
       proxy_log().string());
   if (!support::wait_until_accepting(consistent_port_, 5s) || !support::wait_until_accepting(modulo_port_, 5s) ||
-      !support::wait_until_accepting(replicated_port_, 5s) || !support::wait_until_accepting(stats_port_, 5s))
+      !support::wait_until_accepting(replicated_port_, 5s) || !support::wait_until_accepting(warmup_port_, 5s) ||
+      !support::wait_until_accepting(stats_port_, 5s))
     throw std::runtime_error("ringleader serve did not start (see " + proxy_log().string() + ")");
 }
 
@@ -177,7 +187,7 @@ void Demo::reload_proxy(std::size_t joining, const std::vector<std::size_t>& mem
   wait_for_proxy("add " + server_name(joining) + " to every pool after SIGHUP", [&] {
     const ProxyStats stats(stats_port_);
     return stats.lists("consistent", server_name(joining)) && stats.lists("modulo", server_name(joining)) &&
-           stats.lists("replicated", server_name(joining));
+           stats.lists("replicated", server_name(joining)) && stats.lists("warmup", server_name(joining));
   });
 }
 
@@ -234,11 +244,12 @@ void Demo::run() {
   // The children append to their logs: remove an earlier run's so that the folder tells of this one.
   fs::remove(proxy_log());
   for (std::size_t i = 0; i <= o_.servers; ++i) fs::remove(server_log(i));
-  auto ports = pick_ports(o_.servers + 5, o_.first_port);
+  auto ports = pick_ports(o_.servers + 6, o_.first_port);
   consistent_port_ = ports[o_.servers + 1];
   modulo_port_ = ports[o_.servers + 2];
   stats_port_ = ports[o_.servers + 3];
   replicated_port_ = ports[o_.servers + 4];
+  warmup_port_ = ports[o_.servers + 5];
   for (std::size_t i = 0; i <= o_.servers; ++i) servers_.push_back({ports[i], nullptr});
 
   std::vector<std::size_t> members;
@@ -251,9 +262,9 @@ void Demo::run() {
   std::printf("%zu memcached servers on 127.0.0.1 ports", o_.servers);
   for (std::size_t i = 0; i < o_.servers; ++i) std::printf(" %u", servers_[i].port);
   std::printf("; ringleader (pid %d) in front: pool 'consistent' (%s) on %u, pool 'modulo' (modula) on %u, "
-              "pool 'replicated' (%s, replicas: 2) on %u\n\n",
+              "pool 'replicated' (%s, replicas: 2) on %u, pool 'warmup' (%s, warmup_ms: %u) on %u\n\n",
               static_cast<int>(proxy_->pid()), o_.algorithm.c_str(), consistent_port_, modulo_port_,
-              o_.algorithm.c_str(), replicated_port_);
+              o_.algorithm.c_str(), replicated_port_, o_.algorithm.c_str(), kWarmUpMs, warmup_port_);
 
   // Act 1: one server calls in sick.
   const auto consistent_keys = keys_of("consistent"), modulo_keys = keys_of("modulo");
@@ -332,6 +343,8 @@ void Demo::run() {
   probe_until_changed("take the restarted server back", sick, "requests", requests, consistent_probe, modulo_probe);
   write_all(consistent_port_, consistent_keys);
   write_all(modulo_port_, modulo_keys);
+  const auto warmup_keys = keys_of("warmup");
+  write_all(warmup_port_, warmup_keys);
   const std::size_t joining = o_.servers;
   start_server(joining);
   members.push_back(joining);
@@ -350,6 +363,25 @@ void Demo::run() {
               moved(modulo_found), o_.servers + 1, 100.0 / static_cast<double>(o_.servers + 1));
   live.consistent.moved_share = moved(consistent_found) / 100;
   live.modulo.moved_share = moved(modulo_found) / 100;
+  // The same join as an application sees it: every key read once (a miss is written back, as a
+  // cache-aside application does), then read again a moment later.
+  const auto warmup_found = MemcacheClient(warmup_port_).present(warmup_keys);
+  auto& misses = live.misses;
+  misses = {moved(modulo_found) / 100, moved(consistent_found) / 100, moved(warmup_found) / 100};
+  std::printf("reads that missed after the join: modulo %.1f%%, consistent %.1f%%, consistent + warm-up %.1f%%\n",
+              100 * misses.modulo, 100 * misses.consistent, 100 * misses.warmup);
+  const auto write_back = [&](std::uint16_t port, const std::vector<std::string>& keys, const std::vector<bool>& found) {
+    std::vector<std::string> missed;
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      if (!found[k]) missed.push_back(keys[k]);
+    MemcacheClient(port).set_many(missed, "pepperoni");
+    return moved(MemcacheClient(port).present(keys)) / 100;
+  };
+  misses.modulo_later = write_back(modulo_port_, modulo_keys, modulo_found);
+  misses.consistent_later = write_back(consistent_port_, consistent_keys, consistent_found);
+  misses.warmup_later = write_back(warmup_port_, warmup_keys, warmup_found);
+  std::printf("a moment later, misses written back: modulo %.1f%%, consistent %.1f%%, consistent + warm-up %.1f%%\n\n",
+              100 * misses.modulo_later, 100 * misses.consistent_later, 100 * misses.warmup_later);
   // For the picture: keys per server now, each key written again to the server it belongs on.
   write_all(consistent_port_, consistent_keys);
   write_all(modulo_port_, modulo_keys);

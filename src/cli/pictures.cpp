@@ -200,6 +200,7 @@ constexpr const char* kConsistentBefore = "#a0bcd8";
 constexpr const char* kConsistentAfter = "#4e79a7";
 constexpr const char* kModuloBefore = "#f8c38f";
 constexpr const char* kModuloAfter = "#d9730d";
+constexpr const char* kWarmUp = "#59a14f";
 
 std::vector<std::string> server_names(std::size_t count) {
   std::vector<std::string> names;
@@ -233,10 +234,18 @@ void joined_picture(std::ostringstream& svg, const LiveRun& live, double left, d
 
 // (f) The two numbers of the run: share of keys found after the stop, share moved by the join,
 // each against the textbook's optimum.
-void shares_picture(std::ostringstream& svg, const LiveRun& live, double left, double top) {
-  const std::size_t n = live.consistent.held.size();
-  svg << "<text x='" << left << "' y='" << top + 30
-      << "' class='title'>(f) this run: share of keys found and moved; dashed: the optimum</text>\n";
+struct ShareRow {
+  std::string label;
+  double share;
+  const char* colour;
+  double optimum;  // drawn dashed
+};
+
+// Horizontal bars of shares of all keys, one per row, under `title`. `value_class`: the style of the
+// printed percentages.
+void share_bars(std::ostringstream& svg, double left, double top, const std::string& title,
+                const std::vector<ShareRow>& rows, const char* value_class) {
+  svg << "<text x='" << left << "' y='" << top + 30 << "' class='title'>" << escape(title) << "</text>\n";
   const double x0 = left + 190, width = kWidth - 250;
   auto x_of = [&](double share) { return x0 + width * share; };
   for (double s : {0.0, 0.25, 0.5, 0.75, 1.0})
@@ -245,27 +254,41 @@ void shares_picture(std::ostringstream& svg, const LiveRun& live, double left, d
         << static_cast<int>(s * 100) << "%</text>\n";
   svg << "<text x='" << x0 + width / 2 << "' y='" << top + 370
       << "' class='label' text-anchor='middle'>share of all keys</text>\n";
-  struct Row {
-    std::string label;
-    double share;
-    const char* colour;
-    double optimum;
-  };
-  const double n_d = static_cast<double>(n);
-  const Row rows[] = {{"found after the stop: " + live.consistent.name, live.consistent.found_share, kConsistentAfter, (n_d - 1) / n_d},
-                      {"found after the stop: " + live.modulo.name, live.modulo.found_share, kModuloAfter, (n_d - 1) / n_d},
-                      {"moved by the join: " + live.consistent.name, live.consistent.moved_share, kConsistentAfter, 1 / (n_d + 1)},
-                      {"moved by the join: " + live.modulo.name, live.modulo.moved_share, kModuloAfter, 1 / (n_d + 1)}};
-  for (std::size_t r = 0; r < std::size(rows); ++r) {
-    const double y = top + 80 + 64 * static_cast<double>(r);
-    svg << "<text x='" << x0 - 8 << "' y='" << y + 20 << "' class='small' text-anchor='end'>" << escape(rows[r].label)
+  const double step = 256.0 / static_cast<double>(rows.size()), bar = std::min(30.0, step - 10);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const double y = top + 80 + step * static_cast<double>(r);
+    svg << "<text x='" << x0 - 8 << "' y='" << y + bar / 2 + 4 << "' class='small' text-anchor='end'>" << escape(rows[r].label)
         << "</text>\n<rect x='" << x0 << "' y='" << y << "' width='" << width * rows[r].share
-        << "' height='30' fill='" << rows[r].colour << "'/>\n<text x='" << x_of(std::max(rows[r].share, rows[r].optimum)) + 6
-        << "' y='" << y + 20
-        << "' class='label'>" << std::round(rows[r].share * 1000) / 10 << "%</text>\n<line x1='"
-        << x_of(rows[r].optimum) << "' x2='" << x_of(rows[r].optimum) << "' y1='" << y - 6 << "' y2='" << y + 36
+        << "' height='" << bar << "' fill='" << rows[r].colour << "'/>\n<text x='" << x_of(std::max(rows[r].share, rows[r].optimum)) + 6
+        << "' y='" << y + bar / 2 + 4
+        << "' class='" << value_class << "'>" << std::round(rows[r].share * 1000) / 10 << "%</text>\n<line x1='"
+        << x_of(rows[r].optimum) << "' x2='" << x_of(rows[r].optimum) << "' y1='" << y - 6 << "' y2='" << y + bar + 6
         << "' stroke='#222' stroke-dasharray='4,3' stroke-width='2'/>\n";
   }
+}
+
+void shares_picture(std::ostringstream& svg, const LiveRun& live, double left, double top) {
+  const double n_d = static_cast<double>(live.consistent.held.size());
+  share_bars(svg, left, top, "(f) this run: share of keys found and moved; dashed: the optimum",
+             {{"found after the stop: " + live.consistent.name, live.consistent.found_share, kConsistentAfter, (n_d - 1) / n_d},
+              {"found after the stop: " + live.modulo.name, live.modulo.found_share, kModuloAfter, (n_d - 1) / n_d},
+              {"moved by the join: " + live.consistent.name, live.consistent.moved_share, kConsistentAfter, 1 / (n_d + 1)},
+              {"moved by the join: " + live.modulo.name, live.modulo.moved_share, kModuloAfter, 1 / (n_d + 1)}},
+             "label");
+}
+
+// (g): the reads right after the join, and again once the misses were written back (as an
+// application does), for modulo, consistent hashing and consistent hashing with warm-up.
+void warmup_picture(std::ostringstream& svg, const LiveRun& live, double left, double top) {
+  const auto& m = live.misses;
+  share_bars(svg, left, top, "(g) this run: reads that missed after the join, then a moment later",
+             {{"after the join: modulo", m.modulo, kModuloAfter, 0},
+              {"after the join: consistent", m.consistent, kConsistentAfter, 0},
+              {"after the join: + warm-up", m.warmup, kWarmUp, 0},
+              {"later: modulo", m.modulo_later, kModuloAfter, 0},
+              {"later: consistent", m.consistent_later, kConsistentAfter, 0},
+              {"later: + warm-up", m.warmup_later, kWarmUp, 0}},
+             "small");
 }
 
 }  // namespace
@@ -294,8 +317,9 @@ std::string render_svg(const std::string& ring_algorithm, const SimulateOptions&
                        const LiveRun* live) {
   std::ostringstream svg;
   const double width = live ? 2 * kWidth : kWidth;
-  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << 3 * kPanel
-      << "' viewBox='0 0 " << width << ' ' << 3 * kPanel << "' font-family='sans-serif'>\n"
+  const double height = (live ? 4 : 3) * kPanel;
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
+      << "' viewBox='0 0 " << width << ' ' << height << "' font-family='sans-serif'>\n"
       << "<style>.title{font-size:15px;font-weight:bold}.label{font-size:13px}.small{font-size:11px}</style>\n"
       << "<rect width='100%' height='100%' fill='white'/>\n";
   ring_picture(svg, ring_algorithm, simulated_membership(options), 0);
@@ -306,6 +330,7 @@ std::string render_svg(const std::string& ring_algorithm, const SimulateOptions&
     stopped_picture(svg, *live, kWidth + 20, 0);
     joined_picture(svg, *live, kWidth + 20, kPanel);
     shares_picture(svg, *live, kWidth + 20, 2 * kPanel);
+    warmup_picture(svg, *live, kWidth + 20, 3 * kPanel);
   }
   svg << "</svg>\n";
   return svg.str();

@@ -4,7 +4,8 @@
 // (c) share of keys moved when one of N nodes leaves, against N, per algorithm, with the 1/N optimum;
 // and beside them, when `demo` ran on real servers, what it measured:
 // (d) keys per server before one stopped and found after, (e) keys per server before and after one
-// joined, (f) the shares found and moved, consistent hashing against modulo.
+// joined, (f) the shares found and moved, consistent hashing against modulo, (g) the reads that missed
+// after the join with modulo, consistent hashing and consistent hashing with warm-up.
 #pragma once
 
 #include <string>
@@ -30,6 +31,10 @@ struct LiveRun {
   };
   std::size_t stopped = 0;  // index of the server that stopped
   Pool consistent, modulo;
+  struct Misses {  // shares of reads that missed right after the join, and a moment later
+    double modulo = 0, consistent = 0, warmup = 0;
+    double modulo_later = 0, consistent_later = 0, warmup_later = 0;
+  } misses;
 };
 
 /// Share of keys moved when the last of N nodes leaves, for N = 2 .. max_nodes, per algorithm.

@@ -91,7 +91,9 @@ void PoolHealth::retire() {
 void PoolHealth::publish_live() {
   const std::size_t count = pool().servers.size();
   const auto live = std::make_unique<bool[]>(count);  // not vector<bool>: make_placement takes a span
-  for (std::size_t i = 0; i < count; ++i) live[i] = !servers_[i].ejected.load(std::memory_order_relaxed);
+  // A draining server takes no traffic of its own: its keys are placed as if it had left.
+  for (std::size_t i = 0; i < count; ++i)
+    live[i] = !servers_[i].ejected.load(std::memory_order_relaxed) && !pool().servers[i].draining;
   auto placement = config::make_placement(pool(), std::span<const bool>(live.get(), count));
   routes_.publish({layout_, shared_from_this(), std::make_shared<const Placement>(std::move(placement))});
 }

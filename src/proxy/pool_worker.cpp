@@ -42,8 +42,10 @@ PoolWorker::PoolWorker(asio::io_context& io, const RouteTable& routes, Acceptor 
       pool_index_(pool_index),
       stats_(registry.pool(pool_index)),
       counters_(stats_.worker(worker)),
+      routes_table_(routes),
       routes_(routes),
-      acceptor_(std::move(acceptor)) {
+      acceptor_(std::move(acceptor)),
+      warm_timer_(io) {
   adopt(routes_.get());
 }
 
@@ -85,7 +87,7 @@ void PoolWorker::copies(std::string_view key, Copies& copies, std::size_t wanted
 void PoolWorker::adopt(const Routes& routes) {
   const PoolLayout& layout = *routes.layout;
   const BackendOptions options = backend_options(layout.pool);
-  std::unordered_map<std::string_view, std::shared_ptr<Backend>*> current;  // by address
+  std::unordered_map<std::string_view, const std::shared_ptr<Backend>*> current;  // by address
   for (auto& backend : backends_) {
     if (backend) current.emplace(backend->name(), &backend);
   }
@@ -100,7 +102,7 @@ void PoolWorker::adopt(const Routes& routes) {
       return b && b->endpoint() == layout.endpoints[i] && b->options() == options && &b->counters() == &counters;
     };
     if (found != current.end() && same(*found->second)) {
-      next.push_back(std::move(*found->second));  // its key (the name) stays valid: nothing is erased
+      next.push_back(*found->second);
     } else {
       next.push_back(std::make_shared<Backend>(io_, name, layout.endpoints[i], options, counters));
       if (started_ && layout.pool.preconnect) next.back()->preconnect();
@@ -108,14 +110,82 @@ void PoolWorker::adopt(const Routes& routes) {
     next.back()->report_to(routes.health, i);
   }
   std::erase_if(others_, [](const auto& weak) { return weak.expired(); });
-  for (auto& backend : backends_) {
-    if (!backend) continue;
-    backend->retire();
-    others_.push_back(backend);
-  }
-  backends_ = std::move(next);
-  layout_ = routes.layout;
+  std::vector<std::shared_ptr<Backend>> previous = std::exchange(backends_, std::move(next));
+  const auto before = std::exchange(layout_, routes.layout);
   protocol_ = options.protocol;
+  WarmUp ended = end_warm_up();
+  start_warm_up(before.get(), previous);
+  retire_unused(previous);
+  retire_unused(ended.backends);
+}
+
+void PoolWorker::retire_unused(const std::vector<std::shared_ptr<Backend>>& backends) {
+  const auto used = [&](const std::shared_ptr<Backend>& backend) {
+    return std::find(backends_.begin(), backends_.end(), backend) != backends_.end() ||
+           std::find(warm_.backends.begin(), warm_.backends.end(), backend) != warm_.backends.end();
+  };
+  for (const auto& backend : backends) {
+    if (backend && !used(backend)) retire(backend);
+  }
+}
+
+void PoolWorker::retire(const std::shared_ptr<Backend>& backend) {
+  backend->retire();
+  others_.push_back(backend);
+}
+
+// Where keys were, for the warm-up: the servers that are not draining own them.
+void PoolWorker::start_warm_up(const PoolLayout* before, std::vector<std::shared_ptr<Backend>>& previous) {
+  const config::Pool& pool = layout_->pool;
+  const auto draining = [](const config::Server& s) { return s.draining; };
+  if (std::any_of(pool.servers.begin(), pool.servers.end(), draining)) {
+    // Until a change ends it: the draining servers' keys were theirs, every other key where it is.
+    warm_.before = std::make_unique<const Placement>(config::make_placement(pool));
+    warm_.backends = backends_;
+    warm_.reads = true;
+    return;
+  }
+  if (pool.warmup_ms == 0 || before == nullptr) return;
+  const auto& old = before->pool.servers;
+  const auto same = [](const config::Server& a, const config::Server& b) {
+    return a.name == b.name && a.weight == b.weight && a.address() == b.address() && a.draining == b.draining;
+  };
+  if (std::equal(old.begin(), old.end(), pool.servers.begin(), pool.servers.end(), same)) return;  // no key moved
+  const auto live = std::make_unique<bool[]>(old.size());
+  for (std::size_t i = 0; i < old.size(); ++i) live[i] = !old[i].draining;
+  warm_.before = std::make_unique<const Placement>(config::make_placement(before->pool, std::span(live.get(), old.size())));
+  warm_.backends = previous;
+  warm_.reads = true;
+  warm_timer_.expires_after(std::chrono::milliseconds(pool.warmup_ms));
+  warm_timer_.async_wait([this, id = ++warm_ups_](const std::error_code& ec) {
+    if (!ec && id == warm_ups_) on_warm_up_timer();
+  });
+}
+
+void PoolWorker::on_warm_up_timer() {
+  if (!warm_.reads) {
+    retire_unused(end_warm_up().backends);
+    return;
+  }
+  // Reads of the previous owners are over; their copies may still be out.
+  warm_.reads = false;
+  warm_timer_.expires_after(RecentWrites::kHoldOff);
+  warm_timer_.async_wait([this, id = warm_ups_](const std::error_code& ec) {
+    if (!ec && id == warm_ups_) on_warm_up_timer();
+  });
+}
+
+PoolWorker::WarmUp PoolWorker::end_warm_up() {
+  ++warm_ups_;
+  warm_timer_.cancel();
+  return std::exchange(warm_, {});
+}
+
+Backend* PoolWorker::previous_owner(std::string_view key, std::uint32_t server) const {
+  const std::uint32_t before = warm_.before->server_for(key);
+  if (before == Placement::kNoServer) return nullptr;
+  Backend* backend = warm_.backends[before].get();
+  return backend == backends_[server].get() ? nullptr : backend;
 }
 
 std::shared_ptr<Backend> PoolWorker::own_connection(std::uint32_t server) {

@@ -15,6 +15,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/generic/stream_protocol.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include "proxy/backend.hpp"
 #include "proxy/client_session.hpp"
@@ -57,6 +58,16 @@ class PoolWorker {
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
   std::shared_ptr<Backend> own_connection(std::uint32_t server);
+  /// A warm-up is on (warmup.hpp): deletes of moved keys go to their previous owner too, and their
+  /// writes are noted in recent_writes().
+  bool warming() const noexcept { return warm_.before != nullptr; }
+  /// ...and misses of moved keys are asked of their previous owner (over at warmup_ms; the rest
+  /// goes on for RecentWrites::kHoldOff more, for the reads still out).
+  bool warm_reads() const noexcept { return warm_.reads; }
+  /// While warming(): the server that held `key` before the change (or before its owner began
+  /// draining), if not `server`, its owner now; else null.
+  Backend* previous_owner(std::string_view key, std::uint32_t server) const;
+  RecentWrites& recent_writes() const noexcept { return routes_table_.recent_writes; }
   /// Picks up a reload now rather than at the next request, so a worker without traffic also
   /// connects to new servers and lets go of removed ones.
   void refresh() { router(); }
@@ -76,6 +87,22 @@ class PoolWorker {
   /// Makes backends_ match `routes`: the backend of every server still reached the same way is kept
   /// (with its connection), new servers get new backends, the others are retired.
   void adopt(const Routes& routes);
+  /// After adopt(): starts the warm-up of a change from `before` (whose servers `previous` reached)
+  /// if the pool wants one, or the one of a draining server.
+  void start_warm_up(const PoolLayout* before, std::vector<std::shared_ptr<Backend>>& previous);
+  struct WarmUp {
+    std::unique_ptr<const Placement> before;          // where keys were; null: no warm-up
+    std::vector<std::shared_ptr<Backend>> backends;  // backends[i] reaches before's server i
+    bool reads = false;                               // misses go to the previous owner
+  };
+  /// Ends the warm-up; returns it (its backends no longer in the pool are to be retired).
+  WarmUp end_warm_up();
+  /// Retires each of `backends` that neither the pool nor its warm-up uses.
+  void retire_unused(const std::vector<std::shared_ptr<Backend>>& backends);
+  /// warmup_ms is over: reads stop; kHoldOff later, the rest.
+  void on_warm_up_timer();
+  /// Retires `backend` (a reload removed it): it closes once its replies are in.
+  void retire(const std::shared_ptr<Backend>& backend);
 
   asio::io_context& io_;
   stats::Registry& registry_;
@@ -83,6 +110,7 @@ class PoolWorker {
   std::size_t pool_index_;
   stats::PoolStats& stats_;
   stats::PoolCounters& counters_;
+  const RouteTable& routes_table_;
   RouterView routes_;
   std::shared_ptr<const PoolLayout> layout_;
   const Protocol* protocol_ = nullptr;               // layout_->pool's: serves the clients accepted
@@ -92,6 +120,9 @@ class PoolWorker {
   std::vector<std::uint64_t> loads_;                 // for bounded_load: requests in flight per server
   bool started_ = false;
   Acceptor acceptor_;
+  WarmUp warm_;
+  asio::steady_timer warm_timer_;
+  std::uint64_t warm_ups_ = 0;  // warm-ups started: a timer of an earlier one that fires late does nothing
 
   static constexpr std::size_t kAcceptBatch = 64;  // connections accepted per pass of the event loop
 };

@@ -6,15 +6,19 @@
 // mutex is taken only when a worker picks up new routes.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include <asio/generic/stream_protocol.hpp>
 
 #include "proxy/config/config.hpp"
+#include "ringleader/hash/xxh3.hpp"
 #include "ringleader/placement.hpp"
 
 namespace ringleader::proxy {
@@ -35,9 +39,40 @@ struct Routes {
   std::shared_ptr<const Placement> placement;
 };
 
+/// When keys were last written or deleted during a warm-up, by slot of the key's hash: shared by
+/// the pool's workers. A copy is made only if no write of its key began from kHoldOff before its
+/// read to the copy, so a write still on its way to a server when the read began counts too (it
+/// would have timed out by then). Two keys in one slot only make a copy skipped (a miss), never wrong.
+class RecentWrites {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr Clock::duration kHoldOff = std::chrono::seconds(2);
+
+  /// A write or delete of `key` is about to be sent.
+  void wrote(std::string_view key) noexcept {
+    const auto now = Clock::now().time_since_epoch().count();
+    auto& last = slot(key);
+    for (auto seen = last.load(); seen < now && !last.compare_exchange_weak(seen, now);) {
+    }
+  }
+  /// A write of `key` began after `read` - kHoldOff.
+  bool written_since(std::string_view key, Clock::time_point read) const noexcept {
+    return slot(key).load() >= (read - kHoldOff).time_since_epoch().count();
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 1 << 12;
+  std::atomic<Clock::rep>& slot(std::string_view key) const noexcept { return writes_[hash::xxh3(key) % kSlots]; }
+
+  mutable std::array<std::atomic<Clock::rep>, kSlots> writes_{};  // the last write's start, per slot
+};
+
 /// Empty until the first publish() (PoolHealth::create() publishes).
 class RouteTable {
  public:
+  /// Shared by the pool's workers like the routes, and kept across changes (warmup.hpp).
+  mutable RecentWrites recent_writes;
+
   /// Makes `routes` the ones every worker uses from its next request on.
   void publish(Routes routes) {
     auto next = std::make_shared<const Routes>(std::move(routes));

@@ -152,6 +152,9 @@ class PoolReader {
                    "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
       } else if (key.starts_with("http_") || key == "health_check_path") {
         read_http(value, key, text);
+      } else if (key == "warmup_ms") {
+        pool_.warmup_ms = number(value, key, text);
+        warmup_line_ = line_of(value);
       } else if (key.starts_with("etcd")) {
         read_etcd(value, key, text);
       } else {
@@ -160,7 +163,7 @@ class PoolReader {
              "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
              "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
              "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol, replicas, "
-             "replica_writes, replica_reads, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
+             "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
              "etcd_min_servers, http_key, http_key_missing, http_retries, health_check_path)");
       }
     }
@@ -179,6 +182,7 @@ class PoolReader {
     }
     check_unique_names(pool_, file_);
     check_replicas();
+    check_warm_up();
     add_warnings(seen);
   }
 
@@ -381,6 +385,17 @@ class PoolReader {
       error("bounded_load moves a key by load, so its copies could not be found again; use one or the other");
   }
 
+  // A warm-up reads a moved key from where the old placement put it, and copies it to one server.
+  void check_warm_up() const {
+    const bool draining = std::any_of(pool_.servers.begin(), pool_.servers.end(), [](const Server& s) { return s.draining; });
+    if (pool_.warmup_ms == 0 && !draining) return;
+    const std::string key = pool_.warmup_ms > 0 ? "warmup_ms" : "servers";
+    const std::size_t line = pool_.warmup_ms > 0 ? warmup_line_ : pool_.line;
+    const auto error = [&](const std::string& reason) { throw ConfigError(file_, line, pool_.name, key, reason); };
+    if (pool_.distribution == "random") error("distribution 'random' has no previous owner to warm up from");
+    if (pool_.replicas > 1) error("a warm-up (warmup_ms, draining servers) is for pools with one copy of each key (replicas: 1)");
+  }
+
   static std::string hash_names() {
     std::string out;
     for (const auto& f : hash::twemproxy::functions()) out += std::string(f.name) + ", ";
@@ -395,6 +410,7 @@ class PoolReader {
   std::optional<bool> redis_;        // nutcracker's `redis:`, if given
   std::size_t redis_line_ = 0;
   std::size_t replicas_line_ = 0;   // where replicas was given, if it was
+  std::size_t warmup_line_ = 0;     // where warmup_ms was given, if it was
   Etcd etcd_settings_;  // becomes pool_.etcd if the pool has `etcd:`
 };
 

@@ -10,7 +10,7 @@
 // `bounded_load: c` (c >= 1), `ejection: rebuild|stable`, `protocol: NAME` (memcache, the default,
 // or redis; nutcracker's `redis: true` is the same as `protocol: redis`), and the limits
 // `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`,
-// `replicas`, `replica_writes` and `replica_reads` (docs/operations.md), whose defaults are what the
+// `replicas`, `replica_writes`, `replica_reads` and `warmup_ms` (docs/operations.md), whose defaults are what the
 // proxy did before they existed, and the etcd source's `etcd`, `etcd_prefix`, `etcd_user`,
 // `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`, and for http pools `http_key`,
 // `http_key_missing`, `http_retries`, `health_check_path`. Which protocol
@@ -78,6 +78,9 @@ struct Server {
   std::uint32_t weight = 1;
   std::string name;        // the optional name after the address; empty when absent
   std::size_t line = 0;    // line of the entry in the config file
+  /// `... draining` (a trailing word): a planned leave. Its keys go to their next owners, which
+  /// warm up from it (docs/warmup.md), until a change removes it.
+  bool draining = false;
 
   bool is_unix() const noexcept { return !unix_path.empty(); }
   /// The address part of the entry without the weight: "host:port" or "/path".
@@ -160,6 +163,9 @@ struct Pool {
   /// first: a read goes to the first live copy, and to the next only when a server fails or times
   /// out; miss_failover: a miss is also asked of the next copy (while a replaced server refills).
   enum class ReplicaReads { first, miss_failover } replica_reads = ReplicaReads::first;
+  /// For this long after a membership change, a miss of a key whose owner changed is asked of its
+  /// previous owner and copied to the new one (docs/warmup.md). 0: off.
+  std::uint32_t warmup_ms = 0;
 
   /// Members from etcd; absent: from the file only.
   std::optional<Etcd> etcd;

@@ -8,7 +8,8 @@
 namespace ringleader::config {
 namespace {
 
-constexpr std::string_view kServerFormat = "expected \"host:port:weight [name]\" or \"/path/unix_socket:weight [name]\"";
+constexpr std::string_view kServerFormat =
+    "expected \"host:port:weight [name] [draining]\" or \"/path/unix_socket:weight [name] [draining]\"";
 
 // twemproxy's nc_atoi: decimal digits only; -1 on anything else (or on values past what we accept).
 long long decimal(std::string_view digits, long long max) {
@@ -34,6 +35,12 @@ Server parse_server(std::string_view text) {
   s.text = std::string(text);
   if (text.empty()) throw std::invalid_argument("an empty server entry; " + std::string(kServerFormat));
   std::string_view rest = text;
+  // ringleader's trailing option: nutcracker's format has at most one word after the address, so a
+  // second one cannot be a name. Alone it is one too (a server named "draining" is not supported).
+  if (constexpr std::string_view kDraining = " draining"; rest.ends_with(kDraining)) {
+    s.draining = true;
+    rest.remove_suffix(kDraining.size());
+  }
   if (const auto space = rest.rfind(' '); space != std::string_view::npos) {
     s.name = std::string(rest.substr(space + 1));
     rest = rest.substr(0, space);

@@ -17,6 +17,7 @@ class TextProtocol final : public Protocol {
   }
 
   proxy::ReplyFrame frame_reply(std::string_view input, ReplyKind kind) const noexcept override {
+    if (kind == Reply::meta) return reply_frame_of(memcache::frame_meta_reply(input));
     return reply_frame_of(memcache::frame_reply(input, kind == Reply::values));
   }
 

@@ -11,6 +11,7 @@ namespace ringleader::proxy::memcache {
 enum Reply : ReplyKind {
   one_line = 0,  // storage, delete, incr/decr, touch, ...: one line
   values = 1,    // get, gets, gat, gats: VALUE ... END
+  meta = 2,      // the meta protocol's mg: VA <bytes> ... and its data, or one line (warmup_steps.hpp)
 };
 
 const Protocol& protocol();

@@ -49,4 +49,19 @@ ReplyFrame frame_reply(std::string_view buffer, bool retrieval) noexcept {
   }
 }
 
+ReplyFrame frame_meta_reply(std::string_view buffer) noexcept {
+  const auto newline = buffer.find('\n');
+  if (newline == std::string_view::npos) return {};
+  const std::size_t next = newline + 1;
+  if (!buffer.starts_with("VA ")) return {ReplyStatus::complete, next, false, 0};
+  std::string_view digits = buffer.substr(3, newline - 3);
+  digits = digits.substr(0, digits.find_first_of(" \r"));
+  std::size_t size = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), size);
+  if (ec != std::errc{} || ptr != digits.data() + digits.size() || digits.empty()) return {ReplyStatus::malformed, 0, false, 0};
+  if (buffer.size() - next < size + 2) return {ReplyStatus::need_more, 0, true, 0};
+  if (buffer.substr(next + size, 2) != "\r\n") return {ReplyStatus::malformed, 0, false, 0};
+  return {ReplyStatus::complete, next + size + 2, true, 0};
+}
+
 }  // namespace ringleader::proxy::memcache

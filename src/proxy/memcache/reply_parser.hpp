@@ -28,6 +28,9 @@ struct ReplyFrame {
 /// Frames the first reply in `buffer`; `retrieval` says whether it answers get/gets/gat/gats.
 ReplyFrame frame_reply(std::string_view buffer, bool retrieval) noexcept;
 
+/// Frames the first reply to a meta get: "VA <bytes> <flags>*\r\n<data>\r\n", or one line (EN, an error).
+ReplyFrame frame_meta_reply(std::string_view buffer) noexcept;
+
 /// "END\r\n", the terminator of a retrieval reply: merged multi-server replies carry exactly one.
 inline constexpr std::string_view kEnd = "END\r\n";
 

@@ -6,6 +6,7 @@
 #include "proxy/buffers.hpp"
 #include "proxy/memcache/protocol.hpp"
 #include "proxy/memcache/values_reply.hpp"
+#include "proxy/memcache/warmup_steps.hpp"
 #include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy::memcache {
@@ -125,6 +126,7 @@ void Session::handle(const Request& request) {
     swallow_ = request.streamed;  // a streamed value's data is still to come
     return;
   }
+  if (pool_.warming() && warm_up(request)) return;
   const bool values = is_retrieval(request.command);
   if (values && std::any_of(servers_.begin(), servers_.end(), [&](auto s) { return s != servers_[0]; })) {
     split_retrieval(request);
@@ -176,6 +178,63 @@ void Session::replicate(const Request& request) {
   auto reply = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(copies_.count), !request.noreply);
   enqueue(reply);
   ReplicatedWrite::send(reply, pool_, copies_.servers(), request_bytes_, Reply::one_line);
+}
+
+bool Session::warm_up(const Request& request) {
+  const bool read = request.command == Command::get || request.command == Command::gets;
+  if (!read) {
+    Backend* previous = pool_.previous_owner(request.keys[0], servers_[0]);
+    if (previous == nullptr) return false;
+    pool_.recent_writes().wrote(request.keys[0]);
+    if (request.command != Command::del) return false;  // a write goes to the new owner only
+    // Both owners delete, so no copy of the old value is left to come back. The first that deleted
+    // answers (the key was on one of them).
+    auto reply = std::make_shared<ReplicatedWrite>(2, false, !request.noreply, pool_.protocol());
+    enqueue(reply);
+    Backend* owners[] = {&pool_.backend(servers_[0]), previous};
+    for (std::uint32_t part = 0; part < 2; ++part) {
+      owners[part]->output().append(request.forward_line).append("\r\n");
+      owners[part]->send(reply, part, Reply::one_line);
+    }
+    return true;
+  }
+  if (!pool_.warm_reads()) return false;
+  const auto moved = [&](std::size_t k) { return pool_.previous_owner(request.keys[k], servers_[k]); };
+  std::size_t k = 0;
+  while (k < request.keys.size() && moved(k) == nullptr) ++k;
+  if (k == request.keys.size()) return false;
+  const bool with_cas = request.command == Command::gets;
+  const auto read_of = [&](std::size_t k, std::string& out) {
+    out.assign(command_name(request.command)).append(" ").append(request.keys[k]).append("\r\n");
+  };
+  if (request.keys.size() == 1) {
+    read_of(0, request_bytes_);
+    auto reply = std::make_shared<WarmUpRead>(pool_, warm_up_steps(), servers_[0], moved(0)->shared_from_this(),
+                                              request.keys[0], request_bytes_, Reply::values, with_cas, true);
+    enqueue(reply);
+    reply->send();
+    return true;
+  }
+  // Key by key, each moved one asking its previous owner on its own.
+  auto whole = std::make_shared<ValuesReply>(static_cast<std::uint32_t>(request.keys.size()));
+  enqueue(whole);
+  pool_.counters().fragments.add(request.keys.size());
+  for (k = 0; k < request.keys.size(); ++k) {
+    read_of(k, request_bytes_);
+    Backend& owner = pool_.backend(servers_[k]);
+    if (Backend* previous = moved(k)) {
+      auto read = std::make_shared<WarmUpRead>(pool_, warm_up_steps(), servers_[k], previous->shared_from_this(),
+                                               request.keys[k], request_bytes_, Reply::values, with_cas, true);
+      read->answer_into(whole, static_cast<std::uint32_t>(k));
+      read->send();
+      continue;
+    }
+    auto part = std::make_shared<PassThroughReply>();
+    part->answer_into(whole, static_cast<std::uint32_t>(k));
+    owner.output().append(request_bytes_);
+    owner.send(std::move(part), 0, Reply::values);
+  }
+  return true;
 }
 
 void Session::start_stream(const Request& request, std::span<const std::uint32_t> servers) {

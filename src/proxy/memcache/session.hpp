@@ -51,6 +51,9 @@ class Session final : public ClientSession {
   /// A request to a pool with replicas: a read fails over (a get of many keys, key by key), a
   /// write goes to every copy.
   void replicate(const Request& request);
+  /// During a warm-up (warmup.hpp), a request with a moved key: a get asks its previous owner on a
+  /// miss, a delete goes to both owners, a write is noted. True if it was sent here.
+  bool warm_up(const Request& request);
   /// Sends a storage command whose data block will stream, to each of `servers` (its key's copies).
   void start_stream(const Request& request, std::span<const std::uint32_t> servers);
   /// Forwards what `input` holds of the streamed data block; returns the bytes used.

@@ -8,6 +8,7 @@
 #include "proxy/pool_worker.hpp"
 #include "proxy/redis/merged_replies.hpp"
 #include "proxy/redis/resp.hpp"
+#include "proxy/redis/warmup_steps.hpp"
 
 namespace ringleader::proxy::redis {
 namespace {
@@ -122,6 +123,7 @@ bool Session::handle(const Request& request) {
     reply_now(kNoServer);
     return true;
   }
+  if (pool_.warming() && warm_up(*spec, request)) return true;
   const bool one_server = std::all_of(servers_.begin(), servers_.end(), [&](auto s) { return s == servers_[0]; });
   if (one_server) {
     forward(request, servers_[0]);
@@ -200,6 +202,69 @@ void Session::split_to_copies(const CommandSpec& spec, const Request& request) {
     for (const Copies& c : copies_) servers_.push_back(c.server[std::min<std::size_t>(round, c.count - 1)]);
     send_split(spec, request)->answer_into(whole, round);
   }
+}
+
+bool Session::warm_up(const CommandSpec& spec, const Request& request) {
+  if (!spec.reads) {
+    const bool deletes = spec.name == "DEL" || spec.name == "UNLINK";
+    for (std::size_t k = 0; k < keys_.size(); ++k) {
+      Backend* previous = pool_.previous_owner(keys_[k], servers_[k]);
+      if (previous == nullptr) continue;
+      pool_.recent_writes().wrote(keys_[k]);
+      if (!deletes) continue;
+      // Sent before the command itself; its reply is dropped, so the client's count is the new
+      // owners' (a key only the previous owner had counts 0).
+      const std::string_view del[] = {spec.name, keys_[k]};
+      append_command(previous->output(), del);
+      previous->send(std::make_shared<PassThroughReply>(false), 0);
+    }
+    return false;  // the command goes to the new owners as usual
+  }
+  if (!pool_.warm_reads()) return false;
+  const auto moved = [&](std::size_t k) { return pool_.previous_owner(keys_[k], servers_[k]); };
+  std::size_t k = 0;
+  while (k < keys_.size() && moved(k) == nullptr) ++k;
+  if (k == keys_.size()) return false;
+  const auto read = [&](std::size_t k, std::string_view request_bytes) {
+    return std::make_shared<WarmUpRead>(pool_, warm_up_steps(), servers_[k], moved(k)->shared_from_this(), keys_[k],
+                                        request_bytes, 0, false, true);
+  };
+  if (keys_.size() == 1) {
+    request_bytes_.clear();
+    if (request.inline_form) {
+      append_command(request_bytes_, request.args);
+    } else {
+      request_bytes_.assign(request.raw);
+    }
+    auto reply = read(0, request_bytes_);
+    enqueue(reply);
+    reply->send();
+    return true;
+  }
+  if (spec.routing != Routing::split_values) return false;  // EXISTS: counts are not warmed
+  // MGET key by key, each moved key asking its previous owner on its own.
+  std::vector<std::vector<std::uint32_t>> positions(keys_.size());
+  for (std::uint32_t k = 0; k < keys_.size(); ++k) positions[k] = {k};
+  auto whole = std::make_shared<ValuesInOrderReply>(keys_.size(), std::move(positions));
+  enqueue(whole);
+  pool_.counters().fragments.add(keys_.size());
+  for (k = 0; k < keys_.size(); ++k) {
+    request_bytes_.clear();
+    const std::string_view one[] = {request.args[0], keys_[k]};
+    append_command(request_bytes_, one);
+    if (moved(k) != nullptr) {
+      auto part = read(k, request_bytes_);
+      part->answer_into(whole, static_cast<std::uint32_t>(k));
+      part->send();
+      continue;
+    }
+    auto part = std::make_shared<PassThroughReply>();
+    part->answer_into(whole, static_cast<std::uint32_t>(k));
+    Backend& owner = pool_.backend(servers_[k]);
+    owner.output().append(request_bytes_);
+    owner.send(std::move(part), 0);
+  }
+  return true;
 }
 
 void Session::answer_locally(const CommandSpec& spec, const Request& request) {

@@ -47,6 +47,10 @@ class Session final : public ClientSession {
   void replicate(const CommandSpec& spec, const Request& request);
   void split_to_copies(const CommandSpec& spec, const Request& request);
   void reply_error(std::string_view message);
+  /// During a warm-up (warmup.hpp), a command with a moved key: a read of one key (or MGET, key by
+  /// key) asks its previous owner on a miss; a write is noted; DEL and UNLINK also go to the
+  /// previous owner. True if it was sent here.
+  bool warm_up(const CommandSpec& spec, const Request& request);
 
   PoolWorker& pool_;
   Request request_;                      // reused between commands

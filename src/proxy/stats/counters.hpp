@@ -68,6 +68,11 @@ struct PoolCounters {
   Counter client_rejected;     // refused because the pool had client_connections clients
   Counter fragments;           // sub-requests made by splitting multi-key requests
   Counter replica_failovers;   // reads asked again of a key's next copy (a server failed, or a miss)
+  // Warm-up after a membership change (warmup.hpp).
+  Counter warmup_reads;           // misses of a moved key asked again of its previous owner
+  Counter warmup_hits;            // ... that the previous owner had
+  Counter warmup_copies;          // hits copied to the new owner
+  Counter warmup_copies_skipped;  // not copied: the new owner had a value, or the key was written since
   Counter total_connections;   // clients accepted since start
 };
 

@@ -29,6 +29,10 @@ constexpr Field kPool[] = {
     {"forward_error", "\"# times we encountered a forwarding error\""},
     {"fragments", "\"# fragments created from a multi-vector request\""},
     {"replica_failovers", "\"# reads asked again of a key's next replica\""},
+    {"warmup_reads", "\"# misses of a moved key asked of its previous owner\""},
+    {"warmup_hits", "\"# warm-up reads the previous owner answered with a value\""},
+    {"warmup_copies", "\"# warm-up hits copied to the new owner\""},
+    {"warmup_copies_skipped", "\"# warm-up copies not made: new owner had a value or key written\""},
 };
 
 constexpr Field kServer[] = {

@@ -75,6 +75,14 @@ constexpr PoolMetric kPoolMetrics[] = {
      &PoolCounters::fragments},
     {"ringleader_replica_failovers_total", "counter", "Reads asked again of a key's next replica.",
      &PoolCounters::replica_failovers},
+    {"ringleader_warmup_reads_total", "counter", "Misses of a moved key asked again of its previous owner.",
+     &PoolCounters::warmup_reads},
+    {"ringleader_warmup_hits_total", "counter", "Warm-up reads the previous owner answered with a value.",
+     &PoolCounters::warmup_hits},
+    {"ringleader_warmup_copies_total", "counter", "Warm-up hits copied to the new owner.", &PoolCounters::warmup_copies},
+    {"ringleader_warmup_copies_skipped_total", "counter",
+     "Warm-up copies not made: the new owner had a value, or the key was written or deleted since the read.",
+     &PoolCounters::warmup_copies_skipped},
 };
 
 constexpr ServerMetric kServerMetrics[] = {

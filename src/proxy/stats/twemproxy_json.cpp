@@ -69,6 +69,11 @@ std::string Registry::twemproxy_json(std::string_view source) const {
     append_field(out, "forward_error", forward_errors);
     append_field(out, "fragments", pool_sum([](const PoolCounters& c) { return c.fragments.get(); }));
     append_field(out, "replica_failovers", pool_sum([](const PoolCounters& c) { return c.replica_failovers.get(); }));
+    append_field(out, "warmup_reads", pool_sum([](const PoolCounters& c) { return c.warmup_reads.get(); }));
+    append_field(out, "warmup_hits", pool_sum([](const PoolCounters& c) { return c.warmup_hits.get(); }));
+    append_field(out, "warmup_copies", pool_sum([](const PoolCounters& c) { return c.warmup_copies.get(); }));
+    append_field(out, "warmup_copies_skipped",
+                 pool_sum([](const PoolCounters& c) { return c.warmup_copies_skipped.get(); }));
     // ringleader's: the membership a source (etcd) keeps; nutcracker has no such source.
     if (const auto source = sources_.find(pool.name()); source != sources_.end()) {
       const SourceStatus& status = *source->second;

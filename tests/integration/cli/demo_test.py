@@ -55,6 +55,13 @@ def test_demo_numbers():
     assert moved, out
     assert 14 < float(moved.group(1)) < 26, out  # one server joins 4: ~1/5 move
     assert 70 < float(moved.group(2)) < 90, out  # modulo: ~4/5 move
+    # The same join as reads: warm-up serves the moved keys from their previous owner.
+    missed = re.search(r"missed after the join: modulo ([\d.]+)%, consistent ([\d.]+)%, consistent \+ warm-up ([\d.]+)%", out)
+    assert missed, out
+    assert 70 < float(missed.group(1)) < 90 and 14 < float(missed.group(2)) < 26, out
+    assert float(missed.group(3)) < 1, out
+    later = re.search(r"a moment later, misses written back: modulo ([\d.]+)%, consistent ([\d.]+)%, consistent \+ warm-up ([\d.]+)%", out)
+    assert later and all(float(x) == 0 for x in later.groups()), out
 
 
 # The fifth server joins by hot reload: one proxy process from start to end (one pid; it shut down
@@ -68,14 +75,15 @@ def test_fifth_server_joins_by_hot_reload():
     assert log.count('msg="config reloaded"') == 1, log
     assert "needs a restart" not in log, log
     pools = re.findall(r'msg="pool reloaded" pool=(\w+) servers=(\d+) added=(\d+) removed=(\d+)', log)
-    assert sorted(pools) == [("consistent", "5", "1", "0"), ("modulo", "5", "1", "0"), ("replicated", "5", "1", "0")], log
+    assert sorted(pools) == [("consistent", "5", "1", "0"), ("modulo", "5", "1", "0"), ("replicated", "5", "1", "0"), ("warmup", "5", "1", "0")], log
 
 
 # The picture shows this run beside the simulated panels: keys per server held and found after the
 # stop (d), before and after the join (e), and the shares found and moved (f), as the demo printed them.
 def test_picture_shows_this_run():
     out, _, svg = demo_run()
-    for title in ("(a)", "(b)", "(c)", "(d) this run: server4 stopped", "(e) this run: server5 joined", "(f) this run"):
+    for title in ("(a)", "(b)", "(c)", "(d) this run: server4 stopped", "(e) this run: server5 joined", "(f) this run",
+                  "(g) this run: reads that missed"):
         assert title in svg, title
     assert "memcached server" in svg and ">keys<" in svg, "the axes of the live pictures are not labelled"
     held = [int(h) for h in re.findall(r"^server\d+\s+\d+ / (\d+)", out, re.M)]

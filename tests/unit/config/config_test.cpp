@@ -202,6 +202,28 @@ TEST(Config, RejectsBadReplicas) {
   expect("  replica_reads: any\n", "replica_reads", "'first'");
 }
 
+// warmup_ms (off by default) and a server line's trailing `draining`; a warm-up the pool cannot do is
+// refused with line and key.
+TEST(Config, WarmUpAndDraining) {
+  const std::string servers = "  servers:\n   - h:1:1\n   - h:2:1 b draining\n   - h:3:1 draining\n";
+  const Pool none = parse("a:\n  listen: h:1\n  servers:\n   - h:1:1\n").pool("a");
+  EXPECT_EQ(none.warmup_ms, 0u);
+  EXPECT_FALSE(none.servers[0].draining);
+  const Pool p = parse("a:\n  listen: h:1\n  warmup_ms: 30000\n" + servers).pool("a");
+  EXPECT_EQ(p.warmup_ms, 30000u);
+  EXPECT_FALSE(p.servers[0].draining);
+  EXPECT_TRUE(p.servers[1].draining);
+  EXPECT_EQ(p.servers[1].name, "b");
+  EXPECT_EQ(p.servers[1].port, 2);
+  EXPECT_TRUE(p.servers[2].draining);
+  EXPECT_EQ(p.servers[2].name, "");
+  const ConfigError e = error_of("a:\n  listen: h:1\n  warmup_ms: 10\n  replicas: 2\n" + servers);
+  EXPECT_EQ(e.key(), "warmup_ms");
+  EXPECT_EQ(e.line(), 3u);
+  EXPECT_EQ(error_of("a:\n  listen: h:1\n  distribution: random\n" + servers).key(), "servers");
+  EXPECT_EQ(error_of("a:\n  listen: h:1\n  warmup_ms: x\n" + servers).line(), 3u);
+}
+
 // Harmful quirks load, with a warning naming the pool and key.
 TEST(Config, WarnsAboutHarmfulQuirks) {
   const Config c = parse(R"(a:

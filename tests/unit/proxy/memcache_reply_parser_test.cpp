@@ -17,6 +17,18 @@ TEST(MemcacheReplyParser, ValuesUpToEnd) {
   EXPECT_EQ(frame.size, reply.size() - 8);
 }
 
+// A meta get's reply: a value (whose data may hold "\r\n") with its flags, or one line.
+TEST(MemcacheReplyParser, MetaGet) {
+  const std::string value = "VA 4 f7 t-1\r\na\r\nb\r\nEN\r\n";
+  auto frame = frame_meta_reply(value);
+  ASSERT_EQ(frame.status, ReplyStatus::complete);
+  EXPECT_EQ(frame.size, value.size() - 4);
+  EXPECT_EQ(frame_meta_reply("EN\r\nHD\r\n").size, 4u);
+  EXPECT_EQ(frame_meta_reply("VA 4 f7\r\na\r\n").status, ReplyStatus::need_more);
+  EXPECT_EQ(frame_meta_reply("VA x f7\r\n").status, ReplyStatus::malformed);
+  EXPECT_EQ(frame_meta_reply("VA 1 f7\r\nabc\r\n").status, ReplyStatus::malformed);
+}
+
 // Every prefix of a reply needs more bytes.
 TEST(MemcacheReplyParser, Prefixes) {
   const std::string reply = "VALUE a 0 3\r\nabc\r\nEND\r\n";
