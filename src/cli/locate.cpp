@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -89,7 +90,13 @@ void run_locate(const LocateArgs& args) {
   const Placement placement = config::make_placement(pool, std::span<const bool>(live.get(), pool.servers.size()));
   if (placement.live_count() == 0) throw CLI::RuntimeError("locate: every server of the pool is ejected", 2);
   Output out(stdout);
-  auto locate = [&](std::string_view key) { out.line(key, pool.servers[placement.server_for(key)].text); };
+  const std::string_view no_key = pool.http_key_missing == config::Pool::HttpKeyMissing::reject
+                                      ? "(no key: 400 Bad Request)"
+                                      : "(no key: any live server)";
+  auto locate = [&](std::string_view line) {
+    const std::optional<std::string_view> key = key_of_line(pool, line);
+    out.line(line, key ? std::string_view(pool.servers[placement.server_for(*key)].text) : no_key);
+  };
   if (!args.keys.empty()) {
     for (const std::string& key : args.keys) locate(key);
   } else if (!for_each_line(stdin, locate)) {

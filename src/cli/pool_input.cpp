@@ -1,6 +1,7 @@
 #include "cli/pool_input.hpp"
 
 #include "proxy/config/server_entry.hpp"
+#include "proxy/http/request_key.hpp"
 #include "proxy/membership/etcd_source.hpp"
 
 namespace ringleader::cli {
@@ -58,6 +59,13 @@ config::Pool load_pool(const PoolArgs& args, std::string_view command) {
   take_members_from_etcd(pool, args, command);
   for (const std::string& w : pool.warnings) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
   return pool;
+}
+
+std::optional<std::string_view> key_of_line(const config::Pool& pool, std::string_view line) noexcept {
+  using Source = config::Pool::HttpKey::Source;
+  if (pool.protocol != "http") return line;
+  if (pool.http_key.source == Source::header || pool.http_key.source == Source::cookie) return line;
+  return proxy::http::request_key(line, {}, pool.http_key);
 }
 
 }  // namespace ringleader::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,12 @@ struct PoolArgs {
 /// prints the pool's warnings. Throws CLI::RuntimeError (exit 1: a file or etcd failed, 2: usage),
 /// its message starting with `command`.
 config::Pool load_pool(const PoolArgs& args, std::string_view command);
+
+/// The key a line of input stands for: the line itself, or for an http pool what its `http_key`
+/// takes from the line read as a request target (`uri`, `path`, `query:NAME`); for `header:NAME`
+/// and `cookie:NAME` the line is that header's or cookie's value. Nothing: a request with this
+/// target would have no key (the pool's `http_key_missing` decides where it goes).
+std::optional<std::string_view> key_of_line(const config::Pool& pool, std::string_view line) noexcept;
 
 /// Calls on_line for each line of `in`; a trailing "\r" (CRLF files) is not part of the line.
 /// Returns false on a read error. Reads in large blocks: built for millions of keys.

@@ -3,14 +3,14 @@
 // many keys move if it leaves (its own, and any other: consistent hashing moves none of those);
 // then, with --join, how many keys move when those servers join (and how many of them between the
 // servers already there). The placement is the proxy's (config::make_placement); an http pool reads
-// one request target per line and keys it as the proxy does (its http_key).
+// one request target per line and keys it as the proxy does (its http_key: key_of_line).
 #include "cli/simulate_pool.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -144,11 +144,19 @@ void print_json(const config::Pool& pool, const Keys& keys, const std::vector<Se
 void simulate_pool(const PoolArgs& pool_args, const std::vector<std::string>& joining, bool json) {
   const config::Pool pool = load_pool(pool_args, "simulate");
   Keys keys;
+  std::size_t keyless = 0;  // lines of an http pool whose request would have no key
   const bool read = for_each_line(stdin, [&](std::string_view line) {
-    keys.bytes.append(line);
+    const std::optional<std::string_view> key = key_of_line(pool, line);
+    if (!key) {
+      ++keyless;
+      return;
+    }
+    keys.bytes.append(*key);
     keys.ends.push_back(keys.bytes.size());
   });
   if (!read) throw CLI::RuntimeError("simulate: cannot read standard input", 1);
+  if (keyless > 0)
+    std::fprintf(stderr, "ringleader: warning: %zu lines have no key under the pool's http_key (left out)\n", keyless);
   if (keys.size() == 0) throw CLI::RuntimeError("simulate: no keys on standard input (one per line)", 2);
   const std::vector<std::uint32_t> before = place(pool, keys);
   const std::vector<Server> servers = leave_one_by_one(pool, keys, before);

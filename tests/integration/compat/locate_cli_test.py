@@ -26,6 +26,35 @@ beta:
    - 10.0.1.2:11211:1
 """
 
+HTTP_POOLS = """\
+by_uri:
+  listen: 127.0.0.1:8080
+  protocol: http
+  hash: md5
+  servers:
+   - 10.0.2.1:80:1
+   - 10.0.2.2:80:1
+   - 10.0.2.3:80:1
+by_path:
+  listen: 127.0.0.1:8081
+  protocol: http
+  hash: md5
+  http_key: path
+  servers:
+   - 10.0.2.1:80:1
+   - 10.0.2.2:80:1
+   - 10.0.2.3:80:1
+by_id:
+  listen: 127.0.0.1:8082
+  protocol: http
+  http_key: query:id
+  http_key_missing: reject
+  servers:
+   - 10.0.2.1:80:1
+   - 10.0.2.2:80:1
+   - 10.0.2.3:80:1
+"""
+
 failures = []
 
 
@@ -91,6 +120,29 @@ def main():
         warned = run(binary, "-c", quirk, "k")
         check("harmful quirk: still locates", warned.returncode == 0 and warned.stdout.startswith(b"k\t"))
         check("harmful quirk: warns on stderr", b"warning" in warned.stderr and b"crc32" in warned.stderr, warned.stderr)
+
+        http = os.path.join(tmp, "http.yml")
+        with open(http, "w") as f:
+            f.write(HTTP_POOLS)
+        targets = b"/img/a.png?w=1\n/img/a.png?w=2\n/img/b.png?id=7\n/img/c.png?id=7&w=1\n"
+        uri = run(binary, "-c", http, "--pool", "by_uri", stdin=targets).stdout.decode().splitlines()
+        same_as_keys = run(binary, "-c", http, "--pool", "by_uri", "/img/a.png?w=1", "/img/a.png?w=2",
+                           "/img/b.png?id=7", "/img/c.png?id=7&w=1").stdout.decode().splitlines()
+        check("http uri: the request target is the key", uri == same_as_keys and len(uri) == 4, uri)
+        pairs = b"".join(b"/p%d?v=1\n/p%d?v=2\n" % (i, i) for i in range(60))
+        def servers(pool):
+            return [l.split("\t")[1] for l in run(binary, "-c", http, "--pool", pool, stdin=pairs).stdout.decode().splitlines()]
+        by_path, by_uri = servers("by_path"), servers("by_uri")
+        check("http path: the query does not count", all(by_path[i] == by_path[i + 1] for i in range(0, 120, 2)))
+        check("http uri: the query counts", any(by_uri[i] != by_uri[i + 1] for i in range(0, 120, 2)))
+        path = [l.split("\t") for l in run(binary, "-c", http, "--pool", "by_path", stdin=targets).stdout.decode().splitlines()]
+        check("http path: output keeps the line as given", path[0][0] == "/img/a.png?w=1", path)
+        path_keys = run(binary, "-c", http, "--pool", "by_path", "/img/a.png").stdout.decode().split("\t")[1]
+        check("http path: same server as the path alone", path_keys.strip() == path[0][1], (path_keys, path))
+        query = [l.split("\t") for l in run(binary, "-c", http, "--pool", "by_id", stdin=targets).stdout.decode().splitlines()]
+        check("http query:id: a target without it has no key, refused with 400",
+              query[0][1] == "(no key: 400 Bad Request)" and query[1][1] == query[0][1], query)
+        check("http query:id: same id, same server", query[2][1] == query[3][1] and query[2][1].startswith("10.0.2."), query)
 
     print(f"{'all checks passed' if not failures else f'{len(failures)} checks failed'}")
     sys.exit(1 if failures else 0)
