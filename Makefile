@@ -34,6 +34,7 @@ package: release
 bench: release
 	./build/release/bench/micro/ringleader_bench
 	./bench/proxy/run --build build/release
+	./bench/http/run --build build/release
 
 # The soak test (issue 10, tests/soak/soak.py): SOAK_SECONDS of mixed pipelined load with large values
 # while backends are killed, stopped and restarted, servers reloaded in and out, and bursts of new
