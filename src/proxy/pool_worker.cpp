@@ -220,6 +220,9 @@ bool PoolWorker::busy() const noexcept {
   for (const auto& backend : backends_) {
     if (!backend->idle()) return true;
   }
+  for (const auto& backend : warm_.backends) {  // a removed server read from during a warm-up
+    if (!backend->idle()) return true;
+  }
   for (const auto& weak : others_) {
     if (const auto backend = weak.lock(); backend && !backend->idle()) return true;
   }
