@@ -142,6 +142,7 @@ void PoolWorker::start_warm_up(const PoolLayout* before, std::vector<std::shared
     // Until a change ends it: the draining servers' keys were theirs, every other key where it is.
     warm_.before = std::make_unique<const Placement>(config::make_placement(pool));
     warm_.backends = backends_;
+    warm_.receives.assign(backends_.size(), true);
     warm_.reads = true;
     return;
   }
@@ -156,6 +157,20 @@ void PoolWorker::start_warm_up(const PoolLayout* before, std::vector<std::shared
   warm_.before = std::make_unique<const Placement>(config::make_placement(before->pool, std::span(live.get(), old.size())));
   warm_.backends = previous;
   warm_.reads = true;
+  // Servers added, none changed: a monotone distribution moves keys only to the new servers, so a
+  // read whose owner is an old one (most reads) needs no second lookup. modula moves keys between
+  // the old servers too; so may ketama with unequal weights, whose few such keys then miss as they
+  // would without warm-up (never a wrong answer).
+  const auto kept = [&](const config::Server& s) {
+    return std::any_of(old.begin(), old.end(), [&](const config::Server& o) { return same(o, s); });
+  };
+  const bool joins_only = pool.distribution != "modula" &&
+                          std::all_of(old.begin(), old.end(), [&](const config::Server& o) {
+                            return std::any_of(pool.servers.begin(), pool.servers.end(),
+                                               [&](const config::Server& s) { return same(o, s); });
+                          });
+  warm_.receives.resize(pool.servers.size());
+  for (std::size_t i = 0; i < pool.servers.size(); ++i) warm_.receives[i] = !joins_only || !kept(pool.servers[i]);
   warm_timer_.expires_after(std::chrono::milliseconds(pool.warmup_ms));
   warm_timer_.async_wait([this, id = ++warm_ups_](const std::error_code& ec) {
     if (!ec && id == warm_ups_) on_warm_up_timer();
@@ -182,6 +197,7 @@ PoolWorker::WarmUp PoolWorker::end_warm_up() {
 }
 
 Backend* PoolWorker::previous_owner(std::string_view key, std::uint32_t server) const {
+  if (!warm_.receives[server]) return nullptr;
   const std::uint32_t before = warm_.before->server_for(key);
   if (before == Placement::kNoServer) return nullptr;
   Backend* backend = warm_.backends[before].get();
@@ -202,6 +218,9 @@ void PoolWorker::stop_accepting() {
 
 bool PoolWorker::busy() const noexcept {
   for (const auto& backend : backends_) {
+    if (!backend->idle()) return true;
+  }
+  for (const auto& backend : warm_.backends) {  // a removed server read from during a warm-up
     if (!backend->idle()) return true;
   }
   for (const auto& weak : others_) {

@@ -94,6 +94,7 @@ class PoolWorker {
     std::unique_ptr<const Placement> before;          // where keys were; null: no warm-up
     std::vector<std::shared_ptr<Backend>> backends;  // backends[i] reaches before's server i
     bool reads = false;                               // misses go to the previous owner
+    std::vector<bool> receives;                       // by server now: keys may have moved to it
   };
   /// Ends the warm-up; returns it (its backends no longer in the pool are to be retired).
   WarmUp end_warm_up();

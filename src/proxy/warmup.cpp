@@ -11,8 +11,8 @@ namespace {
 class CopyReply final : public PendingReply {
  public:
   CopyReply(PoolWorker& pool, const WarmUpSteps& steps, std::shared_ptr<Backend> owner, std::string_view key,
-            RecentWrites::Clock::time_point read)
-      : pool_(pool), steps_(steps), owner_(std::move(owner)), key_(key), read_(read) {
+            std::string_view data, RecentWrites::Clock::time_point read)
+      : pool_(pool), steps_(steps), owner_(std::move(owner)), key_(key), data_(data), read_(read) {
     sends_ = false;
   }
 
@@ -25,7 +25,7 @@ class CopyReply final : public PendingReply {
     pool_.counters().warmup_copies.add();
     if (!pool_.recent_writes().written_since(key_, read_)) return;
     // Sent after the copy on the same connection, so the server deletes the copy, not a write.
-    steps_.remove(key_, owner_->output());
+    steps_.remove(key_, data_, reply, owner_->output());
     owner_->send(std::make_shared<PassThroughReply>(false), 0, steps_.copy_kind());
   }
 
@@ -34,6 +34,7 @@ class CopyReply final : public PendingReply {
   const WarmUpSteps& steps_;
   std::shared_ptr<Backend> owner_;
   std::string key_;
+  std::string data_;  // the value copied, to undo only that
   RecentWrites::Clock::time_point read_;
 };
 
@@ -115,7 +116,7 @@ bool WarmUpRead::copy(const WarmValue& value) {
     pool_.counters().warmup_copies_skipped.add();
     return false;
   }
-  owner.send(std::make_shared<CopyReply>(pool_, steps_, owner.shared_from_this(), key_, began_), 0,
+  owner.send(std::make_shared<CopyReply>(pool_, steps_, owner.shared_from_this(), key_, value.data, began_), 0,
              steps_.copy_kind());
   return true;
 }

@@ -13,7 +13,8 @@
 // the change. RecentWrites, shared by every worker of the pool, notes when moved keys are written or
 // deleted; a copy is sent only if its key was not written from a hold-off before its read began,
 // and a copy stored although the key was written meanwhile (on another worker's connection) is
-// deleted again on the same connection, after it. A cache miss is always a right answer; an old
+// deleted again on the same connection, after it, if it is still the copy (memcached: its cas;
+// Redis: its DUMP), so a write that came after the copy is kept. A cache miss is always a right answer; an old
 // value is not.
 #pragma once
 
@@ -59,8 +60,11 @@ class WarmUpSteps {
   virtual ReplyKind copy_kind() const noexcept = 0;
   /// The new owner stored the copy (it had no value).
   virtual bool stored(std::string_view reply) const noexcept = 0;
-  /// The request that deletes `key` (a copy undone), answered like a copy.
-  virtual void remove(std::string_view key, std::string& out) const = 0;
+  /// The request that deletes `key` only if it still holds the copy of `data` that the new owner
+  /// stored with `stored_reply` (a copy undone; a write made after the copy is kept), answered like
+  /// a copy.
+  virtual void remove(std::string_view key, std::string_view data, std::string_view stored_reply,
+                      std::string& out) const = 0;
 };
 
 /// A single-key read of a moved key during a warm-up.

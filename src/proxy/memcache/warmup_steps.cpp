@@ -61,13 +61,21 @@ class MetaSteps final : public WarmUpSteps {
     if (value.ttl == 0) return false;               // expires this second: a copy could outlive it
     if (ttl > kLongestRelative) ttl += static_cast<long long>(std::time(nullptr));
     out.append("ms ").append(key).append(" ").append(std::to_string(value.data.size()));
-    out.append(" T").append(std::to_string(ttl)).append(" F").append(value.flags).append(" ME\r\n");
+    out.append(" T").append(std::to_string(ttl)).append(" F").append(value.flags).append(" ME c\r\n");
     out.append(value.data).append("\r\n");
     return true;
   }
   ReplyKind copy_kind() const noexcept override { return Reply::one_line; }
-  bool stored(std::string_view reply) const noexcept override { return reply == "HD\r\n"; }
-  void remove(std::string_view key, std::string& out) const override { out.append("delete ").append(key).append("\r\n"); }
+  // "HD c<cas>": stored, with the copy's cas.
+  bool stored(std::string_view reply) const noexcept override { return reply.starts_with("HD"); }
+  // md with C<cas> deletes only while the item is the copy; a write since changed its cas.
+  void remove(std::string_view key, std::string_view, std::string_view stored_reply, std::string& out) const override {
+    const auto cas = stored_reply.find(" c");
+    const auto end = stored_reply.find_first_of(" \r", cas + 2);
+    out.append("md ").append(key);
+    if (cas != std::string_view::npos) out.append(" C").append(stored_reply.substr(cas + 2, end - cas - 2));
+    out.append("\r\n");
+  }
 };
 
 }  // namespace

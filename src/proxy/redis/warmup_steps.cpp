@@ -9,6 +9,9 @@ namespace ringleader::proxy::redis {
 namespace {
 
 constexpr std::string_view kDumpWithTtl = "return {redis.call('PTTL', KEYS[1]), redis.call('DUMP', KEYS[1])}";
+// Deletes the key only while it still holds the copy (a write since changed its DUMP).
+constexpr std::string_view kDeleteCopy =
+    "if redis.call('DUMP', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 class DumpRestoreSteps final : public WarmUpSteps {
  public:
@@ -47,8 +50,8 @@ class DumpRestoreSteps final : public WarmUpSteps {
   }
   ReplyKind copy_kind() const noexcept override { return 0; }
   bool stored(std::string_view reply) const noexcept override { return reply == "+OK\r\n"; }
-  void remove(std::string_view key, std::string& out) const override {
-    const std::string_view args[] = {"DEL", key};
+  void remove(std::string_view key, std::string_view data, std::string_view, std::string& out) const override {
+    const std::string_view args[] = {"EVAL", kDeleteCopy, "1", key, data};
     append_command(out, args);
   }
 };

@@ -20,6 +20,8 @@ namespace ringleader::test {
 // Sends a Redis command and reads its reply (integration/proxy/cluster.cpp; its header also declares a
 // memcache() that would make the fixture's calls ambiguous).
 std::string redis(Connection& c, const std::vector<std::string>& args);
+std::string redis_reply(Connection& c);
+std::string resp(const std::vector<std::string>& args);
 
 namespace {
 
@@ -255,7 +257,7 @@ TEST_F(WarmUp, DrainingServerHandsItsKeysOverAndItsConnectionCloses) {
 
 // A Redis pool: a fifth server added with warm-up; every string (with its TTL left) and hash is
 // found and copied (DUMP, RESTORE without REPLACE); MGET asks key by key; a set after the change
-// wins; a delete after the change reaches both owners. Keys are hash-tagged so that "{k:7}:d" sits
+// wins; a delete after the change reaches both owners; a DEL racing a warm-up read leaves no copy. Keys are hash-tagged so that "{k:7}:d" sits
 // where "{k:7}" does: read first, "{k:7}" shows which keys moved, and the others are still unread.
 TEST_F(WarmUp, RedisPoolMissesNothingAndWritesWin) {
   std::vector<Server> redis_servers;
@@ -320,6 +322,35 @@ TEST_F(WarmUp, RedisPoolMissesNothingAndWritesWin) {
   EXPECT_EQ(redis(client, {"MGET", key(moved[2], ":d"), key(b, ":d"), key(a, ":s")}),
             "*3\r\n$3\r\nold\r\n$-1\r\n$3\r\nnew\r\n");
   EXPECT_EQ(redis(newcomer, {"GET", key(moved[2], ":d")}), "$3\r\nold\r\n");
+
+  // The race, forced as for memcached: the warm-up read waits on the stopped previous owner while a
+  // DEL of the key reaches the new owner; the copy must not land after it.
+  const std::string raced = key(moved[3], ":d");
+  std::size_t previous = 4;
+  for (std::size_t s = 0; s < 4; ++s) {
+    Connection direct(ports[s]);
+    if (redis(direct, {"EXISTS", raced}) == ":1\r\n") previous = s;
+  }
+  ASSERT_LT(previous, 4u) << "the unread key is on no old server";
+  const auto dels_on_new = [&] {
+    const std::string info = redis(newcomer, {"INFO", "commandstats"});
+    const auto at = info.find("cmdstat_del:calls=");
+    return at == std::string::npos ? 0 : std::stoi(info.substr(at + 18));
+  };
+  const int dels = dels_on_new();
+  const long reads = stat("warmup_reads");
+  redis_servers[previous].process.signal(SIGSTOP);
+  Connection reader(listen_), deleter(listen_);
+  reader.send(resp({"GET", raced}));
+  for (int i = 0; i < 400 && stat("warmup_reads") == reads; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(stat("warmup_reads"), reads + 1);
+  // The new owner's count answers; the previous owner's DEL waits behind the read.
+  EXPECT_EQ(redis(deleter, {"DEL", raced}), ":0\r\n");
+  for (int i = 0; i < 400 && dels_on_new() == dels; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  redis_servers[previous].process.signal(SIGCONT);
+  EXPECT_EQ(redis_reply(reader), "$-1\r\n");  // the copy was not allowed, so the miss stands
+  EXPECT_EQ(redis(client, {"GET", raced}), "$-1\r\n");
+  EXPECT_EQ(redis(newcomer, {"EXISTS", raced}), ":0\r\n") << "the old value was copied after the DEL";
 }
 
 }  // namespace
