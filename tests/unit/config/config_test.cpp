@@ -387,7 +387,7 @@ TEST(Config, HttpKeys) {
   EXPECT_EQ(parse(kMinimal + "  protocol: http\n  http_key: path\n").pool("alpha").http_key.source,
             Pool::HttpKey::Source::path);
 
-  for (const char* bad : {"  http_key: host\n", "  http_key: header:\n", "  http_key: body:x\n",
+  for (const char* bad : {"  http_key: host\n", "  http_key: 'header:'\n", "  http_key: body:x\n",
                           "  http_key_missing: drop\n", "  http_retries: -1\n", "  health_check_path: healthz\n",
                           "  http_colour: red\n"}) {
     const ConfigError e = error_of(kMinimal + "  protocol: http\n" + bad);
