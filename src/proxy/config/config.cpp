@@ -379,6 +379,8 @@ class PoolReader {
       error(std::to_string(pool_.replicas) + " copies of each key need at least as many servers; the pool has " +
             std::to_string(pool_.servers.size()));
     if (pool_.replicas == 1) return;
+    if (pool_.protocol == "http")
+      error("an http pool keeps no copies (its servers hold their own data); http_retries sends a failed request to the key's next server");
     if (pool_.distribution == "random")
       error("distribution 'random' puts a key anywhere, so its copies could not be found again");
     if (pool_.bounded_load)

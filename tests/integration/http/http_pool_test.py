@@ -90,10 +90,29 @@ class Test:
         self.web = self.ports["web"]
 
     def upstream(self, name, port=None):
-        port = port or free_port()
-        p = self.procs.start([sys.executable, os.path.join(HERE, "upstream.py"), str(port), name], port, f"upstream-{name}")
-        self.upstreams[name] = (port, p)
-        return port
+        """Starts upstream NAME (on `port`, to restart one that was killed). A free port can be taken
+        by another process before the upstream binds it: then it exits, and another port is tried."""
+        for attempt in range(3):
+            chosen = port or free_port()
+            path = os.path.join(self.procs.dir, f"upstream-{name}-{chosen}-{attempt}.log")
+            with open(path, "wb") as log:
+                p = subprocess.Popen([sys.executable, os.path.join(HERE, "upstream.py"), str(chosen), name],
+                                     stdout=log, stderr=subprocess.STDOUT, cwd=self.procs.dir)
+            self.procs.procs.append(p)
+            try:
+                wait_port(chosen, timeout=30, process=p)
+            except RuntimeError:
+                if p.poll() is None:
+                    p.kill()
+                p.wait(timeout=10)
+                with open(path, errors="replace") as f:
+                    print(f"upstream {name} did not listen on {chosen}: {f.read()[-500:]}")
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
+                continue
+            self.upstreams[name] = (chosen, p)
+            return chosen
 
     def line(self, name):
         return f"127.0.0.1:{self.upstreams[name][0]}:1 {name}"

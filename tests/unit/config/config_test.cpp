@@ -409,13 +409,14 @@ TEST(Config, HttpKeys) {
   EXPECT_EQ(parse(kMinimal + "  protocol: http\n  http_key: path\n").pool("alpha").http_key.source,
             Pool::HttpKey::Source::path);
 
-  for (const char* bad : {"  http_key: host\n", "  http_key: header:\n", "  http_key: body:x\n",
+  for (const char* bad : {"  http_key: host\n", "  http_key: 'header:'\n", "  http_key: body:x\n",
                           "  http_key_missing: drop\n", "  http_retries: -1\n", "  health_check_path: healthz\n",
                           "  http_colour: red\n"}) {
     const ConfigError e = error_of(kMinimal + "  protocol: http\n" + bad);
     EXPECT_EQ(e.line(), 6u) << bad;
     EXPECT_EQ(e.key(), std::string(bad).substr(2, std::string(bad).find(':') - 2)) << bad;
   }
+  EXPECT_EQ(error_of(kMinimal + "   - 127.0.0.1:11212:1\n  protocol: http\n  replicas: 2\n").key(), "replicas");
   const ConfigError other = error_of(kMinimal + "  http_key: path\n");
   EXPECT_EQ(other.key(), "http_key");
   EXPECT_NE(std::string(other.what()).find("only valid for an http pool"), std::string::npos);

@@ -29,7 +29,7 @@ TEST(Protocols, UnknownNameIsAConfigError) {
     check_protocols(config);
     FAIL() << "gopher accepted";
   } catch (const config::ConfigError& e) {
-    EXPECT_STREQ(e.what(), "x.yml:3: pool 'a': key 'protocol': 'gopher' is not a protocol (known: memcache, redis)");
+    EXPECT_STREQ(e.what(), "x.yml:3: pool 'a': key 'protocol': 'gopher' is not a protocol (known: memcache, redis, http)");
   }
   EXPECT_THROW(protocol_of(config.pools[0]), std::invalid_argument);
 }
