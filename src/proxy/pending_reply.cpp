@@ -33,8 +33,10 @@ void PendingReply::add_piece(std::string_view piece, std::function<void()> writt
     written();
     return;
   }
+  const bool first = !in_pieces_;
   in_pieces_ = true;
   bytes_.assign(piece);
+  if (first && head_filter_) head_filter_(bytes_);
   written_ = std::move(written);
   session->reply_ready();
 }
@@ -63,6 +65,7 @@ void PendingReply::answer_early() {
 
 void PendingReply::finish() {
   on_all_parts();
+  if (!in_pieces_ && head_filter_ && !bytes_.empty()) head_filter_(bytes_);
   if (auto whole = std::move(whole_)) whole->complete(part_of_whole_, bytes_, false);
   if (auto session = session_.lock()) session->reply_ready();
 }

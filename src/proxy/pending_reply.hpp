@@ -59,6 +59,11 @@ class PendingReply {
   const std::string& bytes() const noexcept { return bytes_; }
 
   void set_session(std::weak_ptr<ClientSession> session) { session_ = std::move(session); }
+  /// Rewrites the start of the reply (the whole reply, or its first piece) before it goes to the
+  /// client: a protocol whose replies carry fields about one connection sets one (HTTP's
+  /// Connection, response_head.hpp).
+  using HeadFilter = std::function<void(std::string&)>;
+  void set_head_filter(HeadFilter filter) { head_filter_ = std::move(filter); }
   /// Once ready, this reply becomes part `part` of `whole` instead of going to a client (one copy
   /// of a replicated write split over several servers: replicas.hpp).
   void answer_into(std::shared_ptr<PendingReply> whole, std::uint32_t part) {
@@ -97,6 +102,7 @@ class PendingReply {
   bool in_pieces_ = false;  // pieces went out
   bool cut_ = false;
   std::function<void()> written_;  // of the pending piece
+  HeadFilter head_filter_;
 };
 
 /// The common case: one backend reply, passed through unchanged (or dropped for noreply).

@@ -8,6 +8,7 @@
 #include "proxy/buffers.hpp"
 #include "proxy/http/request_key.hpp"
 #include "proxy/http/response_frame.hpp"
+#include "proxy/http/response_head.hpp"
 #include "proxy/http/status_reply.hpp"
 #include "proxy/pool_worker.hpp"
 
@@ -17,33 +18,12 @@ namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kKeepFields = 64;  // field entries a connection keeps between requests
 
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
-/// RFC 9110 §5.6.1: a comma-separated list holds `token` (case-insensitive).
-bool list_has(std::string_view list, std::string_view token) {
-  while (!list.empty()) {
-    const std::size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (iequals(item, token)) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 /// RFC 9110 §7.6.1: fields for this connection only, not forwarded. Expect is answered here.
 /// X-Forwarded-For is rewritten with the client's address appended.
 bool dropped(const MessageHead& head, std::string_view name) {
-  for (const std::string_view hop : {"connection", "keep-alive", "te", "trailer", "upgrade", "expect", "x-forwarded-for"}) {
-    if (iequals(name, hop)) return true;
-  }
-  if (starts_with_ci(name, "proxy-")) return true;
+  if (iequals(name, "expect") || iequals(name, "x-forwarded-for") || hop_by_hop(name, {})) return true;
   for (const Field& field : head.fields) {
-    if (iequals(field.name, "connection") && list_has(field.value, name)) return true;
+    if (iequals(field.name, "connection") && hop_by_hop(name, field.value)) return true;
   }
   return false;
 }
@@ -216,6 +196,10 @@ void Session::write_head(std::string& out) const {
   out.append("Via: 1.1 ringleader\r\n\r\n");
 }
 
+PendingReply::HeadFilter Session::response_filter() const {
+  return [close = !head_.keep_alive](std::string& bytes) { rewrite_response_heads(bytes, close); };
+}
+
 void Session::forward(std::string_view key, std::string_view bytes) {
   const config::Pool& pool = pool_.pool();
   const Reply kind = head_.method == "HEAD" ? Reply::response_to_head : Reply::response;
@@ -231,10 +215,12 @@ void Session::forward(std::string_view key, std::string_view bytes) {
       if (server != servers_[0] && order.count <= pool.http_retries && order.count < kMaxReplicas) order.server[order.count++] = server;
     }
     auto reply = std::make_shared<FailoverRead>(pool_, order.servers(), request_, kind, true);
+    reply->set_head_filter(response_filter());
     enqueue(reply);
     reply->send();
   } else {
     auto reply = std::make_shared<PassThroughReply>();
+    reply->set_head_filter(response_filter());
     enqueue(reply);
     Backend& backend = pool_.backend(servers_[0]);
     backend.output().append(request_);
@@ -249,6 +235,7 @@ void Session::forward(std::string_view key, std::string_view bytes) {
 void Session::start_stream(Body body) {
   send_continue();
   stream_.reply = std::make_shared<PassThroughReply>();
+  stream_.reply->set_head_filter(response_filter());
   enqueue(stream_.reply);
   stream_.backend = pool_.own_connection(servers_[0]);
   stream_.backend->on_written([session = std::weak_ptr(shared_from_this())] {

@@ -74,6 +74,8 @@ class Session final : public ClientSession {
   void write_head(std::string& out) const;
   /// Sends the whole request `bytes` to the routed server (or the key's next ones).
   void forward(std::string_view key, std::string_view bytes);
+  /// Rewrites the response to the request being handled as its client must see it.
+  PendingReply::HeadFilter response_filter() const;
   /// Sends the head to the routed server on a connection of its own; its body follows as it comes.
   void start_stream(Body body);
   /// Forwards what `input` holds of the streamed body; returns the bytes used.

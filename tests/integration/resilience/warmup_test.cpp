@@ -112,7 +112,9 @@ TEST_F(WarmUp, AddedServerMissesNothingAndGetsCopiesWithTheirTtl) {
   for (const auto& key : keys) {
     const std::string reply = memcache(client, "get " + key + "\r\n", true);
     misses += reply == "END\r\n";
-    if (reply != "END\r\n") EXPECT_EQ(reply, "VALUE " + key + " 7 1\r\nv\r\nEND\r\n");
+    if (reply != "END\r\n") {
+      EXPECT_EQ(reply, "VALUE " + key + " 7 1\r\nv\r\nEND\r\n");
+    }
   }
   const auto copied = values_on(direct_[4], keys);
   std::printf("a 5th server added with warm-up: %d of %zu reads missed; %zu keys copied to it\n", misses, keys.size(),

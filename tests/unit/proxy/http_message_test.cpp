@@ -7,6 +7,7 @@
 #include "proxy/http/chunked.hpp"
 #include "proxy/http/message_head.hpp"
 #include "proxy/http/response_frame.hpp"
+#include "proxy/http/response_head.hpp"
 
 namespace ringleader::proxy::http {
 namespace {
@@ -167,6 +168,30 @@ TEST(HttpResponseFrame, Malformed) {
   EXPECT_EQ(frame_response("HTTP/1.1 101 Switching Protocols\r\n\r\n", Reply::response, 65536).status,
             ResponseFrame::Status::malformed);
   EXPECT_EQ(frame_response("VALUE x 0 1\r\n", Reply::response, 65536).status, ResponseFrame::Status::malformed);
+}
+
+// What the client sees of a server's response: the proxy's version, no field about the server's
+// connection (the standard ones and those Connection names), Transfer-Encoding kept (the body keeps
+// its framing), Connection: close when the proxy closes after it, interim responses rewritten too,
+// and the body untouched.
+TEST(HttpResponseHead, IsRewrittenForTheClient) {
+  std::string bytes =
+      "HTTP/1.1 100 Continue\r\nConnection: keep-alive\r\n\r\n"
+      "HTTP/1.0 200 OK\r\nConnection: X-Private, keep-alive\r\nX-Private: 1\r\nKeep-Alive: timeout=5\r\n"
+      "Transfer-Encoding: chunked\r\nProxy-Connection: x\r\nETag: \"a\"\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+  rewrite_response_heads(bytes, true);
+  EXPECT_EQ(bytes,
+            "HTTP/1.1 100 Continue\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"a\"\r\nConnection: close\r\n\r\n"
+            "3\r\nabc\r\n0\r\n\r\n");
+
+  std::string kept = "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno";
+  rewrite_response_heads(kept, false);
+  EXPECT_EQ(kept, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno");
+
+  std::string partial = "HTTP/1.1 200 OK\r\nConnection: close\r\n";  // no whole head: left alone
+  rewrite_response_heads(partial, false);
+  EXPECT_EQ(partial, "HTTP/1.1 200 OK\r\nConnection: close\r\n");
 }
 
 }  // namespace

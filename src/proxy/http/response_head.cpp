@@ -1,0 +1,95 @@
+// rewrite_response_heads; see response_head.hpp.
+#include "proxy/http/response_head.hpp"
+
+#include "proxy/http/message_head.hpp"
+
+namespace ringleader::proxy::http {
+namespace {
+
+/// RFC 9110 §5.6.1: a comma-separated list holds `token` (case-insensitive).
+bool list_has(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (iequals(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+/// Appends the head `head` (status line and fields, without the final empty line) rewritten.
+void append_head(std::string& out, std::string_view head, bool close) {
+  const std::size_t line_end = head.find("\r\n");
+  const std::string_view status_line = head.substr(0, line_end);
+  const std::size_t space = status_line.find(' ');
+  out.append("HTTP/1.1").append(status_line.substr(space == std::string_view::npos ? status_line.size() : space));
+  out.append("\r\n");
+  const std::string_view fields = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+  std::string_view connection;  // the Connection field's value, for the fields it names
+  for (std::size_t at = 0; at < fields.size();) {
+    const std::size_t end = std::min(fields.find("\r\n", at), fields.size());
+    const std::string_view line = fields.substr(at, end - at);
+    if (const std::size_t colon = line.find(':'); colon != std::string_view::npos && iequals(line.substr(0, colon), "connection"))
+      connection = trimmed(line.substr(colon + 1));
+    at = end + 2;
+  }
+  for (std::size_t at = 0; at < fields.size();) {
+    const std::size_t end = std::min(fields.find("\r\n", at), fields.size());
+    const std::string_view line = fields.substr(at, end - at);
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !hop_by_hop(line.substr(0, colon), connection)) out.append(line).append("\r\n");
+    at = end + 2;
+  }
+  if (close) out.append("Connection: close\r\n");
+  out.append("\r\n");
+}
+
+/// The status code of a status line ("HTTP/1.1 200 OK"); 0 if it has none.
+unsigned status_of(std::string_view head) {
+  const std::size_t space = head.find(' ');
+  if (space == std::string_view::npos || head.size() < space + 4) return 0;
+  unsigned code = 0;
+  for (const char c : head.substr(space + 1, 3)) {
+    if (c < '0' || c > '9') return 0;
+    code = code * 10 + static_cast<unsigned>(c - '0');
+  }
+  return code;
+}
+
+}  // namespace
+
+bool hop_by_hop(std::string_view name, std::string_view connection) noexcept {
+  for (const std::string_view hop : {"connection", "keep-alive", "te", "trailer", "upgrade", "proxy-connection"}) {
+    if (iequals(name, hop)) return true;
+  }
+  if (name.size() >= 6 && iequals(name.substr(0, 6), "proxy-")) return true;
+  return list_has(connection, name);
+}
+
+void rewrite_response_heads(std::string& bytes, bool close) {
+  std::string out;
+  std::size_t at = 0;
+  for (;;) {
+    const std::size_t end = bytes.find("\r\n\r\n", at);
+    if (end == std::string::npos) return;  // not a whole head: leave the bytes alone
+    const std::string_view head = std::string_view(bytes).substr(at, end - at);
+    const unsigned status = status_of(head);
+    out.reserve(bytes.size() + 32);
+    append_head(out, head, close && status >= 200);
+    at = end + 4;
+    if (status >= 200 || status == 0) break;
+  }
+  out.append(std::string_view(bytes).substr(at));
+  bytes.swap(out);
+}
+
+}  // namespace ringleader::proxy::http

@@ -1,0 +1,23 @@
+// What a proxy changes in a server's response before its client sees it (RFC 9110 §7.6.1, RFC
+// 9112 §9.6): the server's connection is not the client's, so the fields that speak of it go
+// (Connection, the fields it names, Keep-Alive, TE, Trailer, Upgrade, Proxy-*), the status line
+// says the proxy's own version (HTTP/1.1: an HTTP/1.0 server's response is framed by its length
+// here), and a response after which the proxy closes the client's connection says so
+// (`Connection: close`). Transfer-Encoding stays: the body is forwarded with its framing.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ringleader::proxy::http {
+
+/// Whether a field is about one connection only and is not forwarded (RFC 9110 §7.6.1): the
+/// standard hop-by-hop fields and those the message's Connection field (`connection`) names.
+bool hop_by_hop(std::string_view name, std::string_view connection) noexcept;
+
+/// Rewrites the response heads at the start of `bytes` (interim 1xx ones and the final one) as
+/// the client must see them; `close`: the proxy closes the client's connection after this
+/// response. Bytes without a whole head are left as they are.
+void rewrite_response_heads(std::string& bytes, bool close);
+
+}  // namespace ringleader::proxy::http
