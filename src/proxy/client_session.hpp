@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,19 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool closed() const noexcept { return closed_; }
   /// Has the reader look at input_paused() again (a server took more of a streamed value).
   void wake_reader() { wake_reader_.cancel(); }
+  /// wake_reader() for as long as the session lives: what a streamed request's connection calls
+  /// each time it has written (Backend::on_written), so a paused reader reads on.
+  std::function<void()> reader_waker() {
+    return [session = weak_from_this()] {
+      if (auto self = session.lock()) self->wake_reader();
+    };
+  }
+
+  /// A request body larger than this is not held whole: it streams to its server on a connection
+  /// of its own (every protocol's session does the same), and reading from the client pauses
+  /// while more than kStreamBuffer of it waits to be written.
+  static constexpr std::size_t kStreamAbove = 256 * 1024;
+  static constexpr std::size_t kStreamBuffer = 64 * 1024;
 
  protected:
   /// Parses and dispatches as many whole requests as `input` holds; returns the bytes used.

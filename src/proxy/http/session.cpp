@@ -238,9 +238,7 @@ void Session::start_stream(Body body) {
   stream_.reply->set_head_filter(response_filter());
   enqueue(stream_.reply);
   stream_.backend = pool_.own_connection(servers_[0]);
-  stream_.backend->on_written([session = std::weak_ptr(shared_from_this())] {
-    if (auto self = session.lock()) self->wake_reader();
-  });
+  stream_.backend->on_written(reader_waker());
   request_.clear();
   write_head(request_);
   stream_.backend->output().append(request_);

@@ -43,9 +43,6 @@ class Session final : public ClientSession {
   Session(Socket socket, PoolWorker& pool, std::string client);
   ~Session() override;
 
-  static constexpr std::size_t kStreamAbove = 256 * 1024;
-  static constexpr std::size_t kStreamBuffer = 64 * 1024;
-
  protected:
   std::size_t consume(std::string_view input) override;
   void input_drained() override;

@@ -246,9 +246,7 @@ void Session::start_stream(const Request& request, std::span<const std::uint32_t
   enqueue(stream_.reply);
   for (std::uint32_t c = 0; c < servers.size(); ++c) {
     auto backend = pool_.own_connection(servers[c]);
-    backend->on_written([session = std::weak_ptr(shared_from_this())] {
-      if (auto self = session.lock()) self->wake_reader();
-    });
+    backend->on_written(reader_waker());
     backend->output().append(request.forward_line).append("\r\n");
     backend->send(stream_.reply, c, Reply::one_line);
     stream_.backends.push_back(std::move(backend));
