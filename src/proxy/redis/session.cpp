@@ -30,6 +30,22 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// The request as servers get it: RESP (an inline command is rewritten: inline cannot carry binary).
+void append_as_sent(std::string& out, const Request& request) {
+  if (request.inline_form) {
+    append_command(out, request.args);
+  } else {
+    out.append(request.raw);
+  }
+}
+
+// MGET's reply when each of its `keys` is asked on its own: key k's value is part k.
+std::shared_ptr<ValuesInOrderReply> values_key_by_key(std::size_t keys) {
+  std::vector<std::vector<std::uint32_t>> positions(keys);
+  for (std::uint32_t k = 0; k < keys; ++k) positions[k] = {k};
+  return std::make_shared<ValuesInOrderReply>(keys, std::move(positions));
+}
+
 // The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own.
 Limits limits_of(const config::Pool& pool) {
   Limits limits;
@@ -140,9 +156,7 @@ void Session::replicate(const CommandSpec& spec, const Request& request) {
   if (spec.splits() && spec.reads && keys_.size() > 1) {  // MGET, EXISTS: key by key, each failing over
     std::shared_ptr<PendingReply> reply;
     if (spec.routing == Routing::split_values) {
-      std::vector<std::vector<std::uint32_t>> positions(keys_.size());
-      for (std::uint32_t k = 0; k < keys_.size(); ++k) positions[k] = {k};
-      reply = std::make_shared<ValuesInOrderReply>(keys_.size(), std::move(positions));
+      reply = values_key_by_key(keys_.size());
     } else {
       reply = std::make_shared<SumReply>(static_cast<std::uint32_t>(keys_.size()));
     }
@@ -174,11 +188,7 @@ void Session::replicate(const CommandSpec& spec, const Request& request) {
     return;
   }
   request_bytes_.clear();
-  if (request.inline_form) {
-    append_command(request_bytes_, request.args);
-  } else {
-    request_bytes_.assign(request.raw);
-  }
+  append_as_sent(request_bytes_, request);
   if (spec.reads) {
     auto reply = std::make_shared<FailoverRead>(pool_, copies_[0].servers(), request_bytes_, 0, true);
     enqueue(reply);
@@ -231,11 +241,7 @@ bool Session::warm_up(const CommandSpec& spec, const Request& request) {
   };
   if (keys_.size() == 1) {
     request_bytes_.clear();
-    if (request.inline_form) {
-      append_command(request_bytes_, request.args);
-    } else {
-      request_bytes_.assign(request.raw);
-    }
+    append_as_sent(request_bytes_, request);
     auto reply = read(0, request_bytes_);
     enqueue(reply);
     reply->send();
@@ -243,9 +249,7 @@ bool Session::warm_up(const CommandSpec& spec, const Request& request) {
   }
   if (spec.routing != Routing::split_values) return false;  // EXISTS: counts are not warmed
   // MGET key by key, each moved key asking its previous owner on its own.
-  std::vector<std::vector<std::uint32_t>> positions(keys_.size());
-  for (std::uint32_t k = 0; k < keys_.size(); ++k) positions[k] = {k};
-  auto whole = std::make_shared<ValuesInOrderReply>(keys_.size(), std::move(positions));
+  auto whole = values_key_by_key(keys_.size());
   enqueue(whole);
   pool_.counters().fragments.add(keys_.size());
   for (k = 0; k < keys_.size(); ++k) {
@@ -310,11 +314,7 @@ void Session::forward(const Request& request, std::uint32_t server) {
   auto reply = std::make_shared<PassThroughReply>();
   enqueue(reply);
   Backend& backend = pool_.backend(server);
-  if (request.inline_form) {
-    append_command(backend.output(), request.args);  // backends get RESP: inline cannot carry binary
-  } else {
-    backend.output().append(request.raw);
-  }
+  append_as_sent(backend.output(), request);
   backend.send(std::move(reply), 0);
 }
 
