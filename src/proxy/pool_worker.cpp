@@ -135,7 +135,7 @@ void PoolWorker::retire(const std::shared_ptr<Backend>& backend) {
 }
 
 // Where keys were, for the warm-up: the servers that are not draining own them.
-void PoolWorker::start_warm_up(const PoolLayout* before, std::vector<std::shared_ptr<Backend>>& previous) {
+void PoolWorker::start_warm_up(const PoolLayout* before, const std::vector<std::shared_ptr<Backend>>& previous) {
   const config::Pool& pool = layout_->pool;
   const auto draining = [](const config::Server& s) { return s.draining; };
   if (std::any_of(pool.servers.begin(), pool.servers.end(), draining)) {
@@ -161,16 +161,13 @@ void PoolWorker::start_warm_up(const PoolLayout* before, std::vector<std::shared
   // read whose owner is an old one (most reads) needs no second lookup. modula moves keys between
   // the old servers too; so may ketama with unequal weights, whose few such keys then miss as they
   // would without warm-up (never a wrong answer).
-  const auto kept = [&](const config::Server& s) {
-    return std::any_of(old.begin(), old.end(), [&](const config::Server& o) { return same(o, s); });
+  const auto in = [&](const std::vector<config::Server>& list, const config::Server& s) {
+    return std::any_of(list.begin(), list.end(), [&](const config::Server& o) { return same(o, s); });
   };
   const bool joins_only = pool.distribution != "modula" &&
-                          std::all_of(old.begin(), old.end(), [&](const config::Server& o) {
-                            return std::any_of(pool.servers.begin(), pool.servers.end(),
-                                               [&](const config::Server& s) { return same(o, s); });
-                          });
+                          std::all_of(old.begin(), old.end(), [&](const config::Server& o) { return in(pool.servers, o); });
   warm_.receives.resize(pool.servers.size());
-  for (std::size_t i = 0; i < pool.servers.size(); ++i) warm_.receives[i] = !joins_only || !kept(pool.servers[i]);
+  for (std::size_t i = 0; i < pool.servers.size(); ++i) warm_.receives[i] = !joins_only || !in(old, pool.servers[i]);
   warm_timer_.expires_after(std::chrono::milliseconds(pool.warmup_ms));
   warm_timer_.async_wait([this, id = ++warm_ups_](const std::error_code& ec) {
     if (!ec && id == warm_ups_) on_warm_up_timer();

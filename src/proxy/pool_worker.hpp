@@ -42,8 +42,9 @@ class PoolWorker {
   /// The pool's settings as of the last request routed.
   const config::Pool& pool() const noexcept { return layout_->pool; }
   /// The server of each key of one request, into `servers` (backend() indices); false if no server
-  /// is live. Not for a pool with replicas: copies() places its keys. After a reload, first makes backend() match the new pool. With the pool's
-  /// bounded_load, counts this worker's requests in flight per server.
+  /// is live. Not for a pool with replicas: copies() places its keys. After a reload, first makes
+  /// backend() match the new pool. With the pool's bounded_load, counts this worker's requests in
+  /// flight per server.
   bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers);
   /// The pool keeps more than one copy of each key (replicas.hpp).
   bool replicated() const noexcept { return layout_->pool.replicas > 1; }
@@ -89,7 +90,7 @@ class PoolWorker {
   void adopt(const Routes& routes);
   /// After adopt(): starts the warm-up of a change from `before` (whose servers `previous` reached)
   /// if the pool wants one, or the one of a draining server.
-  void start_warm_up(const PoolLayout* before, std::vector<std::shared_ptr<Backend>>& previous);
+  void start_warm_up(const PoolLayout* before, const std::vector<std::shared_ptr<Backend>>& previous);
   struct WarmUp {
     std::unique_ptr<const Placement> before;          // where keys were; null: no warm-up
     std::vector<std::shared_ptr<Backend>> backends;  // backends[i] reaches before's server i
