@@ -90,11 +90,7 @@ std::string probe_server(const config::Pool& pool, const asio::generic::stream_p
     for (const ProbeStep& step : steps) {
       socket.send(step.request);
       const std::string reply = socket.line();
-      const auto passes = [&](const std::string& pass) {
-        return step.pass_is_prefix ? reply.starts_with(pass) : reply == pass;
-      };
-      const bool passed = passes(step.pass) || (!step.also_pass.empty() && passes(step.also_pass));
-      if (!passed) return step.failure + reply.substr(0, 80);
+      if (!step.passes(reply)) return step.failure + reply.substr(0, 80);
     }
     return "";
   } catch (const std::exception& e) {

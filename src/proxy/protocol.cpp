@@ -1,6 +1,8 @@
 // Protocol's defaults; see protocol.hpp.
 #include "proxy/protocol.hpp"
 
+#include <algorithm>
+
 namespace ringleader::proxy {
 
 // A protocol without a handshake sends nothing, so is never asked to judge one.
@@ -8,6 +10,11 @@ Handshake Protocol::handshake(const config::Pool&) const { return {}; }
 
 HandshakeVerdict Protocol::judge_handshake(const HandshakeStep&, std::string_view, bool, std::string_view) const {
   return {};
+}
+
+bool ProbeStep::passes(std::string_view line) const noexcept {
+  return std::any_of(pass.begin(), pass.end(),
+                     [&](const std::string& good) { return pass_is_prefix ? line.starts_with(good) : line == good; });
 }
 
 }  // namespace ringleader::proxy

@@ -88,10 +88,12 @@ enum class WriteOutcome { success, refused, error };
 /// One request of the health probe, answered by one line.
 struct ProbeStep {
   std::string request;
-  std::string pass;            // the line (without "\r\n") that passes...
-  bool pass_is_prefix = false;  // ...or its beginning
-  std::string failure;         // the problem otherwise, followed by (the start of) the line
-  std::string also_pass;       // not empty: another line, or beginning, that passes too
+  std::vector<std::string> pass;  // the lines (without "\r\n") that pass...
+  bool pass_is_prefix = false;    // ...or their beginnings
+  std::string failure;            // the problem otherwise, followed by (the start of) the line
+
+  /// The server's `line` (without "\r\n") passes this step.
+  bool passes(std::string_view line) const noexcept;
 };
 
 class Protocol {

@@ -63,7 +63,9 @@ class Http11 final : public Protocol {
   std::vector<ProbeStep> probe(const config::Pool& pool) const override {
     const std::string& path = pool.health_check_path;
     return {{"GET " + path + " HTTP/1.1\r\nHost: ringleader\r\nUser-Agent: ringleader-health-check\r\nConnection: close\r\n\r\n",
-             "HTTP/1.1 2", true, "unexpected reply to GET " + path + ": ", "HTTP/1.1 3"}};
+             {"HTTP/1.1 2", "HTTP/1.1 3", "HTTP/1.0 2", "HTTP/1.0 3"},  // an HTTP/1.0 server is healthy too
+             true,
+             "unexpected reply to GET " + path + ": "}};
   }
 
   bool servers_close_idle() const noexcept override { return true; }

@@ -28,7 +28,7 @@ class TextProtocol final : public Protocol {
   }
 
   std::vector<ProbeStep> probe(const config::Pool&) const override {
-    return {{"version\r\n", "VERSION ", true, "unexpected reply to version: ", ""}};
+    return {{"version\r\n", {"VERSION "}, true, "unexpected reply to version: "}};
   }
 
   // memcached's doc/protocol.txt: ERROR, CLIENT_ERROR ... and SERVER_ERROR ... are errors;

@@ -79,8 +79,8 @@ class RespProtocol final : public Protocol {
 
   std::vector<ProbeStep> probe(const config::Pool& pool) const override {
     std::vector<ProbeStep> steps;
-    if (!pool.redis_auth.empty()) steps.push_back({command({"AUTH", pool.redis_auth}), "+OK", false, "AUTH refused: ", ""});
-    steps.push_back({command({"PING"}), "+PONG", false, "unexpected reply to PING: ", ""});
+    if (!pool.redis_auth.empty()) steps.push_back({command({"AUTH", pool.redis_auth}), {"+OK"}, false, "AUTH refused: "});
+    steps.push_back({command({"PING"}), {"+PONG"}, false, "unexpected reply to PING: "});
     return steps;
   }
 };

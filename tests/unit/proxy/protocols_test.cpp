@@ -56,5 +56,29 @@ TEST(Protocols, RedisHandshake) {
   EXPECT_TRUE(protocol_of(pool).handshake(pool).bytes.empty());
 }
 
+// The health probe passes what each protocol's healthy server answers: memcached's version, Redis's
+// PONG, any 2xx or 3xx status of an HTTP/1.1 or HTTP/1.0 server (python3 -m http.server answers
+// HTTP/1.0: a server like it taken out must come back), and nothing else.
+TEST(Protocols, ProbesPassHealthyAnswersOnly) {
+  config::Pool pool;
+  const auto last_step = [&](const std::string& protocol) {
+    pool.protocol = protocol;
+    return protocol_of(pool).probe(pool).back();
+  };
+  const ProbeStep memcache = last_step("memcache");
+  EXPECT_TRUE(memcache.passes("VERSION 1.6.18"));
+  EXPECT_FALSE(memcache.passes("ERROR"));
+  const ProbeStep redis = last_step("redis");
+  EXPECT_TRUE(redis.passes("+PONG"));
+  EXPECT_FALSE(redis.passes("+PONGS"));
+  EXPECT_FALSE(redis.passes("-NOAUTH Authentication required."));
+  const ProbeStep http = last_step("http");
+  for (const char* healthy : {"HTTP/1.1 200 OK", "HTTP/1.1 302 Found", "HTTP/1.0 200 OK", "HTTP/1.0 301 Moved"})
+    EXPECT_TRUE(http.passes(healthy)) << healthy;
+  for (const char* sick : {"HTTP/1.1 500 Internal Server Error", "HTTP/1.0 404 Not Found", "HTTP/1.1 101 Switching",
+                           "SSH-2.0-OpenSSH", ""})
+    EXPECT_FALSE(http.passes(sick)) << sick;
+}
+
 }  // namespace
 }  // namespace ringleader::proxy
