@@ -26,8 +26,9 @@ constexpr std::size_t kMinRead = 16 * 1024;
 // gets its own allocation, given back once it is written or answered: a backend lives as long as the
 // process, so whatever capacity it keeps, it keeps for days.
 constexpr std::size_t kKeepBuffer = 64 * 1024;
-// A reply whose certain part is larger than this goes to its client in pieces (pending_reply.hpp).
-constexpr std::size_t kPiecesAbove = 256 * 1024;
+// A reply passed through whose certain part is larger than this goes to its client in pieces read
+// straight from the socket (pending_reply.hpp): smaller ones cost less as one copy out of input_.
+constexpr std::size_t kPiecesAbove = 32 * 1024;
 using Clock = std::chrono::steady_clock;
 using Socket = asio::generic::stream_protocol::socket;
 
@@ -43,7 +44,8 @@ Backend::Backend(asio::io_context& io, std::string name, asio::generic::stream_p
       wake_writer_(io, asio::steady_timer::time_point::max()),
       deadline_timer_(io, asio::steady_timer::time_point::max()),
       wake_reader_(io, asio::steady_timer::time_point::max()),
-      counters_(counters) {}
+      counters_(counters),
+      exclusive_(options_.protocol->connection_per_request()) {}
 
 Backend::~Backend() {
   std::error_code ec;
@@ -51,6 +53,7 @@ Backend::~Backend() {
 }
 
 void Backend::retire() {
+  for (const auto& twin : twins_) twin->retire();  // each closes once its reply is in
   retired_ = true;
   health_.reset();  // the server is no longer in the pool it would report to
   if (idle()) close();
@@ -65,8 +68,10 @@ void Backend::close() {
   wake_writer_.cancel();
   deadline_timer_.cancel();
   wake_reader_.cancel();
-  passing_ = 0;
+  passing_ = expected_ = taken_ = 0;
   in_pieces_ = pieces_end_ = false;
+  input_ = Bytes();
+  piece_ = Bytes();
 }
 
 void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, ReplyKind kind) {
@@ -110,6 +115,29 @@ std::shared_ptr<Backend> Backend::another_connection() const {
   auto twin = std::make_shared<Backend>(io_, name_, endpoint_, options_, counters_);
   twin->report_to(health_, server_);
   return twin;
+}
+
+Backend& Backend::free_connection() {
+  if (idle()) return *this;
+  Backend* free = nullptr;
+  std::size_t spare = 0;  // free ones besides the one taken
+  std::erase_if(twins_, [&](const std::shared_ptr<Backend>& twin) {
+    if (!twin->idle()) return false;
+    if (free == nullptr) {
+      free = twin.get();
+      return false;
+    }
+    if (++spare <= kKeepFree) return false;
+    twin->retire();  // a burst is over: fewer connections stay open
+    return true;
+  });
+  if (free != nullptr) return *free;
+  twins_.push_back(another_connection());
+  return *twins_.back();
+}
+
+bool Backend::all_idle() const noexcept {
+  return idle() && std::all_of(twins_.begin(), twins_.end(), [](const auto& twin) { return twin->idle(); });
 }
 
 void Backend::abandon() {
@@ -198,40 +226,53 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
 
 asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
   std::error_code ec;
-  std::vector<char> buffer(kMinRead);
-  std::size_t size = 0;
   for (;;) {
-    if (waiting_for_client()) {  // backpressure: the client has not written the last piece
+    if (waiting_for_client()) {  // an HTTP upstream's body: its client writes what it has first
       wake_reader_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_reader_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (generation != generation_) co_return;
-      if (waiting_for_client() || (size == 0 && !last_piece_out())) continue;
-    } else {
-      if (buffer.size() - size < kMinRead) buffer.resize(std::max(buffer.size() * 2, size + kMinRead));
-      // Wait for readability, then read: a read attempted at once (async_read_some) would mostly
-      // find the reply not there yet and cost a wasted system call per round trip.
-      co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-      if (generation != generation_) co_return;
-      std::size_t n = 0;
-      if (!ec) n = socket_.read_some(asio::buffer(buffer.data() + size, buffer.size() - size), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-      if (ec) {
-        (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();
-        if (ec == asio::error::eof && idle() && options_.protocol->servers_close_idle()) {
-          close();  // the next request connects again
-          co_return;
-        }
-        fail("connection to " + name_ + " lost: " + ec.message());
+      continue;
+    }
+    // Wait for readability, then read: a read attempted at once (async_read_some) would mostly
+    // find the reply not there yet and cost a wasted system call per round trip.
+    co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (generation != generation_) co_return;
+    // Inside a piece with every byte before it framed: read into the piece itself.
+    const bool into_piece = passing_ > 0 && taken_ == input_.size();
+    if (into_piece && piece_.capacity() == 0) piece_ = Bytes(std::min(passing_, kPiece));
+    // Room for the rest of a reply of known size at once.
+    if (!into_piece) make_room(input_, taken_, std::max(input_.size() - taken_, expected_) + kMinRead);
+    Bytes& to = into_piece ? piece_ : input_;
+    std::size_t n = 0;
+    if (!ec) n = socket_.read_some(asio::buffer(to.tail(), into_piece ? std::min(to.room(), passing_) : to.room()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+    if (ec) {
+      (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();
+      if (ec == asio::error::eof && idle() && options_.protocol->servers_close_idle()) {
+        close();  // the next request connects again
         co_return;
       }
-      size += n;
+      fail("connection to " + name_ + " lost: " + ec.message());
+      co_return;
     }
-    const std::size_t used = take_replies(std::string_view(buffer.data(), size));
-    if (generation != generation_) co_return;
-    size -= used;
-    if (size > 0 && used > 0) std::memmove(buffer.data(), buffer.data() + used, size);
-    // After a large value, give the memory back (assign() or resize() would keep the capacity).
-    if (size == 0 && buffer.size() > kKeepBuffer) std::vector<char>(kMinRead).swap(buffer);
+    to.filled(n);
+    if (into_piece) {
+      passing_ -= n;
+      counters_.response_bytes.add(n);
+      if (options_.timeout) in_flight_.front().deadline = Clock::now() + *options_.timeout;  // the value is moving
+      // A shared connection hands over full blocks (the server sends them at once); one that waits
+      // for its client hands over what came, so a body that trickles in reaches it as it comes.
+      if (piece_.room() == 0 || passing_ == 0 || exclusive_) hand_piece();
+    }
+    const std::size_t used = take_replies(input_.view().substr(taken_));
+    if (generation != generation_) co_return;  // failed: input_ belongs to the next connection
+    taken_ += used;
+    if (taken_ == input_.size()) {
+      taken_ = 0;
+      input_.clear();
+      // After a large reply, give the memory back: a backend lives as long as the process.
+      if (input_.capacity() > kKeepBuffer) input_ = Bytes();
+    }
   }
 }
 
@@ -239,9 +280,11 @@ std::size_t Backend::take_replies(std::string_view input) {
   std::size_t used = 0;
   for (;;) {
     if (waiting_for_client()) break;
-    // The last piece of a reply whose length was known is written: it is answered (an empty
-    // completion, so the piece is not overwritten before its client wrote it).
-    if (last_piece_out() && !answered({})) return used;
+    // Every byte of a reply whose length was known went out in pieces: it is answered.
+    if (in_pieces_ && pieces_end_ && passing_ == 0) {
+      if (!answered({})) return used;
+      continue;
+    }
     if (used >= input.size()) break;
     const std::string_view rest = input.substr(used);
     if (in_flight_.empty()) {
@@ -250,18 +293,21 @@ std::size_t Backend::take_replies(std::string_view input) {
       return used;
     }
     if (passing_ > 0) {  // inside a reply going out in pieces: these bytes are its, unframed
-      used += pass_piece(rest, passing_);
+      used += pass_piece(rest);
       continue;
     }
     const ReplyFrame frame = options_.protocol->frame_reply(rest, in_flight_.front().kind);
     if (frame.status == ReplyFrame::Status::need_more) {
-      const std::size_t taken = frame.certain > 0 ? pass_piece(rest, frame.certain) : 0;
-      if (taken == 0) break;
-      used += taken;
+      if (frame.certain == 0 || !start_pieces(frame.certain)) {
+        expected_ = frame.certain;  // the rest comes into input_: room for all of it at once
+        break;
+      }
       if (frame.then) in_flight_.front().kind = *frame.then;
       pieces_end_ = frame.certain_ends;
+      used += pass_piece(rest);
       continue;
     }
+    expected_ = 0;
     const std::size_t size = frame.size;
     if (frame.status == ReplyFrame::Status::malformed) {
       counters_.server_err.add();
@@ -292,21 +338,39 @@ bool Backend::answered(std::string_view reply) {
   return handshake_answered(done.part, reply);
 }
 
-std::size_t Backend::pass_piece(std::string_view input, std::size_t certain) {
+bool Backend::start_pieces(std::size_t certain) {
   InFlight& front = in_flight_.front();
-  if (passing_ == 0) {  // the framing found `certain` more bytes of the reply
-    if (!in_pieces_ && (certain <= kPiecesAbove || !front.reply || !front.reply->can_take_pieces())) return 0;
+  if (!in_pieces_) {
+    if (certain <= kPiecesAbove || !front.reply || !front.reply->can_take_pieces()) return false;
     in_pieces_ = true;
-    passing_ = certain;
+    if (exclusive_) {
+      front.reply->on_written([self = weak_from_this()] {
+        if (auto backend = self.lock()) backend->wake_reader_.cancel();
+      });
+    }
   }
+  passing_ = certain;
+  expected_ = 0;
+  return true;
+}
+
+std::size_t Backend::pass_piece(std::string_view input) {
   const std::size_t n = std::min(passing_, input.size());
+  Bytes piece(n);
+  std::memcpy(piece.data(), input.data(), n);
+  piece.filled(n);
   passing_ -= n;
   counters_.response_bytes.add(n);
+  InFlight& front = in_flight_.front();
   if (options_.timeout) front.deadline = Clock::now() + *options_.timeout;  // the value is moving
-  front.reply->add_piece(input.substr(0, n), [self = weak_from_this()] {
-    if (auto backend = self.lock()) backend->wake_reader_.cancel();
-  });
+  front.reply->add_piece(std::move(piece));
   return n;
+}
+
+void Backend::hand_piece() {
+  if (piece_.empty()) return;
+  in_flight_.front().reply->add_piece(std::move(piece_));
+  piece_ = Bytes();
 }
 
 bool Backend::handshake_answered(std::uint32_t step, std::string_view reply) {
@@ -320,12 +384,18 @@ bool Backend::handshake_answered(std::uint32_t step, std::string_view reply) {
 
 asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
   std::error_code ec;
+  // Deadlines grow in the order requests were sent, but the front's moves while its value arrives;
+  // the request behind it must not wait past its own for that.
+  const auto earliest = [this] {
+    if (in_flight_.empty()) return Clock::time_point::max();
+    return in_flight_.size() > 1 ? std::min(in_flight_[0].deadline, in_flight_[1].deadline) : in_flight_[0].deadline;
+  };
   while (generation == generation_) {
-    deadline_timer_.expires_at(in_flight_.empty() ? Clock::time_point::max() : in_flight_.front().deadline);
+    deadline_timer_.expires_at(earliest());
     co_await deadline_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (generation != generation_) co_return;
-    if (!in_flight_.empty() && in_flight_.front().deadline <= Clock::now()) {
-      if (waiting_for_client()) {  // a slow client is not the server's fault
+    if (earliest() <= Clock::now()) {
+      if (waiting_for_client()) {  // a slow client of an HTTP upstream is not the server's fault
         in_flight_.front().deadline = Clock::now() + *options_.timeout;
         continue;
       }

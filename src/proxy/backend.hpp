@@ -5,9 +5,14 @@
 // write was in flight goes out in the next one); replies come back in request order (a protocol
 // served here answers each connection in order), so they are matched to the oldest request in flight.
 //
-// A large reply (Protocol::frame_reply says which bytes are certain before the rest arrives) at the
-// head of its client's queue is passed on in pieces: the reader hands each piece to the client and
-// reads no more until the client has written it, so a value of any size costs one read buffer.
+// The reader reads as fast as the server sends: no client's slowness reaches a connection other
+// clients share (a reply the client has not written yet is kept by its session, up to its output
+// limit). A large reply passed through unchanged (Protocol::frame_reply says which bytes are certain
+// before the rest arrives) is read straight into blocks handed to its client as they fill
+// (PendingReply::add_piece), so its bytes are copied by the kernel only, and never held whole for a
+// client that keeps up. Only a connection that belongs to one request at a time (the protocol's
+// connection_per_request: an HTTP upstream) waits for its client to write those pieces, which bounds
+// what a body of any size costs.
 //
 // Failure handling, as twemproxy does it: if the server cannot be reached, or a reply does not come
 // within the pool's `timeout`, or the stream is malformed, the connection is closed and every request
@@ -34,6 +39,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proxy/buffers.hpp"
 #include "proxy/ejection.hpp"
 #include "proxy/pending_reply.hpp"
 #include "proxy/protocol.hpp"
@@ -77,6 +83,13 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// streamed from a client goes on a connection of its own, so other clients' requests never wait
   /// behind it, nor land inside it.
   std::shared_ptr<Backend> another_connection() const;
+  /// Where the next request goes when the protocol's connections carry one request at a time
+  /// (Protocol::connection_per_request): this connection if nothing waits on it, else another one
+  /// to the same server that is free, made if none is (as nginx's upstream keepalive cache does).
+  /// Up to kKeepFree free ones stay open for the next requests.
+  Backend& free_connection();
+  /// This connection and every other free_connection() made are idle.
+  bool all_idle() const noexcept;
   /// Closes the connection now; requests in flight are dropped unanswered (their client is gone).
   void abandon();
   /// Connects now rather than at the first request (the pool's `preconnect`).
@@ -90,6 +103,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// Failures and good replies go to `health` as server `server` (null: reported nowhere, e.g. after
   /// a reload removed the server).
   void report_to(std::shared_ptr<PoolHealth> health, std::uint32_t server) {
+    for (const auto& twin : twins_) twin->report_to(health, server);
     health_ = std::move(health);
     server_ = server;
   }
@@ -118,18 +132,20 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// Hands every complete reply at the start of `input` to its request; returns the bytes used.
   /// A malformed or unexpected reply fails the connection (generation_ changes).
   std::size_t take_replies(std::string_view input);
-  /// The front request is answered by `reply` (empty: its last piece went out already); false if
-  /// that failed the connection (a handshake refused).
+  /// The front request is answered by `reply` (empty: its pieces were the reply); false if that
+  /// failed the connection (a handshake refused).
   bool answered(std::string_view reply);
-  /// Passes what `input` holds of the front reply's `certain` bytes on to its client as the next
-  /// piece (a reply goes out in pieces when that is over kPiecesAbove and it is at the head of its
-  /// client's queue); returns the bytes used, 0 if it does not go out in pieces.
-  std::size_t pass_piece(std::string_view input, std::size_t certain);
-  /// Every byte of the front reply went out in pieces (ReplyFrame::certain_ends).
-  bool last_piece_out() const noexcept { return pieces_end_ && passing_ == 0 && !in_flight_.empty(); }
-  /// The front reply's piece waits for its client to write it.
+  /// The front reply goes out in pieces from here: `certain` more bytes of it are known to come.
+  /// False if it does not (small, or not passed through unchanged).
+  bool start_pieces(std::size_t certain);
+  /// Passes what `input` holds of the bytes still to pass on as a piece; returns the bytes used.
+  std::size_t pass_piece(std::string_view input);
+  /// Hands piece_ (read straight from the socket) to the front reply.
+  void hand_piece();
+  /// A connection of an HTTP pool waits for its client to write what it was handed.
   bool waiting_for_client() const noexcept {
-    return in_pieces_ && !in_flight_.empty() && in_flight_.front().reply->piece_pending();
+    return exclusive_ && in_pieces_ && !in_flight_.empty() && in_flight_.front().reply &&
+           in_flight_.front().reply->unwritten_pieces() > kPiece;
   }
   /// Closes the connection and fails every request in flight with `reason`. `server_fault`: counts
   /// towards the server's ejection (false for the pool's own configuration mistakes).
@@ -172,6 +188,14 @@ class Backend : public std::enable_shared_from_this<Backend> {
   bool in_pieces_ = false;   // the front reply goes out in pieces
   bool pieces_end_ = false;  // ...and ends with the bytes passing_ counts (ReplyFrame::certain_ends)
   bool handshake_refused_ = false;  // the server refused a step of this connection's handshake
+  bool exclusive_ = false;          // one request at a time: may wait for its client
+  Bytes input_;                     // bytes read; [taken_, input_.size()) are not framed yet
+  std::size_t taken_ = 0;
+  std::size_t expected_ = 0;  // bytes of the front reply known to come (framing said so): room for them
+  Bytes piece_;               // read straight from the socket while passing_ > 0 and input_ is framed
+  static constexpr std::size_t kPiece = 256 * 1024;
+  std::vector<std::shared_ptr<Backend>> twins_;  // free_connection()'s
+  static constexpr std::size_t kKeepFree = 32;
 };
 
 }  // namespace ringleader::proxy

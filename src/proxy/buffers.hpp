@@ -4,9 +4,16 @@
 // allocation. But clear(), assign() and resize() never shrink a std::string or std::vector: one
 // large value or one request with thousands of keys would otherwise pin its peak for as long as
 // the connection (or, for a backend, the process) lives.
+//
+// Bytes is the other half: one owned block of a reply's bytes, allocated without being zeroed (a
+// read fills it), handed from the backend that read it to the client that writes it without a copy.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
+#include <memory>
+#include <string_view>
 #include <utility>
 
 namespace ringleader::proxy {
@@ -17,6 +24,62 @@ template <class Container>
 void clear_and_trim(Container& container, std::size_t keep) noexcept {
   container.clear();
   if (container.capacity() > keep) Container().swap(container);
+}
+
+/// A block of bytes read from a socket: `capacity` allocated, the first size() filled.
+class Bytes {
+ public:
+  Bytes() = default;
+  explicit Bytes(std::size_t capacity)
+      : data_(std::make_unique_for_overwrite<char[]>(capacity)), capacity_(capacity) {}
+  Bytes(Bytes&& other) noexcept
+      : data_(std::move(other.data_)),
+        capacity_(std::exchange(other.capacity_, 0)),
+        size_(std::exchange(other.size_, 0)) {}
+  Bytes& operator=(Bytes&& other) noexcept {
+    data_ = std::move(other.data_);
+    capacity_ = std::exchange(other.capacity_, 0);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+
+  char* data() noexcept { return data_.get(); }
+  const char* data() const noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return capacity_; }
+  bool empty() const noexcept { return size_ == 0; }
+  std::string_view view() const noexcept { return {data_.get(), size_}; }
+  /// Room after the bytes filled.
+  char* tail() noexcept { return data_.get() + size_; }
+  std::size_t room() const noexcept { return capacity_ - size_; }
+  /// `n` more bytes were written at tail().
+  void filled(std::size_t n) noexcept { size_ += n; }
+  /// Forgets the bytes filled; keeps the memory.
+  void clear() noexcept { size_ = 0; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_ = 0;
+  std::size_t size_ = 0;
+};
+
+/// A read buffer: keeps the bytes not taken yet, [taken, size()), and makes room for `want` bytes
+/// from `taken` on. Moves them to the front when that is room enough twice over, else grows to
+/// at least twice its size (so each byte is moved O(1) times, whatever the size of a message);
+/// never zeroes memory a read will fill.
+inline void make_room(Bytes& buffer, std::size_t& taken, std::size_t want) {
+  if (buffer.capacity() - taken >= want) return;
+  const std::size_t have = buffer.size() - taken;
+  if (buffer.capacity() >= 2 * want) {
+    std::memmove(buffer.data(), buffer.data() + taken, have);
+  } else {
+    Bytes bigger(std::max(want, 2 * buffer.capacity()));
+    if (have > 0) std::memcpy(bigger.data(), buffer.data() + taken, have);
+    buffer = std::move(bigger);
+  }
+  buffer.clear();
+  buffer.filled(have);
+  taken = 0;
 }
 
 }  // namespace ringleader::proxy

@@ -6,20 +6,25 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+
+#include "proxy/log.hpp"
 
 namespace ringleader::proxy {
 
 ClientSession::ClientSession(Socket socket)
     : socket_(std::move(socket)),
       wake_writer_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      wake_reader_(socket_.get_executor(), asio::steady_timer::time_point::max()) {}
+      wake_reader_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      soft_timer_(socket_.get_executor()) {}
 
-void ClientSession::start(stats::PoolCounters& counters, std::size_t max_in_flight) {
+void ClientSession::start(stats::PoolCounters& counters, const config::Pool& pool, std::size_t value_limit) {
   counters_ = &counters;
-  max_in_flight_ = max_in_flight;
+  max_in_flight_ = pool.max_replies_in_flight;
+  limit_ = pool.output_limit(value_limit);
   counters_->client_connections.add();
   counters_->total_connections.add();
   std::error_code ec;
@@ -33,6 +38,7 @@ void ClientSession::start(stats::PoolCounters& counters, std::size_t max_in_flig
 void ClientSession::enqueue(std::shared_ptr<PendingReply> reply) {
   if (reply->ready()) {
     if (queue_.empty()) wake_writer_.cancel();
+    if (reply->sends()) keep(reply->bytes().size());
   } else {
     reply->set_session(weak_from_this());
   }
@@ -40,17 +46,43 @@ void ClientSession::enqueue(std::shared_ptr<PendingReply> reply) {
 }
 
 void ClientSession::reply_ready() {
-  if (!queue_.empty() && (queue_.front()->ready() || queue_.front()->piece_pending())) wake_writer_.cancel();
+  wake_writer_.cancel();
   if (paused_) wake_reader_.cancel();  // the reply a stream waits for, maybe
 }
 
-bool ClientSession::only_ready_before(const PendingReply& reply) const noexcept {
-  if (closed_) return false;
-  for (const auto& queued : queue_) {
-    if (queued.get() == &reply) return true;
-    if (!queued->ready()) return false;
-  }
-  return false;
+void ClientSession::keep(std::size_t bytes) {
+  kept_ += bytes;
+  if (blocked_) check_output_limit();
+}
+
+void ClientSession::check_output_limit() {
+  if (closed_ || failed_) return;
+  if (limit_.hard > 0 && kept_ > limit_.hard) return close_over_limit("hard");
+  if (limit_.soft == 0 || kept_ <= limit_.soft || over_soft_) return;
+  // Above the soft limit: closed if still above it soft_for from now (the writer cancels the timer
+  // when it gets below).
+  over_soft_ = true;
+  soft_timer_.expires_after(limit_.soft_for);
+  soft_timer_.async_wait([session = weak_from_this()](const std::error_code& ec) {
+    const auto self = session.lock();
+    if (!ec && self && self->over_soft_) self->close_over_limit("soft");
+  });
+}
+
+void ClientSession::below_soft_limit() {
+  if (!over_soft_ || kept_ > limit_.soft) return;
+  over_soft_ = false;
+  soft_timer_.cancel();
+}
+
+void ClientSession::close_over_limit(std::string_view which) {
+  if (closed_ || failed_) return;
+  failed_ = closing_ = true;  // no more requests; nothing more is kept (add_piece sees closed())
+  counters_->client_output_limit_closed.add();
+  log::warn("client closed: past its output limit",
+            {{"limit", std::string(which)}, {"kept_bytes", std::to_string(kept_)},
+             {"hard", std::to_string(limit_.hard)}, {"soft", std::to_string(limit_.soft)}});
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
 }
 
 bool ClientSession::all_answered() const noexcept {
@@ -71,15 +103,17 @@ void ClientSession::close() {
   socket_.close(ec);
   wake_writer_.cancel();
   wake_reader_.cancel();
-  for (const auto& reply : queue_) reply->piece_written();  // a server waiting on the client goes on
+  soft_timer_.cancel();
+  for (const auto& reply : queue_) reply->abandon();
   queue_.clear();
+  kept_ = 0;
 }
 
 asio::awaitable<void> ClientSession::read_loop() {
   std::error_code ec;
-  std::vector<char> buffer;  // allocated at the first byte, so idle connections cost no buffer
-  std::size_t size = 0;
-  bool held = false;  // bytes read before a pause wait for consume()
+  Bytes buffer;           // allocated at the first byte, so idle connections cost no buffer
+  std::size_t taken = 0;  // bytes of buffer consumed
+  bool held = false;      // bytes read before a pause wait for consume()
   while (!closing_) {
     // The client is not reading its replies, or the protocol waits: wait for the writer or it.
     if (queue_.size() >= max_in_flight_ || input_paused()) {
@@ -87,25 +121,25 @@ asio::awaitable<void> ClientSession::read_loop() {
       wake_reader_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_reader_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       paused_ = false;
-      held = size > 0;
+      held = buffer.size() > taken;
       continue;
     }
     if (!held) {
       co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || closing_) break;
-      if (buffer.size() - size < kMinRead) buffer.resize(std::max(buffer.size() * 2, size + kMinRead));
-      const std::size_t n = socket_.read_some(asio::buffer(buffer.data() + size, buffer.size() - size), ec);
+      make_room(buffer, taken, buffer.size() - taken + kMinRead);
+      const std::size_t n = socket_.read_some(asio::buffer(buffer.tail(), buffer.room()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
       if (ec) break;
-      size += n;
+      buffer.filled(n);
     }
     held = false;
-    const std::size_t used = consume(std::string_view(buffer.data(), size));
-    size -= used;
-    if (size > 0 && used > 0) std::memmove(buffer.data(), buffer.data() + used, size);
-    if (size == 0) {
+    taken += consume(buffer.view().substr(taken));
+    if (taken == buffer.size()) {
+      taken = 0;
+      buffer.clear();
       // After a large value, give the memory back rather than keeping it for an idle connection.
-      if (buffer.size() > 4 * kMinRead) std::vector<char>().swap(buffer);
+      if (buffer.capacity() > 4 * kMinRead) buffer = Bytes();
       input_drained();
     }
   }
@@ -127,53 +161,36 @@ asio::awaitable<void> ClientSession::write_loop() {
   std::error_code ec;
   std::vector<asio::const_buffer> buffers;
   while (!closed_) {
-    std::size_t count = 0;
+    std::size_t count = 0;     // ready replies gathered whole
+    PendingReply* partial = nullptr;  // and the pieces so far of the next one
+    std::size_t bytes = 0;
     bool cut = false;  // a reply cut short: the connection ends after it
     buffers.clear();
-    while (count < queue_.size() && count < kMaxWriteBatch && queue_[count]->ready() && !cut) {
-      if (queue_[count]->sends()) buffers.push_back(asio::buffer(queue_[count]->bytes()));
-      cut = queue_[count]->cut();
-      ++count;
-    }
-    if (count == 0 && !queue_.empty() && queue_.front()->piece_pending()) {
-      co_await write_piece(*queue_.front(), ec);
-      if (ec) {
-        failed_ = true;
+    while (count < queue_.size() && count < kMaxWriteBatch && !cut) {
+      PendingReply& reply = *queue_[count];
+      bytes += reply.gather(buffers);
+      if (!reply.ready()) {
+        partial = &reply;
         break;
       }
-      continue;
+      cut = reply.cut();
+      ++count;
     }
-    if (count == 0) {
+    if (bytes == 0 && count == 0) {
       if (closing_ && queue_.empty()) break;
       wake_writer_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_writer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (!buffers.empty()) {
-      // Try the write at once; wait for the socket only for what it did not take. Most replies go
-      // out in this one writev, without a round through the event loop.
-      std::size_t written = socket_.write_some(buffers, ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        ec = {};
-        written = 0;
-      }
-      if (ec) {
-        failed_ = true;
-        break;
-      }
-      if (written < asio::buffer_size(buffers)) {
-        std::size_t sent = 0;  // buffers written whole
-        while (written >= buffers[sent].size()) written -= buffers[sent++].size();
-        buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(sent));
-        buffers.front() += written;
-        co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-          failed_ = true;
-          break;
-        }
-      }
-      if (closed_) break;
+    const auto held = partial ? queue_[count] : nullptr;  // outlives the write if the queue is cleared
+    if (!buffers.empty() && !co_await write_all(buffers)) {
+      failed_ = true;
+      break;
     }
+    if (closed_) break;
+    kept_ -= std::min(kept_, bytes);
+    below_soft_limit();
+    if (partial) partial->gathered_written();
     const bool was_full = queue_.size() >= max_in_flight_;
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
     if (was_full) wake_reader_.cancel();
@@ -182,10 +199,28 @@ asio::awaitable<void> ClientSession::write_loop() {
   close();
 }
 
-asio::awaitable<void> ClientSession::write_piece(PendingReply& reply, std::error_code& ec) {
-  const auto keep = queue_.front();  // the reply outlives the write even if the queue is cleared
-  co_await asio::async_write(socket_, asio::buffer(reply.bytes()), asio::redirect_error(asio::use_awaitable, ec));
-  reply.piece_written();
+asio::awaitable<bool> ClientSession::write_all(std::vector<asio::const_buffer>& buffers) {
+  // Try the write at once; wait for the socket only for what it did not take. Most replies go out
+  // in this one writev, without a round through the event loop.
+  std::error_code ec;
+  std::size_t written = socket_.write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    written = 0;
+  }
+  if (ec) co_return false;
+  if (written == asio::buffer_size(buffers)) co_return true;
+  std::size_t sent = 0;  // buffers written whole
+  while (written >= buffers[sent].size()) written -= buffers[sent++].size();
+  buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(sent));
+  buffers.front() += written;
+  // The client is not taking what it was sent: from now until the socket takes it all, what it
+  // keeps counts against its limits.
+  blocked_ = true;
+  check_output_limit();
+  co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  blocked_ = false;
+  co_return !ec;
 }
 
 }  // namespace ringleader::proxy

@@ -2,10 +2,18 @@
 //
 // The reader takes bytes off the socket and hands them to the protocol (consume()), which queues one
 // PendingReply per request and sends its parts to backends; the writer sends ready replies in queue
-// order, gathering as many as are ready into one writev. Many requests are in flight at once
-// (pipelining); reading pauses while the pool's max_replies_in_flight replies wait, so a client that
-// never reads its replies cannot grow the proxy's memory without bound, and while the protocol says
-// so (a value it streams waits for its server: input_paused()), so a large value is never held whole.
+// order, gathering as many as are ready (and the pieces of a large one as they come) into one
+// writev. Many requests are in flight at once (pipelining); reading pauses while the pool's
+// max_replies_in_flight replies wait, and while the protocol says so (a value it streams waits for
+// its server: input_paused()), so a large value sent is never held whole.
+//
+// A client's slowness never reaches a server connection other clients share: backends read every
+// reply as fast as their server sends it, and the replies a client has not written yet are kept
+// here, counted against its output limit (like Redis's client-output-buffer-limit): past the hard
+// limit, or above the soft limit for longer than its time, the client is closed, with a log line and
+// client_output_limit_closed counted. The limits apply while the client is not reading (its socket
+// took less than it was given): a deep pipeline's replies arrive in one burst before the writer
+// runs, and a client that reads them is not a slow one.
 //
 // Memory per idle connection stays small: no read buffer until the first byte arrives (the reader
 // waits for readability first), and buffers are reused across requests.
@@ -23,6 +31,7 @@
 #include <asio/generic/stream_protocol.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proxy/config/config.hpp"
 #include "proxy/pending_reply.hpp"
 #include "proxy/stats/counters.hpp"
 
@@ -38,16 +47,18 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ClientSession& operator=(const ClientSession&) = delete;
 
   /// Starts the reader and the writer on the socket's executor; the session counts itself in
-  /// `counters` (client_connections, client_eof, client_err) until it closes, and reads no more
-  /// requests while `max_in_flight` replies wait (kept for the session's life: a reload that
-  /// changes it applies to clients that connect afterwards).
-  void start(stats::PoolCounters& counters, std::size_t max_in_flight);
+  /// `counters` (client_connections, client_eof, client_err) until it closes, reads no more
+  /// requests while the pool's max_replies_in_flight replies wait, and keeps replies up to the
+  /// pool's output limits (config::Pool::output_limit for `value_limit`, the protocol's largest
+  /// value). Both are kept for the session's life: a reload applies to clients that connect after.
+  void start(stats::PoolCounters& counters, const config::Pool& pool, std::size_t value_limit);
 
   /// Called by a PendingReply of this session when it becomes ready (or has a piece to write).
   void reply_ready();
-  /// The session still writes, and every reply queued before `reply` is ready: nothing but the
-  /// client's socket stands between `reply` and the client.
-  bool only_ready_before(const PendingReply& reply) const noexcept;
+  /// `bytes` more of a reply wait for the client to write them: counted against its output limit.
+  void keep(std::size_t bytes);
+  /// Bytes of replies waiting to be written.
+  std::size_t kept() const noexcept { return kept_; }
   bool closed() const noexcept { return closed_; }
   /// Has the reader look at input_paused() again (a server took more of a streamed value).
   void wake_reader() { wake_reader_.cancel(); }
@@ -90,9 +101,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
  private:
   asio::awaitable<void> read_loop();
   asio::awaitable<void> write_loop();
-  /// Writes the piece `reply` holds (the head of the queue) and tells its server.
-  asio::awaitable<void> write_piece(PendingReply& reply, std::error_code& ec);
+  /// Writes `buffers` whole; false on a socket error.
+  asio::awaitable<bool> write_all(std::vector<asio::const_buffer>& buffers);
   void close();
+  /// Past the output limit: closed, logged and counted (once the current handler is done, so the
+  /// reply or backend that added the bytes is not torn down under itself).
+  void close_over_limit(std::string_view which);
+  /// The writer brought kept() down: the soft limit's clock stops if it is below it again.
+  void below_soft_limit();
+  /// Closes the client past its hard limit, or starts the soft limit's clock.
+  void check_output_limit();
 
   static constexpr std::size_t kMinRead = 16 * 1024;
   static constexpr std::size_t kMaxWriteBatch = 256;
@@ -108,6 +126,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool failed_ = false;        // closed on a socket error rather than the client's end of input
   stats::PoolCounters* counters_ = nullptr;
   std::size_t max_in_flight_ = 0;
+  config::OutputLimit limit_;
+  std::size_t kept_ = 0;     // keep()
+  bool over_soft_ = false;   // kept_ went over limit_.soft and soft_timer_ runs
+  bool blocked_ = false;     // the writer waits for the client to take what it was sent
+  asio::steady_timer soft_timer_;
 };
 
 }  // namespace ringleader::proxy

@@ -3,6 +3,7 @@
 
 #include "proxy/client_session.hpp"
 
+#include <cstring>
 #include <utility>
 
 namespace ringleader::proxy {
@@ -24,26 +25,59 @@ std::shared_ptr<PendingReply> PendingReply::local(std::string_view bytes) {
 
 bool PendingReply::can_take_pieces() const {
   const auto session = session_.lock();
-  return passes_through_ && sends_ && waiting_ == 1 && session && session->only_ready_before(*this);
+  return passes_through_ && sends_ && waiting_ == 1 && session && !session->closed();
 }
 
-void PendingReply::add_piece(std::string_view piece, std::function<void()> written) {
+void PendingReply::add_piece(Bytes piece) {
   const auto session = session_.lock();
-  if (!session || session->closed()) {  // the client left: nobody will write it
-    written();
-    return;
+  if (!session || session->closed()) return;  // the client left: nobody will write it
+  const std::size_t size = piece.size();
+  if (!in_pieces_ && head_filter_) {
+    bytes_.assign(piece.view());
+    head_filter_(bytes_);
+    piece_bytes_ += bytes_.size();
+    session->keep(bytes_.size());
+  } else {
+    pieces_.push_back(std::move(piece));
+    piece_bytes_ += size;
+    session->keep(size);
   }
-  const bool first = !in_pieces_;
   in_pieces_ = true;
-  bytes_.assign(piece);
-  if (first && head_filter_) head_filter_(bytes_);
-  written_ = std::move(written);
   session->reply_ready();
 }
 
-void PendingReply::piece_written() {
-  bytes_.clear();
-  if (auto written = std::exchange(written_, nullptr)) written();
+std::size_t PendingReply::gather(std::vector<asio::const_buffer>& out) {
+  if (!sends_ || (!ready() && !in_pieces_)) return 0;
+  std::size_t bytes = 0;
+  head_gathered_ = in_pieces_ && !bytes_.empty();
+  if (!bytes_.empty()) {
+    out.push_back(asio::buffer(bytes_));
+    bytes += bytes_.size();
+  }
+  for (const Bytes& piece : pieces_) {
+    out.push_back(asio::buffer(piece.data(), piece.size()));
+    bytes += piece.size();
+  }
+  gathered_ = pieces_.size();
+  return bytes;
+}
+
+void PendingReply::gathered_written() {
+  if (std::exchange(head_gathered_, false)) {
+    piece_bytes_ -= bytes_.size();
+    bytes_.clear();
+  }
+  for (; gathered_ > 0; --gathered_) {
+    piece_bytes_ -= pieces_.front().size();
+    pieces_.pop_front();
+  }
+  if (written_) written_();
+}
+
+void PendingReply::abandon() {
+  pieces_.clear();
+  piece_bytes_ = 0;
+  if (auto written = std::exchange(written_, nullptr)) written();  // a server waiting on the client goes on
 }
 
 void PendingReply::complete(std::uint32_t part, std::string_view reply, bool failed) {
@@ -52,7 +86,18 @@ void PendingReply::complete(std::uint32_t part, std::string_view reply, bool fai
     cut_ = true;  // the client has part of a value: an error reply now would read as its data
     reply = {};
   }
-  if (!in_pieces_ && retried(part, reply, failed)) return;
+  if (in_pieces_) {  // the pieces were the reply, but for what followed them (a chunked body's end)
+    if (!reply.empty()) {
+      Bytes last(reply.size());
+      std::memcpy(last.data(), reply.data(), reply.size());
+      last.filled(reply.size());
+      add_piece(std::move(last));
+    }
+    waiting_ = 0;
+    finish();
+    return;
+  }
+  if (retried(part, reply, failed)) return;
   on_part(part, reply, failed);
   if (waiting_ == 0 || --waiting_ != 0) return;  // (0: on_part answered early)
   finish();
@@ -67,7 +112,10 @@ void PendingReply::finish() {
   on_all_parts();
   if (!in_pieces_ && head_filter_ && !bytes_.empty()) head_filter_(bytes_);
   if (auto whole = std::move(whole_)) whole->complete(part_of_whole_, bytes_, false);
-  if (auto session = session_.lock()) session->reply_ready();
+  if (auto session = session_.lock()) {
+    if (sends_ && !in_pieces_) session->keep(bytes_.size());
+    session->reply_ready();
+  }
 }
 
 bool PendingReply::client_waits() const {

@@ -5,23 +5,29 @@
 // backends fill in parts; the reply is sent when it and every reply before it are ready. Each
 // protocol merges parts in its own subclasses, in its folder.
 //
-// A large single-part reply may be passed on in pieces while its server's bytes arrive: the backend
-// offers each piece with add_piece() once can_take_pieces() says every reply before it in its
-// client's queue is ready (so nothing but the client's socket stands between the piece and the
-// client: waiting for it cannot wait on another server), and
-// reads no more from its server until the client has written it (piece_written()). The proxy then
-// holds one piece, not the whole value. A reply cut short by a failure after pieces went out ends
-// the client's connection (cut()): its framing is lost.
+// A large single-part reply passed through unchanged may arrive in pieces (add_piece): blocks read
+// straight from the server's socket, which the client's writer sends as they come, without a copy
+// and without holding the whole value. The backend never waits for the client to write them on a
+// connection other clients share (the client's session keeps them, up to its output limit:
+// client_session.hpp); only a connection that belongs to this one request (an HTTP upstream) waits
+// until the client has written them (on_written). A reply cut short by a failure after pieces went
+// out ends the client's connection (cut()): its framing is lost.
 //
 // Everything here is touched by one thread: a session and the backends it uses live on the same
 // io_context, so there are no locks.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <asio/buffer.hpp>
+
+#include "proxy/buffers.hpp"
 
 namespace ringleader::proxy {
 
@@ -43,15 +49,21 @@ class PendingReply {
   void complete(std::uint32_t part, std::string_view reply, bool failed);
 
   bool ready() const noexcept { return waiting_ == 0; }
-  /// May take pieces now: one part, passed through, only ready replies before it in a live client's
-  /// queue.
+  /// May take pieces: one part, passed through, for a client that is still there.
   bool can_take_pieces() const;
-  /// The next piece of the reply; `written` is called once the client has written it (or left).
-  void add_piece(std::string_view piece, std::function<void()> written);
-  /// A piece waits to be written (bytes()).
-  bool piece_pending() const noexcept { return in_pieces_ && !ready() && !bytes_.empty(); }
-  /// The client has written the piece (or will never: it left).
-  void piece_written();
+  /// The next piece of the reply, in order.
+  void add_piece(Bytes piece);
+  /// Bytes of pieces the client has not written yet.
+  std::size_t unwritten_pieces() const noexcept { return piece_bytes_; }
+  /// Calls `written` each time the client has written pieces of this reply (or left).
+  void on_written(std::function<void()> written) { written_ = std::move(written); }
+  /// Adds what the client may write of this reply now to `out`: all of it once ready, else the
+  /// pieces so far. Returns the bytes added.
+  std::size_t gather(std::vector<asio::const_buffer>& out);
+  /// What gather() added of a reply in pieces has been written (it may have become ready since).
+  void gathered_written();
+  /// The client has left: nothing will be written.
+  void abandon();
   /// Failed after pieces went out: the client's connection closes after what it was sent.
   bool cut() const noexcept { return cut_; }
   /// False for noreply requests: the backend's answer is dropped.
@@ -74,7 +86,7 @@ class PendingReply {
  protected:
   /// Before a part is stored: true if the request was sent again instead (a read failing over to
   /// the next copy of its key, replicas.hpp), so this reply is not complete yet. Never asked once
-  /// pieces went out.
+  /// pieces came.
   virtual bool retried(std::uint32_t, std::string_view, bool) { return false; }
   /// Ready now, whatever parts are still out (a replicated write answered by its first success);
   /// called from on_part(). Later parts are ignored.
@@ -99,9 +111,14 @@ class PendingReply {
   std::weak_ptr<ClientSession> session_;
   std::shared_ptr<PendingReply> whole_;  // answer_into()
   std::uint32_t part_of_whole_ = 0;
-  bool in_pieces_ = false;  // pieces went out
+  bool in_pieces_ = false;  // pieces came
   bool cut_ = false;
-  std::function<void()> written_;  // of the pending piece
+  std::deque<Bytes> pieces_;       // not yet written, in order (after bytes_, which holds the first
+                                   // piece when a head filter rewrote it)
+  std::size_t piece_bytes_ = 0;    // in pieces_ and, while in pieces, bytes_
+  std::size_t gathered_ = 0;       // pieces_ that gather() handed out
+  bool head_gathered_ = false;     // ...after bytes_, the first piece
+  std::function<void()> written_;  // on_written()
   HeadFilter head_filter_;
 };
 

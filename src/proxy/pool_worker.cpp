@@ -215,7 +215,7 @@ void PoolWorker::stop_accepting() {
 
 bool PoolWorker::busy() const noexcept {
   for (const auto& backend : backends_) {
-    if (!backend->idle()) return true;
+    if (!backend->all_idle()) return true;
   }
   for (const auto& backend : warm_.backends) {  // a removed server read from during a warm-up
     if (!backend->idle()) return true;

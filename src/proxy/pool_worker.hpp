@@ -55,7 +55,12 @@ class PoolWorker {
   /// The layout backend() indices refer to (a reload replaces it).
   const std::shared_ptr<const PoolLayout>& layout() const noexcept { return layout_; }
   const Protocol& protocol() const noexcept { return *protocol_; }
-  Backend& backend(std::uint32_t server) { return *backends_[server]; }
+  /// Where a request to `server` goes (each protocol's connection policy: one shared connection per
+  /// server, or a free one per request: Protocol::connection_per_request).
+  Backend& backend(std::uint32_t server) {
+    Backend& shared = *backends_[server];
+    return protocol_->connection_per_request() ? shared.free_connection() : shared;
+  }
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
   std::shared_ptr<Backend> own_connection(std::uint32_t server);

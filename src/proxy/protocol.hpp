@@ -53,6 +53,8 @@ ReplyFrame reply_frame_of(const ParserFrame& frame) noexcept {
   using Status = decltype(frame.status);
   if (frame.status == Status::complete) return {ReplyFrame::Status::complete, frame.size, 0, false, std::nullopt};
   if (frame.status == Status::malformed) return {ReplyFrame::Status::malformed, 0, 0, false, std::nullopt};
+  if constexpr (requires { frame.certain_ends; })
+    return {ReplyFrame::Status::need_more, 0, frame.certain, frame.certain_ends, std::nullopt};
   if constexpr (requires { frame.certain; })
     return {ReplyFrame::Status::need_more, 0, frame.certain, false, std::nullopt};
   return {};
@@ -122,6 +124,10 @@ class Protocol {
   /// Whether a server closing a connection with nothing in flight is routine (an HTTP server's idle
   /// keep-alive timeout) rather than a failure counted towards its ejection.
   virtual bool servers_close_idle() const noexcept { return false; }
+  /// Whether a server connection carries one request at a time (HTTP/1.1 upstreams): it may then
+  /// wait for its client to write a large reply (pending_reply.hpp), which a connection shared by
+  /// many clients' requests never does.
+  virtual bool connection_per_request() const noexcept { return false; }
 
   /// Replicas: whether a reply to a single-key read says the key is not there.
   virtual bool is_miss(std::string_view reply) const noexcept = 0;

@@ -89,14 +89,18 @@ Acceptor listen_unix(asio::io_context& io, const config::Pool& pool) {
   return acceptor;
 }
 
-// glibc serves a large allocation with its own mmap, returned to the system on free, until the
-// first such block is freed: then it raises its mmap threshold to that size (up to 32 MiB) and
-// serves the next large values from its heaps, which keep the pages (fragmented, in one heap per
-// thread). A burst of large values then stays resident for the life of the process (the reliability
-// issue measured 3.5 GB idle). A fixed threshold turns that adjustment off; the price, an mmap and
-// munmap per value over 128 KiB, is small next to copying the value.
-void give_large_buffers_back() {
-  ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+// Large values are read into blocks of up to 256 KiB and buffers of a value's size, freed as soon
+// as they are written. Served by their own mmap (glibc's default above 128 KiB), each would cost a
+// page fault and a zeroed page per 4 KiB, which took more CPU than copying the value (issue 28:
+// 8-14x nutcracker's CPU per byte at 100-200 KB). So they come from glibc's heaps, up to the largest
+// threshold glibc allows (32 MiB), and freeing them does not shrink a heap (the trim threshold),
+// where the next value finds them mapped. Fixed values also turn off glibc's own adjustment, under
+// which a burst of large values stayed resident for the life of the process (3.5 GB idle, once):
+// what is free goes back to the system every kTrimPeriod instead (give_free_pages_back).
+void reuse_large_buffers() {
+  constexpr int kLargest = 32 * 1024 * 1024;
+  ::mallopt(M_MMAP_THRESHOLD, kLargest);
+  ::mallopt(M_TRIM_THRESHOLD, kLargest);
 }
 
 // glibc returns only the top of each of its heaps to the system; the pages of small blocks freed
@@ -174,7 +178,7 @@ void Server::add_pool(std::shared_ptr<const PoolLayout> layout, std::vector<Acce
 Server::Server(config::Config config, unsigned threads, std::chrono::milliseconds drain_timeout)
     : drain_timeout_(drain_timeout) {
   check_protocols(config);
-  give_large_buffers_back();
+  reuse_large_buffers();
   if (threads == 0) threads = 1;
   stats_ = std::make_unique<stats::Registry>(threads);
   for (unsigned t = 0; t < threads; ++t) workers_.push_back(std::make_unique<Worker>());

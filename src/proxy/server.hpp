@@ -74,7 +74,7 @@ class Server {
   void on_reload(std::function<void()> reread);
 
   /// How often freed memory is given back to the system (malloc_trim; see server.cpp).
-  static constexpr std::chrono::seconds kTrimPeriod{10};
+  static constexpr std::chrono::seconds kTrimPeriod{2};
   /// Makes run() return; safe from any thread.
   void stop();
 

@@ -137,6 +137,12 @@ class PoolReader {
         pool_.max_line_bytes = positive(value, key, text);
       } else if (key == "max_replies_in_flight") {
         pool_.max_replies_in_flight = positive(value, key, text);
+      } else if (key == "client_output_limit") {
+        pool_.client_output_limit = number(value, key, text);
+      } else if (key == "client_output_soft_limit") {
+        pool_.client_output_soft_limit = number(value, key, text);
+      } else if (key == "client_output_soft_seconds") {
+        pool_.client_output_soft_seconds = positive(value, key, text);
       } else if (key == "health_check_interval") {
         pool_.health_check_interval_ms = positive(value, key, text);
       } else if (key == "replicas") {
@@ -162,7 +168,8 @@ class PoolReader {
              "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
              "redis_auth, redis_db, server_connections, auto_eject_hosts, server_retry_timeout, "
              "server_failure_limit, client_connections, tcpkeepalive, servers; ringleader: bounded_load, ejection, "
-             "max_value_bytes, max_line_bytes, max_replies_in_flight, health_check_interval, protocol, replicas, "
+             "max_value_bytes, max_line_bytes, max_replies_in_flight, client_output_limit, client_output_soft_limit, "
+             "client_output_soft_seconds, health_check_interval, protocol, replicas, "
              "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
              "etcd_min_servers, http_key, http_key_missing, http_retries, health_check_path)");
       }

@@ -23,6 +23,8 @@
 //   const ringleader::config::Server& s = pool.servers[placement.server_for("user:42")];
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -114,6 +116,14 @@ struct Etcd {
   bool operator==(const Etcd&) const = default;
 };
 
+/// How much of its replies a client may leave unread (Redis's client-output-buffer-limit): past
+/// `hard` bytes, or above `soft` bytes for longer than `soft_for`, it is closed. 0: no limit.
+struct OutputLimit {
+  std::size_t hard = 0;
+  std::size_t soft = 0;
+  std::chrono::seconds soft_for{0};
+};
+
 /// One pool (a top-level key of nutcracker.yml). Defaults are twemproxy's (nc_conf.h).
 struct Pool {
   std::string name;
@@ -151,6 +161,21 @@ struct Pool {
   std::uint32_t max_line_bytes = 64 * 1024;
   /// A client's replies waiting to be written: past it, its requests are not read until it reads.
   std::uint32_t max_replies_in_flight = 4096;
+  /// `client_output_limit`, `client_output_soft_limit` (bytes; 0: none) and
+  /// `client_output_soft_seconds`: absent, output_limit() derives them from the largest value.
+  std::optional<std::uint32_t> client_output_limit;
+  std::optional<std::uint32_t> client_output_soft_limit;
+  std::uint32_t client_output_soft_seconds = 10;
+  /// The limits a client is held to; `value_limit` is the largest value the protocol lets through
+  /// (max_value_bytes, or its own). The defaults never close a client that reads its replies: hard
+  /// 4 x value_limit, soft value_limit for client_output_soft_seconds, and at least 32 and 8 MiB
+  /// (a pool of small values still answers deep pipelines).
+  OutputLimit output_limit(std::size_t value_limit) const noexcept {
+    constexpr std::size_t kLeastHard = 32 << 20, kLeastSoft = 8 << 20;
+    return {client_output_limit.value_or(std::max(4 * value_limit, kLeastHard)),
+            client_output_soft_limit.value_or(std::max(value_limit, kLeastSoft)),
+            std::chrono::seconds(client_output_soft_seconds)};
+  }
   /// How often the ejected servers are probed (health_check.hpp).
   std::uint32_t health_check_interval_ms = 100;
   /// Copies of each key, on the first `replicas` distinct live servers of its probe order

@@ -32,7 +32,11 @@ class Http11 final : public Protocol {
  public:
   void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const override {
     std::string client = peer_address(socket);
-    std::make_shared<Session>(std::move(socket), pool, std::move(client))->start(counters, pool.pool().max_replies_in_flight);
+    // Bodies stream on a connection of their own, which waits for the client (pending_reply.hpp):
+    // what a client leaves unread is a few pieces, whatever the body's size.
+    constexpr std::size_t kBodyLimit = 64 * 1024 * 1024;
+    std::make_shared<Session>(std::move(socket), pool, std::move(client))
+        ->start(counters, pool.pool(), pool.pool().max_value_bytes.value_or(kBodyLimit));
   }
 
   proxy::ReplyFrame frame_reply(std::string_view input, ReplyKind kind) const noexcept override {
@@ -69,6 +73,7 @@ class Http11 final : public Protocol {
   }
 
   bool servers_close_idle() const noexcept override { return true; }
+  bool connection_per_request() const noexcept override { return true; }
 
   // Replicas are for caches; an http pool uses FailoverRead for its retries only (is_miss: never).
   WriteOutcome judge_write(std::string_view reply) const noexcept override {

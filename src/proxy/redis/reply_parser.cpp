@@ -58,6 +58,12 @@ ReplyStatus frame_at(std::string_view buffer, std::size_t& at, int depth) noexce
 ReplyFrame frame_reply(std::string_view buffer) noexcept {
   std::size_t at = 0;
   const auto status = frame_at(buffer, at, 0);
+  if (status == ReplyStatus::need_more && buffer.starts_with('$')) {
+    const auto newline = buffer.find("\r\n");
+    long long bytes = 0;
+    if (newline != std::string_view::npos && read_integer(buffer.substr(1, newline - 1), bytes) && bytes >= 0)
+      return {status, 0, newline + 2 + static_cast<std::size_t>(bytes) + 2};
+  }
   return {status, status == ReplyStatus::complete ? at : 0};
 }
 

@@ -17,6 +17,10 @@ enum class ReplyStatus { complete, need_more, malformed };
 struct ReplyFrame {
   ReplyStatus status = ReplyStatus::need_more;
   std::size_t size = 0;  // bytes of the whole reply, when complete
+  /// need_more inside a bulk string reply whose header is in: the size of the whole reply (header,
+  /// data, "\r\n"), so its data may be passed on before the rest arrives. May exceed the buffer.
+  std::size_t certain = 0;
+  bool certain_ends = true;  // ...which ends the reply
 };
 
 /// Frames the first reply in `buffer`.

@@ -66,6 +66,7 @@ struct PoolCounters {
   Counter client_err;          // clients dropped on an error (reset, protocol framing lost)
   Counter client_connections;  // open now
   Counter client_rejected;     // refused because the pool had client_connections clients
+  Counter client_output_limit_closed;  // closed past their output limit (client_session.hpp)
   Counter fragments;           // sub-requests made by splitting multi-key requests
   Counter replica_failovers;   // reads asked again of a key's next copy (a server failed, or a miss)
   // Warm-up after a membership change (warmup.hpp).

@@ -25,6 +25,7 @@ constexpr Field kPool[] = {
     {"client_eof", "\"# eof on client connections\""},
     {"client_err", "\"# errors on client connections\""},
     {"client_connections", "\"# active client connections\""},
+    {"client_output_limit_closed", "\"# clients closed for leaving too many reply bytes unread\""},
     {"server_ejects", "\"# times backend server was ejected\""},
     {"forward_error", "\"# times we encountered a forwarding error\""},
     {"fragments", "\"# fragments created from a multi-vector request\""},

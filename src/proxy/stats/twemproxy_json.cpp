@@ -60,6 +60,8 @@ std::string Registry::twemproxy_json(std::string_view source) const {
     append_field(out, "client_eof", pool_sum([](const PoolCounters& c) { return c.client_eof.get(); }));
     append_field(out, "client_err", pool_sum([](const PoolCounters& c) { return c.client_err.get(); }));
     append_field(out, "client_connections", pool.clients());
+    append_field(out, "client_output_limit_closed",
+                 pool_sum([](const PoolCounters& c) { return c.client_output_limit_closed.get(); }));
     std::uint64_t ejects = 0, forward_errors = 0;
     for (const auto& label : pool.labels_) {
       ejects += sum(pool.servers_.at(label).get(), &ServerCounters::server_ejects);

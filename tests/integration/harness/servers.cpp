@@ -117,4 +117,24 @@ std::pair<int, std::string> run_shell(const std::string& command) {
   return {::pclose(pipe), output};
 }
 
+void stop(const Process& process) {
+  process.signal(SIGSTOP);
+  const auto stopped = [&] {  // the state of every thread, from /proc/PID/task/TID/stat: 'T' stopped
+    const std::filesystem::path tasks = "/proc/" + std::to_string(process.pid()) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const auto name_end = line.rfind(')');
+      if (name_end == std::string::npos || name_end + 2 >= line.size() || line[name_end + 2] != 'T') return false;
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!stopped()) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("SIGSTOP did not stop the process");
+    ::usleep(1'000);
+  }
+}
+
 }  // namespace ringleader::test

@@ -57,6 +57,10 @@ Server start_nutcracker(const TempDir& dir, const std::filesystem::path& config_
 /// `ringleader serve` with `config_file` from this build, waited for on every port of `ports`.
 Server start_ringleader(const TempDir& dir, const std::filesystem::path& config_file,
                         const std::vector<std::uint16_t>& ports, const std::vector<std::string>& extra = {});
+/// SIGSTOP to `process`, returning once every one of its threads is stopped. kill() only queues the
+/// signal: on a loaded machine a server went on answering for a moment after it, and a test that
+/// expected timeouts saw every request answered (issue 21).
+void stop(const Process& process);
 /// The ringleader executable of this build.
 std::string ringleader_executable();
 /// Runs `command` with the shell; returns its exit status (as pclose gives it) and its output, stdout

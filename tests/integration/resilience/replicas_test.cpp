@@ -130,7 +130,7 @@ TEST(Replicas, StoppedServerReadsFailOverAndWritesFollowTheirMode) {
   constexpr int kKeys = 40;
   for (int i = 0; i < kKeys; ++i) ASSERT_EQ(memcache(to_all, "set " + key(i) + " 0 0 1\r\nv\r\n", false), "STORED\r\n");
 
-  ::kill(servers[1].process.pid(), SIGSTOP);
+  stop(servers[1].process);
   // Pipelined, so the timeouts run together.
   std::string gets;
   for (int i = 0; i < kKeys; ++i) gets += "get " + key(i) + "\r\n";

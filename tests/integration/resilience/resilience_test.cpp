@@ -137,7 +137,7 @@ TEST(Resilience, StoppedServerTimesOutItsRequestsAndNoClientHangs) {
   // short arc and each client's ten keys would all land on the same server.
   const auto file = dir.write("c.yml", memcache_pool(listen, backends.ports(), "  hash: md5\n  timeout: 300\n"));
   auto proxy = start_ringleader(dir, file, {listen});
-  ::kill(backends.servers[1].process.pid(), SIGSTOP);
+  stop(backends.servers[1].process);
   std::atomic<int> timeouts{0}, stored{0}, other{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t) {
@@ -167,7 +167,7 @@ TEST(Resilience, GracefulShutdownAnswersTheRequestInFlight) {
   auto proxy = start_ringleader(dir, file, {listen});
   Connection c(listen);
   EXPECT_EQ(memcache(c, "set k 0 0 1\r\nv\r\n"), "STORED\r\n");
-  ::kill(backends.servers[0].process.pid(), SIGSTOP);
+  stop(backends.servers[0].process);
   c.send("get k\r\n");
   std::this_thread::sleep_for(milliseconds(200));  // the request reaches the stopped server
   ::kill(proxy.process.pid(), SIGTERM);
@@ -193,7 +193,7 @@ TEST(Resilience, DrainTimeoutBoundsTheShutdown) {
   const auto file = dir.write("c.yml", memcache_pool(listen, backends.ports(), ""));
   auto proxy = start_ringleader(dir, file, {listen}, {"--drain-timeout", "300"});
   Connection c(listen);
-  ::kill(backends.servers[0].process.pid(), SIGSTOP);
+  stop(backends.servers[0].process);
   c.send("get k\r\n");
   std::this_thread::sleep_for(milliseconds(200));  // the request reaches the stopped server
   const auto start = Clock::now();

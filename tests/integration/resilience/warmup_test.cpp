@@ -200,7 +200,7 @@ TEST_F(WarmUp, DeleteRacingAWarmUpReadLeavesNoCopy) {
   const std::string key = moved[0];
   Server& previous = servers_[before.at(key)];
 
-  previous.process.signal(SIGSTOP);
+  stop(previous.process);
   Connection reader(listen_), deleter(listen_);
   reader.send("get " + key + "\r\n");
   // The read has missed on the new owner and waits for the stopped one.
@@ -341,7 +341,7 @@ TEST_F(WarmUp, RedisPoolMissesNothingAndWritesWin) {
   };
   const int dels = dels_on_new();
   const long reads = stat("warmup_reads");
-  redis_servers[previous].process.signal(SIGSTOP);
+  stop(redis_servers[previous].process);
   Connection reader(listen_), deleter(listen_);
   reader.send(resp({"GET", raced}));
   for (int i = 0; i < 400 && stat("warmup_reads") == reads; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -24,7 +24,9 @@ TEST(MergedReplies, PartsInAreNoPiece) {
   memcache::ValuesReply merged(2);
   merged.complete(0, "VALUE a 0 1\r\nx\r\nEND\r\n", false);
   EXPECT_FALSE(merged.bytes().empty());
-  EXPECT_FALSE(merged.piece_pending());
+  std::vector<asio::const_buffer> out;
+  EXPECT_EQ(merged.gather(out), 0u);
+  EXPECT_TRUE(out.empty());
   EXPECT_FALSE(merged.can_take_pieces());
 }
 

@@ -25,6 +25,17 @@ TEST(RedisReplyParser, Types) {
   EXPECT_EQ(frame_reply(deep + ":1\r\n").status, ReplyStatus::malformed);
 }
 
+// A bulk string whose data is still arriving says how long the whole reply is, so its data can go to
+// the client as it comes (backend.hpp); an array does not (its elements' sizes are not known yet).
+TEST(RedisReplyParser, CertainBytesOfABulkString) {
+  const ReplyFrame partial = frame_reply("$300000\r\nabc");
+  EXPECT_EQ(partial.status, ReplyStatus::need_more);
+  EXPECT_EQ(partial.certain, 9u + 300000u + 2u);
+  EXPECT_TRUE(partial.certain_ends);
+  EXPECT_EQ(frame_reply("$300000").certain, 0u);  // the header is not whole yet
+  EXPECT_EQ(frame_reply("*1\r\n$300000\r\nabc").certain, 0u);
+}
+
 // An array splits into its elements' bytes; anything else does not.
 TEST(RedisReplyParser, SplitArray) {
   std::vector<std::string_view> elements;
