@@ -102,7 +102,7 @@ int serve(ServeOptions options, std::string_view program) {
     const unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
     const std::string file = config->file;
     for (config::Pool& pool : config->pools)
-      if (pool.etcd && pool.servers.empty()) pool.servers = proxy::membership::read_members(pool);
+      if (pool.etcd && pool.servers.empty()) config::set_server_lines(pool, proxy::membership::read_members(pool));
     const std::vector<config::Pool> pools = config->pools;
     proxy::Server server(std::move(*config), threads, options.drain_timeout);
     const auto etcd = proxy::membership::start_etcd_sources(server, pools);

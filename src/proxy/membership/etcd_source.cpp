@@ -95,7 +95,7 @@ std::function<void(config::Config&)> keep_etcd_members(const std::vector<std::un
   return [by_pool](config::Config& fresh) {
     for (config::Pool& pool : fresh.pools) {
       const auto it = by_pool.find(pool.name);
-      if (pool.etcd && it != by_pool.end()) pool.servers = it->second.applied->get();
+      if (pool.etcd && it != by_pool.end()) config::set_server_lines(pool, it->second.applied->get());
       // The source keeps watching what it was started with: say so rather than seem to apply it.
       const bool changed = it == by_pool.end() ? pool.etcd.has_value() : pool.etcd != it->second.settings;
       if (changed)
