@@ -20,6 +20,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proxy/config/placement_change.hpp"
 #include "proxy/listen_socket.hpp"
 #include "proxy/log.hpp"
 #include "proxy/pool_worker.hpp"
@@ -345,6 +346,9 @@ void Server::apply(ReloadPlan& plan) {
                                 {"servers", std::to_string(fresh.servers.size())},
                                 {"added", std::to_string(missing_from(fresh, pool->config()))},
                                 {"removed", std::to_string(missing_from(pool->config(), fresh))}});
+    if (const auto share = config::needless_moves(pool->config(), fresh))
+      log::warn("placement moves keys of servers that stay",
+                {{"pool", fresh.name}, {"share", std::to_string(*share)}, {"warning", config::needless_moves_warning(fresh, *share)}});
     stats_->update(pool->index, fresh);
     pool->health->retire();
     pool->health = PoolHealth::create(layout, pool->routes, pool->health.get());
