@@ -73,6 +73,7 @@ struct PlacementMember {
 enum class Ejection {
   rebuild,  // twemproxy's auto_eject_hosts: the distribution is rebuilt over the live members
   stable,   // only the ejected members' keys move, to where the distribution without them puts them
+            // (jump, anchor, memento, modulo: to where they go when the member is marked removed)
 };
 
 /// How keys are placed; the defaults are twemproxy's (nutcracker.yml without these keys).

@@ -337,7 +337,9 @@ class Placement::Impl {
       primary_.emplace(lines_, distribution, std::move(live_order));
     } else {
       primary_.emplace(lines_, distribution, order);
-      fallback_.emplace(primary_->without(lines_, distribution, live_));
+      // Slots by position: an ejected member's keys are re-drawn like a removed one's (lookup()), so
+      // a member ejected, or draining, and then marked removed moves no key a second time.
+      if (!keep_removed) fallback_.emplace(primary_->without(lines_, distribution, live_));
     }
   }
 
@@ -389,8 +391,12 @@ class Placement::Impl {
   // The live member that owns hash h.
   std::uint32_t lookup(std::uint64_t h) const noexcept {
     const std::uint32_t server = primary_->lookup(h);
-    if (fallback_ && !live_[server]) return fallback_->lookup(h);
-    return server;
+    if (live_[server]) return server;
+    if (fallback_) return fallback_->lookup(h);
+    // Stable ejection over slots by position: the first live member of the re-draws.
+    std::uint32_t owner = server;
+    primary_->probe(h, live_, members_.size() - live_count_, std::span(&owner, 1));
+    return owner;
   }
 
   Lines lines_;
@@ -404,7 +410,7 @@ class Placement::Impl {
   std::size_t live_count_ = 0;
   std::optional<Table> primary_;   // over the live members (rebuild) or all of them (stable)
   std::optional<Table> everyone_;  // rebuild with members ejected: every member, for servers_for()
-  std::optional<Table> fallback_;  // stable with members ejected: where an ejected member's keys go
+  std::optional<Table> fallback_;  // stable with members ejected, by name: where an ejected member's keys go
   std::optional<double> bounded_load_;  // c, for ringleader's distributions
   std::vector<std::uint64_t> weights_;  // per member
   std::uint64_t live_weight_ = 0;

@@ -207,6 +207,23 @@ TEST(PlacementRemoved, ReplicasSkipRemovedMembers) {
   }
 }
 
+// Under stable ejection a member ejected (or draining) sends its keys where marking it removed
+// sends them, so the later edit of its line moves nothing.
+TEST(PlacementRemoved, EjectedKeysGoWhereRemovedKeysGo) {
+  for (const std::string d : {"jump", "anchor", "memento", "modulo"}) {
+    PlacementSettings s = settings("xxh3", d);
+    s.ejection = Ejection::stable;
+    const Members lines = {{"s1", 1, ""}, {"s2", 2, ""}, {"s3", 1, ""}, {"s4", 1, ""}};
+    const bool live[] = {true, false, true, true};
+    const Placement ejected(lines, s, live);
+    Members marked = lines;
+    marked[1].removed = true;
+    const Placement removed(marked, s);
+    for (const std::string& k : keys())
+      ASSERT_EQ(lines[ejected.server_for(k)].name, removed.members()[removed.server_for(k)].name) << d << " " << k;
+  }
+}
+
 // Every line removed leaves nothing to place on; a removed line's name still counts as taken.
 TEST(PlacementRemoved, RejectsNoLineThatIsNotRemoved) {
   EXPECT_THROW(Placement(Members{{"a", 1, "", true}}, kMaglev), std::invalid_argument);
