@@ -70,6 +70,7 @@ void validate(const std::vector<PlacementMember>& members, const PlacementSettin
   for (const PlacementMember& m : members) {
     if (m.identity().empty()) throw std::invalid_argument("placement: a member has neither a name nor an address");
     const std::string name = twemproxy ? m.ketama_name() : m.identity();
+    if (m.removed) continue;  // a server may come back under its name, at the end or in a free slot
     if (!seen.insert(name).second) throw std::invalid_argument("placement: two members are named '" + name + "'");
   }
   if (settings.hash != "xxh3" && hash::twemproxy::find(settings.hash) == nullptr)
@@ -247,14 +248,20 @@ class Table {
       return Algorithm(std::in_place_type<compat::NginxContinuum>, servers);
     }
     std::vector<Node> nodes;
-    for (std::uint32_t i : subset) nodes.push_back({members[i].identity(), members[i].weight});
+    for (std::uint32_t i : subset) nodes.push_back({node_name(members, i), members[i].weight});
     return make_distribution(distribution, Membership(std::move(nodes)));
+  }
+
+  // A line's name to its distribution: a removed line's is made unique by its position (the server
+  // may be listed again; names in a config never contain a space), so only its slots count.
+  static std::string node_name(const std::vector<PlacementMember>& lines, std::uint32_t i) {
+    return lines[i].removed ? lines[i].identity() + " (removed, line " + std::to_string(i) + ")" : lines[i].identity();
   }
 
   // Positions in lines of a distribution's nodes, found by name.
   static std::vector<std::uint32_t> positions(const Lines& lines, const Distribution& d) {
     std::unordered_map<std::string, std::uint32_t> position;
-    for (std::uint32_t i = 0; i < lines.all.size(); ++i) position.emplace(lines.all[i].identity(), i);
+    for (std::uint32_t i = 0; i < lines.all.size(); ++i) position.emplace(node_name(lines.all, i), i);
     std::vector<std::uint32_t> out;
     for (const Node& n : d.membership().nodes()) out.push_back(position.at(n.name));
     return out;

@@ -432,11 +432,7 @@ void set_server_lines(Pool& pool, std::vector<Server> lines) {
 // twemproxy rejects two servers with the same ketama name (name, or host for port 11211, else host:port).
 void check_unique_names(const Pool& pool, const std::string& file) {
   std::unordered_map<std::string, const Server*> by_name;
-  std::vector<const Server*> lines;
-  for (const Server& s : pool.servers) lines.push_back(&s);
-  for (const Server& s : pool.removed) lines.push_back(&s);
-  for (const Server* line : lines) {
-    const Server& s = *line;
+  for (const Server& s : pool.servers) {  // not the removed lines: a server may come back under its name
     auto [it, inserted] = by_name.emplace(s.ketama_name(), &s);
     if (!inserted)
       throw ConfigError(file, s.line, pool.name, "servers",

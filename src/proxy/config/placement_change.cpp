@@ -3,7 +3,7 @@
 
 #include <cstdio>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace ringleader::config {
 namespace {
@@ -11,9 +11,9 @@ namespace {
 // Enough keys that a share of 0.5% is seen as such (about 100 of them), few enough for a reload.
 constexpr int kSampleKeys = 20'000;
 
-std::unordered_set<std::string> identities(const Placement& p) {
-  std::unordered_set<std::string> out;
-  for (const PlacementMember& m : p.members()) out.insert(m.identity());
+std::unordered_map<std::string, std::uint32_t> weights(const Placement& p) {
+  std::unordered_map<std::string, std::uint32_t> out;
+  for (const PlacementMember& m : p.members()) out.emplace(m.identity(), m.weight);
   return out;
 }
 
@@ -25,16 +25,21 @@ std::optional<double> needless_moves(const Pool& before, const Pool& after) {
     return std::nullopt;
   const Placement old_placement = make_placement(before);
   const Placement new_placement = make_placement(after);
-  const auto old_names = identities(old_placement);
-  const auto new_names = identities(new_placement);
+  // A server stays if it is in both, with the same weight: keys may move to or from any other.
+  const auto old_weights = weights(old_placement);
+  const auto new_weights = weights(new_placement);
+  const auto stays = [&](const std::string& name) {
+    const auto it = new_weights.find(name);
+    return it != new_weights.end() && old_weights.contains(name) && old_weights.at(name) == it->second;
+  };
   int kept = 0, moved = 0;
   for (int i = 0; i < kSampleKeys; ++i) {
     const std::string key = "ringleader:sample:" + std::to_string(i);
     const std::string& was = old_placement.members()[old_placement.server_for(key)].identity();
     const std::string& is = new_placement.members()[new_placement.server_for(key)].identity();
-    if (!new_names.contains(was)) continue;  // its server left: it has to move
+    if (!stays(was)) continue;  // its server left or changed weight: it may have to move
     ++kept;
-    if (is != was && old_names.contains(is)) ++moved;
+    if (is != was && stays(is)) ++moved;
   }
   if (moved == 0) return std::nullopt;
   return static_cast<double>(moved) / kept;

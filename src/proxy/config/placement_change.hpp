@@ -4,8 +4,8 @@
 // jump, anchor, memento and modulo number their slots by the order of the server lines, so deleting
 // a line, or moving one, moves keys between servers that did not change. The share is measured, not
 // derived: the same 20,000 sample keys are placed before and after, and a key counts as moved
-// needlessly when both its old and its new owner are servers of both lists. Distributions that place
-// by name move none that way, so they are not sampled.
+// needlessly when both its old and its new owner are servers that stay (in both lists, with the same
+// weight). Distributions that place by name move none that way, so they are not sampled.
 #pragma once
 
 #include <optional>
@@ -15,7 +15,7 @@
 
 namespace ringleader::config {
 
-/// The share (0..1) of the keys of servers in both pools that move to another server in both, when a
+/// The share (0..1) of the keys of servers that stay that move to another that stays, when a
 /// pool that places by position (ringleader::places_by_position) goes from `before` to `after`;
 /// nullopt when none move, or when the distribution, hash or hash_tag changed (then every key may
 /// move, and that is what the user asked for).
