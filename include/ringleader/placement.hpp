@@ -21,6 +21,13 @@
 // - with Ejection::stable (every distribution but random), ejecting members moves exactly their
 //   keys, to where the distribution without them puts them; Ejection::rebuild is twemproxy's
 //   auto_eject_hosts, which may move other keys too.
+// - stable slots: a member marked `removed` keeps its place in the list and takes no keys. jump,
+//   anchor, memento and modulo number their slots by the list, so a removed member's slots stay
+//   and its keys alone move (each re-drawn by salted re-lookups until a slot of a member that is
+//   not removed comes up: the result depends on the set of removed members, never on the order they
+//   left in). A new member written in place of a removed one of the same weight takes its slots and
+//   only the keys it takes. The other distributions place by name, so for them a removed member is
+//   simply absent.
 // - NOT: `distribution: random` places a key on a member drawn at random for each call, as
 //   twemproxy does.
 //
@@ -50,6 +57,9 @@ struct PlacementMember {
   std::uint32_t weight = 1;
   /// "host:port" or a unix socket path.
   std::string address;
+  /// Keeps its slots (its place in the list) and takes no keys: a server that left (the ` removed`
+  /// form of a server line). server_for() never answers it, and members() does not list it.
+  bool removed = false;
 
   /// The name ringleader's algorithms know the member by.
   const std::string& identity() const noexcept { return name.empty() ? address : name; }
@@ -63,6 +73,7 @@ struct PlacementMember {
 enum class Ejection {
   rebuild,  // twemproxy's auto_eject_hosts: the distribution is rebuilt over the live members
   stable,   // only the ejected members' keys move, to where the distribution without them puts them
+            // (jump, anchor, memento, modulo: to where they go when the member is marked removed)
 };
 
 /// How keys are placed; the defaults are twemproxy's (nutcracker.yml without these keys).
@@ -88,18 +99,23 @@ inline constexpr std::string_view kNginxDistribution = "nginx";
 /// twemproxy's own distributions: ketama, modula, random.
 std::span<const std::string_view> twemproxy_distributions() noexcept;
 bool is_twemproxy_distribution(std::string_view distribution) noexcept;
+/// Whether the distribution numbers its slots by the members' order (modulo, jump, anchor, memento):
+/// for it, deleting or reordering lines moves other members' keys, and removed members keep slots.
+bool places_by_position(std::string_view distribution) noexcept;
 
 class Placement {
  public:
   /// server_for() when no member is live (twemproxy answers such requests with an error).
   static constexpr std::uint32_t kNoServer = std::numeric_limits<std::uint32_t>::max();
 
-  /// Every member live. Throws std::invalid_argument, saying why, for no members, a member with
+  /// `members`: every server line in order, removed ones included; server_for() answers indices into
+  /// members(), the ones not removed. Every member live. Throws std::invalid_argument, saying why,
+  /// for no member that is not removed, a member with
   /// neither name nor address, two members of the same name (ketama_name() for twemproxy's
   /// distributions, identity() for ringleader's), an unknown hash or distribution, a hash_tag that
   /// is not two characters, or bounded_load below 1.
   Placement(std::vector<PlacementMember> members, PlacementSettings settings);
-  /// live[i] says whether members[i] takes traffic; live.size() must equal members.size().
+  /// live[i] says whether members()[i] takes traffic; live.size() must equal members().size().
   /// Ejected members are handled as settings.ejection says.
   Placement(std::vector<PlacementMember> members, PlacementSettings settings, std::span<const bool> live);
   ~Placement();
@@ -138,7 +154,7 @@ class Placement {
   /// ketama, modula and random; CRC-32 for nginx; for ringleader's algorithms xxh3, or a twemproxy hash mixed to 64 bits.
   std::uint64_t key_hash(std::string_view key) const noexcept;
 
-  /// The members as given: server_for() answers indices into them.
+  /// The members as given, without the removed ones: server_for() answers indices into them.
   const std::vector<PlacementMember>& members() const noexcept;
   std::size_t server_count() const noexcept;
   std::size_t live_count() const noexcept;

@@ -27,7 +27,7 @@ void take_members_from_etcd(config::Pool& pool, const PoolArgs& args, std::strin
   }
   if (!pool.etcd) return;
   try {
-    pool.servers = proxy::membership::read_members(pool);
+    config::set_server_lines(pool, proxy::membership::read_members(pool));
   } catch (const std::exception& e) {
     fail(command, e.what(), 1);
   }

@@ -1,9 +1,15 @@
 // `ringleader register --etcd HOST:PORT[,...] --prefix /p/ [--ttl 10] SERVER_LINE`: the sidecar of a
-// cache host. Puts SERVER_LINE ("host:port:weight [name]", as in `servers:`) under PREFIX + its name
-// (or its host:port when it has none) with a lease of --ttl seconds, renews the lease every third of
-// the TTL, and on SIGTERM/SIGINT revokes it, which deletes the key: every proxy watching the prefix
-// drops the server at once. If this process dies without that (a crash, a host gone), etcd lets the
-// lease expire, and the proxies drop the server within the TTL.
+// cache host. Claims a slot for SERVER_LINE ("host:port:weight [name]", as in `servers:`) under
+// PREFIX, keeps the line live there under a lease of --ttl seconds, renews the lease every third of
+// the TTL, and on SIGTERM/SIGINT revokes it: every proxy watching the prefix marks the server removed
+// at once. If this process dies without that (a crash, a host gone), etcd lets the lease expire, and
+// the proxies mark it removed within the TTL. Either way the slot stays, so no other server's keys
+// move (etcd_source.hpp, "Stable slots").
+//
+// The slot, claimed in one transaction with the live line (so two registrations never share one):
+// the slot that already names this server (a restart takes its keys back), else a free slot (a
+// removed line of the same weight that nobody is live in), else a new one after the last numbered
+// slot. The slot key keeps the line marked ` removed` without a lease; K/live holds the live line.
 //
 // etcd unreachable: it keeps trying (every second); if the lease expired meanwhile it registers again.
 //
@@ -13,9 +19,12 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -63,6 +72,46 @@ class StopSignals {
   proxy::UniqueFd fd_;
 };
 
+// Slot keys are the prefix and a number of this many digits, so that key order is number order.
+constexpr int kSlotDigits = 8;
+constexpr std::string_view kLive = "/live";
+constexpr std::string_view kRemoved = " removed";
+
+std::string slot_key(const std::string& prefix, unsigned long number) {
+  std::string digits = std::to_string(number);
+  return prefix + std::string(kSlotDigits - std::min<std::size_t>(digits.size(), kSlotDigits), '0') + digits;
+}
+
+// Claims a slot for `server` and makes its line live there under `lease`; the slot's key.
+std::string claim_slot(proxy::membership::EtcdClient& etcd, const std::string& prefix, const config::Server& server,
+                       std::int64_t lease) {
+  const std::string live_line =
+      server.text.ends_with(kRemoved) ? server.text.substr(0, server.text.size() - kRemoved.size()) : server.text;
+  const std::string tombstone = live_line + std::string(kRemoved);
+  for (;;) {
+    const auto range = etcd.range(prefix);
+    std::set<std::string> live;
+    for (const auto& kv : range.kvs)
+      if (kv.key.ends_with(kLive)) live.insert(kv.key.substr(0, kv.key.size() - kLive.size()));
+    std::optional<std::pair<std::string, std::int64_t>> mine, free;
+    unsigned long last = 0;
+    for (const auto& kv : range.kvs) {
+      if (kv.key.ends_with(kLive)) continue;
+      const std::string number = kv.key.substr(prefix.size());
+      if (number.size() == kSlotDigits && std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        last = std::max(last, std::stoul(number));
+      try {
+        const config::Server held = config::parse_server(kv.value);
+        if (held.node_name() == server.node_name()) mine.emplace(kv.key, kv.mod_revision);
+        if (!free && held.removed && held.weight == server.weight && !live.contains(kv.key)) free.emplace(kv.key, kv.mod_revision);
+      } catch (const std::invalid_argument&) {  // not a server line: not a slot this can take
+      }
+    }
+    const auto [key, revision] = mine ? *mine : free ? *free : std::pair{slot_key(prefix, last + 1), std::int64_t{0}};
+    if (etcd.put_if_unchanged(key, revision, {{key, tombstone, 0}, {key + std::string(kLive), live_line, lease}})) return key;
+  }
+}
+
 void run_register(const RegisterArgs& args) {
   using namespace std::chrono;
   using proxy::membership::EtcdError;
@@ -74,7 +123,7 @@ void run_register(const RegisterArgs& args) {
   } catch (const std::invalid_argument& e) {
     throw CLI::RuntimeError(std::string("register: ") + e.what(), 2);
   }
-  const std::string key = args.prefix + (server.name.empty() ? server.address() : server.name);
+  std::string key;
   StopSignals stop;
   const auto etcd = proxy::membership::make_etcd_client({endpoints, "", ""});
   std::int64_t lease = 0;
@@ -83,10 +132,12 @@ void run_register(const RegisterArgs& args) {
     bool ok = true;
     try {
       if (lease == 0) {
-        lease = etcd->grant(seconds(args.ttl));
-        etcd->put(key, server.text, lease);
-        std::fprintf(stderr, "ringleader register: %s = %s (lease %lld, ttl %us)\n", key.c_str(), server.text.c_str(),
-                     static_cast<long long>(lease), args.ttl);
+        // Held only once the slot is claimed: a claim that failed is tried again with a new lease.
+        const std::int64_t granted = etcd->grant(seconds(args.ttl));
+        key = claim_slot(*etcd, args.prefix, server, granted);
+        lease = granted;
+        std::fprintf(stderr, "ringleader register: %s%s = %s (lease %lld, ttl %us)\n", key.c_str(), kLive.data(),
+                     server.text.c_str(), static_cast<long long>(lease), args.ttl);
       } else if (!etcd->keep_alive(lease)) {
         std::fprintf(stderr, "ringleader register: lease %lld expired, registering again\n", static_cast<long long>(lease));
         lease = 0;
@@ -100,10 +151,10 @@ void run_register(const RegisterArgs& args) {
   }
   if (lease == 0) return;
   try {
-    etcd->revoke(lease);  // deletes the key with it
-    std::fprintf(stderr, "ringleader register: %s removed\n", key.c_str());
+    etcd->revoke(lease);  // deletes the live line with it; the slot shows the server removed
+    std::fprintf(stderr, "ringleader register: %s marked removed\n", key.c_str());
   } catch (const EtcdError& e) {
-    std::fprintf(stderr, "ringleader register: revoking lease %lld: %s (the key goes when it expires)\n",
+    std::fprintf(stderr, "ringleader register: revoking lease %lld: %s (the live line goes when it expires)\n",
                  static_cast<long long>(lease), e.what());
   }
 }

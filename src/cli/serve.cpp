@@ -1,6 +1,7 @@
 // `ringleader serve -c FILE [--threads N] [--check]`: the memcached/Redis proxy (src/proxy/server.hpp).
 // --check loads and validates the config (and builds every pool's routing table), then exits:
-// 0 if it is usable, 1 with the error (file, line, pool, key) otherwise.
+// 0 if it is usable, 1 with the error (file, line, pool, key) otherwise; with --previous FILE (the
+// config running now) it also warns, as a reload would, of a change that moves keys of servers that stay.
 // Operations (docs/operations.md): -s/-a the twemproxy stats port (off unless -s is given),
 // --admin HOST:PORT for Prometheus' GET /metrics (off unless given), -v/-vv/-q the log level,
 // -o the log file, -p the pid file, -d to run as a daemon, --drain-timeout how long a graceful
@@ -22,6 +23,7 @@
 #include "cli/commands.hpp"
 #include "cli/daemon.hpp"
 #include "cli/pid_file.hpp"
+#include "proxy/config/placement_change.hpp"
 #include "proxy/config/server_entry.hpp"
 #include "proxy/membership/etcd_source.hpp"
 #include "proxy/membership/file_source.hpp"
@@ -48,6 +50,16 @@ void raise_open_files_limit() {
 // reopens the log, the pid file is removed at exit) must not depend on where it was started.
 void make_absolute(std::string& path) {
   if (!path.empty()) path = std::filesystem::absolute(path).lexically_normal().string();
+}
+
+// The reload's warning (config/placement_change.hpp), for each pool in both configs.
+void warn_placement_changes(const config::Config& previous, const config::Config& fresh) {
+  for (const config::Pool& pool : fresh.pools)
+    for (const config::Pool& old : previous.pools)
+      if (old.name == pool.name)
+        if (const auto share = config::needless_moves(old, pool))
+          std::fprintf(stderr, "warning: %s:%zu: %s\n", fresh.file.c_str(), pool.line,
+                       config::needless_moves_warning(pool, *share).c_str());
 }
 
 }  // namespace
@@ -102,7 +114,7 @@ int serve(ServeOptions options, std::string_view program) {
     const unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
     const std::string file = config->file;
     for (config::Pool& pool : config->pools)
-      if (pool.etcd && pool.servers.empty()) pool.servers = proxy::membership::read_members(pool);
+      if (pool.etcd && pool.servers.empty()) config::set_server_lines(pool, proxy::membership::read_members(pool));
     const std::vector<config::Pool> pools = config->pools;
     proxy::Server server(std::move(*config), threads, options.drain_timeout);
     const auto etcd = proxy::membership::start_etcd_sources(server, pools);
@@ -125,6 +137,7 @@ void add_serve(CLI::App& app) {
   struct Options {
     ServeOptions serve;
     bool check = false;
+    std::string previous;
     std::uint16_t stats_port = 0;
     std::string stats_addr = "127.0.0.1";
     std::string admin;
@@ -142,7 +155,11 @@ void add_serve(CLI::App& app) {
                   "On SIGTERM/SIGINT, wait this long (ms) for replies owed to clients")
       ->capture_default_str()
       ->check(CLI::Range(0u, 3'600'000u));
-  cmd->add_flag("--check,--test-conf", options->check, "Validate the config and exit (0: usable)");
+  auto* check = cmd->add_flag("--check,--test-conf", options->check, "Validate the config and exit (0: usable)");
+  cmd->add_option("--previous", options->previous,
+                  "With --check: the config running now; warn if a jump/anchor/memento/modulo pool would move "
+                  "keys of servers that stay")
+      ->needs(check);
   cmd->add_option("-s,--stats-port", options->stats_port,
                   "twemproxy-compatible stats port: each connection gets a JSON document (off unless given)")
       ->check(CLI::Range(1, 65535));
@@ -157,6 +174,7 @@ void add_serve(CLI::App& app) {
     if (options->check) {
       try {
         const config::Config config = load_config(options->serve.config);
+        if (!options->previous.empty()) warn_placement_changes(config::load_file(options->previous), config);
         std::printf("%s: ok (%zu pools)\n", options->serve.config.c_str(), config.pools.size());
         return;
       } catch (const std::exception& e) {

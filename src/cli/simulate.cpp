@@ -104,6 +104,30 @@ std::vector<double> lookup_ns(const std::vector<std::unique_ptr<Distribution>>& 
   return best;
 }
 
+// The nodes named by --leave (a name or an index), else the last --remove ones, else the middle one.
+std::vector<std::string> leaving_nodes(const SimulateOptions& o, const Membership& base) {
+  if (!o.leave.empty() && o.remove > 0) throw std::invalid_argument("--leave and --remove: give one of them");
+  std::vector<std::string> out;
+  for (const std::string& which : o.leave) {
+    const bool digits = !which.empty() && which.size() < 10 &&
+                        std::all_of(which.begin(), which.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits && std::stoul(which) < base.size()) {
+      out.push_back(base[static_cast<BucketId>(std::stoul(which))].name);
+    } else if (base.find(which)) {
+      out.push_back(which);
+    } else {
+      throw std::invalid_argument("--leave " + which + ": no such node (node-0 .. node-" +
+                                  std::to_string(base.size() - 1) + ", or an index)");
+    }
+    if (std::count(out.begin(), out.end(), out.back()) > 1) throw std::invalid_argument("--leave " + which + ": named twice");
+  }
+  if (out.size() >= base.size()) throw std::invalid_argument("--leave: some node must remain");
+  if (!o.leave.empty()) return out;
+  for (std::size_t i = base.size() - o.remove; i < base.size(); ++i) out.push_back(base[static_cast<BucketId>(i)].name);
+  if (o.remove == 0 && base.size() > 1) out.push_back(base[static_cast<BucketId>(base.size() / 2)].name);
+  return out;
+}
+
 }  // namespace
 
 Membership simulated_membership(const SimulateOptions& o) {
@@ -132,14 +156,14 @@ std::vector<SimulateResult> simulate(const SimulateOptions& o) {
   if (o.remove >= o.nodes)
     throw std::invalid_argument("--remove must be smaller than --nodes (some node must remain)");
   const Membership base = simulated_membership(o);
+  const std::vector<std::string> leaving = leaving_nodes(o, base);
   const auto keys = simulated_keys(o.keys, o.seed);
   std::vector<std::uint64_t> hashes(keys.size());
   std::transform(keys.begin(), keys.end(), hashes.begin(), [](const std::string& k) { return hash::xxh3(k); });
 
-  // The last R nodes leave (jump only supports removing the newest); A new nodes of weight 1 join.
+  // A new nodes of weight 1 join.
   std::vector<std::string> names;
   for (const Node& n : base.nodes()) names.push_back(n.name);
-  std::vector<std::string> leaving(names.end() - static_cast<std::ptrdiff_t>(o.remove), names.end());
   for (std::size_t j = 0; j < o.add; ++j) names.push_back("node-" + std::to_string(o.nodes + j));
   NodeIndex index;
   for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], static_cast<std::uint32_t>(i));
@@ -185,7 +209,7 @@ std::vector<SimulateResult> simulate(const SimulateOptions& o) {
     r.rel_stddev = std::sqrt(sq / static_cast<double>(o.nodes));
     progress.step(r.algorithm);
 
-    r.moved_on_remove = o.remove ? share_moved(before, owners(*tables[a]->without(leaving), hashes, index)) : 0;
+    r.moved_on_remove = !leaving.empty() ? share_moved(before, owners(*tables[a]->without(leaving), hashes, index)) : 0;
     r.optimal_remove = static_cast<double>(leaving_weight) / total;
     progress.step(r.algorithm);
 
@@ -213,8 +237,10 @@ std::vector<std::string> split_commas(const std::string& s) {
 }
 
 void print_table(const std::vector<SimulateResult>& results, const SimulateOptions& o) {
-  std::printf("%zu nodes, %zu keys: %zu leave%s, %zu join%s\n\n", o.nodes, o.keys, o.remove,
-              o.remove == 1 ? "s" : "", o.add, o.add == 1 ? "s" : "");
+  std::string leaving;
+  for (const std::string& name : leaving_nodes(o, simulated_membership(o))) leaving += (leaving.empty() ? "" : ", ") + name;
+  std::printf("%zu nodes, %zu keys: %s leave%s, %zu join%s\n\n", o.nodes, o.keys, leaving.empty() ? "none" : leaving.c_str(),
+              leaving.find(',') == std::string::npos ? "s" : "", o.add, o.add == 1 ? "s" : "");
   std::printf("%-11s %17s %17s %9s %8s %9s %9s %11s\n", "algorithm", "moved on remove", "moved on add",
               "peak/mean", "rel.std", "lookup ns", "build ms", "memory");
   for (const auto& r : results) {
@@ -269,7 +295,9 @@ void add_simulate(CLI::App& app) {
   cmd->add_option("-a,--algorithm", args->algorithms, "An algorithm, a comma list, or all")->capture_default_str();
   cmd->add_option("-n,--nodes", args->options.nodes, "Number of nodes")->capture_default_str()->check(kAtLeastOne);
   cmd->add_option("-k,--keys", args->options.keys, "Number of keys")->capture_default_str()->check(kAtLeastOne);
-  cmd->add_option("-r,--remove", args->options.remove, "Nodes that leave (the last ones)")->capture_default_str();
+  cmd->add_option("--leave", args->options.leave,
+                  "A node that leaves: node-I or I (repeatable; default: the middle one, node-N/2)");
+  cmd->add_option("-r,--remove", args->options.remove, "Instead of --leave: this many of the last nodes leave");
   cmd->add_option("--add", args->options.add, "Nodes that join")->capture_default_str();
   cmd->add_option("-w,--weights", args->weights, "Weights w1,w2,... (one per node; default all 1)");
   cmd->add_option("--seed", args->options.seed, "Seed of the generated keys")->capture_default_str();

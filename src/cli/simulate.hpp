@@ -14,7 +14,11 @@ struct SimulateOptions {
   std::vector<std::string> algorithms;  // names accepted by make_distribution
   std::size_t nodes = 4;
   std::size_t keys = 1'000'000;
-  std::size_t remove = 1;
+  /// The nodes that leave, by name ("node-3") or index ("3"); empty: the last `remove` nodes, or
+  /// when that is 0 the middle one (node n/2: jump moves only the last node's keys alone, so the
+  /// last one would flatter it).
+  std::vector<std::string> leave;
+  std::size_t remove = 0;
   std::size_t add = 1;
   std::vector<std::uint32_t> weights;  // empty: all 1
   std::uint64_t seed = 1;

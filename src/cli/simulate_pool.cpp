@@ -1,8 +1,8 @@
 // `ringleader simulate -c FILE [--pool NAME] [--join SERVER]... < keys`: a pool's own placement over
 // your own keys, before you change anything. For each server: how many of the keys it holds, and how
-// many keys move if it leaves (its own, and any other: consistent hashing moves none of those);
-// then, with --join, how many keys move when those servers join (and how many of them between the
-// servers already there). The placement is the proxy's (config::make_placement); an http pool reads
+// many keys move if it leaves, its line marked ` removed` (its own, and any other: consistent hashing,
+// and stable slots for jump, anchor and memento, move none of those); then, with --join, how many
+// keys move when those servers join (and how many of them between the servers already there). The placement is the proxy's (config::make_placement); an http pool reads
 // one request target per line and keys it as the proxy does (its http_key: key_of_line).
 #include "cli/simulate_pool.hpp"
 
@@ -61,7 +61,10 @@ std::vector<Server> leave_one_by_one(const config::Pool& pool, const Keys& keys,
   for (std::uint32_t owner : before) ++out[owner].keys;
   if (pool.servers.size() < 2) return out;  // the last server cannot leave
   for (std::size_t s = 0; s < pool.servers.size(); ++s) {
+    // It leaves as a server should: its line marked ` removed`, so that it keeps its slot.
     config::Pool without = pool;
+    without.removed.push_back(without.servers[s]);
+    without.removed.back().removed = true;
     without.servers.erase(without.servers.begin() + static_cast<std::ptrdiff_t>(s));
     const std::vector<std::uint32_t> after = place(without, keys);
     for (std::size_t k = 0; k < keys.size(); ++k) {

@@ -5,10 +5,24 @@
 // the members in twemproxy's order: conf_validate_server() sorts a pool's servers by name (shorter
 // names first, then bytewise; the name is ketama_name()), and modula's slots and ketama's ties
 // follow that order. ringleader's algorithms are built over identity() in the order given.
+//
+// Removed members (PlacementMember::removed) stay in the tables of the algorithms that number slots
+// by position (places_by_position()) and are dropped from every other one. A key whose slot belongs
+// to a removed member is looked up again under the salted hashes detail::distinct_by_rehash uses
+// (h, mix(h, 0), mix(h, 1), ...) until a member that is not removed comes up. Why not
+// Anchor's or Memento's in-place removal: their state after several removals depends on the order
+// of the removals (AnchorHash rehashes a removed bucket's keys into the working set as it was when
+// that bucket left), and a config file or etcd holds a set, not a history. Re-drawing is a function
+// of the set alone, is exactly balanced over the remaining slots (each draw is uniform over all
+// slots), and moves only the keys of the member marked removed: every other key's draws are the
+// same and still end on the slot they ended on. It costs total weight / weight not removed draws
+// per lookup on average. Because it is the same sequence as lookup_n's, a key's first replica is
+// its owner.
 #include "ringleader/placement.hpp"
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -20,6 +34,7 @@
 #include <vector>
 
 #include "ringleader/algo/bounded_load.hpp"
+#include "ringleader/algo/detail/distinct.hpp"
 #include "ringleader/algo/detail/mix.hpp"
 #include "ringleader/compat/hash_tag.hpp"
 #include "ringleader/compat/ketama.hpp"
@@ -33,9 +48,21 @@ namespace ringleader {
 namespace {
 
 constexpr std::string_view kTwemproxyDistributions[] = {"ketama", "modula", "random"};
+constexpr std::string_view kByPosition[] = {"modulo", "jump", "anchor", "memento"};
+
+// To a table, a removed member's slot.
+constexpr std::uint32_t kRemoved = std::numeric_limits<std::uint32_t>::max();
+
+// Every server line as given, and for each the index of its member in Placement::members()
+// (kRemoved for a removed line).
+struct Lines {
+  std::vector<PlacementMember> all;
+  std::vector<std::uint32_t> member;
+};
 
 void validate(const std::vector<PlacementMember>& members, const PlacementSettings& settings) {
-  if (members.empty()) throw std::invalid_argument("placement: no members (at least one is required)");
+  if (std::all_of(members.begin(), members.end(), [](const PlacementMember& m) { return m.removed; }))
+    throw std::invalid_argument("placement: no members (at least one that is not removed is required)");
   // Members are told apart by the name their distribution hashes: twemproxy's ketama name, else the
   // identity.
   const bool twemproxy = is_twemproxy_distribution(settings.distribution);
@@ -43,6 +70,7 @@ void validate(const std::vector<PlacementMember>& members, const PlacementSettin
   for (const PlacementMember& m : members) {
     if (m.identity().empty()) throw std::invalid_argument("placement: a member has neither a name nor an address");
     const std::string name = twemproxy ? m.ketama_name() : m.identity();
+    if (m.removed) continue;  // a server may come back under its name, at the end or in a free slot
     if (!seen.insert(name).second) throw std::invalid_argument("placement: two members are named '" + name + "'");
   }
   if (settings.hash != "xxh3" && hash::twemproxy::find(settings.hash) == nullptr)
@@ -58,13 +86,14 @@ void validate(const std::vector<PlacementMember>& members, const PlacementSettin
                                 std::to_string(*settings.bounded_load));
 }
 
-// Positions in members in twemproxy's order (string_compare: length first, then bytes).
-std::vector<std::uint32_t> twemproxy_order(const std::vector<PlacementMember>& members) {
+// The lines that are not removed in twemproxy's order (string_compare: length first, then bytes).
+std::vector<std::uint32_t> twemproxy_order(const std::vector<PlacementMember>& lines) {
   std::vector<std::string> names;
-  names.reserve(members.size());
-  for (const PlacementMember& m : members) names.push_back(m.ketama_name());
-  std::vector<std::uint32_t> order(members.size());
-  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  names.reserve(lines.size());
+  for (const PlacementMember& m : lines) names.push_back(m.ketama_name());
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t i = 0; i < lines.size(); ++i)
+    if (!lines[i].removed) order.push_back(i);
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     if (names[a].size() != names[b].size()) return names[a].size() < names[b].size();
     return names[a] < names[b];
@@ -72,28 +101,32 @@ std::vector<std::uint32_t> twemproxy_order(const std::vector<PlacementMember>& m
   return order;
 }
 
-// One distribution over a subset of the members.
+// One distribution over a subset of the lines.
 class Table {
  public:
-  // `subset`: positions in members, in the order the distribution is built over them.
-  Table(const std::vector<PlacementMember>& members, const std::string& distribution, std::vector<std::uint32_t> subset)
-      : to_member_(std::move(subset)), dist_(build(members, distribution, to_member_)) {}
+  // `subset`: positions in lines, in the order the distribution is built over them.
+  Table(const Lines& lines, const std::string& distribution, std::vector<std::uint32_t> subset)
+      : to_line_(std::move(subset)), dist_(build(lines.all, distribution, to_line_)) {
+    map_members(lines);
+  }
 
   // The same algorithm over only the members with live[i], for Ejection::stable. Uses
   // Distribution::without() for ringleader's algorithms (in-place removal where the algorithm has
   // one), a rebuild over the live members for twemproxy's.
-  Table without(const std::vector<PlacementMember>& members, const std::string& distribution,
-                const std::vector<bool>& live) const {
+  Table without(const Lines& lines, const std::string& distribution, const std::vector<bool>& live) const {
+    const auto ejected = [&](std::uint32_t line) {
+      return lines.member[line] != kRemoved && !live[lines.member[line]];
+    };
     if (const auto* d = std::get_if<std::unique_ptr<Distribution>>(&dist_)) {
       std::vector<std::string> gone;
-      for (std::uint32_t i : to_member_)
-        if (!live[i]) gone.push_back(members[i].identity());
-      return Table(members, (*d)->without(gone));
+      for (std::uint32_t i : to_line_)
+        if (ejected(i)) gone.push_back(lines.all[i].identity());
+      return Table(lines, (*d)->without(gone));
     }
     std::vector<std::uint32_t> rest;
-    for (std::uint32_t i : to_member_)
-      if (live[i]) rest.push_back(i);
-    return Table(members, distribution, std::move(rest));
+    for (std::uint32_t i : to_line_)
+      if (!ejected(i)) rest.push_back(i);
+    return Table(lines, distribution, std::move(rest));
   }
 
   // The first out.size() distinct members with live[m] in key_hash's probe order; returns how many.
@@ -104,7 +137,7 @@ class Table {
     std::size_t found = 0;
     const auto take = [&](std::uint32_t position) {
       const std::uint32_t m = to_member_[position];
-      if (!live[m] || std::find(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(found), m) !=
+      if (m == kRemoved || !live[m] || std::find(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(found), m) !=
                           out.begin() + static_cast<std::ptrdiff_t>(found))
         return false;
       out[found++] = m;
@@ -135,7 +168,7 @@ class Table {
             for (std::size_t i = 0; i < to_member_.size(); ++i)
               if (take(static_cast<std::uint32_t>((start + i) % to_member_.size()))) break;
           } else {  // ringleader's algorithms: their own replica order
-            const std::size_t n = std::min(to_member_.size(), out.size() + dead);
+            const std::size_t n = std::min(to_member_.size(), out.size() + dead + removed_);
             std::array<BucketId, 32> small;  // a pool's replicas and ejected servers are few: no allocation
             std::vector<BucketId> large;
             std::span<BucketId> order(small.data(), std::min(n, small.size()));
@@ -160,7 +193,7 @@ class Table {
       case 1: return to_member_[std::get<1>(dist_).lookup(h32)];
       case 2: return to_member_[std::get<2>(dist_).pick()];
       case 3: return to_member_[std::get<3>(dist_).lookup(h32)];
-      default: return to_member_[std::get<4>(dist_)->lookup(key_hash)];
+      default: return kept(*std::get<4>(dist_), key_hash);
     }
   }
 
@@ -168,8 +201,32 @@ class Table {
   using Algorithm = std::variant<compat::KetamaContinuum, compat::TwemproxyModula, compat::TwemproxyRandom,
                                  compat::NginxContinuum, std::unique_ptr<Distribution>>;
 
-  Table(const std::vector<PlacementMember>& members, std::unique_ptr<Distribution> d)
-      : to_member_(positions(members, *d)), dist_(std::move(d)) {}
+  Table(const Lines& lines, std::unique_ptr<Distribution> d) : to_line_(positions(lines, *d)), dist_(std::move(d)) {
+    map_members(lines);
+  }
+
+  void map_members(const Lines& lines) {
+    to_member_.reserve(to_line_.size());
+    for (std::uint32_t line : to_line_) to_member_.push_back(lines.member[line]);
+    removed_ = static_cast<std::size_t>(std::count(to_member_.begin(), to_member_.end(), kRemoved));
+  }
+
+  // The owner of key_hash among the members that are not removed (the file comment says why so).
+  std::uint32_t kept(const Distribution& d, std::uint64_t key_hash) const noexcept {
+    std::uint32_t m = to_member_[d.lookup(key_hash)];
+    // distinct_by_rehash's draws, while they are all distinct nodes (nearly always): its first
+    // member that is not removed is the first of these.
+    for (std::uint64_t attempt = 0; m == kRemoved && attempt < algo::detail::kRetriesPerReplica; ++attempt)
+      m = to_member_[d.lookup(algo::detail::mix(key_hash, attempt))];
+    if (m != kRemoved) return m;
+    // So many removed draws in a row that lookup_n's own fallback may be what decides: ask it, as
+    // probe() does. Rare enough (the removed share to the 65th power) to allocate.
+    std::vector<BucketId> order(std::min(to_member_.size(), removed_ + 1));
+    d.lookup_n(key_hash, order);
+    for (const BucketId b : order)
+      if (to_member_[b] != kRemoved) return to_member_[b];
+    return to_member_[order.front()];  // unreachable: order holds more nodes than are removed
+  }
 
   static Algorithm build(const std::vector<PlacementMember>& members, const std::string& distribution,
                          const std::vector<std::uint32_t>& subset) {
@@ -191,21 +248,29 @@ class Table {
       return Algorithm(std::in_place_type<compat::NginxContinuum>, servers);
     }
     std::vector<Node> nodes;
-    for (std::uint32_t i : subset) nodes.push_back({members[i].identity(), members[i].weight});
+    for (std::uint32_t i : subset) nodes.push_back({node_name(members, i), members[i].weight});
     return make_distribution(distribution, Membership(std::move(nodes)));
   }
 
-  // Positions in members of a distribution's nodes, found by name.
-  static std::vector<std::uint32_t> positions(const std::vector<PlacementMember>& members, const Distribution& d) {
+  // A line's name to its distribution: a removed line's is made unique by its position (the server
+  // may be listed again; names in a config never contain a space), so only its slots count.
+  static std::string node_name(const std::vector<PlacementMember>& lines, std::uint32_t i) {
+    return lines[i].removed ? lines[i].identity() + " (removed, line " + std::to_string(i) + ")" : lines[i].identity();
+  }
+
+  // Positions in lines of a distribution's nodes, found by name.
+  static std::vector<std::uint32_t> positions(const Lines& lines, const Distribution& d) {
     std::unordered_map<std::string, std::uint32_t> position;
-    for (std::uint32_t i = 0; i < members.size(); ++i) position.emplace(members[i].identity(), i);
+    for (std::uint32_t i = 0; i < lines.all.size(); ++i) position.emplace(node_name(lines.all, i), i);
     std::vector<std::uint32_t> out;
     for (const Node& n : d.membership().nodes()) out.push_back(position.at(n.name));
     return out;
   }
 
-  std::vector<std::uint32_t> to_member_;
+  std::vector<std::uint32_t> to_line_;
   Algorithm dist_;
+  std::vector<std::uint32_t> to_member_;  // per node of the distribution: its member, or kRemoved
+  std::size_t removed_ = 0;               // how many nodes are removed members
 };
 
 }  // namespace
@@ -221,6 +286,10 @@ std::string PlacementMember::ketama_name() const {
 
 std::span<const std::string_view> twemproxy_distributions() noexcept { return kTwemproxyDistributions; }
 
+bool places_by_position(std::string_view distribution) noexcept {
+  return std::find(std::begin(kByPosition), std::end(kByPosition), distribution) != std::end(kByPosition);
+}
+
 bool is_twemproxy_distribution(std::string_view distribution) noexcept {
   return std::find(std::begin(kTwemproxyDistributions), std::end(kTwemproxyDistributions), distribution) !=
          std::end(kTwemproxyDistributions);
@@ -228,9 +297,11 @@ bool is_twemproxy_distribution(std::string_view distribution) noexcept {
 
 class Placement::Impl {
  public:
-  Impl(std::vector<PlacementMember> members, const PlacementSettings& settings, std::vector<bool> live)
-      : members_(std::move(members)), hash_tag_(settings.hash_tag), live_(std::move(live)) {
-    validate(members_, settings);
+  Impl(Lines lines, const PlacementSettings& settings, std::vector<bool> live)
+      : lines_(std::move(lines)), hash_tag_(settings.hash_tag), live_(std::move(live)) {
+    validate(lines_.all, settings);
+    for (std::uint32_t i = 0; i < lines_.all.size(); ++i)
+      if (!lines_.all[i].removed) members_.push_back(lines_.all[i]);
     const bool twemproxy = is_twemproxy_distribution(settings.distribution);
     const bool nginx = settings.distribution == kNginxDistribution;
     if (nginx) {
@@ -249,26 +320,33 @@ class Placement::Impl {
       if (live_[i]) live_weight_ += members_[i].weight;
     }
 
-    const std::vector<std::uint32_t> order = twemproxy ? twemproxy_order(members_) : [&] {
-      std::vector<std::uint32_t> o(members_.size());
-      for (std::uint32_t i = 0; i < o.size(); ++i) o[i] = i;
+    // Lines, in the order the distribution is built over them: removed ones only where they keep slots.
+    const bool keep_removed = places_by_position(settings.distribution);
+    const std::vector<std::uint32_t> order = twemproxy ? twemproxy_order(lines_.all) : [&] {
+      std::vector<std::uint32_t> o;
+      for (std::uint32_t i = 0; i < lines_.all.size(); ++i)
+        if (keep_removed || !lines_.all[i].removed) o.push_back(i);
       return o;
     }();
     std::vector<std::uint32_t> live_order;
-    for (std::uint32_t i : order)
-      if (live_[i]) live_order.push_back(i);
-    live_count_ = live_order.size();
-    if (live_order.empty()) return;
+    for (std::uint32_t i : order) {
+      const std::uint32_t m = lines_.member[i];
+      if (m == kRemoved || live_[m]) live_order.push_back(i);
+      if (m != kRemoved && live_[m]) ++live_count_;
+    }
+    if (live_count_ == 0) return;
 
     const std::string& distribution = settings.distribution;
     const bool stable = settings.ejection == Ejection::stable && distribution != "random";
     if (!stable || live_order.size() == order.size()) {
       // Replicas follow the probe order over every member, so ejecting one moves only its copies.
-      if (live_order.size() != order.size()) everyone_.emplace(members_, distribution, order);
-      primary_.emplace(members_, distribution, std::move(live_order));
+      if (live_order.size() != order.size()) everyone_.emplace(lines_, distribution, order);
+      primary_.emplace(lines_, distribution, std::move(live_order));
     } else {
-      primary_.emplace(members_, distribution, order);
-      fallback_.emplace(primary_->without(members_, distribution, live_));
+      primary_.emplace(lines_, distribution, order);
+      // Slots by position: an ejected member's keys are re-drawn like a removed one's (lookup()), so
+      // a member ejected, or draining, and then marked removed moves no key a second time.
+      if (!keep_removed) fallback_.emplace(primary_->without(lines_, distribution, live_));
     }
   }
 
@@ -320,11 +398,16 @@ class Placement::Impl {
   // The live member that owns hash h.
   std::uint32_t lookup(std::uint64_t h) const noexcept {
     const std::uint32_t server = primary_->lookup(h);
-    if (fallback_ && !live_[server]) return fallback_->lookup(h);
-    return server;
+    if (live_[server]) return server;
+    if (fallback_) return fallback_->lookup(h);
+    // Stable ejection over slots by position: the first live member of the re-draws.
+    std::uint32_t owner = server;
+    primary_->probe(h, live_, members_.size() - live_count_, std::span(&owner, 1));
+    return owner;
   }
 
-  std::vector<PlacementMember> members_;
+  Lines lines_;
+  std::vector<PlacementMember> members_;  // the lines that are not removed
   std::string hash_tag_;
   hash::twemproxy::HashFn hash32_ = nullptr;  // a 32-bit hash (twemproxy's or nginx's); nullptr: xxh3
   bool twemproxy_zero_rules_ = false;
@@ -334,22 +417,39 @@ class Placement::Impl {
   std::size_t live_count_ = 0;
   std::optional<Table> primary_;   // over the live members (rebuild) or all of them (stable)
   std::optional<Table> everyone_;  // rebuild with members ejected: every member, for servers_for()
-  std::optional<Table> fallback_;  // stable with members ejected: where an ejected member's keys go
+  std::optional<Table> fallback_;  // stable with members ejected, by name: where an ejected member's keys go
   std::optional<double> bounded_load_;  // c, for ringleader's distributions
   std::vector<std::uint64_t> weights_;  // per member
   std::uint64_t live_weight_ = 0;
 };
 
+namespace {
+
+Lines lines_of(std::vector<PlacementMember> members) {
+  Lines lines{std::move(members), {}};
+  std::uint32_t next = 0;
+  for (const PlacementMember& m : lines.all) lines.member.push_back(m.removed ? kRemoved : next++);
+  return lines;
+}
+
+std::size_t kept_count(const Lines& lines) {
+  return static_cast<std::size_t>(lines.member.size() - std::count(lines.member.begin(), lines.member.end(), kRemoved));
+}
+
+}  // namespace
+
 Placement::Placement(std::vector<PlacementMember> members, PlacementSettings settings) {
-  std::vector<bool> live(members.size(), true);
-  impl_ = std::make_unique<const Impl>(std::move(members), settings, std::move(live));
+  Lines lines = lines_of(std::move(members));
+  std::vector<bool> live(kept_count(lines), true);
+  impl_ = std::make_unique<const Impl>(std::move(lines), settings, std::move(live));
 }
 
 Placement::Placement(std::vector<PlacementMember> members, PlacementSettings settings, std::span<const bool> live) {
-  if (live.size() != members.size())
+  Lines lines = lines_of(std::move(members));
+  if (live.size() != kept_count(lines))
     throw std::invalid_argument("placement: " + std::to_string(live.size()) + " live flags for " +
-                                std::to_string(members.size()) + " members");
-  impl_ = std::make_unique<const Impl>(std::move(members), settings, std::vector<bool>(live.begin(), live.end()));
+                                std::to_string(kept_count(lines)) + " members");
+  impl_ = std::make_unique<const Impl>(std::move(lines), settings, std::vector<bool>(live.begin(), live.end()));
 }
 
 Placement::~Placement() = default;

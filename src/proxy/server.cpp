@@ -20,6 +20,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proxy/config/placement_change.hpp"
 #include "proxy/listen_socket.hpp"
 #include "proxy/log.hpp"
 #include "proxy/pool_worker.hpp"
@@ -225,17 +226,20 @@ Server::RunningPool* Server::running(const std::string& name) {
 std::future<bool> Server::set_members(std::string pool, std::vector<config::Server> members) {
   std::string key = "members of " + pool;
   return changes_.push(std::move(key), [this, pool = std::move(pool), members = std::move(members)](std::promise<bool> done) mutable {
+    // Only the servers that are not removed are resolved and connected; the removed keep their slots.
+    config::Pool lines;
+    config::set_server_lines(lines, std::move(members));
     std::vector<Endpoint> endpoints;
     try {
-      endpoints = resolve_servers(pool, members);
+      endpoints = resolve_servers(pool, lines.servers);
     } catch (const std::exception& e) {
       log::error("membership change failed", {{"pool", pool}, {"error", e.what()}});
       done.set_value(false);
       return;
     }
-    asio::post(control_, [this, pool = std::move(pool), members = std::move(members), endpoints = std::move(endpoints),
+    asio::post(control_, [this, pool = std::move(pool), lines = std::move(lines), endpoints = std::move(endpoints),
                           done = std::move(done)]() mutable {
-      done.set_value(apply_members(pool, std::move(members), std::move(endpoints)));
+      done.set_value(apply_members(pool, std::move(lines.servers), std::move(lines.removed), std::move(endpoints)));
     });
   });
 }
@@ -264,13 +268,14 @@ std::future<bool> Server::set_config(std::string source, std::function<config::C
 void Server::on_reload(std::function<void()> reread) { on_reload_.push_back(std::move(reread)); }
 
 bool Server::apply_members(const std::string& name, std::vector<config::Server> members,
-                           std::vector<Endpoint> endpoints) {
+                           std::vector<config::Server> removed, std::vector<Endpoint> endpoints) {
   ReloadPlan plan;
   try {
     RunningPool* pool = running(name);
     if (pool == nullptr) throw std::runtime_error("no such pool");
     config::Pool fresh = pool->config();
     fresh.servers = std::move(members);
+    fresh.removed = std::move(removed);
     config::check_unique_names(fresh, "members");
     config::make_placement(fresh);  // validates: at least one server, names that fit the distribution
     if (fresh.same_settings(pool->config())) return true;
@@ -345,6 +350,9 @@ void Server::apply(ReloadPlan& plan) {
                                 {"servers", std::to_string(fresh.servers.size())},
                                 {"added", std::to_string(missing_from(fresh, pool->config()))},
                                 {"removed", std::to_string(missing_from(pool->config(), fresh))}});
+    if (const auto share = config::needless_moves(pool->config(), fresh))
+      log::warn("placement moves keys of servers that stay",
+                {{"pool", fresh.name}, {"share", std::to_string(*share)}, {"warning", config::needless_moves_warning(fresh, *share)}});
     stats_->update(pool->index, fresh);
     pool->health->retire();
     pool->health = PoolHealth::create(layout, pool->routes, pool->health.get());

@@ -60,6 +60,8 @@ class Server {
   /// failed") and the old members keep serving. Updates of one pool that queue up while another
   /// resolves coalesce: the last one wins. The future: true once applied (which waits for run()),
   /// false if it failed or a later update replaced it; broken if the server is destroyed first.
+  /// `members`: the pool's server lines in order; lines marked ` removed` keep their slots and get
+  /// no connection (config::set_server_lines).
   std::future<bool> set_members(std::string pool, std::vector<config::Server> members);
   /// A whole config as a source read it (`read` runs on the change thread: it may read a file;
   /// `source` names it in the log). A config that fails validation, names a server that does not
@@ -88,7 +90,8 @@ class Server {
   /// The pool of that name that is not removed, or null.
   RunningPool* running(const std::string& name);
   /// set_members() and set_config() once resolved, on run()'s thread; false (logged) if they failed.
-  bool apply_members(const std::string& pool, std::vector<config::Server> members, std::vector<Endpoint> endpoints);
+  bool apply_members(const std::string& pool, std::vector<config::Server> members, std::vector<config::Server> removed,
+                     std::vector<Endpoint> endpoints);
   bool apply_config(const std::string& source, const config::Config& fresh, const std::vector<ResolvedPool>& resolved);
   /// What applying `fresh` (whose names are `resolved`, pool by pool) changes, into `plan`; throws
   /// (with `plan` holding what it opened) if `fresh` cannot be applied.

@@ -263,16 +263,18 @@ class PoolReader {
 
   void read_servers(const YAML::Node& list) {
     if (!list.IsSequence()) fail(list, "servers", "must be a list of \"host:port:weight [name]\" entries");
+    std::vector<Server> lines;
     for (const YAML::Node& item : list) {
       const std::string text = scalar(item, "servers");
       try {
         Server s = parse_server(text);
         s.line = line_of(item);
-        pool_.servers.push_back(std::move(s));
+        lines.push_back(std::move(s));
       } catch (const std::invalid_argument& e) {
         fail(item, "servers", e.what());
       }
     }
+    set_server_lines(pool_, std::move(lines));
   }
 
   // The etcd source's keys; `etcd:` itself is a comma-separated list of HOST:PORT.
@@ -425,10 +427,19 @@ class PoolReader {
 
 }  // namespace
 
+void set_server_lines(Pool& pool, std::vector<Server> lines) {
+  pool.servers.clear();
+  pool.removed.clear();
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    lines[i].position = i;
+    (lines[i].removed ? pool.removed : pool.servers).push_back(std::move(lines[i]));
+  }
+}
+
 // twemproxy rejects two servers with the same ketama name (name, or host for port 11211, else host:port).
 void check_unique_names(const Pool& pool, const std::string& file) {
   std::unordered_map<std::string, const Server*> by_name;
-  for (const Server& s : pool.servers) {
+  for (const Server& s : pool.servers) {  // not the removed lines: a server may come back under its name
     auto [it, inserted] = by_name.emplace(s.ketama_name(), &s);
     if (!inserted)
       throw ConfigError(file, s.line, pool.name, "servers",
@@ -450,7 +461,7 @@ std::string Server::address() const { return is_unix() ? unix_path : host + ":" 
 
 // The server as placement knows it. The name stays empty when the entry has none: placement then
 // knows the member by its address, and twemproxy's ketama hashes the address as nutcracker does.
-PlacementMember Server::member() const { return {name, weight, address()}; }
+PlacementMember Server::member() const { return {name, weight, address(), removed}; }
 
 std::string Server::ketama_name() const { return member().ketama_name(); }
 
@@ -458,11 +469,17 @@ std::string Server::node_name() const { return member().identity(); }
 
 namespace {
 
-// Server i becomes member i.
+// Every server line: the servers in order (server i becomes member i: Placement::members() skips
+// the removed ones), each removed line put back at its position.
 std::vector<PlacementMember> placement_members(const Pool& pool) {
   std::vector<PlacementMember> members;
-  members.reserve(pool.servers.size());
+  members.reserve(pool.servers.size() + pool.removed.size());
   for (const Server& s : pool.servers) members.push_back(s.member());
+  std::vector<const Server*> removed;
+  for (const Server& s : pool.removed) removed.push_back(&s);
+  std::stable_sort(removed.begin(), removed.end(), [](const Server* a, const Server* b) { return a->position < b->position; });
+  for (const Server* s : removed)
+    members.insert(members.begin() + static_cast<std::ptrdiff_t>(std::min(s->position, members.size())), s->member());
   return members;
 }
 
@@ -487,6 +504,7 @@ bool Pool::same_settings(const Pool& other) const {
     pool.protocol_line = 0;
     pool.warnings.clear();  // they name lines
     for (auto& server : pool.servers) server.line = 0;
+    for (auto& server : pool.removed) server.line = 0;
     return pool;
   };
   return where_written(*this) == where_written(other);

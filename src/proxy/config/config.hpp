@@ -83,6 +83,12 @@ struct Server {
   /// `... draining` (a trailing word): a planned leave. Its keys go to their next owners, which
   /// warm up from it (docs/warmup.md), until a change removes it.
   bool draining = false;
+  /// `... removed` (a trailing word): a server that left but keeps its slot, so that in a jump,
+  /// anchor, memento or modulo pool only its keys moved (docs/operations.md, "Stable slots"). It
+  /// takes no keys and has no connections: such lines are in Pool::removed, not Pool::servers.
+  bool removed = false;
+  /// Index among the pool's server lines, removed ones included: where a removed line's slots are.
+  std::size_t position = 0;
 
   bool is_unix() const noexcept { return !unix_path.empty(); }
   /// The address part of the entry without the weight: "host:port" or "/path".
@@ -209,6 +215,8 @@ struct Pool {
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   /// With `etcd`, the servers used until etcd first answers; may then be empty.
   std::vector<Server> servers;
+  /// The lines marked ` removed`, in file order: placement keeps their slots (Server::position).
+  std::vector<Server> removed;
   /// Things that load but probably do not do what the author wants (e.g. a hash whose quirks put
   /// every key on one server). Each reads "FILE:LINE: pool 'NAME': key 'KEY': ...".
   std::vector<std::string> warnings;
@@ -240,6 +248,10 @@ struct Config {
 /// for a Pool from load_file()/parse(): they are checked when loaded).
 Placement make_placement(const Pool& pool);
 Placement make_placement(const Pool& pool, std::span<const bool> live);
+
+/// Sets the pool's servers from its server lines in order (a file's `servers:`, or etcd's values):
+/// each line's position, the removed ones into pool.removed, the others into pool.servers.
+void set_server_lines(Pool& pool, std::vector<Server> lines);
 
 /// Throws ConfigError (naming `file` and the later server's line) if two servers of `pool` have the
 /// same ketama name, which twemproxy refuses: a membership source checks the lists it brings too.

@@ -9,7 +9,7 @@ namespace ringleader::config {
 namespace {
 
 constexpr std::string_view kServerFormat =
-    "expected \"host:port:weight [name] [draining]\" or \"/path/unix_socket:weight [name] [draining]\"";
+    "expected \"host:port:weight [name] [draining|removed]\" or \"/path/unix_socket:weight [name] [draining|removed]\"";
 
 // twemproxy's nc_atoi: decimal digits only; -1 on anything else (or on values past what we accept).
 long long decimal(std::string_view digits, long long max) {
@@ -36,10 +36,14 @@ Server parse_server(std::string_view text) {
   if (text.empty()) throw std::invalid_argument("an empty server entry; " + std::string(kServerFormat));
   std::string_view rest = text;
   // ringleader's trailing option: nutcracker's format has at most one word after the address, so a
-  // second one cannot be a name. Alone it is one too (a server named "draining" is not supported).
+  // second one cannot be a name. Alone it is one too (a server named "draining" or "removed" is not
+  // supported).
   if (constexpr std::string_view kDraining = " draining"; rest.ends_with(kDraining)) {
     s.draining = true;
     rest.remove_suffix(kDraining.size());
+  } else if (constexpr std::string_view kRemoved = " removed"; rest.ends_with(kRemoved)) {
+    s.removed = true;
+    rest.remove_suffix(kRemoved.size());
   }
   if (const auto space = rest.rfind(' '); space != std::string_view::npos) {
     s.name = std::string(rest.substr(space + 1));

@@ -4,7 +4,8 @@
 // A server is "host:port:weight [name]" or "/unix/path:weight [name]", split from the end: the name
 // after the last space, the weight after the last colon before it, then (TCP only) the port after the
 // colon before that; the host is the rest, so it may itself contain colons (IPv6 without brackets).
-// ringleader adds one trailing word, `draining` (a planned leave: docs/warmup.md).
+// ringleader adds one trailing word, `draining` (a planned leave: docs/warmup.md) or `removed` (a
+// server that left and keeps its slot: docs/operations.md, "Stable slots").
 // A listen address is "host:port" or "/unix/path [octal permissions]"; an IPv6 host may be in
 // brackets ("[::1]:22121"). The stats and admin ports' addresses are parsed here too.
 #pragma once

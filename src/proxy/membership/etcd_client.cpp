@@ -35,7 +35,7 @@ std::string bytes_of(const json& object, const char* field) {
   return std::move(*bytes);
 }
 
-KeyValue key_value(const json& kv) { return {bytes_of(kv, "key"), bytes_of(kv, "value")}; }
+KeyValue key_value(const json& kv) { return {bytes_of(kv, "key"), bytes_of(kv, "value"), int64_of(kv, "mod_revision")}; }
 
 std::string error_text(const json& error) {
   if (error.contains("message")) return error["message"].get<std::string>();
@@ -145,6 +145,19 @@ class GatewayClient : public EtcdClient {
     json request = {{"key", base64_encode(key)}, {"value", base64_encode(value)}};
     if (lease != 0) request["lease"] = std::to_string(lease);
     call("/v3/kv/put", request);
+  }
+
+  bool put_if_unchanged(const std::string& key, std::int64_t mod_revision, const std::vector<Put>& puts) override {
+    // etcd compares a missing key's mod_revision as 0: one compare serves both cases.
+    json request = {{"compare", json::array()}, {"success", json::array()}};
+    request["compare"].push_back(
+        {{"key", base64_encode(key)}, {"target", "MOD"}, {"result", "EQUAL"}, {"mod_revision", std::to_string(mod_revision)}});
+    for (const Put& put : puts) {
+      json one = {{"key", base64_encode(put.key)}, {"value", base64_encode(put.value)}};
+      if (put.lease != 0) one["lease"] = std::to_string(put.lease);
+      request["success"].push_back({{"request_put", one}});
+    }
+    return call("/v3/kv/txn", request).value("succeeded", false);
   }
 
   void cancel() noexcept override { cancel_.cancel(); }

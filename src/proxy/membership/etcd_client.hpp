@@ -29,6 +29,7 @@ class EtcdError : public std::runtime_error {
 struct KeyValue {
   std::string key;
   std::string value;
+  std::int64_t mod_revision = 0;  // the revision of its last change (range() fills it in)
 };
 
 /// One message of a watch: the events of one or more revisions.
@@ -78,6 +79,14 @@ class EtcdClient {
   virtual void revoke(std::int64_t lease) = 0;
   /// `key` = `value`, deleted with `lease` when it expires (0: no lease).
   virtual void put(const std::string& key, const std::string& value, std::int64_t lease) = 0;
+  struct Put {
+    std::string key;
+    std::string value;
+    std::int64_t lease = 0;
+  };
+  /// One transaction: every put, or none if `key` changed since `mod_revision` (0: unless `key` is
+  /// absent). True if they were made.
+  virtual bool put_if_unchanged(const std::string& key, std::int64_t mod_revision, const std::vector<Put>& puts) = 0;
   /// Ends every call, now and from now on, with an EtcdError. Safe from any thread.
   virtual void cancel() noexcept = 0;
   /// The endpoint the next call goes to ("host:port"), for the log.

@@ -1,7 +1,9 @@
 // EtcdSource; see etcd_source.hpp.
 #include "proxy/membership/etcd_source.hpp"
 
+#include <algorithm>
 #include <set>
+#include <string_view>
 
 #include "proxy/config/server_entry.hpp"
 #include "proxy/log.hpp"
@@ -15,6 +17,12 @@ std::vector<std::string> texts(const std::vector<config::Server>& servers) {
   return out;
 }
 
+constexpr std::string_view kLive = "/live";
+
+std::size_t not_removed(const std::vector<config::Server>& lines) {
+  return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [](const config::Server& s) { return !s.removed; }));
+}
+
 std::int64_t unix_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -26,8 +34,6 @@ EtcdOptions options_of(const config::Etcd& etcd) { return {etcd.endpoints, etcd.
 
 std::vector<config::Server> members_of(const std::string& pool, const std::map<std::string, std::string>& values,
                                        std::map<std::string, std::string>* bad_logged) {
-  std::vector<config::Server> members;
-  std::set<std::string> names;
   auto skip = [&](const std::string& key, const std::string& value, const std::string& reason) {
     if (bad_logged != nullptr) {
       const auto it = bad_logged->find(key);
@@ -36,7 +42,12 @@ std::vector<config::Server> members_of(const std::string& pool, const std::map<s
     }
     log::warn("etcd value skipped", {{"pool", pool}, {"key", key}, {"value", value}, {"reason", reason}});
   };
-  for (const auto& [key, value] : values) {
+  std::vector<config::Server> members;
+  std::set<std::string> names;
+  for (const auto& [key, slot_value] : values) {
+    if (key.ends_with(kLive) && values.contains(key.substr(0, key.size() - kLive.size()))) continue;  // in its slot
+    const auto live = values.find(key + std::string(kLive));
+    const std::string& value = live != values.end() ? live->second : slot_value;
     config::Server server;
     try {
       server = config::parse_server(value);
@@ -44,7 +55,8 @@ std::vector<config::Server> members_of(const std::string& pool, const std::map<s
       skip(key, value, std::string(e.what()) + " (expected host:port:weight [name])");
       continue;
     }
-    if (!names.insert(server.ketama_name()).second) {
+    // A removed line keeps only its slot: its server may be listed again under another key.
+    if (!server.removed && !names.insert(server.ketama_name()).second) {
       skip(key, value, "another key already names server '" + server.ketama_name() + "'");
       continue;
     }
@@ -65,8 +77,8 @@ std::vector<config::Server> read_members(const config::Pool& pool) {
   std::map<std::string, std::string> values;
   for (auto& kv : range.kvs) values[kv.key] = kv.value;
   auto members = members_of(pool.name, values);
-  if (members.size() < pool.etcd->min_servers)
-    throw std::runtime_error("pool '" + pool.name + "': etcd holds " + std::to_string(members.size()) +
+  if (not_removed(members) < pool.etcd->min_servers)
+    throw std::runtime_error("pool '" + pool.name + "': etcd holds " + std::to_string(not_removed(members)) +
                              " servers under '" + pool.etcd->prefix + "', fewer than etcd_min_servers (" +
                              std::to_string(pool.etcd->min_servers) + ")");
   return members;
@@ -95,7 +107,7 @@ std::function<void(config::Config&)> keep_etcd_members(const std::vector<std::un
   return [by_pool](config::Config& fresh) {
     for (config::Pool& pool : fresh.pools) {
       const auto it = by_pool.find(pool.name);
-      if (pool.etcd && it != by_pool.end()) pool.servers = it->second.applied->get();
+      if (pool.etcd && it != by_pool.end()) config::set_server_lines(pool, it->second.applied->get());
       // The source keeps watching what it was started with: say so rather than seem to apply it.
       const bool changed = it == by_pool.end() ? pool.etcd.has_value() : pool.etcd != it->second.settings;
       if (changed)
@@ -176,10 +188,10 @@ void EtcdSource::read_all() {
 void EtcdSource::apply_now() {
   dirty_ = false;
   std::vector<config::Server> members = members_of(pool_, values_, &bad_logged_);
-  if (members.size() < settings_.min_servers) {
+  if (not_removed(members) < settings_.min_servers) {
     ++status_.refused;
     log::warn("etcd membership below etcd_min_servers, the old one kept",
-              {{"pool", pool_}, {"servers", std::to_string(members.size())},
+              {{"pool", pool_}, {"servers", std::to_string(not_removed(members))},
                {"etcd_min_servers", std::to_string(settings_.min_servers)}, {"revision", std::to_string(revision_)}});
     return;
   }
@@ -192,7 +204,7 @@ void EtcdSource::apply_now() {
       return;
     }
     log::info("etcd membership applied",
-              {{"pool", pool_}, {"revision", std::to_string(revision_)}, {"servers", std::to_string(members.size())}});
+              {{"pool", pool_}, {"revision", std::to_string(revision_)}, {"servers", std::to_string(not_removed(members))}});
     applied_->set(std::move(members));
   }
   status_.revision = revision_;

@@ -2,6 +2,13 @@
 // `etcd_prefix` holds one server line as in `servers:` ("host:port:weight [name]"), so an operator
 // can use plain `etcdctl put`, and `ringleader register` keeps a line alive under a lease.
 //
+// Stable slots (docs/operations.md, "Stable slots in etcd"): the members are the keys in key order,
+// and a line ending in ` removed` keeps its slot, as in a file. A key K may have a key K + "/live":
+// while it exists its line stands in K's place. `ringleader register` claims a slot K in a
+// transaction and writes the server's line marked removed to K (no lease: the slot outlives the
+// server) and its live line to K/live under its lease; when the lease ends, K/live goes and the
+// slot shows the server removed, so no proxy renumbers the others.
+//
 // On a thread of its own: reads the prefix, then watches it from the next revision. Each change
 // (put, delete, lease expiry) becomes a new member list handed to `apply` (Server::set_members(): the
 // same guarantees as a reload); changes that arrive within `etcd_settle_ms` of the first are applied
@@ -124,8 +131,9 @@ class EtcdSource : private WatchHandler {
   std::thread thread_;  // last: starts once the rest exists
 };
 
-/// The server lines of `values` (key -> line) as members: bad lines and repeated names are logged
-/// (with `pool` and the key) and skipped. Pure: used by the source and at start-up.
+/// The server lines of `values` (key -> line) as members, in key order, K/live in K's place (the
+/// file comment): bad lines and repeated names are logged (with `pool` and the key) and skipped.
+/// Pure: used by the source and at start-up.
 std::vector<config::Server> members_of(const std::string& pool, const std::map<std::string, std::string>& values,
                                        std::map<std::string, std::string>* bad_logged = nullptr);
 

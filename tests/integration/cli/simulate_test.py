@@ -30,6 +30,10 @@ def test_json_has_exactly_the_fields_and_the_textbook_numbers():
             assert 0 <= r[f] <= 1
         if r["algorithm"] == "modulo":
             assert 0.70 < r["moved_on_remove"] < 0.80, r  # hash % N: ~3/4 of the keys move
+        elif r["algorithm"] == "jump":
+            # node-2 of 4 leaves (the default: a middle one): jump renumbers node-3's buckets.
+            assert r["moved_on_remove"] > 0.4, r
+            assert 0.18 < r["moved_on_add"] < 0.23, r
         else:
             assert 0.23 < r["moved_on_remove"] < 0.28, r  # consistent: ~1/4, the removed node's keys
             assert 0.18 < r["moved_on_add"] < 0.23, r
@@ -37,11 +41,22 @@ def test_json_has_exactly_the_fields_and_the_textbook_numbers():
 
 def test_weights_and_algorithm_list():
     rows = json.loads(run("--json", "--keys", "50000", "-a", "maglev,jump", "--nodes", "3",
-                          "--weights", "1,1,2").stdout)
+                          "--weights", "1,1,2", "--leave", "node-2").stdout)
     assert [r["algorithm"] for r in rows] == ["maglev", "jump"]
     for r in rows:
         assert r["optimal_remove"] == 0.5  # the last node carries half the weight
         assert r["peak_to_mean"] < 1.05
+
+
+# --leave names any node, by name or index; the last one leaving is jump's own minimal case.
+def test_leave_names_any_node():
+    for which in ("node-3", "3"):
+        (row,) = json.loads(run("--json", "--keys", "50000", "-a", "jump", "--leave", which).stdout)
+        assert 0.23 < row["moved_on_remove"] < 0.27, row
+    (row,) = json.loads(run("--json", "--keys", "50000", "-a", "anchor", "--leave", "node-0").stdout)
+    assert 0.23 < row["moved_on_remove"] < 0.27, row
+    out = run("--keys", "2000", "-a", "ring").stdout
+    assert "node-2 leaves" in out, out
 
 
 def test_table_is_printed():
@@ -50,7 +65,8 @@ def test_table_is_printed():
 
 
 def test_bad_options_are_usage_errors():
-    for args in (["--nodes", "0"], ["-a", "nope"], ["--remove", "4"], ["--weights", "1,x,1,1"],
+    for args in (["--nodes", "0"], ["-a", "nope"], ["--remove", "4"], ["--leave", "node-9"],
+                 ["--leave", "1", "--remove", "1"], ["--weights", "1,x,1,1"],
                  ["--weights", "1,1"], ["--keys", "-5"], ["--frobnicate"]):
         r = run(*args, check=False)
         assert r.returncode == 2, (args, r.returncode, r.stderr)
@@ -86,6 +102,14 @@ modula:
    - 10.0.0.2:11211:1
    - 10.0.0.3:11211:1
    - 10.0.0.4:11211:1
+jump:
+  listen: 127.0.0.1:22123
+  distribution: jump
+  servers:
+   - 10.0.0.1:11211:1 a
+   - 10.0.0.2:11211:1 b
+   - 10.0.0.3:11211:1 c
+   - 10.0.0.4:11211:1 d
 """
 
 
@@ -118,6 +142,10 @@ def test_a_pools_placement_over_your_keys_agrees_with_locate():
                 assert join["between_old"] == 0 and 0.16 < join["moved"] / len(keys) < 0.24, join
             else:
                 assert join["between_old"] > 0.5 * len(keys), join
+        # A server leaves as it should, its line marked ` removed`: jump moves only its keys too.
+        report = json.loads(simulate_pool(tmp, "jump", keys, "--json").stdout)
+        for s in report["servers"]:
+            assert s["others_moved"] == 0 and s["moved_if_it_leaves"] == s["keys"], s
         table = simulate_pool(tmp, "ring", keys).stdout
         assert "moved if it leaves" in table and "10.0.0.4:11211:1 d" in table
         for args in (["--join", "not a server"], ["--frobnicate"]):

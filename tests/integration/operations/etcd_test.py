@@ -20,6 +20,9 @@ One etcd, three memcached, one `ringleader serve` whose pool has `etcd:` and no 
    after SIGCONT; SIGTERM ends the proxy promptly while etcd is still stopped.
 6. etcd with authentication: etcd_user/etcd_password reach it; a wrong password is refused at start
    with etcd's reason.
+7. Stable slots (a jump pool): four servers registered; a middle one's register SIGKILLed, its lease
+   expires and only its keys move; a fifth server registered takes its free slot and only keys onto
+   it move; a proxy started after all that places every key as the first one does.
 Timings are printed, never asserted; waits are liveness bounds (10 s).
 """
 
@@ -41,7 +44,7 @@ def pool_stats(stats_port):
 
 
 def servers_of(stats_port):
-    """The pool's servers as the stats list them (their labels: host:port)."""
+    """The pool's servers as the stats list them (their labels: the name, else host:port)."""
     return {k for k, v in pool_stats(stats_port).items() if isinstance(v, dict)}
 
 
@@ -62,6 +65,84 @@ def stored_on(port, keys):
             found += 1
     c.close()
     return found
+
+
+def found_through(port, keys):
+    """The keys a get through the proxy (or a memcached) on `port` finds."""
+    c = Client(port)
+    found = set()
+    for key in keys:
+        if c.call(b"get " + key + b"\r\n").startswith(b"VALUE"):
+            c.line()
+            c.line()
+            found.add(key)
+    c.close()
+    return found
+
+
+def check_stable_slots(binary):
+    prefix = "/ringleader/slots/"
+    with Processes() as procs, Etcd() as etcd:
+        ports = [procs.memcached() for _ in range(5)]
+        addr = [f"127.0.0.1:{p}" for p in ports]
+        registers = {}
+
+        def register(i):
+            r = subprocess.Popen([binary, "register", "--etcd", etcd.endpoint, "--prefix", prefix, "--ttl", "2",
+                                  f"{addr[i]}:1 s{i}"], stderr=subprocess.DEVNULL)
+            procs.procs.append(r)
+            registers[i] = r
+
+        for i in range(4):
+            register(i)
+        wait_for(lambda: sum(k.endswith("/live") for k in etcd.keys(prefix)) == 4, "four registrations")
+        slots = {v: k for k, v in etcd.keys(prefix).items() if not k.endswith("/live")}
+        assert sorted(slots.values()) == [prefix + "%08d" % n for n in range(1, 5)], slots
+
+        def proxy(name):
+            port, stats_port = free_port(), free_port()
+            config = procs.config(f"""cache:
+  listen: 127.0.0.1:{port}
+  etcd: {etcd.endpoint}
+  etcd_prefix: {prefix}
+  etcd_settle_ms: 50
+  hash: fnv1a_64
+  distribution: jump
+""")
+            procs.ringleader(binary, config, port, ["-s", str(stats_port)], name=name)
+            return port, stats_port
+
+        port, stats_port = proxy("slots-first")
+        wait_servers(stats_port, {"s0", "s1", "s2", "s3"}, "the four registered servers")
+        keys = [b"slot:%d" % i for i in range(2000)]
+        client = Client(port)
+        for key in keys:
+            client.set_get(key)
+        client.close()
+        owner = {key: i for i in range(4) for key in found_through(ports[i], keys)}
+        assert len(owner) == len(keys), "a key set through the proxy is on no server"
+
+        # s1's register dies: its lease expires, and its slot stays, marked removed.
+        registers[1].kill()
+        registers[1].wait()
+        wait_servers(stats_port, {"s0", "s2", "s3"}, "s1's lease to expire")
+        found = found_through(port, keys)
+        moved = [k for k in keys if owner[k] != 1 and k not in found]
+        assert not moved, f"{len(moved)} keys of the servers that stayed moved, e.g. {moved[:3]}"
+        assert not any(owner[k] == 1 for k in found), "a key of the removed server was found"
+        print(f"s1's lease expired: its {sum(owner[k] == 1 for k in keys)} keys moved, no other key")
+
+        # s4 registers: it takes s1's free slot (same weight), and only keys onto it move.
+        register(4)
+        wait_servers(stats_port, {"s0", "s2", "s3", "s4"}, "s4 to take the free slot")
+        assert etcd.keys(prefix)[slots[f"{addr[1]}:1 s1 removed"]] == f"{addr[4]}:1 s4 removed", etcd.keys(prefix)
+        found = found_through(port, keys)
+        assert found == {k for k in keys if owner[k] != 1}, "keys of the servers that stayed moved when s4 joined"
+
+        # A proxy started now places every key as the one that lived through the changes.
+        second, second_stats = proxy("slots-second")
+        wait_servers(second_stats, {"s0", "s2", "s3", "s4"}, "the second proxy's servers")
+        assert found_through(second, keys) == found, "two proxies of one etcd place keys differently"
 
 
 def serves(port):
@@ -248,6 +329,7 @@ def main():
         assert status == 0, procs.log("serve")
         etcd.resume()
     check_auth(binary)
+    check_stable_slots(binary)
     print("etcd_test: ok")
 
 

@@ -90,7 +90,8 @@ def main():
         register = subprocess.Popen([binary, "register", "--etcd", etcd.endpoint, "--prefix", PREFIX,
                                      f"127.0.0.1:{servers[4]}:1 m4"], stderr=subprocess.DEVNULL)
         procs.procs.append(register)
-        wait_for(lambda: PREFIX + "m4" in etcd.keys(PREFIX), "register to put its server")
+        line = f"127.0.0.1:{servers[4]}:1 m4"
+        wait_for(lambda: line in etcd.keys(PREFIX).values(), "register to put its server (in a slot, K/live)")
         wait_for(lambda: converged(int(etcd.call("/v3/kv/range", {"key": "AA=="})["header"]["revision"])),
                  "every proxy to list the registered server")
         for _, stats in proxies:
