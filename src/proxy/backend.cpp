@@ -231,38 +231,10 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
       wake_reader_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_reader_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (generation != generation_) co_return;
-      continue;
-    }
-    // Wait for readability, then read: a read attempted at once (async_read_some) would mostly
-    // find the reply not there yet and cost a wasted system call per round trip.
-    co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    if (generation != generation_) co_return;
-    // Inside a piece with every byte before it framed: read into the piece itself.
-    const bool into_piece = passing_ > 0 && taken_ == input_.size();
-    if (into_piece && piece_.capacity() == 0) piece_ = Bytes(std::min(passing_, kPiece));
-    // Room for the rest of a reply of known size at once.
-    if (!into_piece) make_room(input_, taken_, std::max(input_.size() - taken_, expected_) + kMinRead);
-    Bytes& to = into_piece ? piece_ : input_;
-    std::size_t n = 0;
-    if (!ec) n = socket_.read_some(asio::buffer(to.tail(), into_piece ? std::min(to.room(), passing_) : to.room()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-    if (ec) {
-      (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();
-      if (ec == asio::error::eof && idle() && options_.protocol->servers_close_idle()) {
-        close();  // the next request connects again
-        co_return;
-      }
-      fail("connection to " + name_ + " lost: " + ec.message());
+      if (waiting_for_client()) continue;
+      // Frame what is here first: the reply may be whole already.
+    } else if (!co_await read_some(generation)) {
       co_return;
-    }
-    to.filled(n);
-    if (into_piece) {
-      passing_ -= n;
-      counters_.response_bytes.add(n);
-      if (options_.timeout) in_flight_.front().deadline = Clock::now() + *options_.timeout;  // the value is moving
-      // A shared connection hands over full blocks (the server sends them at once); one that waits
-      // for its client hands over what came, so a body that trickles in reaches it as it comes.
-      if (piece_.room() == 0 || passing_ == 0 || exclusive_) hand_piece();
     }
     const std::size_t used = take_replies(input_.view().substr(taken_));
     if (generation != generation_) co_return;  // failed: input_ belongs to the next connection
@@ -274,6 +246,42 @@ asio::awaitable<void> Backend::read_loop(std::uint64_t generation) {
       if (input_.capacity() > kKeepBuffer) input_ = Bytes();
     }
   }
+}
+
+asio::awaitable<bool> Backend::read_some(std::uint64_t generation) {
+  std::error_code ec;
+  // Wait for readability, then read: a read attempted at once (async_read_some) would mostly find
+  // the reply not there yet and cost a wasted system call per round trip.
+  co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+  if (generation != generation_) co_return false;
+  // Inside a piece with every byte before it framed: read into the piece itself.
+  const bool into_piece = passing_ > 0 && taken_ == input_.size();
+  if (into_piece && piece_.capacity() == 0) piece_ = Bytes(std::min(passing_, kPiece));
+  // Room for the rest of a reply of known size at once.
+  if (!into_piece) make_room(input_, taken_, std::max(input_.size() - taken_, expected_) + kMinRead);
+  Bytes& to = into_piece ? piece_ : input_;
+  std::size_t n = 0;
+  if (!ec) n = socket_.read_some(asio::buffer(to.tail(), into_piece ? std::min(to.room(), passing_) : to.room()), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) co_return true;
+  if (ec) {
+    (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();
+    if (ec == asio::error::eof && idle() && options_.protocol->servers_close_idle()) {
+      close();  // the next request connects again
+      co_return false;
+    }
+    fail("connection to " + name_ + " lost: " + ec.message());
+    co_return false;
+  }
+  to.filled(n);
+  if (into_piece) {
+    passing_ -= n;
+    counters_.response_bytes.add(n);
+    if (options_.timeout) in_flight_.front().deadline = Clock::now() + *options_.timeout;  // the value is moving
+    // A shared connection hands over full blocks (the server sends them at once); one that waits
+    // for its client hands over what came, so a body that trickles in reaches it as it comes.
+    if (piece_.room() == 0 || passing_ == 0 || exclusive_) hand_piece();
+  }
+  co_return true;
 }
 
 std::size_t Backend::take_replies(std::string_view input) {
@@ -331,6 +339,7 @@ bool Backend::answered(std::string_view reply) {
   counters_.latency.observe(Clock::now() - done.sent);
   count_queues();
   if (health_) health_->success(server_);
+  if (done.expired) return true;  // its client has had the timeout error
   if (done.reply) {
     done.reply->complete(done.part, reply, false);
     return true;
@@ -341,7 +350,7 @@ bool Backend::answered(std::string_view reply) {
 bool Backend::start_pieces(std::size_t certain) {
   InFlight& front = in_flight_.front();
   if (!in_pieces_) {
-    if (certain <= kPiecesAbove || !front.reply || !front.reply->can_take_pieces()) return false;
+    if (certain <= kPiecesAbove || !front.reply || front.expired || !front.reply->can_take_pieces()) return false;
     in_pieces_ = true;
     if (exclusive_) {
       front.reply->on_written([self = weak_from_this()] {
@@ -385,10 +394,13 @@ bool Backend::handshake_answered(std::uint32_t step, std::string_view reply) {
 asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
   std::error_code ec;
   // Deadlines grow in the order requests were sent, but the front's moves while its value arrives;
-  // the request behind it must not wait past its own for that.
+  // the requests behind it must not wait past their own for that.
   const auto earliest = [this] {
     if (in_flight_.empty()) return Clock::time_point::max();
-    return in_flight_.size() > 1 ? std::min(in_flight_[0].deadline, in_flight_[1].deadline) : in_flight_[0].deadline;
+    for (std::size_t i = 1; i < in_flight_.size(); ++i) {
+      if (!in_flight_[i].expired) return std::min(in_flight_[0].deadline, in_flight_[i].deadline);
+    }
+    return in_flight_[0].deadline;
   };
   while (generation == generation_) {
     deadline_timer_.expires_at(earliest());
@@ -397,6 +409,12 @@ asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
     if (earliest() <= Clock::now()) {
       if (waiting_for_client()) {  // a slow client of an HTTP upstream is not the server's fault
         in_flight_.front().deadline = Clock::now() + *options_.timeout;
+        continue;
+      }
+      if (in_flight_.front().deadline > Clock::now()) {
+        // The front's value is still arriving: the requests that waited too long behind it get the
+        // timeout error now, and it goes on (failing the connection would cut it short).
+        expire_behind_front(Clock::now());
         continue;
       }
       counters_.server_timedout.add();
@@ -413,8 +431,8 @@ void Backend::count_queues() noexcept {
   counters_.out_queue_bytes.set(sent_bytes_);
 }
 
-void Backend::fail(std::string_view reason, bool server_fault) {
-  if (health_ && server_fault) {
+void Backend::count_failure(std::string_view reason) {
+  if (health_) {
     // The thread whose failure ejects the server counts the ejection (twemproxy's server_ejects and
     // server_ejected_at). Two threads failing at the same instant may both see the change and
     // count it twice; ejections are rare enough for that to be noise.
@@ -425,6 +443,9 @@ void Backend::fail(std::string_view reason, bool server_fault) {
       counters_.server_ejected_at.set(static_cast<std::uint64_t>(std::time(nullptr)));
     }
   }
+}
+
+void Backend::log_failure(std::string_view reason) {
   // One warning per outage; the retries that follow (one per request while it lasts) are debug.
   if (healthy_) {
     log::warn("server failed", {{"server", name_}, {"reason", std::string(reason)}});
@@ -432,18 +453,42 @@ void Backend::fail(std::string_view reason, bool server_fault) {
     log::debug("server still failing", {{"server", name_}, {"reason", std::string(reason)}});
   }
   healthy_ = false;
+}
+
+std::string Backend::error_reply(std::string_view reason) const {
+  std::string line(reason);  // a reply line cannot hold a line break
+  std::replace_if(line.begin(), line.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  return options_.protocol->error_reply(line);
+}
+
+void Backend::fail(std::string_view reason, bool server_fault) {
+  if (server_fault) count_failure(reason);
+  log_failure(reason);
   close();
   clear_and_trim(output_, kKeepBuffer);
   clear_and_trim(writing_, kKeepBuffer);
-  std::string line(reason);  // a reply line cannot hold a line break
-  std::replace_if(line.begin(), line.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
-  const std::string reply = options_.protocol->error_reply(line);
+  const std::string reply = error_reply(reason);
   auto failed = std::move(in_flight_);
   in_flight_.clear();
   counted_ = unsent_ = sent_bytes_ = 0;
   count_queues();
   for (auto& request : failed) {
-    if (!request.reply) continue;
+    if (!request.reply || request.expired) continue;
+    counters_.forward_error.add();
+    request.reply->complete(request.part, reply, true);
+  }
+}
+
+void Backend::expire_behind_front(Clock::time_point now) {
+  const std::string reason = "timeout: no reply from " + name_ + " within " + std::to_string(options_.timeout->count()) + " ms";
+  count_failure(reason);
+  log_failure(reason);
+  const std::string reply = error_reply(reason);
+  for (std::size_t i = 1; i < in_flight_.size() && in_flight_[i].deadline <= now; ++i) {
+    InFlight& request = in_flight_[i];
+    if (request.expired || !request.reply) continue;
+    request.expired = true;
+    counters_.server_timedout.add();
     counters_.forward_error.add();
     request.reply->complete(request.part, reply, true);
   }

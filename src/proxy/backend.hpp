@@ -123,11 +123,15 @@ class Backend : public std::enable_shared_from_this<Backend> {
     std::chrono::steady_clock::time_point deadline;
     std::chrono::steady_clock::time_point sent;  // for the latency histogram
     std::size_t bytes;                           // of the request, for out_queue_bytes
+    bool expired = false;  // its client got the timeout error; its reply is dropped when it comes
   };
 
   asio::awaitable<void> connect(std::uint64_t generation);
   asio::awaitable<void> write_loop(std::uint64_t generation);
   asio::awaitable<void> read_loop(std::uint64_t generation);
+  /// Reads what the server sent, into input_ or, inside a piece, into the piece; false when the
+  /// connection ended (or was replaced).
+  asio::awaitable<bool> read_some(std::uint64_t generation);
   asio::awaitable<void> timeout_loop(std::uint64_t generation);
   /// Hands every complete reply at the start of `input` to its request; returns the bytes used.
   /// A malformed or unexpected reply fails the connection (generation_ changes).
@@ -150,6 +154,14 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// Closes the connection and fails every request in flight with `reason`. `server_fault`: counts
   /// towards the server's ejection (false for the pool's own configuration mistakes).
   void fail(std::string_view reason, bool server_fault = true);
+  /// Counts a failure of the server towards its ejection.
+  void count_failure(std::string_view reason);
+  /// Logs a failure: a warning once per outage, debug for the rest.
+  void log_failure(std::string_view reason);
+  /// The protocol's error reply for `reason`.
+  std::string error_reply(std::string_view reason) const;
+  /// Answers the requests behind the front whose deadline passed (`now`) with the timeout error.
+  void expire_behind_front(std::chrono::steady_clock::time_point now);
   /// The server answered step `step` of the handshake with `reply`; returns whether the connection
   /// goes on (else it is failed).
   bool handshake_answered(std::uint32_t step, std::string_view reply);

@@ -3,8 +3,9 @@
 1. kill -9 a backend (memcached and redis in turn), leave it dead for `down` seconds (the proxy ejects
    it and health-checks it every server_retry_timeout), restart it on the same port;
 2. SIGSTOP a backend of the other kind for `paused` seconds (its requests time out), SIGCONT;
-3. reload (SIGHUP) with a spare server added to each pool, then with an original server removed, then
-   the original config again;
+3. reload (SIGHUP) with a spare server added to each pool that has one, then with an original server
+   removed, then the original config again; the pool fed by etcd gets the same changes through etcd
+   (soak.reload());
 4. a burst of new connections while the pipelined load runs (burst.py in its own process).
 
 Each step undoes itself even when the soak stops in the middle of it, so that at the end every backend
@@ -27,6 +28,7 @@ class Chaos(threading.Thread):
         self.soak, self.stop = soak, stop
         self.down, self.paused, self.settle = down, paused, settle
         self.events, self.bursts = [], []
+        self.outages = []  # (server, killed or stopped at, restarted or continued at), time.monotonic()
         self.error = None
 
     def event(self, text):
@@ -51,11 +53,13 @@ class Chaos(threading.Thread):
         if self.stop.is_set():
             return
         self.event(f"kill -9 {name}")
+        killed = time.monotonic()
         self.soak.servers.kill(name)
         try:
             self.stop.wait(self.down)
         finally:
             self.soak.servers.restart(name)
+            self.outages.append((name, killed, time.monotonic()))
             self.event(f"restarted {name} on port {self.soak.servers.ports[name][0]}")
         self.stop.wait(self.settle)
 
@@ -63,20 +67,23 @@ class Chaos(threading.Thread):
         if self.stop.is_set():
             return
         self.event(f"SIGSTOP {name}")
+        stopped = time.monotonic()
         self.soak.servers.pause(name)
         try:
             self.stop.wait(self.paused)
         finally:
             self.soak.servers.resume(name)
+            self.outages.append((name, stopped, time.monotonic()))
             self.event(f"SIGCONT {name}")
         self.stop.wait(self.settle)
 
     def reloads(self, removed):
         if self.stop.is_set():
             return
-        original = self.soak.members
-        added = {pool: names + [pool_spare] for (pool, names), pool_spare in zip(original.items(), ("mc4", "rd4"))}
-        fewer = {pool: [n for n in names if not n.endswith(str(removed))] for pool, names in added.items()}
+        original, spares = self.soak.members, self.soak.spares
+        added = {pool: names + [spares[pool]] if spares[pool] else names for pool, names in original.items()}
+        fewer = {pool: [n for n in names if not (spares[pool] and n.endswith(str(removed)))]
+                 for pool, names in added.items()}
         try:
             for members, text in ((added, "added mc4, rd4"), (fewer, f"removed mc{removed}, rd{removed}")):
                 self.soak.reload(members)

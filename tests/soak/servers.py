@@ -1,9 +1,10 @@
-"""The soak's servers: memcached and redis-server backends that can be killed, stopped and restarted
-on the same port, and the proxy under test. Every process started here is killed by close() (a
-stopped one is continued first, so that it can die), and every wait is bounded.
+"""The soak's servers: memcached, redis-server and HTTP upstream backends that can be killed, stopped
+and restarted on the same port, an etcd, and the proxy under test. Every process started here is
+killed by close() (a stopped one is continued first, so that it can die), and every wait is bounded.
 
-The small helpers (free ports, waiting on a port, the stats port's JSON, VmRSS) are the operations
-tests' (tests/integration/operations/processes.py), imported rather than copied.
+The small helpers (free ports, waiting on a port, the stats port's JSON, VmRSS) and the etcd are the
+operations tests' (tests/integration/operations/processes.py and etcd.py), the HTTP upstream the http
+pool test's (tests/integration/http/upstream.py), used rather than copied.
 """
 
 import os
@@ -13,9 +14,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "operations"))
+from etcd import Etcd  # noqa: E402
 from processes import MEMCACHED, NUTCRACKER, free_port, open_fds, read_all, vm_rss_kib, wait_port  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
+HTTP_UPSTREAM = Path(__file__).resolve().parents[1] / "integration" / "http" / "upstream.py"
 
 
 class Servers:
@@ -23,6 +26,7 @@ class Servers:
         self.dir = Path(directory)
         self.argv, self.ports, self.procs = {}, {}, {}
         self.stopped = set()
+        self.etcd = None
 
     def __enter__(self):
         return self
@@ -52,6 +56,21 @@ class Servers:
         self.start(name, [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                           "--appendonly", "no", "--dir", str(self.dir)], [port])
         return port
+
+    def http_upstream(self, name, port=None):
+        """tests/integration/http/upstream.py: answers GET /PATH with its name and the path. With a
+        listen backlog of 1024, not socketserver's 5: the proxy opens a connection per request in
+        flight, and a full accept queue drops SYNs (sent again after 1 s), a limit of this test
+        server and not what the soak tests (nginx listens with a backlog of 511)."""
+        port = port or free_port()
+        run = ("import runpy, socketserver, sys; socketserver.TCPServer.request_queue_size = 1024; "
+               "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+        self.start(name, [sys.executable, "-c", run, str(HTTP_UPSTREAM), str(port), name], [port])
+        return port
+
+    def start_etcd(self):
+        self.etcd = Etcd()
+        return self.etcd
 
     def kill(self, name):
         """kill -9, as a crash would."""
@@ -83,9 +102,34 @@ class Servers:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 print(f"pid {proc.pid} did not exit after SIGKILL", file=sys.stderr)
+        if self.etcd is not None:
+            self.etcd.__exit__(None, None, None)
 
     def log(self, name):
         return (self.dir / f"{name}.log").read_text(errors="replace")
 
 
-__all__ = ["NUTCRACKER", "Servers", "free_port", "open_fds", "read_all", "vm_rss_kib", "wait_port"]
+def proxy_sockets(pid, remote_ports):
+    """How many of process `pid`'s descriptors are TCP connections to one of `remote_ports` on
+    127.0.0.1 (from /proc/PID/fd and /proc/net/tcp)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    count = 0
+    with open(f"/proc/{pid}/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            remote_port = int(fields[2].split(":")[1], 16)
+            if fields[9] in inodes and remote_port in remote_ports:
+                count += 1
+    return count
+
+
+__all__ = ["NUTCRACKER", "Servers", "free_port", "open_fds", "proxy_sockets", "read_all", "vm_rss_kib",
+           "wait_port"]

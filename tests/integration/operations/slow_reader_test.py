@@ -13,7 +13,7 @@ time the 40 MiB of the slow reader's replies out). For each protocol:
 2. The slow reader is past the pool's soft output limit (4 MiB for 1 s): it is closed, and
    client_output_limit_closed counts it. A second pool with a hard limit (8 MiB) closes such a reader
    at once.
-3. The proxy's descriptors come back to their count before.
+3. The proxy's descriptors come back to their count before (or fewer).
 4. A server that trickles a large value (1 KB every 50 ms) to a pool with `timeout: 400`: the
    request queued behind that value on the same connection gets the timeout error in time, although
    the value keeps moving (before, each piece put the deadline off, and it waited for ever).
@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -185,7 +184,8 @@ def main(binary):
         memcache_case(ports["soft"], stats_port, "soft", hard=False)
         memcache_case(ports["hard"], stats_port, "hard", hard=True)
         redis_case(ports["redis"], stats_port, "redis")
-        wait_for(lambda: open_fds(proxy.pid) == fds, f"the proxy's descriptors back to {fds}")
+        # At most: a server connection may have closed since (the next request opens it again).
+        wait_for(lambda: open_fds(proxy.pid) <= fds, f"the proxy's descriptors back to {fds}")
         log = procs.log("ringleader")
         assert "past its output limit" in log, "the closing is logged"
         trickle_case(binary, procs)
