@@ -384,9 +384,11 @@ def run(args, soak):
     limit_closed = output_limit_closed(soak)
     if not args.no_output_limits:
         # Each slow reader asks for more than its pool's soft or hard limit: the proxy must close some.
+        # Not necessarily in every pool: chaos may cut a pool's slow readers short each time (a
+        # server killed or stopped under them). slow_reader_test.py closes one in each protocol.
         pools = sorted({a.pool for a in abusers if a.kind == "slow-reader" and soak.protocols[a.pool] != "http"})
-        checks.append(("slow readers closed at their limit", all(limit_closed.get(p, 0) > 0 for p in pools),
-                       ", ".join(f"{p} {limit_closed.get(p, '-')}" for p in pools), "> 0 per pool"))
+        checks.append(("slow readers closed at their limit", sum(limit_closed.get(p, 0) for p in pools) > 0,
+                       ", ".join(f"{p} {limit_closed.get(p, '-')}" for p in pools), "> 0 in all"))
     checks += [
         ("the proxy still serves", serving, serving_note, "every pool"),
         ("fds back to baseline", end_fds is not None and end_fds <= base_fds + args.fd_tolerance,

@@ -173,13 +173,14 @@ struct Pool {
   std::optional<std::uint32_t> client_output_soft_limit;
   std::uint32_t client_output_soft_seconds = 10;
   /// The limits a client is held to; `value_limit` is the largest value the protocol lets through
-  /// (max_value_bytes, or its own). The defaults never close a client that reads its replies: hard
-  /// 4 x value_limit, soft value_limit for client_output_soft_seconds, and at least 32 and 8 MiB
-  /// (a pool of small values still answers deep pipelines).
+  /// (max_value_bytes, or its own). The defaults never close a client that reads its replies, even
+  /// one that pipelines 16 of the largest values and reads them slower than the server sends: hard
+  /// 16 x value_limit, soft 4 x value_limit for client_output_soft_seconds, and at least 64 and
+  /// 16 MiB (a pool of small values still answers deep pipelines).
   OutputLimit output_limit(std::size_t value_limit) const noexcept {
-    constexpr std::size_t kLeastHard = 32 << 20, kLeastSoft = 8 << 20;
-    return {client_output_limit.value_or(std::max(4 * value_limit, kLeastHard)),
-            client_output_soft_limit.value_or(std::max(value_limit, kLeastSoft)),
+    constexpr std::size_t kLeastHard = 64 << 20, kLeastSoft = 16 << 20;
+    return {client_output_limit.value_or(std::max(16 * value_limit, kLeastHard)),
+            client_output_soft_limit.value_or(std::max(4 * value_limit, kLeastSoft)),
             std::chrono::seconds(client_output_soft_seconds)};
   }
   /// How often the ejected servers are probed (health_check.hpp).
