@@ -57,8 +57,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void reply_ready();
   /// `bytes` more of a reply wait for the client to write them: counted against its output limit.
   void keep(std::size_t bytes);
-  /// Bytes of replies waiting to be written.
-  std::size_t kept() const noexcept { return kept_; }
   bool closed() const noexcept { return closed_; }
   /// Has the reader look at input_paused() again (a server took more of a streamed value).
   void wake_reader() { wake_reader_.cancel(); }
@@ -107,7 +105,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   /// Past the output limit: closed, logged and counted (once the current handler is done, so the
   /// reply or backend that added the bytes is not torn down under itself).
   void close_over_limit(std::string_view which);
-  /// The writer brought kept() down: the soft limit's clock stops if it is below it again.
+  /// The writer brought kept_ down: the soft limit's clock stops if it is below it again.
   void below_soft_limit();
   /// Closes the client past its hard limit, or starts the soft limit's clock.
   void check_output_limit();
@@ -127,7 +125,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   stats::PoolCounters* counters_ = nullptr;
   std::size_t max_in_flight_ = 0;
   config::OutputLimit limit_;
-  std::size_t kept_ = 0;     // keep()
+  std::size_t kept_ = 0;     // bytes of replies waiting to be written (keep())
   bool over_soft_ = false;   // kept_ went over limit_.soft and soft_timer_ runs
   bool blocked_ = false;     // the writer waits for the client to take what it was sent
   asio::steady_timer soft_timer_;
