@@ -114,6 +114,9 @@ def parse_args():
                    help="write no client_output_* keys: for a build from before issue 21, which refuses them")
     p.add_argument("--settle-seconds", type=float, default=30.0,
                    help="at the end, how long the proxy may take to serve again and return to its baseline")
+    p.add_argument("--limit-closes-reported", action="store_true",
+                   help="report the slow readers closed at their limit, do not assert it (under ASan the proxy "
+                        "is too slow to fill their limits within the soak)")
     p.add_argument("--keep", action="store_true", help="keep the directory of configs and logs")
     return p.parse_args()
 
@@ -390,7 +393,8 @@ def run(args, soak):
         # Not necessarily in every pool: chaos may cut a pool's slow readers short each time (a
         # server killed or stopped under them). slow_reader_test.py closes one in each protocol.
         pools = sorted({a.pool for a in abusers if a.kind == "slow-reader" and soak.protocols[a.pool] != "http"})
-        checks.append(("slow readers closed at their limit", sum(limit_closed.get(p, 0) for p in pools) > 0,
+        checks.append(("slow readers closed at their limit",
+                       args.limit_closes_reported or sum(limit_closed.get(p, 0) for p in pools) > 0,
                        ", ".join(f"{p} {limit_closed.get(p, '-')}" for p in pools), "> 0 in all"))
     checks += [
         ("the proxy still serves", serving, serving_note, "every pool"),

@@ -39,7 +39,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "operations"))
 from processes import Processes, free_port, read_all, status_kib, vm_rss_kib, wait_for, wait_port  # noqa: E402
 from http_client import Connection, get  # noqa: E402
 
-GROWTH_LIMIT_MIB = 16
+# Under ASan freed blocks wait in its quarantine, so RSS says little: there only gross growth fails.
+GROWTH_LIMIT_MIB = 400 if os.environ.get("RINGLEADER_UNDER_ASAN") else 16
 PATTERN = bytes(range(256)) * 4096  # what upstream.py sends: 1 MiB
 
 

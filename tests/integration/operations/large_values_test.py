@@ -22,7 +22,8 @@ import sys
 
 from processes import Client, Processes, free_port, open_fds, status_kib, vm_rss_kib, wait_for
 
-GROWTH_LIMIT_MIB = 8
+# Under ASan freed blocks wait in its quarantine, so RSS says little: there only gross growth fails.
+GROWTH_LIMIT_MIB = 400 if os.environ.get("RINGLEADER_UNDER_ASAN") else 8
 
 
 class Reader:
