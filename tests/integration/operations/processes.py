@@ -74,6 +74,15 @@ def vm_rss_kib(pid):
     return status_kib(pid, "VmRSS")
 
 
+def redis_command(*args):
+    """A Redis command as RESP (an array of bulk strings); arguments are bytes or str."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
 class Processes:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="ringleader-ops-")

@@ -23,6 +23,7 @@ import socket
 import sys
 
 from processes import Processes, free_port, read_all, wait_port
+from processes import redis_command as command
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -34,14 +35,6 @@ def redis_server(procs, password=None):
         argv += ["--requirepass", password]
     procs.start(argv, port, f"redis-{port}")
     return port
-
-
-def command(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else a.encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 class Redis:

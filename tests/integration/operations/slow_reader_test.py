@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 
-from processes import Client, Processes, free_port, open_fds, read_all, wait_for, wait_port
+from processes import Client, Processes, free_port, open_fds, read_all, redis_command, wait_for, wait_port
 
 BIG = 2 * 1024 * 1024
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -58,20 +58,13 @@ def limit_closed(stats_port, pool):
     return json.loads(read_all(stats_port))[pool]["client_output_limit_closed"]
 
 
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
-
-
 class RedisClient:
     def __init__(self, port):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=15)
         self.buf = b""
 
     def call(self, *args):
-        self.sock.sendall(resp(*args))
+        self.sock.sendall(redis_command(*args))
         while True:
             if self.buf.startswith(b"$"):
                 head, _, rest = self.buf.partition(b"\r\n")
@@ -109,7 +102,7 @@ def redis_case(port, stats_port, pool):
     writer = RedisClient(port)
     assert writer.call(b"SET", b"big", b"b" * BIG) == b"+OK"
     assert writer.call(b"SET", b"small", b"x") == b"+OK"
-    reader = slow_reader(port, resp(b"GET", b"big"))
+    reader = slow_reader(port, redis_command(b"GET", b"big"))
     other = RedisClient(port)
     for i in range(20):
         assert (got := other.call(b"GET", b"small")) == b"x", f"GET small #{i}: {got[:200]!r}"
