@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_inline = 512;  // small limits reach the "too large" paths with small inputs
   limits.max_args = 64;
   limits.max_bulk = 4096;
+  limits.stream_above = 16;  // longer arguments stream: frame_rest() takes the rest of the command
   while (!buffer.empty()) {
     ParseResult r = parse(buffer, request, limits);
     check(r.consumed <= buffer.size());
@@ -24,6 +25,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check(r.consumed > 0 && request.raw.size() == r.consumed && inside(request.raw, buffer));
     for (auto arg : request.args) check(inside(arg, buffer));
+    buffer.remove_prefix(r.consumed);
+    if (request.streamed.done()) continue;
+    StreamedRest rest = request.streamed;
+    r = frame_rest(buffer, rest, limits);
+    check(r.consumed <= buffer.size());
+    if (r.status != ParseStatus::complete) {
+      if (r.status == ParseStatus::fatal) check(r.error_reply.starts_with("-ERR"));
+      break;
+    }
+    check(rest.done());
     buffer.remove_prefix(r.consumed);
   }
   return 0;

@@ -54,14 +54,12 @@ Session::Session(Socket socket, PoolWorker& pool, std::string client)
     : ClientSession(std::move(socket)), pool_(pool), client_(std::move(client)) {}
 
 Session::~Session() {
-  if (stream_.backend) stream_.backend->abandon();  // the client left in the middle of a body
+  stream_.request.abandon();  // the client left in the middle of a body
 }
 
 bool Session::input_paused() const {
   if (stream_waits_) return !all_answered();
-  if (!stream_.backend) return false;
-  if (!stream_.body.done) return stream_.backend->in_flight() > 0 && stream_.backend->unwritten() > kStreamBuffer;
-  return !stream_.reply->ready();
+  return stream_.request.active() && stream_.request.holds_reader(!stream_.body.done);
 }
 
 void Session::input_drained() {
@@ -71,7 +69,7 @@ void Session::input_drained() {
 std::size_t Session::consume(std::string_view input) {
   std::size_t used = 0;
   while (used < input.size() && !stop_reading_) {
-    if (stream_.backend) {
+    if (stream_.request.active()) {
       if (input_paused()) return used;
       if (stream_.body.done) {
         end_stream();
@@ -234,15 +232,13 @@ void Session::forward(std::string_view key, std::string_view bytes) {
 
 void Session::start_stream(Body body) {
   send_continue();
-  stream_.reply = std::make_shared<PassThroughReply>();
-  stream_.reply->set_head_filter(response_filter());
-  enqueue(stream_.reply);
-  stream_.backend = pool_.own_connection(servers_[0]);
-  stream_.backend->on_written(reader_waker());
+  auto reply = std::make_shared<PassThroughReply>();
+  reply->set_head_filter(response_filter());
+  enqueue(reply);
   request_.clear();
   write_head(request_);
-  stream_.backend->output().append(request_);
-  stream_.backend->send(stream_.reply, 0, head_.method == "HEAD" ? Reply::response_to_head : Reply::response);
+  stream_.request.start(pool_, std::move(reply), std::span(servers_).first(1), request_,
+                        head_.method == "HEAD" ? Reply::response_to_head : Reply::response, reader_waker());
   stream_.body = std::move(body);
   stream_.close_after = !head_.keep_alive;
 }
@@ -251,15 +247,14 @@ std::size_t Session::stream(std::string_view input) {
   const std::size_t n = stream_.body.take(input);
   if (stream_.body.malformed) {
     // The server has part of a body that cannot end well: it gets no more, the client a 400.
-    stream_.reply->complete(0, status_reply(400, "malformed chunked body", true), true);
-    stream_.backend->abandon();
+    stream_.request.fail(status_reply(400, "malformed chunked body", true));
     stream_.body.done = true;
     stop_reading_ = true;
     close_after_replies();
     return input.size();
   }
-  stream_.backend->send_more(input.substr(0, n));
-  if (stream_.body.done) stream_.backend->retire();  // closes once its response is in
+  stream_.request.forward(input.substr(0, n));
+  if (stream_.body.done) stream_.request.sent();
   return n;
 }
 

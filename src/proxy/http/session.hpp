@@ -29,6 +29,7 @@
 #include "proxy/http/chunked.hpp"
 #include "proxy/http/message_head.hpp"
 #include "proxy/replicas.hpp"
+#include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {
 class Backend;
@@ -47,7 +48,7 @@ class Session final : public ClientSession {
   std::size_t consume(std::string_view input) override;
   void input_drained() override;
   bool input_paused() const override;
-  bool input_cut_short() const override { return stream_.backend && !stream_.body.done; }
+  bool input_cut_short() const override { return stream_.request.active() && !stream_.body.done; }
 
  private:
   /// What is left of the body of the request being read.
@@ -93,8 +94,7 @@ class Session final : public ClientSession {
   bool stream_waits_ = false;  // a streamed request waits for the requests before it
   bool stop_reading_ = false;  // close after the replies owed: the rest of the input is ignored
   struct Stream {
-    std::shared_ptr<Backend> backend;  // its own connection to the key's server
-    std::shared_ptr<PendingReply> reply;
+    StreamedRequest request;  // on its own connection to the key's server
     Body body;
     bool close_after = false;  // the client asked to close after this request
   } stream_;

@@ -41,25 +41,19 @@ Limits limits_of(const config::Pool& pool) {
 Session::Session(Socket socket, PoolWorker& pool) : ClientSession(std::move(socket)), pool_(pool) {}
 
 Session::~Session() {
-  for (const auto& backend : stream_.backends) backend->abandon();  // the client left in the middle of a value
+  stream_.request.abandon();  // the client left in the middle of a value
 }
 
 bool Session::input_paused() const {
   if (stream_waits_) return !all_answered();
-  if (stream_.backends.empty()) return false;
-  // Each copy's connection bounds what waits for it, even after another copy answered (replica_writes:
-  // one); one that failed or answered takes no more.
-  if (stream_.left > 0)
-    return std::any_of(stream_.backends.begin(), stream_.backends.end(),
-                       [](const auto& b) { return b->in_flight() > 0 && b->unwritten() > kStreamBuffer; });
-  return !stream_.reply->ready();
+  return stream_.request.active() && stream_.request.holds_reader(stream_.left > 0);
 }
 
 std::size_t Session::consume(std::string_view input) {
   const Limits limits = limits_of(pool_.pool());
   std::size_t used = 0;
   while (used < input.size()) {
-    if (!stream_.backends.empty()) {
+    if (stream_.request.active()) {
       if (input_paused()) return used;
       if (stream_.left == 0) {
         end_stream();
@@ -238,31 +232,18 @@ bool Session::warm_up(const Request& request) {
 }
 
 void Session::start_stream(const Request& request, std::span<const std::uint32_t> servers) {
-  if (servers.size() == 1) {
-    stream_.reply = std::make_shared<PassThroughReply>(!request.noreply);
-  } else {
-    stream_.reply = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(servers.size()), !request.noreply);
-  }
-  enqueue(stream_.reply);
-  for (std::uint32_t c = 0; c < servers.size(); ++c) {
-    auto backend = pool_.own_connection(servers[c]);
-    backend->on_written(reader_waker());
-    backend->output().append(request.forward_line).append("\r\n");
-    backend->send(stream_.reply, c, Reply::one_line);
-    stream_.backends.push_back(std::move(backend));
-  }
+  auto reply = StreamedRequest::write_reply(pool_, servers.size(), !request.noreply);
+  enqueue(reply);
+  request_bytes_.assign(request.forward_line).append("\r\n");
+  stream_.request.start(pool_, std::move(reply), servers, request_bytes_, Reply::one_line, reader_waker());
   stream_.left = request.streamed;
 }
 
 std::size_t Session::stream(std::string_view input) {
   const std::size_t n = std::min(stream_.left, input.size());
-  // A failed connection has answered its part already (Backend::send_more drops the rest); a
-  // replicated write answered by its first copy still streams to the others.
-  for (const auto& backend : stream_.backends) backend->send_more(input.substr(0, n));
+  stream_.request.forward(input.substr(0, n));
   stream_.left -= n;
-  if (stream_.left == 0) {
-    for (const auto& backend : stream_.backends) backend->retire();  // closes once its reply is in
-  }
+  if (stream_.left == 0) stream_.request.sent();
   return n;
 }
 

@@ -23,6 +23,7 @@
 #include "proxy/keys_by_server.hpp"
 #include "proxy/memcache/request_parser.hpp"
 #include "proxy/replicas.hpp"
+#include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {
 class Backend;
@@ -62,9 +63,8 @@ class Session final : public ClientSession {
   Request request_;                  // reused: its key list keeps its capacity
   std::size_t swallow_ = 0;          // bytes of a rejected data block still to discard
   struct Stream {
-    std::vector<std::shared_ptr<Backend>> backends;  // its own connection to each of the key's copies
-    std::shared_ptr<PendingReply> reply;             // its slot in the reply queue
-    std::size_t left = 0;                            // bytes of the data block still to forward
+    StreamedRequest request;
+    std::size_t left = 0;  // bytes of the data block still to forward
   } stream_;
   bool stream_waits_ = false;  // a streamed request waits for the requests before it
   std::vector<std::uint32_t> servers_;   // server of each key of the current request

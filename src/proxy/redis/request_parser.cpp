@@ -1,6 +1,7 @@
 // Redis request framing; see request_parser.hpp. Error strings are Redis's own.
 #include "proxy/redis/request_parser.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 
@@ -53,6 +54,7 @@ ParseResult parse_inline(std::string_view buffer, Request& request, const Limits
 ParseResult parse(std::string_view buffer, Request& request, const Limits& limits) {
   request.args.clear();
   request.inline_form = false;
+  request.streamed = {};
   if (buffer.empty()) return {};
   if (buffer.front() != '*') return parse_inline(buffer, request, limits);
 
@@ -67,12 +69,45 @@ ParseResult parse(std::string_view buffer, Request& request, const Limits& limit
     if (size == -2) return {};
     if (size < 0 || size > static_cast<long long>(limits.max_bulk)) return fatal(kBadBulk);
     const auto bytes = static_cast<std::size_t>(size);
+    if (bytes > limits.stream_above && i > 0) {
+      request.raw = buffer.substr(0, at);
+      request.streamed = {bytes + 2, static_cast<std::size_t>(count - i - 1)};
+      return {ParseStatus::complete, at, {}};
+    }
     if (buffer.size() - at < bytes + 2) return {};
     if (buffer.substr(at + bytes, 2) != "\r\n") return fatal(kBadTerminator);
     request.args.push_back(buffer.substr(at, bytes));
     at += bytes + 2;
   }
   request.raw = buffer.substr(0, at);
+  return {ParseStatus::complete, at, {}};
+}
+
+ParseResult frame_rest(std::string_view input, StreamedRest& rest, const Limits& limits) {
+  std::size_t at = 0;
+  while (!rest.done()) {
+    if (rest.bulk > 0) {
+      const std::size_t n = std::min(rest.bulk, input.size() - at);
+      // A bulk string's last two bytes, wherever they fall in this input, are its "\r\n".
+      for (std::size_t end = 1; end <= 2; ++end) {
+        if (rest.bulk < end || rest.bulk - end >= n) continue;
+        if (input[at + rest.bulk - end] != "\r\n"[2 - end]) return fatal(kBadTerminator);
+      }
+      at += n;
+      rest.bulk -= n;
+      if (rest.bulk > 0) return {ParseStatus::need_more, at, {}};
+      continue;
+    }
+    if (at >= input.size()) return {ParseStatus::need_more, at, {}};
+    if (input[at] != '$') return fatal(kExpectedDollar);
+    std::size_t next = at;
+    const long long size = read_length(input, next, limits.max_inline);
+    if (size == -2) return {ParseStatus::need_more, at, {}};
+    if (size < 0 || size > static_cast<long long>(limits.max_bulk)) return fatal(kBadBulk);
+    rest.bulk = static_cast<std::size_t>(size) + 2;
+    --rest.args;
+    at = next;
+  }
   return {ParseStatus::complete, at, {}};
 }
 

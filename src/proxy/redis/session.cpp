@@ -39,6 +39,11 @@ void append_as_sent(std::string& out, const Request& request) {
   }
 }
 
+// Why a command whose keys must live together is refused.
+std::string keys_apart(const CommandSpec& spec) {
+  return "keys of '" + std::string(spec.name) + "' live on different servers; use hash tags to keep them on one server";
+}
+
 // MGET's reply when each of its `keys` is asked on its own: key k's value is part k.
 std::shared_ptr<ValuesInOrderReply> values_key_by_key(std::size_t keys) {
   std::vector<std::vector<std::uint32_t>> positions(keys);
@@ -46,11 +51,13 @@ std::shared_ptr<ValuesInOrderReply> values_key_by_key(std::size_t keys) {
   return std::make_shared<ValuesInOrderReply>(keys, std::move(positions));
 }
 
-// The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own.
+// The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own. Arguments larger
+// than kStreamAbove stream.
 Limits limits_of(const config::Pool& pool) {
   Limits limits;
   limits.max_inline = pool.max_line_bytes;
   if (pool.max_value_bytes) limits.max_bulk = *pool.max_value_bytes;
+  limits.stream_above = Session::kStreamAbove;
   return limits;
 }
 
@@ -58,6 +65,15 @@ Limits limits_of(const config::Pool& pool) {
 
 Session::Session(Socket socket, PoolWorker& pool)
     : ClientSession(std::move(socket)), pool_(pool), authenticated_(pool.pool().redis_auth.empty()) {}
+
+Session::~Session() {
+  stream_.abandon();  // the client left in the middle of a value
+}
+
+bool Session::input_paused() const {
+  if (stream_waits_) return !all_answered();
+  return stream_.active() && stream_.holds_reader(!rest_.done());
+}
 
 void Session::reply_error(std::string_view message) {
   std::string reply;
@@ -69,12 +85,41 @@ std::size_t Session::consume(std::string_view input) {
   const Limits limits = limits_of(pool_.pool());
   std::size_t used = 0;
   while (used < input.size()) {
-    const ParseResult result = parse(input.substr(used), request_, limits);
+    if (stream_.active() || !rest_.done()) {
+      if (input_paused()) return used;
+      if (rest_.done()) {
+        stream_ = {};  // answered: the next commands go on
+        continue;
+      }
+      const std::size_t n = forward_rest(input.substr(used), limits);
+      if (n == 0) return used;
+      used += n;
+      continue;
+    }
+    ParseResult result = parse(input.substr(used), request_, limits);
+    const CommandSpec* stream_spec = nullptr;
+    if (result.status == ParseStatus::complete && !request_.streamed.done()) {
+      stream_spec = streamable(request_);
+      if (stream_spec == nullptr) {  // held whole, and handled as usual
+        Limits whole = limits;
+        whole.stream_above = SIZE_MAX;
+        result = parse(input.substr(used), request_, whole);
+      }
+    }
     if (result.status == ParseStatus::need_more) break;
     if (result.status == ParseStatus::fatal) {
       reply_now(result.error_reply);
       close_after_replies();
       return input.size();
+    }
+    if (stream_spec != nullptr) {
+      // On a connection of its own, it must not overtake the commands before it: parsed again
+      // once they are answered.
+      stream_waits_ = !all_answered();
+      if (stream_waits_) return used;
+      used += result.consumed;
+      start_stream(*stream_spec, request_);
+      continue;
     }
     used += result.consumed;
     if (request_.args.empty()) continue;  // an empty line or "*0": Redis ignores it too
@@ -146,8 +191,7 @@ bool Session::handle(const Request& request) {
   } else if (spec->splits()) {
     split(*spec, request);
   } else {
-    reply_error("keys of '" + std::string(spec->name) +
-                "' live on different servers; use hash tags to keep them on one server");
+    reply_error(keys_apart(*spec));
   }
   return true;
 }
@@ -182,8 +226,7 @@ void Session::replicate(const CommandSpec& spec, const Request& request) {
     if (spec.splits()) {
       split_to_copies(spec, request);
     } else {
-      reply_error("keys of '" + std::string(spec.name) +
-                  "' live on different servers; use hash tags to keep them on one server");
+      reply_error(keys_apart(spec));
     }
     return;
   }
@@ -308,6 +351,56 @@ void Session::answer_locally(const CommandSpec& spec, const Request& request) {
       break;
   }
   reply_error("wrong number of arguments for '" + lower(args[0]) + "' command");
+}
+
+const CommandSpec* Session::streamable(const Request& request) const {
+  const CommandSpec* spec = find_command(request.args[0]);
+  if (spec == nullptr || !authenticated_ || spec->routing != Routing::keys || spec->reads || spec->step != 1 ||
+      spec->last < 0 || static_cast<std::size_t>(spec->last) >= request.args.size())
+    return nullptr;
+  return spec;
+}
+
+void Session::start_stream(const CommandSpec& spec, const Request& request) {
+  keys_.clear();
+  command_keys(spec, request.args, keys_);
+  rest_ = request.streamed;
+  // Not sent: the client gets why, and the rest of the command is dropped as it comes.
+  std::span<const std::uint32_t> servers;
+  if (pool_.replicated()) {
+    copies_.resize(keys_.size());
+    for (std::size_t k = 0; k < keys_.size(); ++k) pool_.copies(keys_[k], copies_[k]);
+    if (copies_[0].count == 0) return reply_now(kNoServer);
+    if (!std::all_of(copies_.begin(), copies_.end(), [&](const Copies& c) { return c == copies_[0]; }))
+      return reply_error(keys_apart(spec));
+    servers = copies_[0].servers();
+  } else {
+    if (!pool_.route(keys_, servers_)) return reply_now(kNoServer);
+    if (!std::all_of(servers_.begin(), servers_.end(), [&](auto s) { return s == servers_[0]; }))
+      return reply_error(keys_apart(spec));
+    if (pool_.warming()) warm_up(spec, request);  // notes the write, which goes to the new owner
+    servers = std::span(servers_).first(1);
+  }
+  auto reply = StreamedRequest::write_reply(pool_, servers.size(), true);
+  enqueue(reply);
+  stream_.start(pool_, std::move(reply), servers, request.raw, 0, reader_waker());
+}
+
+std::size_t Session::forward_rest(std::string_view input, const Limits& limits) {
+  const ParseResult part = frame_rest(input, rest_, limits);
+  if (part.status == ParseStatus::fatal) {
+    if (stream_.active()) {
+      stream_.fail(part.error_reply);
+    } else {
+      reply_now(part.error_reply);
+    }
+    rest_ = {};
+    close_after_replies();
+    return input.size();
+  }
+  stream_.forward(input.substr(0, part.consumed));
+  if (rest_.done()) stream_.sent();
+  return part.consumed;
 }
 
 void Session::forward(const Request& request, std::uint32_t server) {

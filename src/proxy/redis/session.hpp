@@ -6,6 +6,10 @@
 // answered here; commands that cannot work through a sharding proxy get
 // "-ERR ... not supported by proxy" and the connection stays open. A protocol error closes the
 // connection after its error reply, as Redis does.
+//
+// A write whose argument is larger than kStreamAbove (a SET of a large value), with its keys
+// before that argument, streams to its server as memcache::Session streams a large value
+// (streamed_request.hpp); any other command is held whole.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +22,7 @@
 #include "proxy/replicas.hpp"
 #include "proxy/redis/commands.hpp"
 #include "proxy/redis/request_parser.hpp"
+#include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {
 class PoolWorker;
@@ -29,10 +34,13 @@ namespace ringleader::proxy::redis {
 class Session final : public ClientSession {
  public:
   Session(Socket socket, PoolWorker& pool);
+  ~Session() override;
 
  protected:
   std::size_t consume(std::string_view input) override;
   void input_drained() override;
+  bool input_paused() const override;
+  bool input_cut_short() const override { return stream_.active() && !rest_.done(); }
 
  private:
   /// False when the connection must close after this command (QUIT).
@@ -51,6 +59,14 @@ class Session final : public ClientSession {
   /// key) asks its previous owner on a miss; a write is noted; DEL and UNLINK also go to the
   /// previous owner. True if it was sent here.
   bool warm_up(const CommandSpec& spec, const Request& request);
+  /// A command whose argument streams (Request::streamed) that can stream: a write whose keys all
+  /// come before that argument, by a client that may send it.
+  const CommandSpec* streamable(const Request& request) const;
+  /// Routes a streamable command and sends what it has; the rest follows in forward_rest().
+  void start_stream(const CommandSpec& spec, const Request& request);
+  /// Forwards the part of `input` that belongs to the streamed command (or drops it, when the
+  /// command was refused); returns the bytes used.
+  std::size_t forward_rest(std::string_view input, const Limits& limits);
 
   PoolWorker& pool_;
   Request request_;                      // reused between commands
@@ -60,6 +76,9 @@ class Session final : public ClientSession {
   KeysByServer parts_;                   // the current command's keys grouped by server, to split it
   std::vector<Copies> copies_;           // with replicas: where each key's copies are
   std::string request_bytes_;            // with replicas: the command as the copies get it
+  StreamedRequest stream_;               // a command whose argument streams...
+  StreamedRest rest_;                    // ...and what is still to come of it (or to drop)
+  bool stream_waits_ = false;            // a streamed command waits for the commands before it
 };
 
 }  // namespace ringleader::proxy::redis

@@ -1,14 +1,18 @@
 #!/usr/bin/python3
-"""Large memcached values stream through the proxy: its memory does not grow with the value.
+"""Large memcached and Redis values stream through the proxy: its memory does not grow with the value.
 
 Usage: large_values_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
 
-A memcached started with -I 128m (items up to 128 MiB) and -m 512 behind the proxy, whose pool
-allows values as large (max_value_bytes: 128 MiB; the default is 16 MiB).
+A memcached started with -I 128m (items up to 128 MiB) and -m 512, and a redis-server, each behind a
+pool of the proxy that allows values as large (max_value_bytes: 128 MiB; the default is 16 MiB).
+For each:
 1. One 64 MiB value, set then got back byte-identical through the proxy.
 2. Four 16 MiB values, the sets pipelined in one write, then the gets pipelined.
-3. A streamed set between a small set and a get of the same key keeps its place in that order.
+3. A streamed set between a small set and a get of the same key keeps its place in that order
+   (Redis: with an argument after the value, EX, which still applies).
 4. Clients that leave halfway through a value they send or get: the proxy serves the next ones.
+5. Redis: a streamed SET whose value does not end in CRLF gets Redis's protocol error, and only
+   that client is closed.
 Each time the proxy's peak RSS (VmHWM) while the values are set stays within GROWTH_LIMIT_MIB of its
 RSS before: a value sent goes through in pieces of a buffer's size (before 2026-11 the proxy held it
 whole, twice or more). While they are got, it stays within the values' size + GROWTH_LIMIT_MIB: a
@@ -20,7 +24,7 @@ import os
 import socket
 import sys
 
-from processes import Client, Processes, free_port, open_fds, status_kib, vm_rss_kib, wait_for
+from processes import Client, Processes, free_port, open_fds, redis_command, status_kib, vm_rss_kib, wait_for
 
 # Under ASan freed blocks wait in its quarantine, so RSS says little: there only gross growth fails.
 GROWTH_LIMIT_MIB = 400 if os.environ.get("RINGLEADER_UNDER_ASAN") else 8
@@ -60,27 +64,77 @@ def value_of(key, size):
     return (pattern * (size // len(pattern) + 1))[:size]
 
 
-def set_and_get(port, sizes, proxy_pid, what):
+class Memcache:
+    """How a set and a get look in memcached's text protocol; `after`, an expiry in seconds."""
+
+    @staticmethod
+    def set_head(key, size, after=b""):
+        return b"set %s 0 %s %d\r\n" % (key, after or b"0", size)
+
+    @staticmethod
+    def set_tail(after=b""):
+        return b"\r\n"
+
+    stored = b"STORED"
+
+    @staticmethod
+    def get(key):
+        return b"get %s\r\n" % key
+
+    @staticmethod
+    def read(reader, key, value):
+        header = reader.line()
+        assert header == b"VALUE %s 0 %d" % (key, len(value)), f"get {key!r}: {header[:80]!r}"
+        assert reader.block(len(value)) == value, f"get {key!r}: the value came back changed"
+        end = reader.line()
+        assert end == b"END", f"get {key!r}: {end[:80]!r} instead of END"
+
+
+class Redis:
+    """The same in RESP; `after`, an expiry in seconds, is sent as EX after the value."""
+
+    @staticmethod
+    def set_head(key, size, after=b""):
+        return b"*%d\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n" % (5 if after else 3, len(key), key, size)
+
+    @staticmethod
+    def set_tail(after=b""):
+        return b"\r\n" + (b"$2\r\nEX\r\n$%d\r\n%s\r\n" % (len(after), after) if after else b"")
+
+    stored = b"+OK"
+
+    @staticmethod
+    def get(key):
+        return redis_command("GET", key)
+
+    @staticmethod
+    def read(reader, key, value):
+        header = reader.line()
+        assert header == b"$%d" % len(value), f"GET {key!r}: {header[:80]!r}"
+        assert reader.block(len(value)) == value, f"GET {key!r}: the value came back changed"
+
+
+def set_request(protocol, key, value, after=b""):
+    return protocol.set_head(key, len(value), after) + value + protocol.set_tail(after)
+
+
+def set_and_get(protocol, port, sizes, proxy_pid, what):
     values = {b"large-%d-%d" % (len(sizes), i): value_of(b"%d" % i, size) for i, size in enumerate(sizes)}
     before = reset_peak(proxy_pid)
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         reader = Reader(s)
         for key, value in values.items():  # pipelined: every set written before any reply is read
-            s.sendall(b"set %s 0 0 %d\r\n" % (key, len(value)))
+            s.sendall(protocol.set_head(key, len(value)))
             s.sendall(value)
-            s.sendall(b"\r\n")
+            s.sendall(protocol.set_tail())
         for key in values:
             reply = reader.line()
-            assert reply == b"STORED", f"set {key!r}: {reply!r}"
+            assert reply == protocol.stored, f"set {key!r}: {reply!r}"
         set_growth_mib = (status_kib(proxy_pid, "VmHWM") - before) / 1024
         before = reset_peak(proxy_pid)
-        s.sendall(b"".join(b"get %s\r\n" % key for key in values))
+        s.sendall(b"".join(protocol.get(key) for key in values))
         for key, value in values.items():
-            header = reader.line()
-            assert header == b"VALUE %s 0 %d" % (key, len(value)), f"get {key!r}: {header[:80]!r}"
-            assert reader.block(len(value)) == value, f"get {key!r}: the value came back changed"
-            end = reader.line()
-            assert end == b"END", f"get {key!r}: {end[:80]!r} instead of END"
+            protocol.read(reader, key, value)
     get_growth_mib = (status_kib(proxy_pid, "VmHWM") - before) / 1024
     total_mib = sum(sizes) / (1 << 20)
     print(f"{what}: {total_mib:.0f} MiB set and got back; proxy peak RSS above its RSS before: "
@@ -97,57 +151,87 @@ def reset_peak(proxy_pid):
     return vm_rss_kib(proxy_pid)
 
 
-def order_kept(port, proxy_pid):
+def order_kept(protocol, port, proxy_pid):
     """A streamed value goes on a connection of its own, yet takes its place in the client's order:
     after the small set before it, before the get after it. That connection closes once answered,
-    though the client stays."""
+    though the client stays. An expiry sent after a Redis value still applies to it."""
     value = value_of(b"order", 1 << 20)
     fds = open_fds(proxy_pid)
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         reader = Reader(s)
-        s.sendall(b"set order 0 0 5\r\nsmall\r\n" + b"set order 0 0 %d\r\n%s\r\n" % (len(value), value) +
-                  b"get order\r\n")
-        assert reader.line() == b"STORED" and reader.line() == b"STORED"
-        assert reader.line() == b"VALUE order 0 %d" % len(value), "the large set overtook the small one before it"
-        assert reader.block(len(value)) == value and reader.line() == b"END"
+        s.sendall(set_request(protocol, b"order", b"small") + set_request(protocol, b"order", value, b"100") +
+                  protocol.get(b"order"))
+        assert reader.line() == protocol.stored and reader.line() == protocol.stored
+        protocol.read(reader, b"order", value)
+        if protocol is Redis:
+            s.sendall(redis_command("TTL", "order"))
+            ttl = int(reader.line()[1:])
+            assert 0 < ttl <= 100, f"the EX after the streamed value was lost: TTL {ttl}"
         wait_for(lambda: open_fds(proxy_pid) <= fds + 1, "the stream's own connection closed", 10)
-    print("order: a streamed set stays between the requests around it; its connection is closed")
+    print(f"{protocol.__name__}, order: a streamed set stays between the requests around it; its connection is closed")
 
 
-def clients_leaving_mid_value(port, proxy_pid):
+def bad_end_of_a_streamed_value(port, proxy_pid):
+    """A Redis value that does not end in CRLF: Redis's protocol error, then that client is closed,
+    and so is the connection its value went on."""
+    fds = open_fds(proxy_pid)
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(Redis.set_head(b"bad-end", 1 << 20) + b"x" * (1 << 20) + b"XX")
+        reader = Reader(s)
+        assert reader.line() == b"-ERR Protocol error: bulk string not terminated by CRLF"
+        assert s.recv(100) == b"", "the client's connection stays open after a protocol error"
+    client = Client(port)
+    client.send(redis_command("SET", "after-bad-end", "v") + redis_command("GET", "after-bad-end"))
+    assert client.line() == b"+OK" and client.line() == b"$1" and client.line() == b"v"
+    client.close()
+    wait_for(lambda: open_fds(proxy_pid) <= fds, f"the proxy's descriptors back to {fds}", 10)
+    print("Redis, bad end of a streamed value: the protocol error, then only that client closed")
+
+
+def clients_leaving_mid_value(protocol, port, proxy_pid):
     """A client that leaves halfway through a value it sends, or one it gets, harms nobody, and the
     connection opened for the value it sent is closed."""
     fds = open_fds(proxy_pid)
     value = value_of(b"left", 32 << 20)
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
-        s.sendall(b"set left-set 0 0 %d\r\n" % len(value))
+        s.sendall(protocol.set_head(b"left-set", len(value)))
         s.sendall(value[:len(value) // 2])
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
-        s.sendall(b"set left-get 0 0 %d\r\n%s\r\n" % (len(value), value))
-        assert Reader(s).line() == b"STORED"
+        s.sendall(set_request(protocol, b"left-get", value))
+        assert Reader(s).line() == protocol.stored
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
-        s.sendall(b"get left-get\r\n")
+        s.sendall(protocol.get(b"left-get"))
         s.recv(1 << 20)  # the start of the value, then gone
-    client = Client(port)
-    for i in range(20):  # the server connections the leavers used still serve everyone else
-        client.set_get(b"after-leavers-%d" % i)
-    client.close()
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        reader = Reader(s)
+        for i in range(20):  # the server connections the leavers used still serve everyone else
+            key = b"after-leavers-%d" % i
+            s.sendall(set_request(protocol, key, key) + protocol.get(key))
+            assert reader.line() == protocol.stored
+            protocol.read(reader, key, key)
     wait_for(lambda: open_fds(proxy_pid) <= fds, f"the proxy's descriptors back to {fds}", 10)
-    print("clients leaving mid-value: the proxy serves the next ones, and holds no more descriptors")
+    print(f"{protocol.__name__}, clients leaving mid-value: the proxy serves the next ones, and holds no more descriptors")
 
 
 def main():
     binary = sys.argv[1]
     with Processes() as procs:
-        server = procs.memcached(args=["-I", "128m", "-m", "512"])
-        port = free_port()
-        config = procs.config(f"pool:\n  listen: 127.0.0.1:{port}\n  max_value_bytes: {128 << 20}\n"
-                              f"  servers:\n   - 127.0.0.1:{server}:1\n")
-        proxy = procs.ringleader(binary, config, port, ["-t", "1"])
-        set_and_get(port, [64 << 20], proxy.pid, "one 64 MiB value")
-        set_and_get(port, [16 << 20] * 4, proxy.pid, "four 16 MiB values, pipelined")
-        order_kept(port, proxy.pid)
-        clients_leaving_mid_value(port, proxy.pid)
+        memcached = procs.memcached(args=["-I", "128m", "-m", "512"])
+        redis = procs.redis()
+        ports = {Memcache: free_port(), Redis: free_port()}
+        config = procs.config(
+            f"memcache:\n  listen: 127.0.0.1:{ports[Memcache]}\n  max_value_bytes: {128 << 20}\n"
+            f"  servers:\n   - 127.0.0.1:{memcached}:1\n"
+            f"redis:\n  listen: 127.0.0.1:{ports[Redis]}\n  redis: true\n  max_value_bytes: {128 << 20}\n"
+            f"  servers:\n   - 127.0.0.1:{redis}:1\n")
+        proxy = procs.ringleader(binary, config, ports[Memcache], ["-t", "1"])
+        for protocol, port in ports.items():
+            name = protocol.__name__
+            set_and_get(protocol, port, [64 << 20], proxy.pid, f"{name}, one 64 MiB value")
+            set_and_get(protocol, port, [16 << 20] * 4, proxy.pid, f"{name}, four 16 MiB values, pipelined")
+            order_kept(protocol, port, proxy.pid)
+            clients_leaving_mid_value(protocol, port, proxy.pid)
+        bad_end_of_a_streamed_value(ports[Redis], proxy.pid)
         assert proxy.poll() is None, "the proxy exited"
     print("large values: every check passed")
 

@@ -13,6 +13,7 @@ import tempfile
 import time
 
 MEMCACHED = shutil.which("memcached") or "/usr/bin/memcached"
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 NUTCRACKER = "/usr/sbin/nutcracker"
 
 
@@ -114,6 +115,13 @@ class Processes:
         port = port or free_port()
         self.start([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", *args, *(["-u", "root"] if os.geteuid() == 0 else [])],
                    port, f"memcached-{port}")
+        return port
+
+    def redis(self, args=()):
+        """Starts a redis-server (no persistence) and returns its port."""
+        port = free_port()
+        self.start([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *args],
+                   port, f"redis-{port}")
         return port
 
     def config(self, text):

@@ -18,23 +18,15 @@ Usage: redis_auth_test.py RINGLEADER_BINARY     (exit status 0: every check pass
 """
 
 import json
-import shutil
 import socket
 import sys
 
 from processes import Processes, free_port, read_all, wait_port
 from processes import redis_command as command
 
-REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
-
 
 def redis_server(procs, password=None):
-    port = free_port()
-    argv = [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    if password:
-        argv += ["--requirepass", password]
-    procs.start(argv, port, f"redis-{port}")
-    return port
+    return procs.redis(["--requirepass", password] if password else [])
 
 
 class Redis:

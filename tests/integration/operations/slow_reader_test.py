@@ -20,8 +20,6 @@ time the 40 MiB of the slow reader's replies out). For each protocol:
 """
 
 import json
-import os
-import shutil
 import socket
 import sys
 import threading
@@ -30,7 +28,6 @@ import time
 from processes import Client, Processes, free_port, open_fds, read_all, redis_command, wait_for, wait_port
 
 BIG = 2 * 1024 * 1024
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def slow_reader(port, request, copies=20):
@@ -154,9 +151,7 @@ def trickle_case(binary, procs):
 def main(binary):
     with Processes() as procs:
         mc = procs.memcached(args=("-m", "128", "-I", "4m"))
-        rd = free_port()
-        procs.start([REDIS_SERVER, "--port", str(rd), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                    rd, "redis")
+        rd = procs.redis()
         ports = {name: free_port() for name in ("soft", "hard", "redis")}
         stats_port = free_port()
         common = "  timeout: 5000\n  client_output_soft_limit: 4194304\n  client_output_soft_seconds: 1\n"

@@ -240,6 +240,15 @@ TEST(Replicas, RedisKilledServerLosesNoKey) {
     EXPECT_EQ(redis(direct, {"EXISTS", "gone:1", "gone:2"}), ":0\r\n");
   }
   EXPECT_EQ(copies, 2 * kKeys);
+  // A value large enough to stream (ClientSession::kStreamAbove), with an argument after it, goes
+  // to both copies too.
+  ASSERT_EQ(redis(c, {"SET", "large", std::string(1 << 20, 'L'), "EX", "100"}), "+OK\r\n");
+  int large_copies = 0;
+  for (const auto& s : servers) {
+    Connection direct(s.port);
+    large_copies += redis(direct, {"STRLEN", "large"}) == ":1048576\r\n";
+  }
+  EXPECT_EQ(large_copies, 2);
 
   servers[2].process.signal(SIGKILL);
   int found = 0;
