@@ -6,7 +6,8 @@ Usage: dns_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
 
 dnsmasq publishes _memcache._tcp.cache.test (SRV, targets mN.cache.test, TTL 1 s) over memcached
 servers on loopback. Two proxies take the pool from it, with no `servers:`: `fast` asks every
-300 ms (dns_refresh_ms), `ttl` when the TTL runs out; both have dns_min_servers 2. After every
+300 ms (dns_refresh_ms), `ttl` when the TTL runs out; both have dns_min_servers 2 and place keys
+on a ring (by server name: a server that leaves takes only its own keys with it). After every
 change both must list the same servers and place every key alike (keys written through one are
 all found through the other).
 1. A third server added: both follow; of the keys written before, those `ringleader locate` puts
@@ -81,6 +82,7 @@ class Fleet:
   dns_srv: {SRV}
   dns_resolver: 127.0.0.1:{dns_port}
   dns_min_servers: 2
+  distribution: ring
 {refresh}""")
             procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "1"], name=f"serve-{name}")
             self.proxies[name] = (port, stats_port, config)
@@ -203,13 +205,11 @@ def main():
             fleet.agree(b"killed")
             failures = fleet.stats("dns_failures")
             with ServFail(dns_port) as servfail:
+                wait_for(lambda: servfail.answered > 0, "a query to the SERVFAIL server")
+                failures = fleet.stats("dns_failures")  # from now on, every answer is a SERVFAIL
                 wait_for(lambda: all(fleet.stat(n, "dns_failures") > failures[n] for n in fleet.proxies),
                          "both proxies to count a SERVFAIL")
-                assert servfail.answered > 0
                 fleet.agree(b"servfail")
-            for name in fleet.proxies:
-                assert "general failure" in procs.log(f"serve-{name}"), \
-                    procs.log(f"serve-{name}")[-2000:]
             fleet.converge(dns, records(servers, ["m0", "m2", "m3"], W), names("m0", "m2", "m3"), "dnsmasq back, m3 added")
             fleet.agree(b"back")
 
