@@ -18,7 +18,8 @@ all found through the other).
 4. NXDOMAIN, and an answer below dns_min_servers: refused, the members kept, keys still served.
 5. dnsmasq killed, then SERVFAIL in its place: failures counted, members kept, keys still served;
    dnsmasq back with a new server: both follow.
-6. The TTL honoured: with a 3 s TTL, the `ttl` proxy asks again after 3 s, `fast` after 300 ms.
+6. The TTL honoured: with a 3 s TTL, the `ttl` proxy asks again after 3 s, `fast` after 300 ms;
+   /metrics shows the DNS source's families (and not etcd's).
 7. `dns_a`: one server per address (memcached on 127.0.0.2 and 127.0.0.3), an address added.
 8. A proxy stops promptly while dnsmasq answers nothing.
 Convergence (a record change to every proxy routing by it) is printed, never asserted; waits are
@@ -75,6 +76,7 @@ class Fleet:
         self.binary = binary
         self.servers = servers  # name -> memcached port
         self.proxies = {}
+        self.admin = {}  # name -> its --admin port
         for name, refresh in (("fast", "  dns_refresh_ms: 300\n"), ("ttl", "")):
             port, stats_port = free_port(), free_port()
             config = procs.config(f"""cache:
@@ -84,7 +86,9 @@ class Fleet:
   dns_min_servers: 2
   distribution: ring
 {refresh}""")
-            procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "1"], name=f"serve-{name}")
+            self.admin[name] = free_port()
+            procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "1", "--admin", f"127.0.0.1:{self.admin[name]}"],
+                             name=f"serve-{name}")
             self.proxies[name] = (port, stats_port, config)
         self.times = {"fast": [], "ttl": []}
 
@@ -227,6 +231,12 @@ def main():
             assert interval["fast"] < 2000, f"`fast` asked again after {interval['fast']} ms with dns_refresh_ms 300"
             print(f"dns: TTL 3 s: `ttl` asked again after {interval['ttl']} ms, `fast` (300 ms) after {interval['fast']} ms")
             dns.set({SRV: final}, [(t, "127.0.0.1") for t, _, _ in final], ttl=1)
+            metrics = read_all(fleet.admin["ttl"], b"GET /metrics HTTP/1.0\r\n\r\n").decode()
+            for line in ('ringleader_dns_servers{pool="cache"} 3', 'ringleader_dns_failures_total{pool="cache"} ',
+                         'ringleader_dns_answered_timestamp_seconds{pool="cache"} ',
+                         'ringleader_membership_refused_total{pool="cache"} '):
+                assert line in metrics, f"/metrics lacks {line!r}"
+            assert "ringleader_etcd_connected" not in metrics and "ringleader_membership_revision" not in metrics
 
             # 7. dns_a: one server per address.
             port = free_port()
