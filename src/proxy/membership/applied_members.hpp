@@ -3,7 +3,9 @@
 // file keeps the members a source gave rather than the file's `servers:`.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <map>
@@ -31,11 +33,23 @@ class AppliedMembers {
     std::lock_guard lock(mutex_);
     servers_ = std::move(servers);
   }
+  /// Whether `servers` are these, line for line (as written: a changed weight or name is a change).
+  bool same(const std::vector<config::Server>& servers) const {
+    std::lock_guard lock(mutex_);
+    return std::equal(servers.begin(), servers.end(), servers_.begin(), servers_.end(),
+                      [](const config::Server& a, const config::Server& b) { return a.text == b.text; });
+  }
 
  private:
   mutable std::mutex mutex_;
   std::vector<config::Server> servers_;
 };
+
+/// Now, in unix milliseconds (the stats' times).
+inline std::int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 /// The server's verdict on a membership handed to it (Server::set_members()'s future), or nothing if
 /// `stopping()` came true first.

@@ -6,20 +6,6 @@
 #include "proxy/log.hpp"
 
 namespace ringleader::proxy::membership {
-namespace {
-
-std::int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::vector<std::string> texts(const std::vector<config::Server>& servers) {
-  std::vector<std::string> out;
-  for (const auto& s : servers) out.push_back(s.text);
-  return out;
-}
-
-}  // namespace
 
 std::vector<config::Server> read_dns_members(const config::Pool& pool) {
   const config::Dns& settings = *pool.dns;
@@ -111,7 +97,7 @@ std::chrono::milliseconds DnsSource::refresh() {
 }
 
 void DnsSource::apply(std::vector<config::Server> members) {
-  if (texts(members) != texts(this->members())) {
+  if (!applied_->same(members)) {
     const std::optional<bool> applied = verdict(apply_(members), [this] { return resolver_.cancelled(); });
     if (!applied) return;
     if (!*applied) {  // the server logged why

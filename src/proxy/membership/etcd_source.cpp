@@ -11,21 +11,10 @@
 namespace ringleader::proxy::membership {
 namespace {
 
-std::vector<std::string> texts(const std::vector<config::Server>& servers) {
-  std::vector<std::string> out;
-  for (const auto& s : servers) out.push_back(s.text);
-  return out;
-}
-
 constexpr std::string_view kLive = "/live";
 
 std::size_t not_removed(const std::vector<config::Server>& lines) {
   return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [](const config::Server& s) { return !s.removed; }));
-}
-
-std::int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 EtcdOptions options_of(const config::Etcd& etcd) { return {etcd.endpoints, etcd.user, etcd.password}; }
@@ -180,7 +169,7 @@ void EtcdSource::apply_now() {
                {"etcd_min_servers", std::to_string(settings_.min_servers)}, {"revision", std::to_string(revision_)}});
     return;
   }
-  if (texts(members) != texts(this->members())) {
+  if (!applied_->same(members)) {
     const std::optional<bool> applied = verdict(apply_(members), [this] { return stopping(); });
     if (!applied) return;
     if (!*applied) {  // the server logged why
