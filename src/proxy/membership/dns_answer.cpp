@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <numeric>
 #include <tuple>
 
 #include "proxy/config/server_entry.hpp"
@@ -37,9 +38,14 @@ std::vector<config::Server> dns_members(const config::Dns& settings, std::vector
   std::map<std::string, int> ports_of;  // target -> how many ports it is listed with
   for (const DnsRecord& r : records) ++ports_of[r.target];
 
+  // Only the weights' proportions matter: CoreDNS gives every record of a service the same weight,
+  // which depends on how many there are, so unreduced, every server's weight would change (and a
+  // ring move keys between the servers that stay) whenever a pod joins or leaves.
+  std::uint32_t divisor = 0;
+  for (const DnsRecord& r : records) divisor = std::gcd(divisor, std::max<std::uint32_t>(r.weight, 1));
   std::vector<config::Server> members;
   for (const DnsRecord& r : records) {
-    const std::uint32_t weight = settings.weight.value_or(std::max<std::uint32_t>(r.weight, 1));
+    const std::uint32_t weight = settings.weight.value_or(std::max<std::uint32_t>(r.weight, 1) / divisor);
     std::string line = r.address + ":" + std::to_string(r.port) + ":" + std::to_string(weight);
     if (!r.target.empty()) line += " " + (ports_of[r.target] > 1 ? r.target + ":" + std::to_string(r.port) : r.target);
     members.push_back(config::parse_server(line));

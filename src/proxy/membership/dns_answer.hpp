@@ -9,8 +9,10 @@
 // - Order. The members are sorted by name (then port, then address), so every proxy that sees the
 //   same records builds the same member list, whatever order the answer had; an answer that only
 //   reorders records gives the same list, and so changes nothing.
-// - Weight. `dns_weight` if set; else the SRV weight (0, which RFC 2782 allows, counts as 1); an
-//   A record's server weighs 1. SRV priorities are not used: every target takes keys.
+// - Weight. `dns_weight` if set; else the SRV weight (0, which RFC 2782 allows, counts as 1),
+//   divided by the greatest common divisor of the answer's weights, so equal weights are always 1
+//   (CoreDNS's change with the number of pods); an A record's server weighs 1. SRV priorities are
+//   not used: every target takes keys.
 //
 //   auto members = dns_members(settings, records, members_now);
 //   if (auto why = dns_refusal(settings, members)) log(*why);   // empty, or below dns_min_servers

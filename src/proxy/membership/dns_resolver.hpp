@@ -68,7 +68,7 @@ class DnsResolver {
   struct Queries;
   /// Runs the channel until `pending` reaches 0; throws DnsError once cancelled.
   void run(const int& pending);
-  /// The addresses `name` resolves to, with their TTLs, for `query` (a request that fills them in).
+  /// Starts asking for the A/AAAA addresses of `name` (once per name), into queries.by_name.
   void ask_addresses(const std::string& name, Queries& queries);
 
   const config::Dns settings_;

@@ -74,9 +74,14 @@ std::chrono::milliseconds DnsSource::refresh() {
     }
     ++status_.errors;
     const auto retry = std::min<std::chrono::milliseconds>(refresh_, std::chrono::seconds(1));
-    log::warn("DNS failed, the pool keeps its servers",
-              {{"pool", pool_}, {"error", e.what()}, {"retry_in_ms", std::to_string(retry.count())}});
+    if (failures_++ == 0)  // once per outage: the stats count every failure
+      log::warn("DNS failed, the pool keeps its servers",
+                {{"pool", pool_}, {"error", e.what()}, {"retry_every_ms", std::to_string(retry.count())}});
     return retry;
+  }
+  if (failures_ > 0) {
+    log::info("DNS answers again", {{"pool", pool_}, {"failures", std::to_string(failures_)}});
+    failures_ = 0;
   }
   refresh_ = dns_refresh(settings_, answer.ttl);
   for (const std::string& target : answer.unresolved)

@@ -8,7 +8,8 @@
 // differs from the list applied last: an answer is one change however many records changed since
 // the last, and one that only reorders records changes nothing. What it guarantees:
 // - DNS failing (SERVFAIL, a timeout, no name server answering): the pool keeps its members; the
-//   source logs, counts the failure, and asks again after min(refresh, 1 s).
+//   source counts every failure, logs the first of an outage (and the answer that ends it), and
+//   asks again after min(refresh, 1 s).
 // - An answer with no servers (NXDOMAIN, no records) or fewer than `dns_min_servers` is never
 //   applied (logged, counted as refused, the old members kept).
 // - A target that does not resolve this time keeps the address it has (logged); a new one waits.
@@ -19,6 +20,8 @@
 //   server.run();
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
@@ -68,6 +71,7 @@ class DnsSource {
   DnsResolver resolver_;
   const std::shared_ptr<AppliedMembers> applied_;
   std::chrono::milliseconds refresh_{1000};  // the thread's: the last answer's
+  std::uint64_t failures_ = 0;               // the thread's: in a row, since the last answer
   std::thread thread_;  // last: starts once the rest exists
 };
 

@@ -16,11 +16,12 @@ all found through the other).
 2. A weight changed: both apply it (one change each); the records reordered: neither changes.
 3. A server removed: only its keys are missing.
 4. NXDOMAIN, and an answer below dns_min_servers: refused, the members kept, keys still served.
-5. dnsmasq killed, then SERVFAIL in its place: failures counted, members kept, keys still served;
-   dnsmasq back with a new server: both follow.
+5. dnsmasq killed, then SERVFAIL in its place: failures counted, members kept, keys still served,
+   `locate` fails saying why; dnsmasq back with a new server: both follow.
 6. The TTL honoured: with a 3 s TTL, the `ttl` proxy asks again after 3 s, `fast` after 300 ms;
    /metrics shows the DNS source's families (and not etcd's).
-7. `dns_a`: one server per address (memcached on 127.0.0.2 and 127.0.0.3), an address added.
+7. `dns_a`: one server per address (memcached on 127.0.0.2 and 127.0.0.3) in place of the seed
+   `servers:`, an address added.
 8. A proxy stops promptly while dnsmasq answers nothing.
 Convergence (a record change to every proxy routing by it) is printed, never asserted; waits are
 liveness bounds (10 s).
@@ -207,6 +208,8 @@ def main():
             wait_for(lambda: all(fleet.stat(n, "dns_failures") > failures[n] for n in fleet.proxies),
                      "both proxies to count a failure with dnsmasq killed")
             fleet.agree(b"killed")
+            located = subprocess.run([binary, "locate", "-c", fleet.proxies["fast"][2], "k"], capture_output=True, text=True, timeout=30)
+            assert located.returncode == 1 and "DNS did not answer" in located.stderr, located.stderr
             failures = fleet.stats("dns_failures")
             with ServFail(dns_port) as servfail:
                 wait_for(lambda: servfail.answered > 0, "a query to the SERVFAIL server")
@@ -252,9 +255,11 @@ def main():
   dns_resolver: 127.0.0.1:{dns_port}
   dns_refresh_ms: 300
   distribution: maglev
+  servers:
+   - 127.0.0.1:{servers["m0"]}:1 seed
 """)
             procs.ringleader(binary, config, a_port, ["-s", str(a_stats), "-t", "1"], name="serve-a")
-            assert servers_of(a_stats) == {f"127.0.0.2:{port}", f"127.0.0.3:{port}"}, servers_of(a_stats)
+            wait_for(lambda: servers_of(a_stats) == {f"127.0.0.2:{port}", f"127.0.0.3:{port}"}, "DNS's answer in place of the seed")
             dns.set({SRV: final}, hosts + [("pods.cache.test", a) for a in ("127.0.0.4", "127.0.0.3", "127.0.0.2")])
             wait_for(lambda: servers_of(a_stats) == {f"127.0.0.{i}:{port}" for i in (2, 3, 4)}, "the address added")
             wait_for(lambda: all(found_one(a_port, i) for i in range(50)), "keys served by the dns_a pool")

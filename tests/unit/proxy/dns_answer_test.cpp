@@ -38,12 +38,12 @@ const std::vector<DnsRecord> kRecords = {
     {"Cache-1.Cache.Test", "10.0.0.11", 11211, 20},
 };
 
-// SRV: a server is named by its target (lower case, no final dot), weighs its SRV weight, and the
-// list is sorted by name.
+// SRV: a server is named by its target (lower case, no final dot), weighs its SRV weight (in
+// proportion), and the list is sorted by name.
 TEST(DnsAnswer, SrvTargetsAreNamesInNameOrder) {
   EXPECT_EQ(texts(dns_members(srv_settings(), kRecords)),
-            (std::vector<std::string>{"10.0.0.10:11211:10 cache-0.cache.test", "10.0.0.11:11211:20 cache-1.cache.test",
-                                      "10.0.0.12:11211:10 cache-2.cache.test"}));
+            (std::vector<std::string>{"10.0.0.10:11211:1 cache-0.cache.test", "10.0.0.11:11211:2 cache-1.cache.test",
+                                      "10.0.0.12:11211:1 cache-2.cache.test"}));
 }
 
 // Every order of the same records gives the same members, hence the same placement on every proxy.
@@ -71,13 +71,19 @@ TEST(DnsAnswer, NewAddressSameName) {
   EXPECT_EQ(after[2].host, "10.0.0.99");
 }
 
-// dns_weight overrides SRV weights; an SRV weight of 0 counts as 1.
+// dns_weight overrides SRV weights; an SRV weight of 0 counts as 1; weights keep only their
+// proportions, so the same weight for every record (CoreDNS: 100/n) is 1 whatever n is.
 TEST(DnsAnswer, Weights) {
   config::Dns fixed = srv_settings();
-  fixed.weight = 1;
-  for (const auto& s : dns_members(fixed, kRecords)) EXPECT_EQ(s.weight, 1u);
-  const auto zero = dns_members(srv_settings(), {{"a.test", "10.0.0.1", 11211, 0}});
+  fixed.weight = 7;
+  for (const auto& s : dns_members(fixed, kRecords)) EXPECT_EQ(s.weight, 7u);
+  const auto zero = dns_members(srv_settings(), {{"a.test", "10.0.0.1", 11211, 0}, {"b.test", "10.0.0.2", 11211, 2}});
   EXPECT_EQ(zero.at(0).weight, 1u);
+  EXPECT_EQ(zero.at(1).weight, 2u);
+  EXPECT_EQ(dns_members(srv_settings(), kRecords).at(1).weight, 2u);  // 10, 20, 10 -> 1, 2, 1
+  for (const std::uint32_t same : {33u, 25u, 100u})
+    for (const auto& s : dns_members(srv_settings(), {{"a.test", "10.0.0.1", 1, same}, {"b.test", "10.0.0.2", 1, same}}))
+      EXPECT_EQ(s.weight, 1u);
 }
 
 // Repeated records count once; a target listed with two ports is two servers named target:port;
