@@ -13,6 +13,7 @@ all found through the other).
 1. A third server added: both follow; of the keys written before, those `ringleader locate` puts
    on the new server are missing and every other one is found (about 2/3); `simulate -c` reads
    the pool from DNS too.
+   A SIGHUP reload keeps DNS's servers, and says a changed DNS setting needs a restart.
 2. A weight changed: both apply it (one change each); the records reordered: neither changes.
 3. A server removed: only its keys are missing.
 4. NXDOMAIN, and an answer below dns_min_servers: refused, the members kept, keys still served.
@@ -78,6 +79,7 @@ class Fleet:
         self.servers = servers  # name -> memcached port
         self.proxies = {}
         self.admin = {}  # name -> its --admin port
+        self.process = {}
         for name, refresh in (("fast", "  dns_refresh_ms: 300\n"), ("ttl", "")):
             port, stats_port = free_port(), free_port()
             config = procs.config(f"""cache:
@@ -88,8 +90,8 @@ class Fleet:
   distribution: ring
 {refresh}""")
             self.admin[name] = free_port()
-            procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "1", "--admin", f"127.0.0.1:{self.admin[name]}"],
-                             name=f"serve-{name}")
+            self.process[name] = procs.ringleader(binary, config, port, ["-s", str(stats_port), "-t", "1", "--admin",
+                                                                         f"127.0.0.1:{self.admin[name]}"], name=f"serve-{name}")
             self.proxies[name] = (port, stats_port, config)
         self.times = {"fast": [], "ttl": []}
 
@@ -169,6 +171,21 @@ def main():
             simulated = subprocess.run([binary, "simulate", "-c", fleet.proxies["ttl"][2]], input="a\nb\nc\n",
                                        capture_output=True, text=True, timeout=30)
             assert simulated.returncode == 0 and "m2.cache.test" in simulated.stdout, simulated.stdout + simulated.stderr
+
+            # SIGHUP re-reads the file (no `servers:`): the pools keep DNS's servers; a changed DNS
+            # setting is said to need a restart.
+            config = fleet.proxies["fast"][2]
+            with open(config) as f:
+                text = f.read()
+            with open(config, "w") as f:
+                f.write(text.replace("dns_refresh_ms: 300", "dns_refresh_ms: 200"))
+            fleet.process["fast"].send_signal(signal.SIGHUP)
+            wait_for(lambda: "its DNS settings changed" in procs.log("serve-fast"), "a changed DNS setting to be logged")
+            wait_for(lambda: "config reloaded" in procs.log("serve-fast"), "the reload")
+            assert servers_of(fleet.proxies["fast"][1]) == names("m0", "m1", "m2"), "a reload replaced DNS's servers"
+            assert "config reload failed" not in procs.log("serve-fast"), procs.log("serve-fast")
+            with open(config, "w") as f:
+                f.write(text)
 
             # 2. A weight changed: one change on each; the same records reordered: none.
             changes = fleet.stats("membership_changes")
@@ -258,7 +275,7 @@ def main():
   servers:
    - 127.0.0.1:{servers["m0"]}:1 seed
 """)
-            procs.ringleader(binary, config, a_port, ["-s", str(a_stats), "-t", "1"], name="serve-a")
+            serve_a = procs.ringleader(binary, config, a_port, ["-s", str(a_stats), "-t", "1"], name="serve-a")
             wait_for(lambda: servers_of(a_stats) == {f"127.0.0.2:{port}", f"127.0.0.3:{port}"}, "DNS's answer in place of the seed")
             dns.set({SRV: final}, hosts + [("pods.cache.test", a) for a in ("127.0.0.4", "127.0.0.3", "127.0.0.2")])
             wait_for(lambda: servers_of(a_stats) == {f"127.0.0.{i}:{port}" for i in (2, 3, 4)}, "the address added")
@@ -266,7 +283,6 @@ def main():
 
             # 8. Stopping while DNS answers nothing is prompt (the resolver is cancelled).
             dns.stop()
-            serve_a = procs.procs[-1]
             begin = time.monotonic()
             serve_a.send_signal(signal.SIGTERM)
             assert serve_a.wait(timeout=10) == 0
