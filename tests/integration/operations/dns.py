@@ -54,8 +54,10 @@ class Dnsmasq:
         self.ttl = ttl if ttl is not None else self.ttl
         args = [DNSMASQ, "-k", "--no-resolv", "--no-hosts", "--conf-file=/dev/null", f"--port={self.port}",
                 "--listen-address=127.0.0.1", "--bind-interfaces", "--local=/test/", f"--local-ttl={self.ttl}",
-                f"--pid-file={os.path.join(self.dir, 'pid')}", "--user=root", "--group=root",
+                f"--pid-file={os.path.join(self.dir, 'pid')}",
                 "--log-queries", f"--log-facility={os.path.join(self.dir, 'queries.log')}"]
+        if os.geteuid() == 0:
+            args += ["--user=root", "--group=root"]  # else it becomes `nobody`, who cannot write its log here
         for name, records in srv.items():
             args += [f"--srv-host={name},{target},{port},0,{weight}" for target, port, weight in records]
         args += [f"--host-record={name},{address}" for name, address in hosts]

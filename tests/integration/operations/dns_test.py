@@ -29,6 +29,7 @@ liveness bounds (10 s).
 """
 
 import json
+import os
 import signal
 import statistics
 import subprocess
@@ -261,7 +262,8 @@ def main():
             # 7. dns_a: one server per address.
             port = free_port()
             for address in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
-                procs.procs.append(subprocess.Popen([MEMCACHED, "-l", address, "-p", str(port), "-U", "0", "-m", "16", "-u", "root"],
+                root = ["-u", "root"] if os.geteuid() == 0 else []  # memcached refuses to run as root without it
+                procs.procs.append(subprocess.Popen([MEMCACHED, "-l", address, "-p", str(port), "-U", "0", "-m", "16", *root],
                                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             hosts = [(t, "127.0.0.1") for t, _, _ in final]
             dns.set({SRV: final}, hosts + [("pods.cache.test", "127.0.0.2"), ("pods.cache.test", "127.0.0.3")])
