@@ -12,7 +12,8 @@
 // `ejection:` mode; twemproxy's own rebuild for a nutcracker.yml).
 //
 // A pool with `etcd:` is located over the servers etcd lists now, as `ringleader serve` routes it;
-// --etcd HOST:PORT[,...] and --prefix /p/ name (or override) where they are.
+// --etcd HOST:PORT[,...] and --prefix /p/ name (or override) where they are. A pool with `dns_srv:`
+// or `dns_a:` is located over the servers DNS gives now (one answer).
 //
 //   $ ringleader locate -c nutcracker.yml user:1 user:2
 //   user:1	10.0.0.2:11211:1 cache-b

@@ -2,6 +2,7 @@
 
 #include "proxy/config/server_entry.hpp"
 #include "proxy/http/request_key.hpp"
+#include "proxy/membership/dns_source.hpp"
 #include "proxy/membership/etcd_source.hpp"
 
 namespace ringleader::cli {
@@ -57,6 +58,13 @@ config::Pool load_pool(const PoolArgs& args, std::string_view command) {
     fail(command, e.what() + std::string(args.pool.empty() ? " with --pool" : ""), 2);
   }
   take_members_from_etcd(pool, args, command);
+  if (pool.dns) {  // the servers DNS gives now, as `serve` would start with
+    try {
+      config::set_server_lines(pool, proxy::membership::read_dns_members(pool));
+    } catch (const std::exception& e) {
+      fail(command, e.what(), 1);
+    }
+  }
   for (const std::string& w : pool.warnings) std::fprintf(stderr, "ringleader: warning: %s\n", w.c_str());
   return pool;
 }

@@ -1,5 +1,5 @@
 // What `locate` and `simulate -c` share: the pool a command line names (from its config file, with
-// its servers from etcd when it has them) and the keys read one per line from standard input.
+// its servers from etcd or DNS when it has them) and the keys read one per line from standard input.
 #pragma once
 
 #include <cstdio>
@@ -25,8 +25,9 @@ struct PoolArgs {
   void add_options(CLI::App* cmd, bool required);
 };
 
-/// The pool the arguments name, its servers those etcd lists now when it (or --etcd) names etcd;
-/// prints the pool's warnings. Throws CLI::RuntimeError (exit 1: a file or etcd failed, 2: usage),
+/// The pool the arguments name, its servers those etcd lists now when it (or --etcd) names etcd, or
+/// those DNS gives now when it has `dns_srv:` or `dns_a:`; prints the pool's warnings. Throws
+/// CLI::RuntimeError (exit 1: a file, etcd or DNS failed, 2: usage),
 /// its message starting with `command`.
 config::Pool load_pool(const PoolArgs& args, std::string_view command);
 

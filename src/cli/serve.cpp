@@ -6,7 +6,8 @@
 // --admin HOST:PORT for Prometheus' GET /metrics (off unless given), -v/-vv/-q the log level,
 // -o the log file, -p the pid file, -d to run as a daemon, --drain-timeout how long a graceful
 // shutdown waits for replies. The config file is the pools' membership source (SIGHUP re-reads it),
-// and etcd for a pool with `etcd:` (membership/etcd_source.hpp).
+// etcd for a pool with `etcd:` (membership/etcd_source.hpp), DNS for a pool with `dns_srv:` or
+// `dns_a:` (membership/dns_source.hpp).
 #include "cli/serve.hpp"
 
 #include <sys/resource.h>
@@ -25,6 +26,7 @@
 #include "cli/pid_file.hpp"
 #include "proxy/config/placement_change.hpp"
 #include "proxy/config/server_entry.hpp"
+#include "proxy/membership/dns_source.hpp"
 #include "proxy/membership/etcd_source.hpp"
 #include "proxy/membership/file_source.hpp"
 #include "proxy/protocols.hpp"
@@ -113,12 +115,20 @@ int serve(ServeOptions options, std::string_view program) {
     raise_open_files_limit();
     const unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
     const std::string file = config->file;
-    for (config::Pool& pool : config->pools)
+    for (config::Pool& pool : config->pools) {
       if (pool.etcd && pool.servers.empty()) config::set_server_lines(pool, proxy::membership::read_members(pool));
+      if (pool.dns && pool.servers.empty()) config::set_server_lines(pool, proxy::membership::read_dns_members(pool));
+    }
     const std::vector<config::Pool> pools = config->pools;
     proxy::Server server(std::move(*config), threads, options.drain_timeout);
     const auto etcd = proxy::membership::start_etcd_sources(server, pools);
-    proxy::membership::FileSource source(server, file, proxy::membership::keep_etcd_members(etcd));
+    const auto dns = proxy::membership::start_dns_sources(server, pools);
+    proxy::membership::FileSource source(
+        server, file, [keep_etcd = proxy::membership::keep_etcd_members(etcd),
+                       keep_dns = proxy::membership::keep_dns_members(dns)](config::Config& fresh) {
+          keep_etcd(fresh);
+          keep_dns(fresh);
+        });
     // Declared after the server: the listeners read its counters, so they stop first.
     proxy::stats::Listeners listeners(server.stats(), options.stats, options.admin);
     if (daemon) daemon->ready();

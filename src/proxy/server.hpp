@@ -5,7 +5,7 @@
 // shared by all workers through duplicated descriptors) and its own backend connections. Nothing on
 // the request path is shared between threads but the immutable routing tables (route_table.hpp).
 //
-// Membership is an input: a source (membership/: the config file on SIGHUP, etcd) hands new
+// Membership is an input: a source (membership/: the config file on SIGHUP, etcd, DNS) hands new
 // members to set_members(), or a whole config to set_config(). Names are resolved on the change
 // thread (change_queue.hpp), then the change is planned and applied on run()'s thread, the one
 // place that changes pools, so two changes never interleave.

@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -163,6 +164,8 @@ class PoolReader {
         warmup_line_ = line_of(value);
       } else if (key.starts_with("etcd")) {
         read_etcd(value, key, text);
+      } else if (key.starts_with("dns_")) {
+        read_dns(value, key, text);
       } else {
         fail(entry.first, key,
              "unknown key (twemproxy: listen, hash, hash_tag, distribution, timeout, backlog, preconnect, redis, "
@@ -171,12 +174,15 @@ class PoolReader {
              "max_value_bytes, max_line_bytes, max_replies_in_flight, client_output_limit, client_output_soft_limit, "
              "client_output_soft_seconds, health_check_interval, protocol, replicas, "
              "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
-             "etcd_min_servers, http_key, http_key_missing, http_retries, health_check_path)");
+             "etcd_min_servers, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
+             "http_key, http_key_missing, http_retries, health_check_path)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
     check_etcd(body, seen);
-    if (pool_.servers.empty() && !pool_.etcd) fail(body, "servers", "the pool has no servers (nor etcd: to take them from)");
+    check_dns(body, seen);
+    if (pool_.servers.empty() && !pool_.etcd && !pool_.dns)
+      fail(body, "servers", "the pool has no servers (nor etcd:, dns_srv: or dns_a: to take them from)");
     read_redis_flag();
     if (pool_.protocol != "http" && http_line_ > 0)
       throw ConfigError(file_, http_line_, pool_.name, http_key_, "is only valid for an http pool (protocol: http)");
@@ -348,6 +354,44 @@ class PoolReader {
     pool_.etcd = etcd_settings_;
   }
 
+  // The DNS source's keys (docs/operations.md, "Kubernetes").
+  void read_dns(const YAML::Node& value, const std::string& key, const std::string& text) {
+    Dns& dns = dns_settings_;
+    try {
+      if (key == "dns_srv") {
+        if (text.empty() || text.find_first_of(" :,") != std::string::npos)
+          fail(value, key, "'" + text + "' is not a DNS name (e.g. _memcache._tcp.cache.default.svc.cluster.local)");
+        dns.srv = text;
+      } else if (key == "dns_a") {
+        std::tie(dns.a, dns.a_port) = parse_name_port(text);
+      } else if (key == "dns_resolver") {
+        dns.resolvers = parse_dns_resolvers(text);
+      } else if (key == "dns_refresh_ms") {
+        dns.refresh_ms = positive(value, key, text);
+      } else if (key == "dns_min_servers") {
+        dns.min_servers = positive(value, key, text);
+      } else if (key == "dns_weight") {
+        dns.weight = positive(value, key, text);
+      } else {
+        fail(value, key, "unknown key (DNS's: dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight)");
+      }
+    } catch (const std::invalid_argument& e) {
+      fail(value, key, e.what());
+    }
+  }
+
+  // One of `dns_srv:` and `dns_a:`; the other DNS keys need it; a pool has one source.
+  void check_dns(const YAML::Node& body, const std::unordered_set<std::string>& seen) {
+    const bool any = std::any_of(seen.begin(), seen.end(), [](const std::string& k) { return k.starts_with("dns_"); });
+    if (!any) return;
+    if (seen.contains("dns_srv") && seen.contains("dns_a"))
+      fail(body, "dns_a", "a pool takes its servers from dns_srv or from dns_a, not both");
+    if (!seen.contains("dns_srv") && !seen.contains("dns_a"))
+      fail(body, "dns_srv", "is missing: the pool has DNS settings but no 'dns_srv: NAME' or 'dns_a: NAME:PORT'");
+    if (pool_.etcd) fail(body, seen.contains("dns_srv") ? "dns_srv" : "dns_a", "a pool takes its servers from etcd or from DNS, not both");
+    pool_.dns = dns_settings_;
+  }
+
   void add_warnings(const std::unordered_set<std::string>& seen) {
     auto warn = [&](const std::string& key, const std::string& text) {
       pool_.warnings.push_back(describe(file_, pool_.line, pool_.name, key, text));
@@ -371,6 +415,10 @@ class PoolReader {
       warn("hash", "distribution 'nginx' hashes keys with CRC-32 as nginx does, so 'hash' has no effect");
     if (pool_.bounded_load && pool_.distribution == kNginxDistribution)
       warn("bounded_load", "nginx's consistent hash has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");
+    if (pool_.dns && places_by_position(pool_.distribution))
+      warn("distribution", "'" + pool_.distribution + "' places keys by the order of the servers, and DNS keeps no " +
+                               "slots for servers that left: when one leaves, keys of others move too; use a " +
+                               "distribution that places by name (ring, maglev, rendezvous, ketama)");
     if (pool_.bounded_load && pool_.twemproxy_distribution())
       warn("bounded_load", "twemproxy's '" + pool_.distribution +
                                "' has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");
@@ -382,9 +430,9 @@ class PoolReader {
     };
     if (pool_.replicas > Pool::kMaxReplicas)
       error("at most " + std::to_string(Pool::kMaxReplicas) + " copies of a key");
-    // With etcd the file's servers are only a start (maybe none): etcd's may number more, and a
+    // With etcd or DNS the file's servers are only a start (maybe none): theirs may number more, and a
     // membership with fewer live servers than copies keeps as many copies as it has servers.
-    if (pool_.replicas > pool_.servers.size() && !pool_.etcd)
+    if (pool_.replicas > pool_.servers.size() && !pool_.etcd && !pool_.dns)
       error(std::to_string(pool_.replicas) + " copies of each key need at least as many servers; the pool has " +
             std::to_string(pool_.servers.size()));
     if (pool_.replicas == 1) return;
@@ -423,6 +471,7 @@ class PoolReader {
   std::size_t replicas_line_ = 0;   // where replicas was given, if it was
   std::size_t warmup_line_ = 0;     // where warmup_ms was given, if it was
   Etcd etcd_settings_;  // becomes pool_.etcd if the pool has `etcd:`
+  Dns dns_settings_;    // becomes pool_.dns if the pool has `dns_srv:` or `dns_a:`
 };
 
 }  // namespace
@@ -561,7 +610,7 @@ Config parse(std::string_view yaml, std::string file) {
                         "'" + pool.listen.text + "' is also the listen address of pool '" + it->second + "'");
     // Build the placement once so that anything it cannot place (e.g. a ketama name longer than
     // twemproxy's buffer) is reported now, with the pool, rather than when traffic arrives. A pool
-    // with etcd and no `servers:` gets its servers from etcd, each line checked as it comes.
+    // with etcd or DNS and no `servers:` gets its servers from there, each checked as it comes.
     try {
       if (!pool.servers.empty()) make_placement(pool);
     } catch (const std::invalid_argument& e) {

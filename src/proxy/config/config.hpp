@@ -12,7 +12,8 @@
 // `max_value_bytes`, `max_line_bytes`, `max_replies_in_flight` and `health_check_interval`,
 // `replicas`, `replica_writes`, `replica_reads` and `warmup_ms` (docs/operations.md), whose defaults are what the
 // proxy did before they existed, and the etcd source's `etcd`, `etcd_prefix`, `etcd_user`,
-// `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`, and for http pools `http_key`,
+// `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`, the DNS source's `dns_srv`, `dns_a`,
+// `dns_resolver`, `dns_refresh_ms`, `dns_min_servers`, `dns_weight`, and for http pools `http_key`,
 // `http_key_missing`, `http_retries`, `health_check_path`. Which protocol
 // names exist is the proxy's to say (src/proxy/protocols.cpp), so this loader records the name and
 // its line only.
@@ -122,6 +123,22 @@ struct Etcd {
   bool operator==(const Etcd&) const = default;
 };
 
+/// Where a pool's members come from when DNS publishes them (`dns_srv:` or `dns_a:`), re-resolved
+/// every `dns_refresh_ms` or the answer's TTL (docs/operations.md, "Kubernetes").
+struct Dns {
+  std::string srv;                       // `dns_srv: NAME`: one server per SRV target; empty with dns_a
+  std::string a;                         // `dns_a: NAME:PORT`: one server per A/AAAA address; the NAME
+  std::uint16_t a_port = 0;              //   and the PORT
+  std::vector<std::string> resolvers;    // `dns_resolver: IP:PORT[,...]`; empty: /etc/resolv.conf
+  std::optional<std::uint32_t> refresh_ms;  // `dns_refresh_ms:`; absent: the answer's TTL, at least 1 s
+  std::uint32_t min_servers = 1;         // `dns_min_servers:`: a smaller answer is refused (logged)
+  std::optional<std::uint32_t> weight;   // `dns_weight:`: every server's weight; absent: SRV weight (A: 1)
+
+  /// The name asked, as the log and the stats say it.
+  const std::string& name() const noexcept { return srv.empty() ? a : srv; }
+  bool operator==(const Dns&) const = default;
+};
+
 /// How much of its replies a client may leave unread (Redis's client-output-buffer-limit): past
 /// `hard` bytes, or above `soft` bytes for longer than `soft_for`, it is closed. 0: no limit.
 struct OutputLimit {
@@ -201,6 +218,8 @@ struct Pool {
 
   /// Members from etcd; absent: from the file only.
   std::optional<Etcd> etcd;
+  /// Members from DNS; absent: from the file (or etcd) only. Never both etcd and dns.
+  std::optional<Dns> dns;
 
   /// protocol: http (src/proxy/http/): a request's key (`http_key`), routing without one
   /// (`http_key_missing`), retries of idempotent requests (`http_retries`), and the health probe.
@@ -214,7 +233,7 @@ struct Pool {
   std::string health_check_path = "/";
 
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
-  /// With `etcd`, the servers used until etcd first answers; may then be empty.
+  /// With `etcd` or `dns`, the servers used until the source first answers; may then be empty.
   std::vector<Server> servers;
   /// The lines marked ` removed`, in file order: placement keeps their slots (Server::position).
   std::vector<Server> removed;

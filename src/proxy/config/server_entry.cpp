@@ -1,6 +1,8 @@
 // Parsing of server entries and listen addresses (facts: server_entry.hpp).
 #include "proxy/config/server_entry.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -111,7 +113,10 @@ Listen parse_listen(std::string_view text) {
   return l;
 }
 
-std::vector<std::string> parse_etcd_endpoints(std::string_view text) {
+namespace {
+
+// HOST:PORT[,HOST:PORT...] (spaces ignored); `usage` ends each message.
+std::vector<std::string> parse_endpoints(std::string_view text, const std::string& usage) {
   std::vector<std::string> endpoints;
   while (!text.empty()) {
     const std::size_t comma = std::min(text.find(','), text.size());
@@ -121,12 +126,40 @@ std::vector<std::string> parse_etcd_endpoints(std::string_view text) {
     try {
       if (parse_listen(endpoint).is_unix()) throw std::invalid_argument("is a path, not HOST:PORT");
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("endpoint '" + endpoint + "': " + e.what() + " (etcd: HOST:PORT[,HOST:PORT...])");
+      throw std::invalid_argument("endpoint '" + endpoint + "': " + e.what() + " (" + usage + ")");
     }
     endpoints.push_back(std::move(endpoint));
   }
-  if (endpoints.empty()) throw std::invalid_argument("no endpoint: expected HOST:PORT[,HOST:PORT...]");
+  if (endpoints.empty()) throw std::invalid_argument("no endpoint: expected " + usage);
   return endpoints;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_etcd_endpoints(std::string_view text) {
+  return parse_endpoints(text, "etcd: HOST:PORT[,HOST:PORT...]");
+}
+
+std::vector<std::string> parse_dns_resolvers(std::string_view text) {
+  const std::string usage = "dns_resolver: IP:PORT[,IP:PORT...]";
+  std::vector<std::string> resolvers;
+  for (const std::string& endpoint : parse_endpoints(text, usage)) {
+    const Listen address = parse_listen(endpoint);
+    in6_addr binary{};
+    const bool v4 = ::inet_pton(AF_INET, address.host.c_str(), &binary) == 1;
+    if (!v4 && ::inet_pton(AF_INET6, address.host.c_str(), &binary) != 1)
+      throw std::invalid_argument("endpoint '" + endpoint + "': '" + address.host +
+                                  "' is not an IP address (name servers are asked by address; " + usage + ")");
+    resolvers.push_back(v4 ? endpoint : "[" + address.host + "]:" + std::to_string(address.port));
+  }
+  return resolvers;
+}
+
+std::pair<std::string, std::uint16_t> parse_name_port(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    throw std::invalid_argument("'" + std::string(text) + "': expected NAME:PORT");
+  return {std::string(text.substr(0, colon)), port_of(text.substr(colon + 1), "'" + std::string(text) + "'")};
 }
 
 }  // namespace ringleader::config

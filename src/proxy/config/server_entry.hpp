@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "proxy/config/config.hpp"
@@ -27,5 +28,12 @@ Listen parse_listen(std::string_view text);
 /// Parses etcd's client endpoints, "HOST:PORT[,HOST:PORT...]" (spaces ignored). Throws
 /// std::invalid_argument naming the bad one.
 std::vector<std::string> parse_etcd_endpoints(std::string_view text);
+
+/// Parses `dns_resolver:`, "IP:PORT[,IP:PORT...]" (an IPv6 address in brackets), into c-ares'
+/// server list format. Throws std::invalid_argument naming the bad one (a host name among them).
+std::vector<std::string> parse_dns_resolvers(std::string_view text);
+
+/// Parses `dns_a:`, "NAME:PORT". Throws std::invalid_argument.
+std::pair<std::string, std::uint16_t> parse_name_port(std::string_view text);
 
 }  // namespace ringleader::config

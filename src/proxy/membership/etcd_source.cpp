@@ -11,21 +11,10 @@
 namespace ringleader::proxy::membership {
 namespace {
 
-std::vector<std::string> texts(const std::vector<config::Server>& servers) {
-  std::vector<std::string> out;
-  for (const auto& s : servers) out.push_back(s.text);
-  return out;
-}
-
 constexpr std::string_view kLive = "/live";
 
 std::size_t not_removed(const std::vector<config::Server>& lines) {
   return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [](const config::Server& s) { return !s.removed; }));
-}
-
-std::int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 EtcdOptions options_of(const config::Etcd& etcd) { return {etcd.endpoints, etcd.user, etcd.password}; }
@@ -92,28 +81,13 @@ std::vector<std::unique_ptr<EtcdSource>> start_etcd_sources(Server& server, cons
       return server.set_members(name, std::move(members));
     };
     sources.push_back(std::make_unique<EtcdSource>(pool.name, *pool.etcd, pool.servers, make_etcd_client(options_of(*pool.etcd)),
-                                                   std::move(apply), server.stats().source(pool.name)));
+                                                   std::move(apply), server.stats().source(pool.name, stats::SourceStatus::Kind::etcd)));
   }
   return sources;
 }
 
 std::function<void(config::Config&)> keep_etcd_members(const std::vector<std::unique_ptr<EtcdSource>>& sources) {
-  struct Fed {
-    config::Etcd settings;
-    std::shared_ptr<const AppliedMembers> applied;
-  };
-  std::map<std::string, Fed> by_pool;
-  for (const auto& source : sources) by_pool[source->pool()] = {source->settings(), source->applied()};
-  return [by_pool](config::Config& fresh) {
-    for (config::Pool& pool : fresh.pools) {
-      const auto it = by_pool.find(pool.name);
-      if (pool.etcd && it != by_pool.end()) config::set_server_lines(pool, it->second.applied->get());
-      // The source keeps watching what it was started with: say so rather than seem to apply it.
-      const bool changed = it == by_pool.end() ? pool.etcd.has_value() : pool.etcd != it->second.settings;
-      if (changed)
-        log::warn("pool change needs a restart", {{"pool", pool.name}, {"reason", "its etcd settings changed"}});
-    }
-  };
+  return keep_members(sources, &config::Pool::etcd, "etcd");
 }
 
 EtcdSource::EtcdSource(std::string pool, config::Etcd settings, std::vector<config::Server> initial,
@@ -195,11 +169,10 @@ void EtcdSource::apply_now() {
                {"etcd_min_servers", std::to_string(settings_.min_servers)}, {"revision", std::to_string(revision_)}});
     return;
   }
-  if (texts(members) != texts(this->members())) {
-    std::future<bool> applied = apply_(members);
-    while (applied.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready)
-      if (stopping()) return;
-    if (!applied.get()) {  // the server logged why
+  if (!applied_->same(members)) {
+    const std::optional<bool> applied = verdict(apply_(members), [this] { return stopping(); });
+    if (!applied) return;
+    if (!*applied) {  // the server logged why
       ++status_.refused;
       return;
     }

@@ -40,30 +40,12 @@
 #include <vector>
 
 #include "proxy/config/config.hpp"
+#include "proxy/membership/applied_members.hpp"
 #include "proxy/membership/etcd_client.hpp"
 #include "proxy/server.hpp"
 #include "proxy/stats/source_status.hpp"
 
 namespace ringleader::proxy::membership {
-
-/// The members a source applied last, shared with whatever may outlive the source (a reload in
-/// flight on the server's change thread).
-class AppliedMembers {
- public:
-  explicit AppliedMembers(std::vector<config::Server> servers) : servers_(std::move(servers)) {}
-  std::vector<config::Server> get() const {
-    std::lock_guard lock(mutex_);
-    return servers_;
-  }
-  void set(std::vector<config::Server> servers) {
-    std::lock_guard lock(mutex_);
-    servers_ = std::move(servers);
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<config::Server> servers_;
-};
 
 class EtcdSource : private WatchHandler {
  public:

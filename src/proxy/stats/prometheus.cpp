@@ -2,7 +2,9 @@
 // (https://prometheus.io/docs/instrumenting/exposition_formats/): a HELP and a TYPE line per metric
 // family, label values escaped (\\, \", \n), histograms as cumulative _bucket{le=...} series ending
 // in le="+Inf", then _sum and _count. Latency is in seconds, as Prometheus' conventions ask.
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "proxy/stats/registry.hpp"
 
@@ -116,31 +118,45 @@ constexpr ServerMetric kServerMetrics[] = {
 
 }  // namespace
 
-// The membership a source (etcd) keeps, for the pools that have one.
+// The membership a source (etcd, DNS) keeps, for the pools that have one; a family that is one
+// source's own shows only the pools of that source.
 void Registry::source_metrics(std::string& out, const std::vector<const PoolStats*>& pools,
                               const std::function<std::string(const PoolStats&)>& pool_label) const {
+  using Kind = SourceStatus::Kind;
   struct Metric {
     std::string_view name, type, help;
+    std::optional<Kind> only;  // nothing: every source
     std::function<std::uint64_t(const SourceStatus&)> value;
   };
   const Metric metrics[] = {
-      {"ringleader_membership_revision", "gauge", "etcd's revision of the members the pool serves.",
+      {"ringleader_membership_revision", "gauge", "etcd's revision of the members the pool serves.", Kind::etcd,
        [](const SourceStatus& s) { return static_cast<std::uint64_t>(s.revision.load()); }},
       {"ringleader_membership_applied_timestamp_seconds", "gauge", "When the pool's members were last applied (unix time).",
-       [](const SourceStatus& s) { return static_cast<std::uint64_t>(s.applied_at_ms.load() / 1000); }},
-      {"ringleader_membership_refused_total", "counter", "Memberships not applied: below etcd_min_servers, or failed.",
+       std::nullopt, [](const SourceStatus& s) { return static_cast<std::uint64_t>(s.applied_at_ms.load() / 1000); }},
+      {"ringleader_membership_refused_total", "counter",
+       "Memberships not applied: empty, below etcd_min_servers or dns_min_servers, or failed.", std::nullopt,
        [](const SourceStatus& s) { return s.refused.load(); }},
-      {"ringleader_etcd_connected", "gauge", "1 while etcd answers the pool's source.",
+      {"ringleader_etcd_connected", "gauge", "1 while etcd answers the pool's source.", Kind::etcd,
        [](const SourceStatus& s) { return std::uint64_t{s.connected.load() ? 1u : 0u}; }},
-      {"ringleader_etcd_errors_total", "counter", "Failures to reach or read etcd.",
+      {"ringleader_etcd_errors_total", "counter", "Failures to reach or read etcd.", Kind::etcd,
        [](const SourceStatus& s) { return s.errors.load(); }},
+      {"ringleader_dns_answered_timestamp_seconds", "gauge", "When DNS last answered the pool's source (unix time).",
+       Kind::dns, [](const SourceStatus& s) { return static_cast<std::uint64_t>(s.answered_at_ms.load() / 1000); }},
+      {"ringleader_dns_servers", "gauge", "Servers DNS gave in its last answer.", Kind::dns,
+       [](const SourceStatus& s) { return s.servers.load(); }},
+      {"ringleader_dns_failures_total", "counter", "DNS queries that failed or timed out (the members were kept).",
+       Kind::dns, [](const SourceStatus& s) { return s.errors.load(); }},
   };
-  if (sources_.empty()) return;  // no pool has a source: no families to show
   for (const auto& metric : metrics) {
+    const auto shown = [&](const PoolStats* pool) -> const SourceStatus* {
+      const auto source = sources_.find(pool->name());
+      if (source == sources_.end() || (metric.only && source->second->kind != *metric.only)) return nullptr;
+      return source->second.get();
+    };
+    if (std::none_of(pools.begin(), pools.end(), shown)) continue;  // no pool has such a source
     family(out, metric.name, metric.type, metric.help);
     for (const PoolStats* pool : pools)
-      if (const auto source = sources_.find(pool->name()); source != sources_.end())
-        sample(out, metric.name, pool_label(*pool), metric.value(*source->second));
+      if (const SourceStatus* status = shown(pool)) sample(out, metric.name, pool_label(*pool), metric.value(*status));
   }
 }
 

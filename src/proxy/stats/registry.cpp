@@ -27,10 +27,13 @@ PoolStats& Registry::pool(std::size_t pool) {
   return *pools_[pool];
 }
 
-SourceStatus& Registry::source(const std::string& pool) {
+SourceStatus& Registry::source(const std::string& pool, SourceStatus::Kind kind) {
   std::lock_guard lock(mutex_);
   auto& slot = sources_[pool];
-  if (!slot) slot = std::make_unique<SourceStatus>();
+  if (!slot) {
+    slot = std::make_unique<SourceStatus>();
+    slot->kind = kind;
+  }
   return *slot;
 }
 

@@ -72,9 +72,9 @@ class Registry {
   /// changes. Takes a lock: call it when a backend is made, not per request.
   ServerCounters& server(unsigned worker, std::size_t pool, const config::Server& server);
 
-  /// The status a membership source keeps for pool `pool` (by name), made on first use: from then on
-  /// the stats show it in that pool's entry. Never erased, so the reference stays valid.
-  SourceStatus& source(const std::string& pool);
+  /// The status a membership source of `kind` keeps for pool `pool` (by name), made on first use:
+  /// from then on the stats show it in that pool's entry. Never erased, so the reference stays valid.
+  SourceStatus& source(const std::string& pool, SourceStatus::Kind kind);
 
   std::string twemproxy_json(std::string_view source) const;
   std::string prometheus() const;

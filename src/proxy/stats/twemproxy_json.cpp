@@ -76,14 +76,23 @@ std::string Registry::twemproxy_json(std::string_view source) const {
     append_field(out, "warmup_copies", pool_sum([](const PoolCounters& c) { return c.warmup_copies.get(); }));
     append_field(out, "warmup_copies_skipped",
                  pool_sum([](const PoolCounters& c) { return c.warmup_copies_skipped.get(); }));
-    // ringleader's: the membership a source (etcd) keeps; nutcracker has no such source.
+    // ringleader's: the membership a source (etcd, DNS) keeps; nutcracker has no such source.
     if (const auto source = sources_.find(pool.name()); source != sources_.end()) {
       const SourceStatus& status = *source->second;
-      append_field(out, "membership_revision", static_cast<std::uint64_t>(status.revision.load()));
+      if (status.kind == SourceStatus::Kind::etcd)
+        append_field(out, "membership_revision", static_cast<std::uint64_t>(status.revision.load()));
       append_field(out, "membership_applied_at", static_cast<std::uint64_t>(status.applied_at_ms.load() / 1000));
       append_field(out, "membership_refused", status.refused.load());
-      append_field(out, "etcd_connected", status.connected.load() ? 1 : 0);
-      append_field(out, "etcd_errors", status.errors.load());
+      if (status.kind == SourceStatus::Kind::etcd) {
+        append_field(out, "etcd_connected", status.connected.load() ? 1 : 0);
+        append_field(out, "etcd_errors", status.errors.load());
+      } else {
+        append_field(out, "membership_changes", status.changes.load());
+        append_field(out, "dns_answered_at_ms", static_cast<std::uint64_t>(status.answered_at_ms.load()));
+        append_field(out, "dns_answers", status.answers.load());
+        append_field(out, "dns_servers", status.servers.load());
+        append_field(out, "dns_failures", status.errors.load());
+      }
     }
     for (const auto& label : pool.labels_) {
       append_string(out, label);

@@ -392,6 +392,59 @@ TEST(Config, Etcd) {
   EXPECT_EQ(error_of("alpha:\n  listen: 127.0.0.1:22121\n").key(), "servers");
 }
 
+// A pool's members from DNS: the keys, their defaults, a pool with no `servers:` (or with them, as a
+// seed), and each mistake named with its line and key.
+TEST(Config, Dns) {
+  const std::string kNoServers = "alpha:\n  listen: 127.0.0.1:22121\n";
+  const Pool p = parse(kNoServers + "  dns_srv: _memcache._tcp.cache.default.svc.cluster.local\n").pool("alpha");
+  ASSERT_TRUE(p.dns.has_value());
+  EXPECT_EQ(p.dns->srv, "_memcache._tcp.cache.default.svc.cluster.local");
+  EXPECT_EQ(p.dns->name(), p.dns->srv);
+  EXPECT_TRUE(p.dns->resolvers.empty());
+  EXPECT_FALSE(p.dns->refresh_ms.has_value());
+  EXPECT_FALSE(p.dns->weight.has_value());
+  EXPECT_EQ(p.dns->min_servers, 1u);
+  EXPECT_TRUE(p.servers.empty());
+
+  const Pool q = parse(kMinimal + "  dns_a: cache.local:11211\n  dns_resolver: 127.0.0.1:5353, [::1]:53\n"
+                                  "  dns_refresh_ms: 500\n  dns_min_servers: 2\n  dns_weight: 3\n").pool("alpha");
+  EXPECT_EQ(q.dns->a, "cache.local");
+  EXPECT_EQ(q.dns->a_port, 11211);
+  EXPECT_EQ(q.dns->resolvers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:53"}));
+  EXPECT_EQ(q.dns->refresh_ms, 500u);
+  EXPECT_EQ(q.dns->min_servers, 2u);
+  EXPECT_EQ(q.dns->weight, 3u);
+  EXPECT_EQ(q.servers.size(), 1u);  // a seed: served until DNS first answers
+  EXPECT_FALSE(parse(kMinimal).pool("alpha").dns.has_value());
+
+  const ConfigError host_resolver = error_of(kMinimal + "  dns_srv: _m._tcp.c\n  dns_resolver: ns.example:53\n");
+  EXPECT_EQ(host_resolver.line(), 6u);
+  EXPECT_EQ(host_resolver.key(), "dns_resolver");
+  EXPECT_NE(host_resolver.reason().find("not an IP address"), std::string::npos) << host_resolver.what();
+  EXPECT_EQ(error_of(kMinimal + "  dns_a: cache.local\n").key(), "dns_a");          // no port
+  EXPECT_EQ(error_of(kMinimal + "  dns_a: cache.local:0\n").key(), "dns_a");
+  EXPECT_EQ(error_of(kMinimal + "  dns_srv: a b\n").key(), "dns_srv");
+  EXPECT_EQ(error_of(kMinimal + "  dns_srv: _m._tcp.c\n  dns_refresh_ms: 0\n").key(), "dns_refresh_ms");
+  EXPECT_EQ(error_of(kMinimal + "  dns_srv: _m._tcp.c\n  dns_min_servers: 0\n").key(), "dns_min_servers");
+  EXPECT_EQ(error_of(kMinimal + "  dns_srv: _m._tcp.c\n  dns_weight: x\n").key(), "dns_weight");
+  EXPECT_EQ(error_of(kMinimal + "  dns_srv: _m._tcp.c\n  dns_colour: red\n").key(), "dns_colour");
+  EXPECT_EQ(error_of(kMinimal + "  dns_resolver: 127.0.0.1:53\n").key(), "dns_srv");  // settings, no name
+  EXPECT_EQ(error_of(kMinimal + "  dns_srv: _m._tcp.c\n  dns_a: c:1\n").key(), "dns_a");  // one or the other
+  const ConfigError both = error_of(kMinimal + "  dns_srv: _m._tcp.c\n  etcd: 127.0.0.1:2379\n  etcd_prefix: /p/\n");
+  EXPECT_EQ(both.key(), "dns_srv");
+  EXPECT_NE(both.reason().find("not both"), std::string::npos) << both.what();
+  // Nothing to take servers from: the message names every source.
+  EXPECT_NE(error_of(kNoServers).reason().find("dns_srv"), std::string::npos);
+}
+
+// A DNS pool whose distribution places by position is warned about: DNS keeps no slots.
+TEST(Config, DnsWarnsAboutPositionalDistributions) {
+  const Pool jump = parse(kMinimal + "  dns_srv: _m._tcp.c\n  distribution: jump\n").pool("alpha");
+  ASSERT_EQ(jump.warnings.size(), 1u);
+  EXPECT_NE(jump.warnings[0].find("DNS keeps no slots"), std::string::npos) << jump.warnings[0];
+  EXPECT_TRUE(parse(kMinimal + "  dns_srv: _m._tcp.c\n  distribution: maglev\n").pool("alpha").warnings.empty());
+}
+
 // protocol: http's keys: read with their defaults, each bad value refused with its line and key,
 // and refused in a pool of another protocol.
 TEST(Config, HttpKeys) {
