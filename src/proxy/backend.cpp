@@ -74,12 +74,16 @@ void Backend::close() {
   piece_ = Bytes();
 }
 
-void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, ReplyKind kind) {
+void Backend::send(std::initializer_list<std::string_view> request, std::shared_ptr<PendingReply> reply,
+                   std::uint32_t part, ReplyKind kind) {
+  std::size_t bytes = 0;
+  for (const std::string_view piece : request) {
+    output_.append(piece);
+    bytes += piece.size();
+  }
   const auto now = Clock::now();
   const auto deadline = options_.timeout ? now + *options_.timeout : Clock::time_point::max();
   const bool was_idle = in_flight_.empty();
-  const std::size_t bytes = output_.size() - counted_;
-  counted_ = output_.size();
   in_flight_.push_back({std::move(reply), part, kind, deadline, now, bytes});
   ++unsent_;
   counters_.requests.add();
@@ -101,7 +105,6 @@ void Backend::send(std::shared_ptr<PendingReply> reply, std::uint32_t part, Repl
 void Backend::send_more(std::string_view bytes) {
   if (in_flight_.empty()) return;  // the request failed: its client swallows the rest
   output_.append(bytes);
-  counted_ = output_.size();
   InFlight& request = in_flight_.back();
   request.bytes += bytes.size();
   if (unsent_ == 0) sent_bytes_ += bytes.size();  // its head is written already
@@ -145,7 +148,7 @@ void Backend::abandon() {
   clear_and_trim(output_, kKeepBuffer);
   clear_and_trim(writing_, kKeepBuffer);
   in_flight_.clear();
-  counted_ = unsent_ = sent_bytes_ = 0;
+  unsent_ = sent_bytes_ = 0;
   count_queues();
 }
 
@@ -176,7 +179,6 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
   // The handshake goes first; its replies are checked like any other, by null entries in front.
   if (const Handshake& hello = options_.handshake; !hello.bytes.empty()) {
     output_.insert(0, hello.bytes);
-    counted_ += hello.bytes.size();
     const auto deadline = in_flight_.empty() ? Clock::time_point::max() : in_flight_.front().deadline;
     // In front of the requests, in the order sent (the last step is pushed to the front first).
     for (auto step = static_cast<std::uint32_t>(hello.steps.size()); step-- > 0;)
@@ -199,7 +201,6 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
       continue;
     }
     writing_.swap(output_);
-    counted_ = 0;
     for (std::size_t i = in_flight_.size() - unsent_; i < in_flight_.size(); ++i) sent_bytes_ += in_flight_[i].bytes;
     unsent_ = 0;
     count_queues();
@@ -470,7 +471,7 @@ void Backend::fail(std::string_view reason, bool server_fault) {
   const std::string reply = error_reply(reason);
   auto failed = std::move(in_flight_);
   in_flight_.clear();
-  counted_ = unsent_ = sent_bytes_ = 0;
+  unsent_ = sent_bytes_ = 0;
   count_queues();
   for (auto& request : failed) {
     if (!request.reply || request.expired) continue;

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,13 +68,13 @@ class Backend : public std::enable_shared_from_this<Backend> {
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
 
-  /// Where to append the bytes of the next request (whole requests only), before send().
-  std::string& output() noexcept { return output_; }
-  /// Records that the request just appended to output() is answered into part `part` of `reply`;
-  /// the protocol frames that answer as a reply of `kind`.
-  void send(std::shared_ptr<PendingReply> reply, std::uint32_t part, ReplyKind kind = 0);
-  /// More bytes of the last request sent (a value streamed as it arrives from the client): written
-  /// after what output() holds. The request's timeout starts again.
+  /// Sends one whole request, whose bytes are `request`'s pieces one after another (a command line
+  /// and its value, say): its reply answers part `part` of `reply`, framed by the protocol as a
+  /// reply of `kind`. Only the backend touches its buffers.
+  void send(std::initializer_list<std::string_view> request, std::shared_ptr<PendingReply> reply,
+            std::uint32_t part, ReplyKind kind = 0);
+  /// More bytes of the last request sent (a value streamed as it arrives from the client). The
+  /// request's timeout starts again.
   void send_more(std::string_view bytes);
   /// Bytes appended and not yet written to the server.
   std::size_t unwritten() const noexcept { return output_.size() + writing_.size(); }
@@ -191,7 +192,6 @@ class Backend : public std::enable_shared_from_this<Backend> {
   std::shared_ptr<PoolHealth> health_;  // shared with every worker's backend to this server
   std::uint32_t server_ = 0;             // this server's index in the pool, for health_
   stats::ServerCounters& counters_;
-  std::size_t counted_ = 0;     // bytes of output_ already attributed to a request
   std::size_t unsent_ = 0;      // requests at the back of in_flight_ still in output_
   std::size_t sent_bytes_ = 0;  // bytes of the written requests in in_flight_
   bool healthy_ = true;         // false from a failure to the next connection: one warning per outage

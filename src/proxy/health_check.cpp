@@ -46,19 +46,28 @@ class ProbeSocket {
     }
   }
 
-  /// One line, without its "\r\n".
-  std::string line() {
+  /// The first line (without its "\r\n") of the next reply, once `protocol` frames it as traffic is
+  /// framed (Protocol::frame_reply): whole, or begun (an HTTP head whose body is still coming). A
+  /// reply the framing refuses is returned too, to fail the step with what the server said.
+  std::string reply_line(const Protocol& protocol, ReplyKind kind) {
     for (;;) {
-      if (const auto end = buffer_.find("\r\n"); end != std::string::npos) {
-        std::string out = buffer_.substr(0, end);
-        buffer_.erase(0, end + 2);
-        return out;
+      const ReplyFrame frame = protocol.frame_reply(buffer_, kind);
+      const auto end = buffer_.find("\r\n");
+      const bool framed = frame.status == ReplyFrame::Status::complete || frame.certain > 0;
+      if (end != std::string::npos && (framed || frame.status == ReplyFrame::Status::malformed)) {
+        std::string line = buffer_.substr(0, end);
+        buffer_.erase(0, frame.status == ReplyFrame::Status::complete ? frame.size : buffer_.size());
+        return line;
       }
-      if (buffer_.size() > 4096) throw std::runtime_error("reply line too long");
+      if (buffer_.size() > kMaxReply) throw std::runtime_error("reply too long");
       wait(POLLIN, "read");
-      char chunk[512];
+      char chunk[4096];
       const ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
-      if (n == 0) throw std::runtime_error("connection closed");
+      if (n == 0) {
+        // A reply that ends at the close (an HTTP body without a length) is judged by its first line.
+        if (end == std::string::npos) throw std::runtime_error("connection closed");
+        return buffer_.substr(0, end);
+      }
       if (n < 0 && errno != EAGAIN) throw_error("read");
       if (n > 0) buffer_.append(chunk, static_cast<std::size_t>(n));
     }
@@ -75,6 +84,8 @@ class ProbeSocket {
       throw std::runtime_error(std::string(what) + ": timed out");
   }
 
+  static constexpr std::size_t kMaxReply = 64 * 1024;  // before the framing says where the reply ends
+
   UniqueFd fd_;
   Clock::time_point deadline_;
   std::string buffer_;
@@ -85,11 +96,12 @@ class ProbeSocket {
 std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint) {
   const auto timeout = std::chrono::milliseconds(pool.timeout_ms.value_or(1000));
   try {
-    const std::vector<ProbeStep> steps = protocol_of(pool).probe(pool);
+    const Protocol& protocol = protocol_of(pool);
+    const std::vector<ProbeStep> steps = protocol.probe(pool);
     ProbeSocket socket(endpoint, Clock::now() + timeout);
     for (const ProbeStep& step : steps) {
       socket.send(step.request);
-      const std::string reply = socket.line();
+      const std::string reply = socket.reply_line(protocol, step.kind);
       if (!step.passes(reply)) return step.failure + reply.substr(0, 80);
     }
     return "";

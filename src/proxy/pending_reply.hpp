@@ -77,7 +77,7 @@ class PendingReply {
   using HeadFilter = std::function<void(std::string&)>;
   void set_head_filter(HeadFilter filter) { head_filter_ = std::move(filter); }
   /// Once ready, this reply becomes part `part` of `whole` instead of going to a client (one copy
-  /// of a replicated write split over several servers: replicas.hpp).
+  /// of a replicated write split over several servers: route/replicas.hpp).
   void answer_into(std::shared_ptr<PendingReply> whole, std::uint32_t part) {
     whole_ = std::move(whole);
     part_of_whole_ = part;
@@ -85,7 +85,7 @@ class PendingReply {
 
  protected:
   /// Before a part is stored: true if the request was sent again instead (a read failing over to
-  /// the next copy of its key, replicas.hpp), so this reply is not complete yet. Never asked once
+  /// the next copy of its key, route/replicas.hpp), so this reply is not complete yet. Never asked once
   /// pieces came.
   virtual bool retried(std::uint32_t, std::string_view, bool) { return false; }
   /// Ready now, whatever parts are still out (a replicated write answered by its first success);

@@ -23,7 +23,7 @@
 #include "proxy/ejection.hpp"
 #include "proxy/listen_socket.hpp"
 #include "proxy/protocol.hpp"
-#include "proxy/replicas.hpp"
+#include "proxy/route/replicas.hpp"
 #include "proxy/route_table.hpp"
 #include "proxy/stats/registry.hpp"
 
@@ -46,7 +46,7 @@ class PoolWorker {
   /// backend() match the new pool. With the pool's bounded_load, counts this worker's requests in
   /// flight per server.
   bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers);
-  /// The pool keeps more than one copy of each key (replicas.hpp).
+  /// The pool keeps more than one copy of each key (route/replicas.hpp).
   bool replicated() const noexcept { return layout_->pool.replicas > 1; }
   /// Where the pool's copies of `key` are, first live copy first (Placement::servers_for);
   /// copies.count is 0 if no server is live.
@@ -64,7 +64,7 @@ class PoolWorker {
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
   std::shared_ptr<Backend> own_connection(std::uint32_t server);
-  /// A warm-up is on (warmup.hpp): deletes of moved keys go to their previous owner too, and their
+  /// A warm-up is on (route/warm_up.hpp): deletes of moved keys go to their previous owner too, and their
   /// writes are noted in recent_writes().
   bool warming() const noexcept { return warm_.before != nullptr; }
   /// ...and misses of moved keys are asked of their previous owner (over at warmup_ms; the rest

@@ -27,6 +27,7 @@
 namespace ringleader::proxy {
 
 class PoolWorker;
+class WarmUpSteps;
 using Socket = asio::generic::stream_protocol::socket;
 
 /// What a request expects back, as its protocol tells the backend that sends it: opaque to the
@@ -87,12 +88,14 @@ struct HandshakeVerdict {
 /// (replica_writes: all), or the first success (one). Ordered from best to worst.
 enum class WriteOutcome { success, refused, error };
 
-/// One request of the health probe, answered by one line.
+/// One request of the health probe. Its reply is framed by frame_reply(), as traffic's replies are,
+/// and judged by its first line.
 struct ProbeStep {
   std::string request;
   std::vector<std::string> pass;  // the lines (without "\r\n") that pass...
   bool pass_is_prefix = false;    // ...or their beginnings
   std::string failure;            // the problem otherwise, followed by (the start of) the line
+  ReplyKind kind = 0;             // what the request expects back, for frame_reply()
 
   /// The server's `line` (without "\r\n") passes this step.
   bool passes(std::string_view line) const noexcept;
@@ -118,7 +121,7 @@ class Protocol {
   /// The health probe of a server of `pool`: each step's request is sent once the previous passed.
   virtual std::vector<ProbeStep> probe(const config::Pool& pool) const = 0;
 
-  /// Replicas (replicas.hpp): how good a server's (whole, framed) reply to a write is: a success, a
+  /// Replicas (route/replicas.hpp): how good a server's (whole, framed) reply to a write is: a success, a
   /// refusal the server decided (memcached's NOT_STORED, say), or an error.
   virtual WriteOutcome judge_write(std::string_view reply) const noexcept = 0;
   /// Whether a server closing a connection with nothing in flight is routine (an HTTP server's idle
@@ -131,6 +134,13 @@ class Protocol {
 
   /// Replicas: whether a reply to a single-key read says the key is not there.
   virtual bool is_miss(std::string_view reply) const noexcept = 0;
+
+  /// What a pool of this protocol can do; config::Config is checked against it (check_protocols):
+  /// why its pools keep no copies of keys (`replicas`), empty if they can.
+  virtual std::string_view no_replicas() const noexcept { return {}; }
+  /// How a moved key is read, answered and copied in a warm-up (route/warm_up.hpp); null if the
+  /// protocol has none (its pools refuse warmup_ms and draining servers).
+  virtual const WarmUpSteps* warm_up_steps() const noexcept { return nullptr; }
 };
 
 }  // namespace ringleader::proxy

@@ -70,7 +70,7 @@ class RecentWrites {
 /// Empty until the first publish() (PoolHealth::create() publishes).
 class RouteTable {
  public:
-  /// Shared by the pool's workers like the routes, and kept across changes (warmup.hpp).
+  /// Shared by the pool's workers like the routes, and kept across changes (route/warm_up.hpp).
   mutable RecentWrites recent_writes;
 
   /// Makes `routes` the ones every worker uses from its next request on.

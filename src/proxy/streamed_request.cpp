@@ -7,7 +7,7 @@
 #include "proxy/client_session.hpp"
 #include "proxy/pending_reply.hpp"
 #include "proxy/pool_worker.hpp"
-#include "proxy/replicas.hpp"
+#include "proxy/route/replicas.hpp"
 
 namespace ringleader::proxy {
 
@@ -23,8 +23,7 @@ void StreamedRequest::start(PoolWorker& pool, std::shared_ptr<PendingReply> repl
   for (std::uint32_t c = 0; c < servers.size(); ++c) {
     auto backend = pool.own_connection(servers[c]);
     backend->on_written(written);
-    backend->output().append(head);
-    backend->send(reply_, c, kind);
+    backend->send({head}, reply_, c, kind);
     backends_.push_back(std::move(backend));
   }
 }

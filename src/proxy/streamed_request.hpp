@@ -27,7 +27,7 @@ class PoolWorker;
 class StreamedRequest {
  public:
   /// The reply to a write sent to `copies` copies of its key: passed through from one, or merged
-  /// from several per the pool's replica_writes (replicas.hpp).
+  /// from several per the pool's replica_writes (route/replicas.hpp).
   static std::shared_ptr<PendingReply> write_reply(PoolWorker& pool, std::size_t copies, bool sends);
 
   /// Sends `head` (the request up to where its value streams) to each of `servers` on a connection

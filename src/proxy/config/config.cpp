@@ -63,6 +63,7 @@ class PoolReader {
     for (const auto& entry : body) {
       const std::string key = scalar(entry.first, "");
       if (!seen.insert(key).second) fail(entry.first, key, "appears twice (twemproxy: \"is a duplicate\")");
+      pool_.lines[key] = line_of(entry.first);
       const YAML::Node& value = entry.second;
       if (key == "servers") {
         read_servers(value);
@@ -436,8 +437,6 @@ class PoolReader {
       error(std::to_string(pool_.replicas) + " copies of each key need at least as many servers; the pool has " +
             std::to_string(pool_.servers.size()));
     if (pool_.replicas == 1) return;
-    if (pool_.protocol == "http")
-      error("an http pool keeps no copies (its servers hold their own data); http_retries sends a failed request to the key's next server");
     if (pool_.distribution == "random")
       error("distribution 'random' puts a key anywhere, so its copies could not be found again");
     if (pool_.bounded_load)
@@ -551,6 +550,7 @@ bool Pool::same_settings(const Pool& other) const {
     pool.name.clear();
     pool.line = 0;
     pool.protocol_line = 0;
+    pool.lines.clear();
     pool.warnings.clear();  // they name lines
     for (auto& server : pool.servers) server.line = 0;
     for (auto& server : pool.removed) server.line = 0;

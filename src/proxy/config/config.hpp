@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -151,6 +152,7 @@ struct OutputLimit {
 struct Pool {
   std::string name;
   std::size_t line = 0;  // line of the pool's name in the file
+  std::map<std::string, std::size_t, std::less<>> lines;  // the line of each key the file gives
 
   Listen listen;
   std::string hash = "fnv1a_64";       // a twemproxy hash name, or "xxh3" (the default for ringleader's algorithms)

@@ -69,7 +69,8 @@ class Http11 final : public Protocol {
     return {{"GET " + path + " HTTP/1.1\r\nHost: ringleader\r\nUser-Agent: ringleader-health-check\r\nConnection: close\r\n\r\n",
              {"HTTP/1.1 2", "HTTP/1.1 3", "HTTP/1.0 2", "HTTP/1.0 3"},  // an HTTP/1.0 server is healthy too
              true,
-             "unexpected reply to GET " + path + ": "}};
+             "unexpected reply to GET " + path + ": ",
+             Reply::response}};
   }
 
   bool servers_close_idle() const noexcept override { return true; }
@@ -80,6 +81,10 @@ class Http11 final : public Protocol {
     return reply.starts_with("HTTP/1.1 2") ? WriteOutcome::success : WriteOutcome::error;
   }
   bool is_miss(std::string_view) const noexcept override { return false; }
+  std::string_view no_replicas() const noexcept override {
+    return "an http pool keeps no copies (its servers hold their own data); http_retries sends a failed request to "
+           "the key's next server";
+  }
 
  private:
   static constexpr std::size_t kMaxResponseHead = 64 * 1024;

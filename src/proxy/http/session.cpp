@@ -221,8 +221,7 @@ void Session::forward(std::string_view key, std::string_view bytes) {
     reply->set_head_filter(response_filter());
     enqueue(reply);
     Backend& backend = pool_.backend(servers_[0]);
-    backend.output().append(request_);
-    backend.send(std::move(reply), 0, kind);
+    backend.send({request_}, std::move(reply), 0, kind);
   }
   if (!head_.keep_alive) {
     stop_reading_ = true;

@@ -8,7 +8,7 @@
 // A request whose body is whole in what was read and at most kStreamAbove bytes goes to its server
 // on the shared connection; an idempotent one (GET, HEAD, PUT, DELETE, OPTIONS) is sent to the key's
 // next server if its server fails before answering, up to the pool's http_retries times
-// (FailoverRead, replicas.hpp). A larger body, or a chunked one not yet whole, streams to its server
+// (FailoverRead, route/replicas.hpp). A larger body, or a chunked one not yet whole, streams to its server
 // on a connection of its own, as memcache::Session streams a large value: it starts once the
 // requests before it are answered, reading pauses while kStreamBuffer of it waits to be written, and
 // it is never retried (its bytes are not kept).
@@ -28,7 +28,7 @@
 #include "proxy/client_session.hpp"
 #include "proxy/http/chunked.hpp"
 #include "proxy/http/message_head.hpp"
-#include "proxy/replicas.hpp"
+#include "proxy/route/replicas.hpp"
 #include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {

@@ -5,6 +5,7 @@
 
 #include "proxy/memcache/reply_parser.hpp"
 #include "proxy/memcache/session.hpp"
+#include "proxy/memcache/warmup_steps.hpp"
 #include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy::memcache {
@@ -43,6 +44,7 @@ class TextProtocol final : public Protocol {
   }
 
   bool is_miss(std::string_view reply) const noexcept override { return reply == kEnd; }
+  const WarmUpSteps* warm_up_steps() const noexcept override { return &memcache::warm_up_steps(); }
 };
 
 }  // namespace

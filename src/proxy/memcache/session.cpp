@@ -6,7 +6,7 @@
 #include "proxy/buffers.hpp"
 #include "proxy/memcache/protocol.hpp"
 #include "proxy/memcache/values_reply.hpp"
-#include "proxy/memcache/warmup_steps.hpp"
+#include "proxy/route/warm_up.hpp"
 #include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy::memcache {
@@ -132,11 +132,10 @@ void Session::handle(const Request& request) {
   }
   auto reply = std::make_shared<PassThroughReply>(!request.noreply);
   enqueue(reply);
-  Backend& backend = pool_.backend(servers_[0]);
-  std::string& out = backend.output();
-  out.append(request.forward_line).append("\r\n");
-  if (is_storage(request.command)) out.append(request.data).append("\r\n");
-  backend.send(std::move(reply), 0, values ? Reply::values : Reply::one_line);
+  const std::string_view data = is_storage(request.command) ? request.data : std::string_view();
+  const std::string_view data_end = is_storage(request.command) ? "\r\n" : "";
+  pool_.backend(servers_[0]).send({request.forward_line, "\r\n", data, data_end}, std::move(reply), 0,
+                                  values ? Reply::values : Reply::one_line);
 }
 
 void Session::replicate(const Request& request) {
@@ -175,60 +174,30 @@ void Session::replicate(const Request& request) {
 }
 
 bool Session::warm_up(const Request& request) {
+  WarmUpCommand command;
   const bool read = request.command == Command::get || request.command == Command::gets;
-  if (!read) {
-    Backend* previous = pool_.previous_owner(request.keys[0], servers_[0]);
-    if (previous == nullptr) return false;
-    pool_.recent_writes().wrote(request.keys[0]);
-    if (request.command != Command::del) return false;  // a write goes to the new owner only
-    // Both owners delete, so no copy of the old value is left to come back. The first that deleted
-    // answers (the key was on one of them).
-    auto reply = std::make_shared<ReplicatedWrite>(2, false, !request.noreply, pool_.protocol());
-    enqueue(reply);
-    Backend* owners[] = {&pool_.backend(servers_[0]), previous};
-    for (std::uint32_t part = 0; part < 2; ++part) {
-      owners[part]->output().append(request.forward_line).append("\r\n");
-      owners[part]->send(reply, part, Reply::one_line);
+  command.op = read                              ? WarmUpCommand::Op::read
+               : request.command == Command::del ? WarmUpCommand::Op::remove
+                                                 : WarmUpCommand::Op::write;
+  command.keys = request.keys;
+  command.servers = servers_;
+  command.one_key = [&](std::size_t k, std::string& out) {
+    if (!read) {
+      out.append(request.forward_line).append("\r\n");
+      return;
     }
-    return true;
-  }
-  if (!pool_.warm_reads()) return false;
-  const auto moved = [&](std::size_t k) { return pool_.previous_owner(request.keys[k], servers_[k]); };
-  std::size_t k = 0;
-  while (k < request.keys.size() && moved(k) == nullptr) ++k;
-  if (k == request.keys.size()) return false;
-  const bool with_cas = request.command == Command::gets;
-  const auto read_of = [&](std::size_t k, std::string& out) {
-    out.assign(command_name(request.command)).append(" ").append(request.keys[k]).append("\r\n");
+    out.append(command_name(request.command)).append(" ").append(request.keys[k]).append("\r\n");
   };
-  if (request.keys.size() == 1) {
-    read_of(0, request_bytes_);
-    auto reply = std::make_shared<WarmUpRead>(pool_, warm_up_steps(), servers_[0], moved(0)->shared_from_this(),
-                                              request.keys[0], request_bytes_, Reply::values, with_cas, true);
-    enqueue(reply);
-    reply->send();
-    return true;
-  }
-  // Key by key, each moved one asking its previous owner on its own.
-  auto whole = std::make_shared<ValuesReply>(static_cast<std::uint32_t>(request.keys.size()));
-  enqueue(whole);
-  pool_.counters().fragments.add(request.keys.size());
-  for (k = 0; k < request.keys.size(); ++k) {
-    read_of(k, request_bytes_);
-    Backend& owner = pool_.backend(servers_[k]);
-    if (Backend* previous = moved(k)) {
-      auto read = std::make_shared<WarmUpRead>(pool_, warm_up_steps(), servers_[k], previous->shared_from_this(),
-                                               request.keys[k], request_bytes_, Reply::values, with_cas, true);
-      read->answer_into(whole, static_cast<std::uint32_t>(k));
-      read->send();
-      continue;
-    }
-    auto part = std::make_shared<PassThroughReply>();
-    part->answer_into(whole, static_cast<std::uint32_t>(k));
-    owner.output().append(request_bytes_);
-    owner.send(std::move(part), 0, Reply::values);
-  }
-  return true;
+  request_bytes_.clear();
+  if (read) command.one_key(0, request_bytes_);
+  command.request = request_bytes_;
+  command.per_key_reply = [](std::size_t keys) {
+    return std::make_shared<ValuesReply>(static_cast<std::uint32_t>(keys));
+  };
+  command.kind = read ? Reply::values : Reply::one_line;
+  command.with_cas = request.command == Command::gets;
+  command.sends = !request.noreply;
+  return proxy::warm_up(pool_, command, [this](auto reply) { enqueue(std::move(reply)); });
 }
 
 void Session::start_stream(const Request& request, std::span<const std::uint32_t> servers) {
@@ -257,13 +226,11 @@ void Session::split_retrieval(const Request& request) {
   pool_.counters().fragments.add(parts_.parts());
   enqueue(reply);
   for (std::uint32_t part = 0; part < parts_.parts(); ++part) {
-    Backend& backend = pool_.backend(parts_.server(part));
-    std::string& out = backend.output();
-    out.append(command_name(request.command));
-    if (!request.exptime.empty()) out.append(" ").append(request.exptime);
-    for (const std::uint32_t k : parts_.keys(part)) out.append(" ").append(request.keys[k]);
-    out.append("\r\n");
-    backend.send(reply, part, Reply::values);
+    request_bytes_.assign(command_name(request.command));
+    if (!request.exptime.empty()) request_bytes_.append(" ").append(request.exptime);
+    for (const std::uint32_t k : parts_.keys(part)) request_bytes_.append(" ").append(request.keys[k]);
+    request_bytes_.append("\r\n");
+    pool_.backend(parts_.server(part)).send({request_bytes_}, reply, part, Reply::values);
   }
 }
 

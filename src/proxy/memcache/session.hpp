@@ -22,7 +22,7 @@
 #include "proxy/client_session.hpp"
 #include "proxy/keys_by_server.hpp"
 #include "proxy/memcache/request_parser.hpp"
-#include "proxy/replicas.hpp"
+#include "proxy/route/replicas.hpp"
 #include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {
@@ -49,7 +49,7 @@ class Session final : public ClientSession {
   /// A request to a pool with replicas: a read fails over (a get of many keys, key by key), a
   /// write goes to every copy.
   void replicate(const Request& request);
-  /// During a warm-up (warmup.hpp), a request with a moved key: a get asks its previous owner on a
+  /// During a warm-up (route/warm_up.hpp), a request with a moved key: a get asks its previous owner on a
   /// miss, a delete goes to both owners, a write is noted. True if it was sent here.
   bool warm_up(const Request& request);
   /// Sends a storage command whose data block will stream, to each of `servers` (its key's copies).

@@ -76,6 +76,8 @@ class MetaSteps final : public WarmUpSteps {
     if (cas != std::string_view::npos) out.append(" C").append(stored_reply.substr(cas + 2, end - cas - 2));
     out.append("\r\n");
   }
+  // DELETED from either owner: the key was on one of them.
+  bool deletes_answered_by_either() const noexcept override { return true; }
 };
 
 }  // namespace

@@ -30,7 +30,7 @@ struct CommandSpec {
   int first = 1;          // first key index (or the count's index for numkeys)
   int last = 1;           // last key index; negative counts from the end (-1 = last argument)
   int step = 1;
-  bool reads = false;     // only reads its keys: a pool with replicas asks one copy (replicas.hpp)
+  bool reads = false;     // only reads its keys: a pool with replicas asks one copy (route/replicas.hpp)
 
   /// Whether its keys may be split over several servers (MGET, DEL, UNLINK, TOUCH, EXISTS, MSET).
   bool splits() const noexcept {

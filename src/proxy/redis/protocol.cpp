@@ -7,6 +7,7 @@
 #include "proxy/redis/reply_parser.hpp"
 #include "proxy/redis/resp.hpp"
 #include "proxy/redis/session.hpp"
+#include "proxy/redis/warmup_steps.hpp"
 #include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy::redis {
@@ -77,6 +78,7 @@ class RespProtocol final : public Protocol {
   bool is_miss(std::string_view reply) const noexcept override {
     return reply == "$-1\r\n" || reply == "*-1\r\n" || reply == "*1\r\n$-1\r\n";
   }
+  const WarmUpSteps* warm_up_steps() const noexcept override { return &redis::warm_up_steps(); }
 
   std::vector<ProbeStep> probe(const config::Pool& pool) const override {
     std::vector<ProbeStep> steps;

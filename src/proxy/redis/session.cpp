@@ -8,7 +8,7 @@
 #include "proxy/pool_worker.hpp"
 #include "proxy/redis/merged_replies.hpp"
 #include "proxy/redis/resp.hpp"
-#include "proxy/redis/warmup_steps.hpp"
+#include "proxy/route/warm_up.hpp"
 
 namespace ringleader::proxy::redis {
 namespace {
@@ -30,13 +30,13 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// The request as servers get it: RESP (an inline command is rewritten: inline cannot carry binary).
-void append_as_sent(std::string& out, const Request& request) {
-  if (request.inline_form) {
-    append_command(out, request.args);
-  } else {
-    out.append(request.raw);
-  }
+// The request as servers get it: RESP as the client sent it, or an inline command rewritten into
+// `scratch` (inline cannot carry binary).
+std::string_view as_sent(const Request& request, std::string& scratch) {
+  if (!request.inline_form) return request.raw;
+  scratch.clear();
+  append_command(scratch, request.args);
+  return scratch;
 }
 
 // Why a command whose keys must live together is refused.
@@ -230,17 +230,16 @@ void Session::replicate(const CommandSpec& spec, const Request& request) {
     }
     return;
   }
-  request_bytes_.clear();
-  append_as_sent(request_bytes_, request);
+  const std::string_view bytes = as_sent(request, request_bytes_);
   if (spec.reads) {
-    auto reply = std::make_shared<FailoverRead>(pool_, copies_[0].servers(), request_bytes_, 0, true);
+    auto reply = std::make_shared<FailoverRead>(pool_, copies_[0].servers(), bytes, 0, true);
     enqueue(reply);
     reply->send();
     return;
   }
   auto reply = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(copies_[0].count), true);
   enqueue(reply);
-  ReplicatedWrite::send(reply, pool_, copies_[0].servers(), request_bytes_, 0);
+  ReplicatedWrite::send(reply, pool_, copies_[0].servers(), bytes, 0);
 }
 
 // One split per copy: round c sends each key to its c-th copy, and its merged reply is part c of
@@ -258,60 +257,19 @@ void Session::split_to_copies(const CommandSpec& spec, const Request& request) {
 }
 
 bool Session::warm_up(const CommandSpec& spec, const Request& request) {
-  if (!spec.reads) {
-    const bool deletes = spec.name == "DEL" || spec.name == "UNLINK";
-    for (std::size_t k = 0; k < keys_.size(); ++k) {
-      Backend* previous = pool_.previous_owner(keys_[k], servers_[k]);
-      if (previous == nullptr) continue;
-      pool_.recent_writes().wrote(keys_[k]);
-      if (!deletes) continue;
-      // Sent before the command itself; its reply is dropped, so the client's count is the new
-      // owners' (a key only the previous owner had counts 0).
-      const std::string_view del[] = {spec.name, keys_[k]};
-      append_command(previous->output(), del);
-      previous->send(std::make_shared<PassThroughReply>(false), 0);
-    }
-    return false;  // the command goes to the new owners as usual
-  }
-  if (!pool_.warm_reads()) return false;
-  const auto moved = [&](std::size_t k) { return pool_.previous_owner(keys_[k], servers_[k]); };
-  std::size_t k = 0;
-  while (k < keys_.size() && moved(k) == nullptr) ++k;
-  if (k == keys_.size()) return false;
-  const auto read = [&](std::size_t k, std::string_view request_bytes) {
-    return std::make_shared<WarmUpRead>(pool_, warm_up_steps(), servers_[k], moved(k)->shared_from_this(), keys_[k],
-                                        request_bytes, 0, false, true);
-  };
-  if (keys_.size() == 1) {
-    request_bytes_.clear();
-    append_as_sent(request_bytes_, request);
-    auto reply = read(0, request_bytes_);
-    enqueue(reply);
-    reply->send();
-    return true;
-  }
-  if (spec.routing != Routing::split_values) return false;  // EXISTS: counts are not warmed
-  // MGET key by key, each moved key asking its previous owner on its own.
-  auto whole = values_key_by_key(keys_.size());
-  enqueue(whole);
-  pool_.counters().fragments.add(keys_.size());
-  for (k = 0; k < keys_.size(); ++k) {
-    request_bytes_.clear();
+  WarmUpCommand command;
+  command.op = spec.reads                                   ? WarmUpCommand::Op::read
+               : spec.name == "DEL" || spec.name == "UNLINK" ? WarmUpCommand::Op::remove
+                                                            : WarmUpCommand::Op::write;
+  command.keys = keys_;
+  command.servers = servers_;
+  command.request = as_sent(request, request_bytes_);
+  command.one_key = [&](std::size_t k, std::string& out) {
     const std::string_view one[] = {request.args[0], keys_[k]};
-    append_command(request_bytes_, one);
-    if (moved(k) != nullptr) {
-      auto part = read(k, request_bytes_);
-      part->answer_into(whole, static_cast<std::uint32_t>(k));
-      part->send();
-      continue;
-    }
-    auto part = std::make_shared<PassThroughReply>();
-    part->answer_into(whole, static_cast<std::uint32_t>(k));
-    Backend& owner = pool_.backend(servers_[k]);
-    owner.output().append(request_bytes_);
-    owner.send(std::move(part), 0);
-  }
-  return true;
+    append_command(out, one);
+  };
+  if (spec.routing == Routing::split_values) command.per_key_reply = values_key_by_key;  // not EXISTS's counts
+  return proxy::warm_up(pool_, command, [this](auto reply) { enqueue(std::move(reply)); });
 }
 
 void Session::answer_locally(const CommandSpec& spec, const Request& request) {
@@ -406,9 +364,7 @@ std::size_t Session::forward_rest(std::string_view input, const Limits& limits) 
 void Session::forward(const Request& request, std::uint32_t server) {
   auto reply = std::make_shared<PassThroughReply>();
   enqueue(reply);
-  Backend& backend = pool_.backend(server);
-  append_as_sent(backend.output(), request);
-  backend.send(std::move(reply), 0);
+  pool_.backend(server).send({as_sent(request, request_bytes_)}, std::move(reply), 0);
 }
 
 void Session::split(const CommandSpec& spec, const Request& request) {
@@ -437,8 +393,8 @@ std::shared_ptr<PendingReply> Session::send_split(const CommandSpec& spec, const
   }
   const std::size_t per_key = spec.routing == Routing::split_pairs ? 2 : 1;
   for (std::uint32_t part = 0; part < parts; ++part) {
-    Backend& backend = pool_.backend(parts_.server(part));
-    std::string& out = backend.output();
+    std::string& out = request_bytes_;
+    out.clear();
     append_array_head(out, 1 + per_key * parts_.keys(part).size());
     append_bulk(out, request.args[0]);
     for (const std::uint32_t k : parts_.keys(part)) {
@@ -446,7 +402,7 @@ std::shared_ptr<PendingReply> Session::send_split(const CommandSpec& spec, const
       append_bulk(out, request.args[1 + per_key * k]);
       if (per_key == 2) append_bulk(out, request.args[2 + per_key * k]);
     }
-    backend.send(reply, part);
+    pool_.backend(parts_.server(part)).send({out}, reply, part);
   }
   return reply;
 }

@@ -19,7 +19,7 @@
 
 #include "proxy/client_session.hpp"
 #include "proxy/keys_by_server.hpp"
-#include "proxy/replicas.hpp"
+#include "proxy/route/replicas.hpp"
 #include "proxy/redis/commands.hpp"
 #include "proxy/redis/request_parser.hpp"
 #include "proxy/streamed_request.hpp"
@@ -55,7 +55,7 @@ class Session final : public ClientSession {
   void replicate(const CommandSpec& spec, const Request& request);
   void split_to_copies(const CommandSpec& spec, const Request& request);
   void reply_error(std::string_view message);
-  /// During a warm-up (warmup.hpp), a command with a moved key: a read of one key (or MGET, key by
+  /// During a warm-up (route/warm_up.hpp), a command with a moved key: a read of one key (or MGET, key by
   /// key) asks its previous owner on a miss; a write is noted; DEL and UNLINK also go to the
   /// previous owner. True if it was sent here.
   bool warm_up(const CommandSpec& spec, const Request& request);

@@ -69,7 +69,7 @@ struct PoolCounters {
   Counter client_output_limit_closed;  // closed past their output limit (client_session.hpp)
   Counter fragments;           // sub-requests made by splitting multi-key requests
   Counter replica_failovers;   // reads asked again of a key's next copy (a server failed, or a miss)
-  // Warm-up after a membership change (warmup.hpp).
+  // Warm-up after a membership change (route/warm_up.hpp).
   Counter warmup_reads;           // misses of a moved key asked again of its previous owner
   Counter warmup_hits;            // ... that the previous owner had
   Counter warmup_copies;          // hits copied to the new owner

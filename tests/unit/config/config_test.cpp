@@ -469,7 +469,6 @@ TEST(Config, HttpKeys) {
     EXPECT_EQ(e.line(), 6u) << bad;
     EXPECT_EQ(e.key(), std::string(bad).substr(2, std::string(bad).find(':') - 2)) << bad;
   }
-  EXPECT_EQ(error_of(kMinimal + "   - 127.0.0.1:11212:1\n  protocol: http\n  replicas: 2\n").key(), "replicas");
   const ConfigError other = error_of(kMinimal + "  http_key: path\n");
   EXPECT_EQ(other.key(), "http_key");
   EXPECT_NE(std::string(other.what()).find("only valid for an http pool"), std::string::npos);

@@ -34,6 +34,35 @@ TEST(Protocols, UnknownNameIsAConfigError) {
   EXPECT_THROW(protocol_of(config.pools[0]), std::invalid_argument);
 }
 
+// What a protocol cannot do is refused with the line of the key that asks for it: an http pool
+// keeps no copies and has no warm-up (before, warmup_ms and draining passed and did nothing).
+TEST(Protocols, PoolsAskOnlyForWhatTheirProtocolDoes) {
+  const std::string http = "a:\n  listen: 127.0.0.1:1\n  protocol: http\n";
+  const auto refused = [](const std::string& yaml) -> std::string {
+    try {
+      check_protocols(config::parse(yaml, "x.yml"));
+    } catch (const config::ConfigError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(refused(http + "  warmup_ms: 100\n" + kServers),
+            "x.yml:4: pool 'a': key 'warmup_ms': an http pool has no warm-up (moved keys are not read from their "
+            "previous owner)");
+  EXPECT_EQ(refused(http + "  servers:\n   - 127.0.0.1:1:1\n   - 127.0.0.1:2:1 draining\n"),
+            "x.yml:4: pool 'a': key 'servers': an http pool has no warm-up (moved keys are not read from their "
+            "previous owner); remove the server instead of draining it");
+  EXPECT_NE(refused(http + "  replicas: 2\n  servers:\n   - 127.0.0.1:1:1\n   - 127.0.0.1:2:1\n").find(
+                "x.yml:4: pool 'a': key 'replicas': an http pool keeps no copies"),
+            std::string::npos);
+  for (const char* protocol : {"memcache", "redis"}) {
+    EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  protocol: " + std::string(protocol) +
+                      "\n  warmup_ms: 100\n  replicas: 1\n" + kServers),
+              "accepted")
+        << protocol;
+  }
+}
+
 // Error replies keep the bytes clients and tests have always seen.
 TEST(Protocols, ErrorRepliesInEachProtocolsFormat) {
   EXPECT_EQ(find_protocol("memcache")->error_reply("no reply"), "SERVER_ERROR no reply\r\n");

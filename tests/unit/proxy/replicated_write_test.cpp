@@ -6,7 +6,7 @@
 
 #include "proxy/protocols.hpp"
 #include "proxy/redis/merged_replies.hpp"
-#include "proxy/replicas.hpp"
+#include "proxy/route/replicas.hpp"
 
 namespace ringleader::proxy {
 namespace {

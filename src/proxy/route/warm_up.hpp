@@ -19,8 +19,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -65,7 +67,34 @@ class WarmUpSteps {
   /// a copy.
   virtual void remove(std::string_view key, std::string_view data, std::string_view stored_reply,
                       std::string& out) const = 0;
+  /// A delete of one moved key is answered by whichever owner deleted it (memcached's DELETED);
+  /// false: by the new owner, as if the previous one had not been asked (Redis's counts).
+  virtual bool deletes_answered_by_either() const noexcept = 0;
 };
+
+/// One request, as warm-up needs to know it: what it does to which keys, and how to ask for one key.
+struct WarmUpCommand {
+  enum class Op { read, write, remove };
+  Op op = Op::read;
+  std::span<const std::string_view> keys;
+  std::span<const std::uint32_t> servers;  // each key's owner now (PoolWorker::route)
+  std::string_view request;                // the whole request as servers get it
+  /// The request for key k alone: a read of it (for a read of many keys), or its delete.
+  std::function<void(std::size_t k, std::string& out)> one_key;
+  /// A reply merging one part per key, for a read of many keys; null: such a read is not warmed
+  /// (a count of keys that exist, say).
+  std::function<std::shared_ptr<PendingReply>(std::size_t keys)> per_key_reply;
+  ReplyKind kind = 0;
+  bool with_cas = false;  // a read that asked for cas
+  bool sends = true;      // false: noreply
+};
+
+/// The request during a warm-up (PoolWorker::warming()): each moved key's write is noted
+/// (RecentWrites) and its delete goes to the previous owner too; a read of moved keys asks their
+/// previous owner on a miss. True if the request was sent here (its reply handed to `enqueue`
+/// first); false if it goes its usual way.
+bool warm_up(PoolWorker& pool, const WarmUpCommand& command,
+             const std::function<void(std::shared_ptr<PendingReply>)>& enqueue);
 
 /// A single-key read of a moved key during a warm-up.
 class WarmUpRead final : public PendingReply, public std::enable_shared_from_this<WarmUpRead> {

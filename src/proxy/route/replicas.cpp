@@ -1,5 +1,5 @@
 // Replicated writes and failover reads; see replicas.hpp.
-#include "proxy/replicas.hpp"
+#include "proxy/route/replicas.hpp"
 
 #include <algorithm>
 
@@ -21,8 +21,7 @@ void ReplicatedWrite::send(const std::shared_ptr<ReplicatedWrite>& reply, PoolWo
                            std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind) {
   for (std::uint32_t c = 0; c < copies.size(); ++c) {
     Backend& backend = pool.backend(copies[c]);
-    backend.output().append(request);
-    backend.send(reply, c, kind);
+    backend.send({request}, reply, c, kind);
   }
 }
 
@@ -55,8 +54,7 @@ FailoverRead::FailoverRead(PoolWorker& pool, std::span<const std::uint32_t> copi
 
 void FailoverRead::send() {
   Backend& backend = pool_.backend(copies_.server[next_++]);
-  backend.output().append(request_);
-  backend.send(shared_from_this(), 0, kind_);
+  backend.send({request_}, shared_from_this(), 0, kind_);
 }
 
 void FailoverRead::send_each(PoolWorker& pool, const std::shared_ptr<PendingReply>& whole,
