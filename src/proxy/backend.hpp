@@ -44,6 +44,7 @@
 #include "proxy/ejection.hpp"
 #include "proxy/pending_reply.hpp"
 #include "proxy/protocol.hpp"
+#include "proxy/route/context.hpp"
 #include "proxy/stats/counters.hpp"
 
 namespace ringleader::proxy {
@@ -59,7 +60,7 @@ struct BackendOptions {
 
 /// Always owned by a std::shared_ptr: its coroutines hold one, so a backend a reload removed lives
 /// until its connection is closed.
-class Backend : public std::enable_shared_from_this<Backend> {
+class Backend final : public Connection, public std::enable_shared_from_this<Backend> {
  public:
   /// `name` appears in error replies ("... server 10.0.0.1:11211 ...").
   Backend(asio::io_context& io, std::string name, asio::generic::stream_protocol::endpoint endpoint,
@@ -72,7 +73,7 @@ class Backend : public std::enable_shared_from_this<Backend> {
   /// and its value, say): its reply answers part `part` of `reply`, framed by the protocol as a
   /// reply of `kind`. Only the backend touches its buffers.
   void send(std::initializer_list<std::string_view> request, std::shared_ptr<PendingReply> reply,
-            std::uint32_t part, ReplyKind kind = 0);
+            std::uint32_t part, ReplyKind kind = 0) override;
   /// More bytes of the last request sent (a value streamed as it arrives from the client). The
   /// request's timeout starts again.
   void send_more(std::string_view bytes);

@@ -193,12 +193,11 @@ PoolWorker::WarmUp PoolWorker::end_warm_up() {
   return std::exchange(warm_, {});
 }
 
-Backend* PoolWorker::previous_owner(std::string_view key, std::uint32_t server) const {
+std::shared_ptr<Connection> PoolWorker::previous_owner(std::string_view key, std::uint32_t server) {
   if (!warm_.receives[server]) return nullptr;
   const std::uint32_t before = warm_.before->server_for(key);
-  if (before == Placement::kNoServer) return nullptr;
-  Backend* backend = warm_.backends[before].get();
-  return backend == backends_[server].get() ? nullptr : backend;
+  if (before == Placement::kNoServer || warm_.backends[before] == backends_[server]) return nullptr;
+  return warm_.backends[before];
 }
 
 std::shared_ptr<Backend> PoolWorker::own_connection(std::uint32_t server) {

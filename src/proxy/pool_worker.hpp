@@ -23,13 +23,13 @@
 #include "proxy/ejection.hpp"
 #include "proxy/listen_socket.hpp"
 #include "proxy/protocol.hpp"
-#include "proxy/route/replicas.hpp"
+#include "proxy/route/context.hpp"
 #include "proxy/route_table.hpp"
 #include "proxy/stats/registry.hpp"
 
 namespace ringleader::proxy {
 
-class PoolWorker {
+class PoolWorker final : public RouteContext {
  public:
   /// This worker's side of pool `pool_index`, whose servers and settings `routes` holds (a reload
   /// publishes new ones there). `acceptor` already listens. This worker counts into
@@ -40,7 +40,7 @@ class PoolWorker {
   void start();
 
   /// The pool's settings as of the last request routed.
-  const config::Pool& pool() const noexcept { return layout_->pool; }
+  const config::Pool& pool() const noexcept override { return layout_->pool; }
   /// The server of each key of one request, into `servers` (backend() indices); false if no server
   /// is live. Not for a pool with replicas: copies() places its keys. After a reload, first makes
   /// backend() match the new pool. With the pool's bounded_load, counts this worker's requests in
@@ -51,16 +51,17 @@ class PoolWorker {
   /// Where the pool's copies of `key` are, first live copy first (Placement::servers_for);
   /// copies.count is 0 if no server is live.
   /// `wanted`: that many servers of the probe order instead (an http request's retries).
-  void copies(std::string_view key, Copies& copies, std::size_t wanted = 0);
+  void copies(std::string_view key, Copies& copies, std::size_t wanted = 0) override;
   /// The layout backend() indices refer to (a reload replaces it).
-  const std::shared_ptr<const PoolLayout>& layout() const noexcept { return layout_; }
-  const Protocol& protocol() const noexcept { return *protocol_; }
+  const std::shared_ptr<const PoolLayout>& layout() const noexcept override { return layout_; }
+  const Protocol& protocol() const noexcept override { return *protocol_; }
   /// Where a request to `server` goes (each protocol's connection policy: one shared connection per
   /// server, or a free one per request: Protocol::connection_per_request).
   Backend& backend(std::uint32_t server) {
     Backend& shared = *backends_[server];
     return protocol_->connection_per_request() ? shared.free_connection() : shared;
   }
+  std::shared_ptr<Connection> connection(std::uint32_t server) override { return backend(server).shared_from_this(); }
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
   std::shared_ptr<Backend> own_connection(std::uint32_t server);
@@ -69,11 +70,11 @@ class PoolWorker {
   bool warming() const noexcept { return warm_.before != nullptr; }
   /// ...and misses of moved keys are asked of their previous owner (over at warmup_ms; the rest
   /// goes on for RecentWrites::kHoldOff more, for the reads still out).
-  bool warm_reads() const noexcept { return warm_.reads; }
+  bool warm_reads() const noexcept override { return warm_.reads; }
   /// While warming(): the server that held `key` before the change (or before its owner began
   /// draining), if not `server`, its owner now; else null.
-  Backend* previous_owner(std::string_view key, std::uint32_t server) const;
-  RecentWrites& recent_writes() const noexcept { return routes_table_.recent_writes; }
+  std::shared_ptr<Connection> previous_owner(std::string_view key, std::uint32_t server) override;
+  RecentWrites& recent_writes() const noexcept override { return routes_table_.recent_writes; }
   /// Picks up a reload now rather than at the next request, so a worker without traffic also
   /// connects to new servers and lets go of removed ones.
   void refresh() { router(); }
@@ -82,7 +83,7 @@ class PoolWorker {
   void stop_accepting();
   /// True while a request waits to be written to or answered by a server.
   bool busy() const noexcept;
-  stats::PoolCounters& counters() noexcept { return counters_; }
+  stats::PoolCounters& counters() noexcept override { return counters_; }
 
  private:
   asio::awaitable<void> accept_loop();

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "proxy/pool_worker.hpp"
 
 namespace ringleader::proxy {
 
@@ -12,16 +11,15 @@ ReplicatedWrite::ReplicatedWrite(std::uint32_t copies, bool wait_for_all, bool s
   sends_ = sends;
 }
 
-std::shared_ptr<ReplicatedWrite> ReplicatedWrite::make(PoolWorker& pool, std::uint32_t copies, bool sends) {
+std::shared_ptr<ReplicatedWrite> ReplicatedWrite::make(RouteContext& pool, std::uint32_t copies, bool sends) {
   return std::make_shared<ReplicatedWrite>(copies, pool.pool().replica_writes == config::Pool::ReplicaWrites::all,
                                            sends, pool.protocol());
 }
 
-void ReplicatedWrite::send(const std::shared_ptr<ReplicatedWrite>& reply, PoolWorker& pool,
+void ReplicatedWrite::send(const std::shared_ptr<ReplicatedWrite>& reply, RouteContext& pool,
                            std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind) {
   for (std::uint32_t c = 0; c < copies.size(); ++c) {
-    Backend& backend = pool.backend(copies[c]);
-    backend.send({request}, reply, c, kind);
+    pool.connection(copies[c])->send({request}, reply, c, kind);
   }
 }
 
@@ -39,7 +37,7 @@ void ReplicatedWrite::on_part(std::uint32_t part, std::string_view reply, bool f
   }
 }
 
-FailoverRead::FailoverRead(PoolWorker& pool, std::span<const std::uint32_t> copies, std::string_view request,
+FailoverRead::FailoverRead(RouteContext& pool, std::span<const std::uint32_t> copies, std::string_view request,
                            ReplyKind kind, bool sends)
     : pool_(pool),
       layout_(pool.layout()),
@@ -53,11 +51,10 @@ FailoverRead::FailoverRead(PoolWorker& pool, std::span<const std::uint32_t> copi
 }
 
 void FailoverRead::send() {
-  Backend& backend = pool_.backend(copies_.server[next_++]);
-  backend.send({request_}, shared_from_this(), 0, kind_);
+  pool_.connection(copies_.server[next_++])->send({request_}, shared_from_this(), 0, kind_);
 }
 
-void FailoverRead::send_each(PoolWorker& pool, const std::shared_ptr<PendingReply>& whole,
+void FailoverRead::send_each(RouteContext& pool, const std::shared_ptr<PendingReply>& whole,
                              std::span<const std::string_view> keys,
                              const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind) {
   Copies copies;

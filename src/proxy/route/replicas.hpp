@@ -32,35 +32,19 @@
 
 #include "proxy/pending_reply.hpp"
 #include "proxy/protocol.hpp"
-#include "proxy/route_table.hpp"
+#include "proxy/route/context.hpp"
 
 namespace ringleader::proxy {
-
-class PoolWorker;
-
-/// The most copies a pool keeps of a key: bounds the scratch array of Copies.
-inline constexpr std::size_t kMaxReplicas = config::Pool::kMaxReplicas;
-
-/// Where one key's copies are, first live copy first.
-struct Copies {
-  std::uint32_t server[kMaxReplicas];
-  std::size_t count = 0;
-
-  std::span<const std::uint32_t> servers() const noexcept { return {server, count}; }
-  bool operator==(const Copies& other) const noexcept {
-    return std::equal(server, server + count, other.server, other.server + other.count);
-  }
-};
 
 /// A write's reply merged from its copies' replies (part c: copy c's).
 class ReplicatedWrite final : public PendingReply {
  public:
   ReplicatedWrite(std::uint32_t copies, bool wait_for_all, bool sends, const Protocol& protocol);
   /// One for a write to `copies` copies in `pool`: its replica_writes mode and its protocol.
-  static std::shared_ptr<ReplicatedWrite> make(PoolWorker& pool, std::uint32_t copies, bool sends);
+  static std::shared_ptr<ReplicatedWrite> make(RouteContext& pool, std::uint32_t copies, bool sends);
 
   /// Appends `request` to each copy's backend and sends it as part c of this reply.
-  static void send(const std::shared_ptr<ReplicatedWrite>& reply, PoolWorker& pool, std::span<const std::uint32_t> copies,
+  static void send(const std::shared_ptr<ReplicatedWrite>& reply, RouteContext& pool, std::span<const std::uint32_t> copies,
                    std::string_view request, ReplyKind kind);
 
  protected:
@@ -78,7 +62,7 @@ class ReplicatedWrite final : public PendingReply {
 class FailoverRead final : public PendingReply, public std::enable_shared_from_this<FailoverRead> {
  public:
   /// `copies` of the key, first live copy first; `request` as the servers get it.
-  FailoverRead(PoolWorker& pool, std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind,
+  FailoverRead(RouteContext& pool, std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind,
                bool sends);
 
   /// Sends the request to the first copy.
@@ -88,7 +72,7 @@ class FailoverRead final : public PendingReply, public std::enable_shared_from_t
   /// protocol's merging reply, made with one part per key). `request_for(k, out)` writes key k's
   /// request as the servers get it into `out`. Each key fails over on its own; a key with no live
   /// server gets the protocol's error.
-  static void send_each(PoolWorker& pool, const std::shared_ptr<PendingReply>& whole,
+  static void send_each(RouteContext& pool, const std::shared_ptr<PendingReply>& whole,
                         std::span<const std::string_view> keys,
                         const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind);
 
@@ -97,7 +81,7 @@ class FailoverRead final : public PendingReply, public std::enable_shared_from_t
   void on_part(std::uint32_t, std::string_view reply, bool) override { bytes_.assign(reply); }
 
  private:
-  PoolWorker& pool_;
+  RouteContext& pool_;
   std::shared_ptr<const PoolLayout> layout_;  // the copies are indices into its servers
   Copies copies_;
   std::uint32_t next_ = 0;  // the copy the request goes to next

@@ -3,7 +3,6 @@
 
 #include <vector>
 
-#include "proxy/pool_worker.hpp"
 #include "proxy/route/replicas.hpp"
 
 namespace ringleader::proxy {
@@ -13,7 +12,7 @@ namespace {
 // was out (the write may have landed first, on another worker's connection: docs/warmup.md).
 class CopyReply final : public PendingReply {
  public:
-  CopyReply(PoolWorker& pool, const WarmUpSteps& steps, std::shared_ptr<Backend> owner, std::string_view key,
+  CopyReply(RouteContext& pool, const WarmUpSteps& steps, std::shared_ptr<Connection> owner, std::string_view key,
             std::string_view data, RecentWrites::Clock::time_point read)
       : pool_(pool), steps_(steps), owner_(std::move(owner)), key_(key), data_(data), read_(read) {
     sends_ = false;
@@ -34,9 +33,9 @@ class CopyReply final : public PendingReply {
   }
 
  private:
-  PoolWorker& pool_;
+  RouteContext& pool_;
   const WarmUpSteps& steps_;
-  std::shared_ptr<Backend> owner_;
+  std::shared_ptr<Connection> owner_;
   std::string key_;
   std::string data_;  // the value copied, to undo only that
   RecentWrites::Clock::time_point read_;
@@ -44,8 +43,8 @@ class CopyReply final : public PendingReply {
 
 }  // namespace
 
-WarmUpRead::WarmUpRead(PoolWorker& pool, const WarmUpSteps& steps, std::uint32_t server,
-                       std::shared_ptr<Backend> previous, std::string_view key, std::string_view request,
+WarmUpRead::WarmUpRead(RouteContext& pool, const WarmUpSteps& steps, std::uint32_t server,
+                       std::shared_ptr<Connection> previous, std::string_view key, std::string_view request,
                        ReplyKind kind, bool with_cas, bool sends)
     : pool_(pool),
       steps_(steps),
@@ -61,7 +60,7 @@ WarmUpRead::WarmUpRead(PoolWorker& pool, const WarmUpSteps& steps, std::uint32_t
 }
 
 void WarmUpRead::send() {
-  pool_.backend(server_).send({request_}, shared_from_this(), 0, kind_);
+  pool_.connection(server_)->send({request_}, shared_from_this(), 0, kind_);
 }
 
 bool WarmUpRead::retried(std::uint32_t, std::string_view reply, bool failed) {
@@ -96,7 +95,7 @@ bool WarmUpRead::previous_answered(std::string_view reply) {
   // After the copy on the same connection: the new owner answers with the value copied, or a newer one.
   asked_again_ = true;
   passes_through_ = true;
-  pool_.backend(server_).send({again_}, shared_from_this(), 0, kind_);
+  pool_.connection(server_)->send({again_}, shared_from_this(), 0, kind_);
   return true;
 }
 
@@ -115,16 +114,16 @@ bool WarmUpRead::copy(const WarmValue& value) {
     pool_.counters().warmup_copies_skipped.add();
     return false;
   }
-  Backend& owner = pool_.backend(server_);
-  owner.send({copy}, std::make_shared<CopyReply>(pool_, steps_, owner.shared_from_this(), key_, value.data, began_),
-             0, steps_.copy_kind());
+  auto owner = pool_.connection(server_);
+  owner->send({copy}, std::make_shared<CopyReply>(pool_, steps_, owner, key_, value.data, began_), 0,
+              steps_.copy_kind());
   return true;
 }
 
 namespace {
 
 // A delete of moved keys: each also goes to its previous owner. True if it was sent here.
-bool remove(PoolWorker& pool, const WarmUpSteps& steps, const WarmUpCommand& command, std::span<Backend* const> previous,
+bool remove(RouteContext& pool, const WarmUpSteps& steps, const WarmUpCommand& command, std::span<const std::shared_ptr<Connection>> previous,
             const std::function<void(std::shared_ptr<PendingReply>)>& enqueue) {
   std::string request;
   if (command.keys.size() == 1 && steps.deletes_answered_by_either()) {
@@ -132,7 +131,7 @@ bool remove(PoolWorker& pool, const WarmUpSteps& steps, const WarmUpCommand& com
     auto reply = std::make_shared<ReplicatedWrite>(2, false, command.sends, pool.protocol());
     enqueue(reply);
     command.one_key(0, request);
-    pool.backend(command.servers[0]).send({request}, reply, 0, command.kind);
+    pool.connection(command.servers[0])->send({request}, reply, 0, command.kind);
     previous[0]->send({request}, reply, 1, command.kind);
     return true;
   }
@@ -147,10 +146,10 @@ bool remove(PoolWorker& pool, const WarmUpSteps& steps, const WarmUpCommand& com
 }
 
 // A read of moved keys: each asks its previous owner on a miss.
-bool read(PoolWorker& pool, const WarmUpSteps& steps, const WarmUpCommand& command, std::span<Backend* const> previous,
+bool read(RouteContext& pool, const WarmUpSteps& steps, const WarmUpCommand& command, std::span<const std::shared_ptr<Connection>> previous,
           const std::function<void(std::shared_ptr<PendingReply>)>& enqueue) {
   const auto warm_read = [&](std::size_t k, std::string_view request) {
-    return std::make_shared<WarmUpRead>(pool, steps, command.servers[k], previous[k]->shared_from_this(),
+    return std::make_shared<WarmUpRead>(pool, steps, command.servers[k], previous[k],
                                         command.keys[k], request, command.kind, command.with_cas, command.sends);
   };
   if (command.keys.size() == 1) {
@@ -177,18 +176,18 @@ bool read(PoolWorker& pool, const WarmUpSteps& steps, const WarmUpCommand& comma
     }
     auto reply = std::make_shared<PassThroughReply>();
     reply->answer_into(whole, part);
-    pool.backend(command.servers[k]).send({request}, std::move(reply), 0, command.kind);
+    pool.connection(command.servers[k])->send({request}, std::move(reply), 0, command.kind);
   }
   return true;
 }
 
 }  // namespace
 
-bool warm_up(PoolWorker& pool, const WarmUpCommand& command,
+bool warm_up(RouteContext& pool, const WarmUpCommand& command,
              const std::function<void(std::shared_ptr<PendingReply>)>& enqueue) {
   const WarmUpSteps& steps = *pool.protocol().warm_up_steps();  // config checks (check_protocols)
   if (command.op == WarmUpCommand::Op::read && !pool.warm_reads()) return false;
-  std::vector<Backend*> previous(command.keys.size());
+  std::vector<std::shared_ptr<Connection>> previous(command.keys.size());
   bool moved = false;
   for (std::size_t k = 0; k < command.keys.size(); ++k) {
     previous[k] = pool.previous_owner(command.keys[k], command.servers[k]);

@@ -28,12 +28,10 @@
 
 #include "proxy/pending_reply.hpp"
 #include "proxy/protocol.hpp"
+#include "proxy/route/context.hpp"
 #include "proxy/route_table.hpp"
 
 namespace ringleader::proxy {
-
-class Backend;
-class PoolWorker;
 
 /// A value read from a previous owner.
 struct WarmValue {
@@ -93,14 +91,14 @@ struct WarmUpCommand {
 /// (RecentWrites) and its delete goes to the previous owner too; a read of moved keys asks their
 /// previous owner on a miss. True if the request was sent here (its reply handed to `enqueue`
 /// first); false if it goes its usual way.
-bool warm_up(PoolWorker& pool, const WarmUpCommand& command,
+bool warm_up(RouteContext& pool, const WarmUpCommand& command,
              const std::function<void(std::shared_ptr<PendingReply>)>& enqueue);
 
 /// A single-key read of a moved key during a warm-up.
 class WarmUpRead final : public PendingReply, public std::enable_shared_from_this<WarmUpRead> {
  public:
   /// `request`, as the new owner `server` gets it, reads `key`; `with_cas`: the client asked for cas.
-  WarmUpRead(PoolWorker& pool, const WarmUpSteps& steps, std::uint32_t server, std::shared_ptr<Backend> previous,
+  WarmUpRead(RouteContext& pool, const WarmUpSteps& steps, std::uint32_t server, std::shared_ptr<Connection> previous,
              std::string_view key, std::string_view request, ReplyKind kind, bool with_cas, bool sends);
 
   /// Sends the request to the new owner.
@@ -116,11 +114,11 @@ class WarmUpRead final : public PendingReply, public std::enable_shared_from_thi
   /// The previous owner's `reply`: true if the read was sent again (to the new owner).
   bool previous_answered(std::string_view reply);
 
-  PoolWorker& pool_;
+  RouteContext& pool_;
   const WarmUpSteps& steps_;
   std::shared_ptr<const PoolLayout> layout_;  // server_ is an index into it
   std::uint32_t server_;
-  std::shared_ptr<Backend> previous_;
+  std::shared_ptr<Connection> previous_;
   std::string key_;
   std::string request_;
   ReplyKind kind_;
