@@ -74,6 +74,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// reply of `kind`. Only the backend touches its buffers.
   void send(std::initializer_list<std::string_view> request, std::shared_ptr<PendingReply> reply,
             std::uint32_t part, ReplyKind kind = 0) override;
+  std::shared_ptr<Connection> shared() override { return shared_from_this(); }
   /// More bytes of the last request sent (a value streamed as it arrives from the client). The
   /// request's timeout starts again.
   void send_more(std::string_view bytes);

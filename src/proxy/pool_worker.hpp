@@ -45,7 +45,7 @@ class PoolWorker final : public RouteContext {
   /// is live. Not for a pool with replicas: copies() places its keys. After a reload, first makes
   /// backend() match the new pool. With the pool's bounded_load, counts this worker's requests in
   /// flight per server.
-  bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers);
+  bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers) override;
   /// The pool keeps more than one copy of each key (route/replicas.hpp).
   bool replicated() const noexcept { return layout_->pool.replicas > 1; }
   /// Where the pool's copies of `key` are, first live copy first (Placement::servers_for);
@@ -61,13 +61,13 @@ class PoolWorker final : public RouteContext {
     Backend& shared = *backends_[server];
     return protocol_->connection_per_request() ? shared.free_connection() : shared;
   }
-  std::shared_ptr<Connection> connection(std::uint32_t server) override { return backend(server).shared_from_this(); }
+  Connection& connection(std::uint32_t server) override { return backend(server); }
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
   std::shared_ptr<Backend> own_connection(std::uint32_t server);
   /// A warm-up is on (route/warm_up.hpp): deletes of moved keys go to their previous owner too, and their
   /// writes are noted in recent_writes().
-  bool warming() const noexcept { return warm_.before != nullptr; }
+  bool warming() const noexcept override { return warm_.before != nullptr; }
   /// ...and misses of moved keys are asked of their previous owner (over at warmup_ms; the rest
   /// goes on for RecentWrites::kHoldOff more, for the reads still out).
   bool warm_reads() const noexcept override { return warm_.reads; }

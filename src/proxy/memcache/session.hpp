@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "proxy/client_session.hpp"
-#include "proxy/keys_by_server.hpp"
 #include "proxy/memcache/request_parser.hpp"
-#include "proxy/route/replicas.hpp"
+#include "proxy/memcache/route_command.hpp"
+#include "proxy/route/router.hpp"
 #include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {
@@ -45,15 +45,8 @@ class Session final : public ClientSession {
 
  private:
   void handle(const Request& request);
-  void split_retrieval(const Request& request);
-  /// A request to a pool with replicas: a read fails over (a get of many keys, key by key), a
-  /// write goes to every copy.
-  void replicate(const Request& request);
-  /// During a warm-up (route/warm_up.hpp), a request with a moved key: a get asks its previous owner on a
-  /// miss, a delete goes to both owners, a write is noted. True if it was sent here.
-  bool warm_up(const Request& request);
-  /// Sends a storage command whose data block will stream, to each of `servers` (its key's copies).
-  void start_stream(const Request& request, std::span<const std::uint32_t> servers);
+  /// Sends a storage command whose data block will stream, to its key's owner (or every copy).
+  void start_stream(const Request& request);
   /// Forwards what `input` holds of the streamed data block; returns the bytes used.
   std::size_t stream(std::string_view input);
   /// The streamed request is answered (its connection closed then): later requests go on.
@@ -67,10 +60,9 @@ class Session final : public ClientSession {
     std::size_t left = 0;  // bytes of the data block still to forward
   } stream_;
   bool stream_waits_ = false;  // a streamed request waits for the requests before it
-  std::vector<std::uint32_t> servers_;   // server of each key of the current request
-  KeysByServer parts_;                   // the current request's keys grouped by server, to split it
-  Copies copies_;                        // of the current request's key, in a pool with replicas
-  std::string request_bytes_;            // the request as its key's copies get it (reused)
+  RouteCommand command_;       // the current request, described for router_
+  route::Router router_;       // where each request goes (route/router.hpp)
+  std::string request_bytes_;  // a streamed request's line (reused)
 };
 
 }  // namespace ringleader::proxy::memcache

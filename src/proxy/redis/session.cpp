@@ -6,16 +6,12 @@
 
 #include "proxy/buffers.hpp"
 #include "proxy/pool_worker.hpp"
-#include "proxy/redis/merged_replies.hpp"
 #include "proxy/redis/resp.hpp"
-#include "proxy/route/warm_up.hpp"
 
 namespace ringleader::proxy::redis {
 namespace {
 
 constexpr std::size_t kKeepEntries = 256;  // scratch entries a connection keeps between requests
-
-constexpr std::string_view kNoServer = "-ERR no server available\r\n";
 
 // A client-supplied name, safe to put in a one-line error reply.
 std::string printable(std::string_view text) {
@@ -28,27 +24,6 @@ std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-// The request as servers get it: RESP as the client sent it, or an inline command rewritten into
-// `scratch` (inline cannot carry binary).
-std::string_view as_sent(const Request& request, std::string& scratch) {
-  if (!request.inline_form) return request.raw;
-  scratch.clear();
-  append_command(scratch, request.args);
-  return scratch;
-}
-
-// Why a command whose keys must live together is refused.
-std::string keys_apart(const CommandSpec& spec) {
-  return "keys of '" + std::string(spec.name) + "' live on different servers; use hash tags to keep them on one server";
-}
-
-// MGET's reply when each of its `keys` is asked on its own: key k's value is part k.
-std::shared_ptr<ValuesInOrderReply> values_key_by_key(std::size_t keys) {
-  std::vector<std::vector<std::uint32_t>> positions(keys);
-  for (std::uint32_t k = 0; k < keys; ++k) positions[k] = {k};
-  return std::make_shared<ValuesInOrderReply>(keys, std::move(positions));
 }
 
 // The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own. Arguments larger
@@ -64,7 +39,10 @@ Limits limits_of(const config::Pool& pool) {
 }  // namespace
 
 Session::Session(Socket socket, PoolWorker& pool)
-    : ClientSession(std::move(socket)), pool_(pool), authenticated_(pool.pool().redis_auth.empty()) {}
+    : ClientSession(std::move(socket)),
+      pool_(pool),
+      authenticated_(pool.pool().redis_auth.empty()),
+      router_([this](auto reply) { enqueue(std::move(reply)); }) {}
 
 Session::~Session() {
   stream_.abandon();  // the client left in the middle of a value
@@ -136,8 +114,7 @@ void Session::input_drained() {
   // connection keeps room for kKeepEntries.
   clear_and_trim(request_.args, kKeepEntries);
   clear_and_trim(keys_, kKeepEntries);
-  clear_and_trim(servers_, kKeepEntries);
-  parts_.trim(kKeepEntries);
+  router_.trim(kKeepEntries);
 }
 
 bool Session::handle(const Request& request) {
@@ -176,100 +153,9 @@ bool Session::handle(const Request& request) {
     reply_error("command '" + std::string(spec->name) + "' without keys is not supported by proxy");
     return true;
   }
-  if (pool_.replicated()) {
-    replicate(*spec, request);
-    return true;
-  }
-  if (!pool_.route(keys_, servers_)) {
-    reply_now(kNoServer);
-    return true;
-  }
-  if (pool_.warming() && warm_up(*spec, request)) return true;
-  const bool one_server = std::all_of(servers_.begin(), servers_.end(), [&](auto s) { return s == servers_[0]; });
-  if (one_server) {
-    forward(request, servers_[0]);
-  } else if (spec->splits()) {
-    split(*spec, request);
-  } else {
-    reply_error(keys_apart(*spec));
-  }
+  command_.describe(*spec, request, keys_, request_bytes_);
+  router_.send(pool_, command_);
   return true;
-}
-
-void Session::replicate(const CommandSpec& spec, const Request& request) {
-  if (spec.splits() && spec.reads && keys_.size() > 1) {  // MGET, EXISTS: key by key, each failing over
-    std::shared_ptr<PendingReply> reply;
-    if (spec.routing == Routing::split_values) {
-      reply = values_key_by_key(keys_.size());
-    } else {
-      reply = std::make_shared<SumReply>(static_cast<std::uint32_t>(keys_.size()));
-    }
-    enqueue(reply);
-    const auto request_for = [&](std::size_t k, std::string& out) {
-      append_array_head(out, 2);
-      append_bulk(out, request.args[0]);
-      append_bulk(out, keys_[k]);
-    };
-    FailoverRead::send_each(pool_, reply, keys_, request_for, 0);
-    return;
-  }
-  copies_.resize(keys_.size());
-  for (std::size_t k = 0; k < keys_.size(); ++k) {
-    pool_.copies(keys_[k], copies_[k]);
-    if (copies_[k].count == 0) {
-      reply_now(kNoServer);
-      return;
-    }
-  }
-  const bool together = std::all_of(copies_.begin(), copies_.end(), [&](const Copies& c) { return c == copies_[0]; });
-  if (!together) {
-    if (spec.splits()) {
-      split_to_copies(spec, request);
-    } else {
-      reply_error(keys_apart(spec));
-    }
-    return;
-  }
-  const std::string_view bytes = as_sent(request, request_bytes_);
-  if (spec.reads) {
-    auto reply = std::make_shared<FailoverRead>(pool_, copies_[0].servers(), bytes, 0, true);
-    enqueue(reply);
-    reply->send();
-    return;
-  }
-  auto reply = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(copies_[0].count), true);
-  enqueue(reply);
-  ReplicatedWrite::send(reply, pool_, copies_[0].servers(), bytes, 0);
-}
-
-// One split per copy: round c sends each key to its c-th copy, and its merged reply is part c of
-// the whole, so the client gets the first copy's count (or the worst error) once.
-void Session::split_to_copies(const CommandSpec& spec, const Request& request) {
-  std::size_t rounds = 0;
-  for (const Copies& c : copies_) rounds = std::max(rounds, c.count);
-  auto whole = ReplicatedWrite::make(pool_, static_cast<std::uint32_t>(rounds), true);
-  enqueue(whole);
-  for (std::uint32_t round = 0; round < rounds; ++round) {
-    servers_.clear();
-    for (const Copies& c : copies_) servers_.push_back(c.server[std::min<std::size_t>(round, c.count - 1)]);
-    send_split(spec, request)->answer_into(whole, round);
-  }
-}
-
-bool Session::warm_up(const CommandSpec& spec, const Request& request) {
-  WarmUpCommand command;
-  command.op = spec.reads                                   ? WarmUpCommand::Op::read
-               : spec.name == "DEL" || spec.name == "UNLINK" ? WarmUpCommand::Op::remove
-                                                            : WarmUpCommand::Op::write;
-  command.keys = keys_;
-  command.servers = servers_;
-  command.request = as_sent(request, request_bytes_);
-  command.one_key = [&](std::size_t k, std::string& out) {
-    const std::string_view one[] = {request.args[0], keys_[k]};
-    append_command(out, one);
-  };
-  if (spec.routing == Routing::split_values) command.per_key_reply = values_key_by_key;  // not EXISTS's counts
-  return proxy::warm_up(pool_, command, [this](auto reply) { enqueue(std::move(reply)); });
 }
 
 void Session::answer_locally(const CommandSpec& spec, const Request& request) {
@@ -323,22 +209,9 @@ void Session::start_stream(const CommandSpec& spec, const Request& request) {
   keys_.clear();
   command_keys(spec, request.args, keys_);
   rest_ = request.streamed;
-  // Not sent: the client gets why, and the rest of the command is dropped as it comes.
-  std::span<const std::uint32_t> servers;
-  if (pool_.replicated()) {
-    copies_.resize(keys_.size());
-    for (std::size_t k = 0; k < keys_.size(); ++k) pool_.copies(keys_[k], copies_[k]);
-    if (copies_[0].count == 0) return reply_now(kNoServer);
-    if (!std::all_of(copies_.begin(), copies_.end(), [&](const Copies& c) { return c == copies_[0]; }))
-      return reply_error(keys_apart(spec));
-    servers = copies_[0].servers();
-  } else {
-    if (!pool_.route(keys_, servers_)) return reply_now(kNoServer);
-    if (!std::all_of(servers_.begin(), servers_.end(), [&](auto s) { return s == servers_[0]; }))
-      return reply_error(keys_apart(spec));
-    if (pool_.warming()) warm_up(spec, request);  // notes the write, which goes to the new owner
-    servers = std::span(servers_).first(1);
-  }
+  command_.describe(spec, request, keys_, request_bytes_);
+  const std::span<const std::uint32_t> servers = router_.stream_to(pool_, command_);
+  if (servers.empty()) return;  // refused: the client has why, and the rest is dropped as it comes
   auto reply = StreamedRequest::write_reply(pool_, servers.size(), true);
   enqueue(reply);
   stream_.start(pool_, std::move(reply), servers, request.raw, 0, reader_waker());
@@ -359,52 +232,6 @@ std::size_t Session::forward_rest(std::string_view input, const Limits& limits) 
   stream_.forward(input.substr(0, part.consumed));
   if (rest_.done()) stream_.sent();
   return part.consumed;
-}
-
-void Session::forward(const Request& request, std::uint32_t server) {
-  auto reply = std::make_shared<PassThroughReply>();
-  enqueue(reply);
-  pool_.backend(server).send({as_sent(request, request_bytes_)}, std::move(reply), 0);
-}
-
-void Session::split(const CommandSpec& spec, const Request& request) {
-  enqueue(send_split(spec, request));
-}
-
-std::shared_ptr<PendingReply> Session::send_split(const CommandSpec& spec, const Request& request) {
-  parts_.group(servers_);
-  const std::uint32_t parts = parts_.parts();
-  if (parts > 1) pool_.counters().fragments.add(parts);
-  std::shared_ptr<PendingReply> reply;
-  switch (spec.routing) {
-    case Routing::split_values: {
-      std::vector<std::vector<std::uint32_t>> positions(parts);
-      for (std::uint32_t part = 0; part < parts; ++part)
-        positions[part].assign(parts_.keys(part).begin(), parts_.keys(part).end());
-      reply = std::make_shared<ValuesInOrderReply>(keys_.size(), std::move(positions));
-      break;
-    }
-    case Routing::split_count:
-      reply = std::make_shared<SumReply>(parts);
-      break;
-    default:
-      reply = std::make_shared<AllOkReply>(parts);
-      break;
-  }
-  const std::size_t per_key = spec.routing == Routing::split_pairs ? 2 : 1;
-  for (std::uint32_t part = 0; part < parts; ++part) {
-    std::string& out = request_bytes_;
-    out.clear();
-    append_array_head(out, 1 + per_key * parts_.keys(part).size());
-    append_bulk(out, request.args[0]);
-    for (const std::uint32_t k : parts_.keys(part)) {
-      // keys_[k] is args[1 + per_key * k]; for MSET its value follows it.
-      append_bulk(out, request.args[1 + per_key * k]);
-      if (per_key == 2) append_bulk(out, request.args[2 + per_key * k]);
-    }
-    pool_.backend(parts_.server(part)).send({out}, reply, part);
-  }
-  return reply;
 }
 
 }  // namespace ringleader::proxy::redis

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "proxy/client_session.hpp"
-#include "proxy/keys_by_server.hpp"
-#include "proxy/route/replicas.hpp"
+#include "proxy/redis/route_command.hpp"
+#include "proxy/route/router.hpp"
 #include "proxy/redis/commands.hpp"
 #include "proxy/redis/request_parser.hpp"
 #include "proxy/streamed_request.hpp"
@@ -46,19 +46,7 @@ class Session final : public ClientSession {
   /// False when the connection must close after this command (QUIT).
   bool handle(const Request& request);
   void answer_locally(const CommandSpec& spec, const Request& request);
-  void forward(const Request& request, std::uint32_t server);
-  void split(const CommandSpec& spec, const Request& request);
-  /// Sends the parts of a command split over servers_ and returns the reply that merges them.
-  std::shared_ptr<PendingReply> send_split(const CommandSpec& spec, const Request& request);
-  /// A command in a pool with replicas: a read goes to one copy and fails over, a write to every
-  /// copy of its keys (a split one once per copy: DEL's count is the first copy's).
-  void replicate(const CommandSpec& spec, const Request& request);
-  void split_to_copies(const CommandSpec& spec, const Request& request);
   void reply_error(std::string_view message);
-  /// During a warm-up (route/warm_up.hpp), a command with a moved key: a read of one key (or MGET, key by
-  /// key) asks its previous owner on a miss; a write is noted; DEL and UNLINK also go to the
-  /// previous owner. True if it was sent here.
-  bool warm_up(const CommandSpec& spec, const Request& request);
   /// A command whose argument streams (Request::streamed) that can stream: a write whose keys all
   /// come before that argument, by a client that may send it.
   const CommandSpec* streamable(const Request& request) const;
@@ -72,10 +60,9 @@ class Session final : public ClientSession {
   Request request_;                      // reused between commands
   bool authenticated_;
   std::vector<std::string_view> keys_;   // keys of the current command
-  std::vector<std::uint32_t> servers_;   // server of each key
-  KeysByServer parts_;                   // the current command's keys grouped by server, to split it
-  std::vector<Copies> copies_;           // with replicas: where each key's copies are
-  std::string request_bytes_;            // with replicas: the command as the copies get it
+  RouteCommand command_;                 // the current command, described for router_
+  route::Router router_;                 // where each command goes (route/router.hpp)
+  std::string request_bytes_;            // an inline command written as RESP
   StreamedRequest stream_;               // a command whose argument streams...
   StreamedRest rest_;                    // ...and what is still to come of it (or to drop)
   bool stream_waits_ = false;            // a streamed command waits for the commands before it

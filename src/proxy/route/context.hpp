@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "proxy/config/config.hpp"
 #include "proxy/pending_reply.hpp"
@@ -40,6 +41,8 @@ class Connection {
   /// answers part `part` of `reply`, framed by the protocol as a reply of `kind`.
   virtual void send(std::initializer_list<std::string_view> request, std::shared_ptr<PendingReply> reply,
                     std::uint32_t part, ReplyKind kind = 0) = 0;
+  /// This connection, kept alive by the caller (a request that must follow on the same one).
+  virtual std::shared_ptr<Connection> shared() = 0;
 };
 
 /// One pool on one worker, as a route node sees it (PoolWorker).
@@ -53,13 +56,19 @@ class RouteContext {
   /// must not send again by index.
   virtual const std::shared_ptr<const PoolLayout>& layout() const noexcept = 0;
   virtual stats::PoolCounters& counters() noexcept = 0;
+  /// The server of each of `keys`, into `servers` (indices into layout()); false if no server is
+  /// live. Not for a pool with replicas: copies() places its keys.
+  virtual bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers) = 0;
   /// Where a request to `server` goes now.
-  virtual std::shared_ptr<Connection> connection(std::uint32_t server) = 0;
+  virtual Connection& connection(std::uint32_t server) = 0;
   /// Where `key`'s copies are, first live copy first (copies.count is 0 if no server is live);
   /// `wanted`: that many servers of the probe order instead of the pool's replicas.
   virtual void copies(std::string_view key, Copies& copies, std::size_t wanted = 0) = 0;
 
-  /// Warm-up (warm_up.hpp): misses of moved keys are asked of their previous owner.
+  /// A warm-up is on (warm_up.hpp): deletes of moved keys go to their previous owner too, and
+  /// their writes are noted in recent_writes()...
+  virtual bool warming() const noexcept = 0;
+  /// ...and misses of moved keys are asked of their previous owner.
   virtual bool warm_reads() const noexcept = 0;
   /// During a warm-up, the connection to the server that held `key` before the change, if not
   /// `server`, its owner now; else null.

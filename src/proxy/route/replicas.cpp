@@ -19,7 +19,7 @@ std::shared_ptr<ReplicatedWrite> ReplicatedWrite::make(RouteContext& pool, std::
 void ReplicatedWrite::send(const std::shared_ptr<ReplicatedWrite>& reply, RouteContext& pool,
                            std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind) {
   for (std::uint32_t c = 0; c < copies.size(); ++c) {
-    pool.connection(copies[c])->send({request}, reply, c, kind);
+    pool.connection(copies[c]).send({request}, reply, c, kind);
   }
 }
 
@@ -51,7 +51,7 @@ FailoverRead::FailoverRead(RouteContext& pool, std::span<const std::uint32_t> co
 }
 
 void FailoverRead::send() {
-  pool_.connection(copies_.server[next_++])->send({request_}, shared_from_this(), 0, kind_);
+  pool_.connection(copies_.server[next_++]).send({request_}, shared_from_this(), 0, kind_);
 }
 
 void FailoverRead::send_each(RouteContext& pool, const std::shared_ptr<PendingReply>& whole,

@@ -60,7 +60,7 @@ WarmUpRead::WarmUpRead(RouteContext& pool, const WarmUpSteps& steps, std::uint32
 }
 
 void WarmUpRead::send() {
-  pool_.connection(server_)->send({request_}, shared_from_this(), 0, kind_);
+  pool_.connection(server_).send({request_}, shared_from_this(), 0, kind_);
 }
 
 bool WarmUpRead::retried(std::uint32_t, std::string_view reply, bool failed) {
@@ -95,7 +95,7 @@ bool WarmUpRead::previous_answered(std::string_view reply) {
   // After the copy on the same connection: the new owner answers with the value copied, or a newer one.
   asked_again_ = true;
   passes_through_ = true;
-  pool_.connection(server_)->send({again_}, shared_from_this(), 0, kind_);
+  pool_.connection(server_).send({again_}, shared_from_this(), 0, kind_);
   return true;
 }
 
@@ -114,28 +114,31 @@ bool WarmUpRead::copy(const WarmValue& value) {
     pool_.counters().warmup_copies_skipped.add();
     return false;
   }
-  auto owner = pool_.connection(server_);
+  auto owner = pool_.connection(server_).shared();
   owner->send({copy}, std::make_shared<CopyReply>(pool_, steps_, owner, key_, value.data, began_), 0,
               steps_.copy_kind());
   return true;
 }
 
+namespace route {
 namespace {
 
+using Enqueue = std::function<void(std::shared_ptr<PendingReply>)>;
+
 // A delete of moved keys: each also goes to its previous owner. True if it was sent here.
-bool remove(RouteContext& pool, const WarmUpSteps& steps, const WarmUpCommand& command, std::span<const std::shared_ptr<Connection>> previous,
-            const std::function<void(std::shared_ptr<PendingReply>)>& enqueue) {
+bool remove(RouteContext& pool, const WarmUpSteps& steps, const Command& command, std::span<const std::uint32_t> servers,
+            std::span<const std::shared_ptr<Connection>> previous, const Enqueue& enqueue) {
   std::string request;
   if (command.keys.size() == 1 && steps.deletes_answered_by_either()) {
     // The first owner that deleted answers (the key was on one of them).
     auto reply = std::make_shared<ReplicatedWrite>(2, false, command.sends, pool.protocol());
     enqueue(reply);
     command.one_key(0, request);
-    pool.connection(command.servers[0])->send({request}, reply, 0, command.kind);
+    pool.connection(servers[0]).send({request}, reply, 0, command.kind);
     previous[0]->send({request}, reply, 1, command.kind);
     return true;
   }
-  // Sent before the request itself, their replies dropped: the client's answer is the new owners'.
+  // Sent before the command itself, their replies dropped: the client's answer is the new owners'.
   for (std::size_t k = 0; k < command.keys.size(); ++k) {
     if (previous[k] == nullptr) continue;
     request.clear();
@@ -146,24 +149,25 @@ bool remove(RouteContext& pool, const WarmUpSteps& steps, const WarmUpCommand& c
 }
 
 // A read of moved keys: each asks its previous owner on a miss.
-bool read(RouteContext& pool, const WarmUpSteps& steps, const WarmUpCommand& command, std::span<const std::shared_ptr<Connection>> previous,
-          const std::function<void(std::shared_ptr<PendingReply>)>& enqueue) {
+bool read(RouteContext& pool, const WarmUpSteps& steps, const Command& command, std::span<const std::uint32_t> servers,
+          std::span<const std::shared_ptr<Connection>> previous, const Enqueue& enqueue) {
   const auto warm_read = [&](std::size_t k, std::string_view request) {
-    return std::make_shared<WarmUpRead>(pool, steps, command.servers[k], previous[k],
-                                        command.keys[k], request, command.kind, command.with_cas, command.sends);
+    return std::make_shared<WarmUpRead>(pool, steps, servers[k], previous[k], command.keys[k], request, command.kind,
+                                        command.with_cas, command.sends);
   };
+  std::string request;
   if (command.keys.size() == 1) {
-    auto reply = warm_read(0, command.request);
+    for (const std::string_view piece : command.request) request.append(piece);
+    auto reply = warm_read(0, request);
     enqueue(reply);
     reply->send();
     return true;
   }
-  if (!command.per_key_reply) return false;
+  if (command.counts) return false;  // a count of keys that exist: not warmed
   // Key by key, each moved key asking its previous owner on its own.
   auto whole = command.per_key_reply(command.keys.size());
   enqueue(whole);
   pool.counters().fragments.add(command.keys.size());
-  std::string request;
   for (std::size_t k = 0; k < command.keys.size(); ++k) {
     request.clear();
     command.one_key(k, request);
@@ -176,32 +180,33 @@ bool read(RouteContext& pool, const WarmUpSteps& steps, const WarmUpCommand& com
     }
     auto reply = std::make_shared<PassThroughReply>();
     reply->answer_into(whole, part);
-    pool.connection(command.servers[k])->send({request}, std::move(reply), 0, command.kind);
+    pool.connection(servers[k]).send({request}, std::move(reply), 0, command.kind);
   }
   return true;
 }
 
 }  // namespace
 
-bool warm_up(RouteContext& pool, const WarmUpCommand& command,
-             const std::function<void(std::shared_ptr<PendingReply>)>& enqueue) {
+bool warm_up(RouteContext& pool, const Command& command, std::span<const std::uint32_t> servers,
+             const Enqueue& enqueue) {
   const WarmUpSteps& steps = *pool.protocol().warm_up_steps();  // config checks (check_protocols)
-  if (command.op == WarmUpCommand::Op::read && !pool.warm_reads()) return false;
+  if (command.effect == Command::Effect::read && !pool.warm_reads()) return false;
   std::vector<std::shared_ptr<Connection>> previous(command.keys.size());
   bool moved = false;
   for (std::size_t k = 0; k < command.keys.size(); ++k) {
-    previous[k] = pool.previous_owner(command.keys[k], command.servers[k]);
+    previous[k] = pool.previous_owner(command.keys[k], servers[k]);
     if (previous[k] == nullptr) continue;
     moved = true;
-    if (command.op != WarmUpCommand::Op::read) pool.recent_writes().wrote(command.keys[k]);
+    if (command.effect != Command::Effect::read) pool.recent_writes().wrote(command.keys[k]);
   }
   if (!moved) return false;
-  switch (command.op) {
-    case WarmUpCommand::Op::read: return read(pool, steps, command, previous, enqueue);
-    case WarmUpCommand::Op::remove: return remove(pool, steps, command, previous, enqueue);
-    case WarmUpCommand::Op::write: return false;  // to the new owner only, as usual
+  switch (command.effect) {
+    case Command::Effect::read: return read(pool, steps, command, servers, previous, enqueue);
+    case Command::Effect::remove: return remove(pool, steps, command, servers, previous, enqueue);
+    case Command::Effect::write: return false;  // to the new owner only, as usual
   }
   return false;
 }
 
+}  // namespace route
 }  // namespace ringleader::proxy

@@ -28,6 +28,7 @@
 
 #include "proxy/pending_reply.hpp"
 #include "proxy/protocol.hpp"
+#include "proxy/route/command.hpp"
 #include "proxy/route/context.hpp"
 #include "proxy/route_table.hpp"
 
@@ -70,29 +71,16 @@ class WarmUpSteps {
   virtual bool deletes_answered_by_either() const noexcept = 0;
 };
 
-/// One request, as warm-up needs to know it: what it does to which keys, and how to ask for one key.
-struct WarmUpCommand {
-  enum class Op { read, write, remove };
-  Op op = Op::read;
-  std::span<const std::string_view> keys;
-  std::span<const std::uint32_t> servers;  // each key's owner now (PoolWorker::route)
-  std::string_view request;                // the whole request as servers get it
-  /// The request for key k alone: a read of it (for a read of many keys), or its delete.
-  std::function<void(std::size_t k, std::string& out)> one_key;
-  /// A reply merging one part per key, for a read of many keys; null: such a read is not warmed
-  /// (a count of keys that exist, say).
-  std::function<std::shared_ptr<PendingReply>(std::size_t keys)> per_key_reply;
-  ReplyKind kind = 0;
-  bool with_cas = false;  // a read that asked for cas
-  bool sends = true;      // false: noreply
-};
+namespace route {
 
-/// The request during a warm-up (PoolWorker::warming()): each moved key's write is noted
-/// (RecentWrites) and its delete goes to the previous owner too; a read of moved keys asks their
-/// previous owner on a miss. True if the request was sent here (its reply handed to `enqueue`
-/// first); false if it goes its usual way.
-bool warm_up(RouteContext& pool, const WarmUpCommand& command,
+/// `command` during a warm-up (RouteContext::warming()), its keys owned by `servers` now: each
+/// moved key's write is noted (RecentWrites) and its delete goes to the previous owner too; a read
+/// of moved keys asks their previous owner on a miss. True if the command was sent here (its reply
+/// handed to `enqueue` first); false if it goes its usual way.
+bool warm_up(RouteContext& pool, const Command& command, std::span<const std::uint32_t> servers,
              const std::function<void(std::shared_ptr<PendingReply>)>& enqueue);
+
+}  // namespace route
 
 /// A single-key read of a moved key during a warm-up.
 class WarmUpRead final : public PendingReply, public std::enable_shared_from_this<WarmUpRead> {

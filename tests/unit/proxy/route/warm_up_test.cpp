@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "proxy/memcache/protocol.hpp"
-#include "proxy/memcache/values_reply.hpp"
 #include "proxy/route/warm_up.hpp"
 #include "route/fake_context.hpp"
 
@@ -14,27 +13,21 @@ namespace ringleader::proxy {
 namespace {
 
 using testing::FakeClient;
+using testing::FakeCommand;
 using testing::FakeConnection;
 using testing::FakeContext;
 
 class WarmUpRoute : public ::testing::Test {
  protected:
-  WarmUpRoute() { pool.previous_of["moved"] = previous; }
+  WarmUpRoute() {
+    pool.previous_of["moved"] = previous;
+    pool.owner_of = {{"moved", 0}, {"stayed", 0}};
+  }
 
-  /// A memcached get of `keys`, all owned by server 0 now, as the session describes it.
-  bool get(std::span<const std::string_view> keys) {
-    command.op = WarmUpCommand::Op::read;
-    command.keys = keys;
-    owners.assign(keys.size(), 0);
-    command.servers = owners;
-    request = "get " + std::string(keys[0]) + "\r\n";
-    command.request = request;
-    command.one_key = [keys](std::size_t k, std::string& out) { out.append("get ").append(keys[k]).append("\r\n"); };
-    command.per_key_reply = [](std::size_t n) {
-      return std::make_shared<memcache::ValuesReply>(static_cast<std::uint32_t>(n));
-    };
-    command.kind = memcache::Reply::values;
-    return warm_up(pool, command, [&](std::shared_ptr<PendingReply> r) {
+  /// Routes `command` (its keys all owned by server 0 now) through warm-up.
+  bool warm(const route::Command& command) {
+    owners.assign(command.keys.size(), 0);
+    return route::warm_up(pool, command, owners, [&](std::shared_ptr<PendingReply> r) {
       r->set_session(client);
       reply = std::move(r);
     });
@@ -45,17 +38,14 @@ class WarmUpRoute : public ::testing::Test {
   FakeContext pool{"memcache", 1};
   std::shared_ptr<FakeConnection> previous = std::make_shared<FakeConnection>();
   FakeConnection& owner = pool.server(0);
-  WarmUpCommand command;
   std::vector<std::uint32_t> owners;
-  std::string request;
   std::shared_ptr<PendingReply> reply;
 };
 
 // The new owner misses; the previous owner has the value with its flags: the client gets it, and
 // the new owner gets a copy that stores only where it has none (ms ... ME).
 TEST_F(WarmUpRoute, AMissIsAnsweredByThePreviousOwnerAndCopied) {
-  const std::string_view keys[] = {"moved"};
-  ASSERT_TRUE(get(keys));
+  ASSERT_TRUE(warm(FakeCommand("get", {"moved"})));
   ASSERT_EQ(owner.requests(), std::vector<std::string>{"get moved\r\n"});
   owner.answer("END\r\n");
   ASSERT_EQ(previous->requests(), std::vector<std::string>{"mg moved v f t\r\n"});
@@ -72,8 +62,7 @@ TEST_F(WarmUpRoute, AMissIsAnsweredByThePreviousOwnerAndCopied) {
 
 // A hit at the new owner is the answer: the previous owner is never asked.
 TEST_F(WarmUpRoute, AHitNeedsNoPreviousOwner) {
-  const std::string_view keys[] = {"moved"};
-  ASSERT_TRUE(get(keys));
+  ASSERT_TRUE(warm(FakeCommand("get", {"moved"})));
   owner.answer("VALUE moved 0 1\r\ny\r\nEND\r\n");
   EXPECT_EQ(reply->bytes(), "VALUE moved 0 1\r\ny\r\nEND\r\n");
   EXPECT_TRUE(previous->sent.empty());
@@ -81,19 +70,16 @@ TEST_F(WarmUpRoute, AHitNeedsNoPreviousOwner) {
 
 // A key not moved, or a warm-up whose reads are over, goes the usual way.
 TEST_F(WarmUpRoute, KeysNotMovedGoTheUsualWay) {
-  const std::string_view stayed[] = {"stayed"};
-  EXPECT_FALSE(get(stayed));
+  EXPECT_FALSE(warm(FakeCommand("get", {"stayed"})));
   pool.warm_reads_now = false;
-  const std::string_view moved[] = {"moved"};
-  EXPECT_FALSE(get(moved));
+  EXPECT_FALSE(warm(FakeCommand("get", {"moved"})));
   EXPECT_TRUE(owner.sent.empty());
 }
 
 // A write of the key after the read began: the old value is answered (it was the value when the
 // read began) but never copied over the write.
 TEST_F(WarmUpRoute, AKeyWrittenSinceTheReadIsNotCopied) {
-  const std::string_view keys[] = {"moved"};
-  ASSERT_TRUE(get(keys));
+  ASSERT_TRUE(warm(FakeCommand("get", {"moved"})));
   owner.answer("END\r\n");
   pool.recent_writes().wrote("moved");
   previous->answer("VA 1 f0 t-1\r\nx\r\n");
@@ -104,8 +90,7 @@ TEST_F(WarmUpRoute, AKeyWrittenSinceTheReadIsNotCopied) {
 // A copy stored although the key was written meanwhile (on another connection) is deleted again,
 // by its cas, so the write is what stays.
 TEST_F(WarmUpRoute, ACopyRacingAWriteIsUndone) {
-  const std::string_view keys[] = {"moved"};
-  ASSERT_TRUE(get(keys));
+  ASSERT_TRUE(warm(FakeCommand("get", {"moved"})));
   owner.answer("END\r\n");
   previous->answer("VA 1 f0 t-1\r\nx\r\n");
   pool.recent_writes().wrote("moved");
@@ -116,8 +101,7 @@ TEST_F(WarmUpRoute, ACopyRacingAWriteIsUndone) {
 
 // A get of many keys: each moved key asks its previous owner on its own, the others their owner.
 TEST_F(WarmUpRoute, ManyKeysWarmKeyByKey) {
-  const std::string_view keys[] = {"stayed", "moved"};
-  ASSERT_TRUE(get(keys));
+  ASSERT_TRUE(warm(FakeCommand("get", {"stayed", "moved"})));
   ASSERT_EQ(owner.requests(), (std::vector<std::string>{"get stayed\r\n", "get moved\r\n"}));
   owner.answer("VALUE stayed 0 1\r\na\r\nEND\r\n");
   owner.answer("END\r\n");
@@ -128,13 +112,7 @@ TEST_F(WarmUpRoute, ManyKeysWarmKeyByKey) {
 
 // memcached: a delete goes to both owners, and whichever deleted the key answers.
 TEST_F(WarmUpRoute, MemcacheDeleteReachesBothOwners) {
-  const std::string_view keys[] = {"moved"};
-  command.op = WarmUpCommand::Op::remove;
-  command.keys = keys;
-  owners = {0};
-  command.servers = owners;
-  command.one_key = [](std::size_t, std::string& out) { out.append("delete moved\r\n"); };
-  ASSERT_TRUE(warm_up(pool, command, [&](std::shared_ptr<PendingReply> r) { reply = std::move(r); }));
+  ASSERT_TRUE(warm(FakeCommand("delete", {"moved"}, route::Command::Effect::remove)));
   EXPECT_EQ(owner.requests(), std::vector<std::string>{"delete moved\r\n"});
   EXPECT_EQ(previous->requests(), std::vector<std::string>{"delete moved\r\n"});
   owner.answer("NOT_FOUND\r\n");
@@ -149,22 +127,17 @@ TEST(WarmUpRouteRedis, DeleteAlsoAtThePreviousOwnerAndWritesNoted) {
   FakeContext pool("redis", 1);
   auto previous = std::make_shared<FakeConnection>();
   pool.previous_of["moved"] = previous;
-  const std::string_view keys[] = {"stayed", "moved"};
   const std::uint32_t owners[] = {0, 0};
-  WarmUpCommand command;
-  command.op = WarmUpCommand::Op::remove;
-  command.keys = keys;
-  command.servers = owners;
-  command.one_key = [&](std::size_t k, std::string& out) { out.append("DEL ").append(keys[k]); };
   const auto no_reply = [](std::shared_ptr<PendingReply>) { FAIL() << "answered here"; };
-  EXPECT_FALSE(warm_up(pool, command, no_reply));
-  EXPECT_EQ(previous->requests(), std::vector<std::string>{"DEL moved"});
+  EXPECT_FALSE(route::warm_up(pool, FakeCommand("DEL", {"stayed", "moved"}, route::Command::Effect::remove), owners,
+                              no_reply));
+  EXPECT_EQ(previous->requests(), std::vector<std::string>{"DEL moved\r\n"});
   EXPECT_TRUE(pool.server(0).sent.empty());
   EXPECT_TRUE(pool.recent_writes().written_since("moved", RecentWrites::Clock::now()));
   EXPECT_FALSE(pool.recent_writes().written_since("stayed", RecentWrites::Clock::now()));
 
-  command.op = WarmUpCommand::Op::write;
-  EXPECT_FALSE(warm_up(pool, command, no_reply));
+  EXPECT_FALSE(route::warm_up(pool, FakeCommand("SET", {"stayed", "moved"}, route::Command::Effect::write), owners,
+                              no_reply));
   EXPECT_EQ(previous->sent.size(), 1u);
 }
 
