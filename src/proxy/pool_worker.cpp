@@ -45,7 +45,7 @@ PoolWorker::PoolWorker(asio::io_context& io, const RouteTable& routes, Acceptor 
       routes_table_(routes),
       routes_(routes),
       acceptor_(std::move(acceptor)),
-      warm_timer_(io) {
+      warm_(io, [this](WarmUpWindow::Backends closed) { retire_unused(closed); }) {
   adopt(routes_.get());
 }
 
@@ -58,9 +58,17 @@ void PoolWorker::start() {
 }
 
 const Placement& PoolWorker::router() {
+  // An ejection publishes a new placement of the same layout: used from this request on. A new
+  // layout waits for refresh(), which the server posts to every worker after it publishes one, so a
+  // request never pays for connecting to servers; until then, the layout adopted routes.
+  const Routes& routes = routes_.get();
+  if (routes.layout == layout_ && routes.placement != placement_) placement_ = routes.placement;
+  return *placement_;
+}
+
+void PoolWorker::refresh() {
   const Routes& routes = routes_.get();
   if (routes.layout != layout_) adopt(routes);
-  return *routes.placement;
 }
 
 bool PoolWorker::route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers) {
@@ -113,16 +121,16 @@ void PoolWorker::adopt(const Routes& routes) {
   std::vector<std::shared_ptr<Backend>> previous = std::exchange(backends_, std::move(next));
   const auto before = std::exchange(layout_, routes.layout);
   protocol_ = options.protocol;
-  WarmUp ended = end_warm_up();
-  start_warm_up(before.get(), previous);
+  placement_ = routes.placement;
+  const auto closed = warm_.reopen(before.get(), previous, *layout_, backends_);
   retire_unused(previous);
-  retire_unused(ended.backends);
+  retire_unused(closed);
 }
 
 void PoolWorker::retire_unused(const std::vector<std::shared_ptr<Backend>>& backends) {
   const auto used = [&](const std::shared_ptr<Backend>& backend) {
     return std::find(backends_.begin(), backends_.end(), backend) != backends_.end() ||
-           std::find(warm_.backends.begin(), warm_.backends.end(), backend) != warm_.backends.end();
+           std::find(warm_.backends().begin(), warm_.backends().end(), backend) != warm_.backends().end();
   };
   for (const auto& backend : backends) {
     if (backend && !used(backend)) retire(backend);
@@ -134,70 +142,8 @@ void PoolWorker::retire(const std::shared_ptr<Backend>& backend) {
   others_.push_back(backend);
 }
 
-// Where keys were, for the warm-up: the servers that are not draining own them.
-void PoolWorker::start_warm_up(const PoolLayout* before, const std::vector<std::shared_ptr<Backend>>& previous) {
-  const config::Pool& pool = layout_->pool;
-  const auto draining = [](const config::Server& s) { return s.draining; };
-  if (std::any_of(pool.servers.begin(), pool.servers.end(), draining)) {
-    // Until a change ends it: the draining servers' keys were theirs, every other key where it is.
-    warm_.before = std::make_unique<const Placement>(config::make_placement(pool));
-    warm_.backends = backends_;
-    warm_.receives.assign(backends_.size(), true);
-    warm_.reads = true;
-    return;
-  }
-  if (pool.warmup_ms == 0 || before == nullptr) return;
-  const auto& old = before->pool.servers;
-  const auto same = [](const config::Server& a, const config::Server& b) {
-    return a.name == b.name && a.weight == b.weight && a.address() == b.address() && a.draining == b.draining;
-  };
-  if (std::equal(old.begin(), old.end(), pool.servers.begin(), pool.servers.end(), same)) return;  // no key moved
-  const auto live = std::make_unique<bool[]>(old.size());
-  for (std::size_t i = 0; i < old.size(); ++i) live[i] = !old[i].draining;
-  warm_.before = std::make_unique<const Placement>(config::make_placement(before->pool, std::span(live.get(), old.size())));
-  warm_.backends = previous;
-  warm_.reads = true;
-  // Servers added, none changed: a monotone distribution moves keys only to the new servers, so a
-  // read whose owner is an old one (most reads) needs no second lookup. modula moves keys between
-  // the old servers too; so may ketama with unequal weights, whose few such keys then miss as they
-  // would without warm-up (never a wrong answer).
-  const auto in = [&](const std::vector<config::Server>& list, const config::Server& s) {
-    return std::any_of(list.begin(), list.end(), [&](const config::Server& o) { return same(o, s); });
-  };
-  const bool joins_only = pool.distribution != "modula" &&
-                          std::all_of(old.begin(), old.end(), [&](const config::Server& o) { return in(pool.servers, o); });
-  warm_.receives.resize(pool.servers.size());
-  for (std::size_t i = 0; i < pool.servers.size(); ++i) warm_.receives[i] = !joins_only || !in(old, pool.servers[i]);
-  warm_timer_.expires_after(std::chrono::milliseconds(pool.warmup_ms));
-  warm_timer_.async_wait([this, id = ++warm_ups_](const std::error_code& ec) {
-    if (!ec && id == warm_ups_) on_warm_up_timer();
-  });
-}
-
-void PoolWorker::on_warm_up_timer() {
-  if (!warm_.reads) {
-    retire_unused(end_warm_up().backends);
-    return;
-  }
-  // Reads of the previous owners are over; their copies may still be out.
-  warm_.reads = false;
-  warm_timer_.expires_after(RecentWrites::kHoldOff);
-  warm_timer_.async_wait([this, id = warm_ups_](const std::error_code& ec) {
-    if (!ec && id == warm_ups_) on_warm_up_timer();
-  });
-}
-
-PoolWorker::WarmUp PoolWorker::end_warm_up() {
-  ++warm_ups_;
-  warm_timer_.cancel();
-  return std::exchange(warm_, {});
-}
-
 std::shared_ptr<Connection> PoolWorker::previous_owner(std::string_view key, std::uint32_t server) {
-  if (!warm_.receives[server]) return nullptr;
-  const std::uint32_t before = warm_.before->server_for(key);
-  if (before == Placement::kNoServer || warm_.backends[before] == backends_[server]) return nullptr;
-  return warm_.backends[before];
+  return warm_.previous_owner(key, server, backends_[server].get());
 }
 
 std::shared_ptr<Backend> PoolWorker::own_connection(std::uint32_t server) {
@@ -216,7 +162,7 @@ bool PoolWorker::busy() const noexcept {
   for (const auto& backend : backends_) {
     if (!backend->all_idle()) return true;
   }
-  for (const auto& backend : warm_.backends) {  // a removed server read from during a warm-up
+  for (const auto& backend : warm_.backends()) {  // a removed server read from during a warm-up
     if (!backend->idle()) return true;
   }
   for (const auto& weak : others_) {
