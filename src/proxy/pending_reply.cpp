@@ -3,6 +3,7 @@
 
 #include "proxy/client_session.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -21,6 +22,28 @@ class LocalReply final : public PendingReply {
 
 std::shared_ptr<PendingReply> PendingReply::local(std::string_view bytes) {
   return std::make_shared<LocalReply>(bytes);
+}
+
+void PendingReply::append(std::string_view bytes) {
+  if (blocks_.empty() && bytes_.size() + bytes.size() <= kBlock) {
+    bytes_.append(bytes);
+    return;
+  }
+  block_bytes_ += bytes.size();
+  while (!bytes.empty()) {
+    if (blocks_.empty() || blocks_.back().room() == 0) blocks_.emplace_back(kBlock);
+    Bytes& block = blocks_.back();
+    const std::size_t n = std::min(block.room(), bytes.size());
+    std::memcpy(block.tail(), bytes.data(), n);
+    block.filled(n);
+    bytes.remove_prefix(n);
+  }
+}
+
+void PendingReply::replace(std::string_view bytes) {
+  blocks_.clear();
+  block_bytes_ = 0;
+  bytes_.assign(bytes);
 }
 
 bool PendingReply::can_take_pieces() const {
@@ -54,6 +77,8 @@ std::size_t PendingReply::gather(std::vector<asio::const_buffer>& out) {
     out.push_back(asio::buffer(bytes_));
     bytes += bytes_.size();
   }
+  for (const Bytes& block : blocks_) out.push_back(asio::buffer(block.data(), block.size()));
+  bytes += block_bytes_;
   for (const Bytes& piece : pieces_) {
     out.push_back(asio::buffer(piece.data(), piece.size()));
     bytes += piece.size();
@@ -111,9 +136,16 @@ void PendingReply::answer_early() {
 void PendingReply::finish() {
   on_all_parts();
   if (!in_pieces_ && head_filter_ && !bytes_.empty()) head_filter_(bytes_);
-  if (auto whole = std::move(whole_)) whole->complete(part_of_whole_, bytes_, false);
+  if (auto whole = std::move(whole_)) {
+    if (!blocks_.empty()) {  // a part of a whole: it takes one view of the reply
+      for (const Bytes& block : blocks_) bytes_.append(block.view());
+      blocks_.clear();
+      block_bytes_ = 0;
+    }
+    whole->complete(part_of_whole_, bytes_, false);
+  }
   if (auto session = session_.lock()) {
-    if (sends_ && !in_pieces_) session->keep(bytes_.size());
+    if (sends_ && !in_pieces_) session->keep(size());
     session->reply_ready();
   }
 }

@@ -5,6 +5,12 @@
 // backends fill in parts; the reply is sent when it and every reply before it are ready. Each
 // protocol merges parts in its own subclasses, in its folder.
 //
+// A merged reply (the parts of a split request put together) is built with append(): past 256 KiB
+// it goes into blocks of that size, written one after another, not into one string that doubles.
+// A string grown to megabytes is mapped afresh at each doubling (past glibc's mmap threshold),
+// copied, and page-faulted in; blocks below the threshold come back from glibc's free lists (issue
+// 28: a 16 MB merged reply cost 15-27x nutcracker's CPU per byte).
+//
 // A large single-part reply passed through unchanged may arrive in pieces (add_piece): blocks read
 // straight from the server's socket, which the client's writer sends as they come, without a copy
 // and without holding the whole value. The backend never waits for the client to write them on a
@@ -68,7 +74,10 @@ class PendingReply {
   bool cut() const noexcept { return cut_; }
   /// False for noreply requests: the backend's answer is dropped.
   bool sends() const noexcept { return sends_; }
+  /// The reply (once ready), or its first bytes when it was built in blocks (append()).
   const std::string& bytes() const noexcept { return bytes_; }
+  /// Bytes of the reply so far, blocks included.
+  std::size_t size() const noexcept { return bytes_.size() + block_bytes_; }
 
   void set_session(std::weak_ptr<ClientSession> session) { session_ = std::move(session); }
   /// Rewrites the start of the reply (the whole reply, or its first piece) before it goes to the
@@ -99,6 +108,11 @@ class PendingReply {
   /// Builds bytes_ from the parts once all are in (single-part replies usually do nothing here).
   virtual void on_all_parts() {}
 
+  /// Adds `bytes` at the end of the reply being built (bytes_, then blocks once it is large).
+  void append(std::string_view bytes);
+  /// The reply is `bytes` instead of what was appended (an error found after some parts).
+  void replace(std::string_view bytes);
+
   std::string bytes_;
   bool sends_ = true;
   bool passes_through_ = false;  // one backend reply, unchanged: may go out in pieces
@@ -113,6 +127,9 @@ class PendingReply {
   std::uint32_t part_of_whole_ = 0;
   bool in_pieces_ = false;  // pieces came
   bool cut_ = false;
+  static constexpr std::size_t kBlock = 256 * 1024;
+  std::vector<Bytes> blocks_;      // append(): the reply after bytes_, once past kBlock
+  std::size_t block_bytes_ = 0;
   std::deque<Bytes> pieces_;       // not yet written, in order (after bytes_, which holds the first
                                    // piece when a head filter rewrote it)
   std::size_t piece_bytes_ = 0;    // in pieces_ and, while in pieces, bytes_

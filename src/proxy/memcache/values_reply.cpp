@@ -11,14 +11,14 @@ void ValuesReply::on_part(std::uint32_t, std::string_view reply, bool failed) {
     if (error_.empty()) error_.assign(reply);
     return;
   }
-  bytes_.append(reply.substr(0, reply.size() - kEnd.size()));
+  append(reply.substr(0, reply.size() - kEnd.size()));
 }
 
 void ValuesReply::on_all_parts() {
   if (!error_.empty()) {
-    bytes_.swap(error_);
+    replace(error_);
   } else {
-    bytes_.append(kEnd);
+    append(kEnd);
   }
 }
 

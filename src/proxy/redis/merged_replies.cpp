@@ -38,8 +38,9 @@ void ValuesInOrderReply::on_all_parts() {
     }
     for (std::size_t i = 0; i < elements.size(); ++i) ordered[positions_[p][i]] = elements[i];
   }
-  bytes_ = "*" + std::to_string(keys_) + "\r\n";
-  for (auto element : ordered) bytes_.append(element);
+  append("*" + std::to_string(keys_) + "\r\n");
+  for (auto element : ordered) append(element);
+  parts_.clear();
 }
 
 void SumReply::on_part(std::uint32_t, std::string_view reply, bool failed) {

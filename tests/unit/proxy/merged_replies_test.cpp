@@ -30,6 +30,40 @@ TEST(MergedReplies, PartsInAreNoPiece) {
   EXPECT_FALSE(merged.can_take_pieces());
 }
 
+/// What a client would be sent of a ready reply.
+std::string written(PendingReply& reply) {
+  std::vector<asio::const_buffer> out;
+  const std::size_t size = reply.gather(out);
+  std::string bytes;
+  for (const auto& buffer : out) bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
+  EXPECT_EQ(bytes.size(), size);
+  return bytes;
+}
+
+// A merged reply past 256 KiB is kept in blocks (pending_reply.hpp); they go out whole and in order,
+// and an error found after them replaces them.
+TEST(MergedReplies, LargeMergedReplies) {
+  const std::string a = "VALUE a 0 300000\r\n" + std::string(300000, 'a') + "\r\nEND\r\n";
+  const std::string b = "VALUE b 0 600000\r\n" + std::string(600000, 'b') + "\r\nEND\r\n";
+  memcache::ValuesReply values(2);
+  values.complete(1, b, false);
+  values.complete(0, a, false);
+  ASSERT_TRUE(values.ready());
+  EXPECT_EQ(values.size(), a.size() + b.size() - 5);
+  EXPECT_EQ(written(values), b.substr(0, b.size() - 5) + a);
+
+  memcache::ValuesReply failed(2);
+  failed.complete(0, b, false);
+  failed.complete(1, "SERVER_ERROR timeout\r\n", true);
+  EXPECT_EQ(written(failed), "SERVER_ERROR timeout\r\n");
+
+  const std::string x(400000, 'x'), y(500000, 'y');
+  redis::ValuesInOrderReply mget(3, {{0, 2}, {1}});
+  mget.complete(1, "*1\r\n$500000\r\n" + y + "\r\n", false);
+  mget.complete(0, "*2\r\n$400000\r\n" + x + "\r\n$-1\r\n", false);
+  EXPECT_EQ(written(mget), "*3\r\n$400000\r\n" + x + "\r\n$500000\r\n" + y + "\r\n$-1\r\n");
+}
+
 // One failed part makes the whole multi-get that error.
 TEST(MergedReplies, MemcacheValuesWithAFailedPart) {
   memcache::ValuesReply reply(2);

@@ -1,0 +1,182 @@
+// What a value costs in memory work grows linearly with its size (issue 28): the bytes allocated and
+// copied per value byte are the same for a 1 MB and a 16 MB value, whether it arrives in a read
+// buffer or comes back from several servers as a merged reply. An implementation that grows or
+// shifts a buffer by a fixed step per read, or re-copies the reply built so far for each part, does
+// O(size^2) work and fails here long before it shows in a benchmark.
+//
+// Allocations are counted by replacing the global operator new in this test binary (which is why it
+// is a binary of its own); copies by watching where a read buffer's bytes go.
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "proxy/buffers.hpp"
+#include "proxy/memcache/values_reply.hpp"
+#include "proxy/redis/merged_replies.hpp"
+
+namespace {
+bool counting = false;
+std::size_t allocations = 0;
+std::size_t allocated_bytes = 0;
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (counting) {
+    ++allocations;
+    allocated_bytes += size;
+  }
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace ringleader::proxy {
+namespace {
+
+constexpr std::size_t kMB = 1'000'000;
+
+struct Cost {
+  std::size_t allocations = 0;
+  std::size_t allocated = 0;  // bytes
+  std::size_t copied = 0;     // bytes moved inside the process (where it can be seen)
+};
+
+/// Counts the allocations `work` makes.
+template <class Work>
+Cost allocations_of(Work&& work) {
+  allocations = allocated_bytes = 0;
+  counting = true;
+  work();
+  counting = false;
+  return {allocations, allocated_bytes, 0};
+}
+
+/// A reply of `size` bytes read as a backend reads one into its buffer (backend.cpp read_some):
+/// reads of at most 64 KiB (what a socket gives at a time), each after make_room() for the rest of
+/// the reply (`known`: the framing said how long it is) or for 16 KiB more. Copies are seen as the
+/// bytes not yet taken changing place.
+Cost read_reply(std::size_t size, bool known) {
+  constexpr std::size_t kRead = 64 * 1024, kMinRead = 16 * 1024;
+  Cost cost;
+  const Cost allocated = allocations_of([&] {
+    Bytes buffer;
+    std::size_t taken = 0;
+    while (buffer.size() - taken < size) {
+      const std::size_t have = buffer.size() - taken;
+      const char* before = buffer.data() + taken;
+      make_room(buffer, taken, std::max(have, known ? size : 0) + kMinRead);
+      if (have > 0 && buffer.data() + taken != before) cost.copied += have;
+      const std::size_t n = std::min({kRead, buffer.room(), size - have});
+      std::memset(buffer.tail(), 'v', n);
+      buffer.filled(n);
+    }
+    taken = buffer.size();  // the reply is whole: it is taken
+  });
+  cost.allocations = allocated.allocations;
+  cost.allocated = allocated.allocated;
+  return cost;
+}
+
+/// Per byte of a value of 1 MB and of 16 MB: the second may cost no more than the first, give or
+/// take 25% (geometric growth lands at different points of its last doubling).
+void expect_linear(const Cost& small, std::size_t small_size, const Cost& large, std::size_t large_size) {
+  const auto per_byte = [](std::size_t bytes, std::size_t size) { return double(bytes) / double(size); };
+  EXPECT_LE(per_byte(large.allocated, large_size), 1.25 * per_byte(small.allocated, small_size) + 0.01)
+      << "allocated " << small.allocated << " bytes for " << small_size << ", " << large.allocated << " for "
+      << large_size;
+  EXPECT_LE(per_byte(large.copied, large_size), 1.25 * per_byte(small.copied, small_size) + 0.01)
+      << "copied " << small.copied << " bytes for " << small_size << ", " << large.copied << " for " << large_size;
+  // Blocks of 128 KiB or more (a doubling buffer: O(log size) of them), not one per small read.
+  EXPECT_LE(large.allocations, large_size / (128 * 1024) + 16);
+  // And in absolute terms: a few times the value, not tens of times.
+  EXPECT_LE(large.allocated, 5 * large_size);
+  EXPECT_LE(large.copied, 3 * large_size);
+}
+
+// A reply of known length: room for all of it at once, nothing copied.
+TEST(ValueCopies, ReadBufferOfAKnownLength) {
+  const Cost small = read_reply(kMB, true), large = read_reply(16 * kMB, true);
+  expect_linear(small, kMB, large, 16 * kMB);
+  EXPECT_EQ(large.copied, 0u);
+  EXPECT_LE(large.allocations, 2u);
+}
+
+// A reply whose end is not known ahead (a multi-get's part: one value after another): the buffer
+// doubles, each byte is copied O(1) times.
+TEST(ValueCopies, ReadBufferOfAnUnknownLength) {
+  expect_linear(read_reply(kMB, false), kMB, read_reply(16 * kMB, false), 16 * kMB);
+}
+
+/// One server's part of a multi-get: `values` VALUE blocks of `size` bytes, then END.
+std::string memcache_part(char server, std::size_t values, std::size_t size) {
+  std::string part;
+  const std::string value(size, 'v');
+  for (std::size_t i = 0; i < values; ++i) {
+    part += "VALUE " + std::string(1, server) + std::to_string(i) + " 0 " + std::to_string(size) + "\r\n";
+    part += value + "\r\n";
+  }
+  return part + "END\r\n";
+}
+
+/// A memcached get of 100 keys over 2 servers, values of `size` bytes, merged.
+Cost merge_memcache(std::size_t size) {
+  const std::string a = memcache_part('a', 50, size), b = memcache_part('b', 50, size);
+  std::size_t merged = 0;
+  const Cost cost = allocations_of([&] {
+    memcache::ValuesReply reply(2);
+    reply.complete(1, b, false);
+    reply.complete(0, a, false);
+    merged = reply.size();
+  });
+  EXPECT_EQ(merged, a.size() + b.size() - 5);  // one END
+  return cost;
+}
+
+TEST(ValueCopies, MergedMemcacheReply) {
+  // 100 values of 10 KB and of 160 KB: merged replies of ~1 MB and ~16 MB.
+  expect_linear(merge_memcache(10'000), kMB, merge_memcache(160'000), 16 * kMB);
+}
+
+/// One Redis server's MGET answer: `values` bulk strings of `size` bytes.
+std::string redis_part(std::size_t values, std::size_t size) {
+  std::string part = "*" + std::to_string(values) + "\r\n";
+  const std::string value(size, 'v');
+  for (std::size_t i = 0; i < values; ++i) part += "$" + std::to_string(size) + "\r\n" + value + "\r\n";
+  return part;
+}
+
+/// A Redis MGET of 100 keys over 2 servers (alternate keys on each), values of `size` bytes, merged.
+Cost merge_redis(std::size_t size) {
+  std::vector<std::vector<std::uint32_t>> positions(2);
+  for (std::uint32_t key = 0; key < 100; ++key) positions[key % 2].push_back(key);
+  const std::string part = redis_part(50, size);
+  std::size_t merged = 0;
+  Cost cost;
+  {
+    redis::ValuesInOrderReply reply(100, std::move(positions));
+    cost = allocations_of([&] {
+      reply.complete(1, part, false);
+      reply.complete(0, part, false);
+      merged = reply.size();
+    });
+  }
+  EXPECT_EQ(merged, 2 * part.size() - 4);  // "*50\r\n" twice, "*100\r\n" once
+  return cost;
+}
+
+TEST(ValueCopies, MergedRedisReply) {
+  expect_linear(merge_redis(10'000), kMB, merge_redis(160'000), 16 * kMB);
+}
+
+}  // namespace
+}  // namespace ringleader::proxy
