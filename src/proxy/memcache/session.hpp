@@ -26,7 +26,6 @@
 #include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {
-class Backend;
 class PoolWorker;
 }
 

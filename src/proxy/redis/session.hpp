@@ -18,15 +18,14 @@
 #include <vector>
 
 #include "proxy/client_session.hpp"
-#include "proxy/redis/route_command.hpp"
-#include "proxy/route/router.hpp"
 #include "proxy/redis/commands.hpp"
 #include "proxy/redis/request_parser.hpp"
+#include "proxy/redis/route_command.hpp"
+#include "proxy/route/router.hpp"
 #include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {
 class PoolWorker;
-class Backend;
 }
 
 namespace ringleader::proxy::redis {
