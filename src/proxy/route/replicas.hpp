@@ -1,7 +1,7 @@
 // Replicas: a pool with `replicas: R` keeps each key on the first R live servers of its probe order
 // (Placement::servers_for). This is the protocol-neutral half: sending a write to every copy and
 // merging the copies' replies, and sending a read to one copy after another until one answers.
-// A protocol's session says which requests are writes; its Protocol says how good a reply to a
+// A protocol's route::Command says which requests are reads; its Protocol says how good a reply to a
 // write is (judge_write) and what a miss looks like (is_miss).
 //
 // Writes (ReplicatedWrite): the same request goes to every copy; copy c answers part c. With
@@ -18,7 +18,7 @@
 // copy would not fail over part by part (a part's keys have different next copies), so such a read is
 // sent as one read per key instead (send_each), each failing over on its own.
 //
-// Guarantees: with replicas: 1 no session uses any of this; routing is PoolWorker::route as before.
+// Guarantees: with replicas: 1 the Router (router.hpp) uses none of this, except HTTP's retries.
 #pragma once
 
 #include <algorithm>
@@ -43,7 +43,7 @@ class ReplicatedWrite final : public PendingReply {
   /// One for a write to `copies` copies in `pool`: its replica_writes mode and its protocol.
   static std::shared_ptr<ReplicatedWrite> make(RouteContext& pool, std::uint32_t copies, bool sends);
 
-  /// Appends `request` to each copy's backend and sends it as part c of this reply.
+  /// Sends `request` to each copy, copy c answering part c of `reply`.
   static void send(const std::shared_ptr<ReplicatedWrite>& reply, RouteContext& pool, std::span<const std::uint32_t> copies,
                    std::string_view request, ReplyKind kind);
 

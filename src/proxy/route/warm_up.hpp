@@ -2,7 +2,7 @@
 // key whose owner changed is asked of the key's previous owner; a hit there answers the client and
 // is copied to the new owner, with its flags and its remaining TTL, only if the new owner still has
 // no value (memcached's meta `ms ... ME`, add mode). Writes go to the new owner only; deletes go to
-// both (PoolWorker::previous_owner says where). docs/warmup.md has the whole design.
+// both (WarmUpWindow::previous_owner says where). docs/warmup.md has the whole design.
 //
 // This is the protocol-neutral half: the shape of FailoverRead (a read that is sent again elsewhere
 // on a miss), with a different request for the second server and a copy after it. A protocol says
