@@ -82,7 +82,7 @@ struct PlacementSettings {
   std::string hash = "fnv1a_64";
   /// ketama, modula or random (twemproxy's), nginx (nginx's `hash $request_uri consistent`, which
   /// always hashes keys with CRC-32: `hash` is ignored), or a ringleader algorithm name
-  /// (algorithm_names()).
+  /// (algorithm_names()): distributions() lists them.
   std::string distribution = "ketama";
   /// Empty, or two characters: only the text between them is hashed ("{}": "{user:42}:name").
   std::string hash_tag;
@@ -93,15 +93,40 @@ struct PlacementSettings {
   std::optional<double> bounded_load;
 };
 
-/// nginx's consistent hash (compat/nginx.hpp): a member's `server` text is its identity().
-inline constexpr std::string_view kNginxDistribution = "nginx";
+/// A distribution, as the code around placement needs to know it: looked up once by its name
+/// (find_distribution), then asked, so no caller compares distribution names.
+struct DistributionInfo {
+  enum class Family : std::uint8_t {
+    ketama,     // twemproxy's
+    modula,     // twemproxy's
+    random,     // twemproxy's
+    nginx,      // nginx's `hash ... consistent` (compat/nginx.hpp): a member's `server` text is its identity()
+    algorithm,  // one of ringleader's (algorithm_names())
+  };
 
-/// twemproxy's own distributions: ketama, modula, random.
-std::span<const std::string_view> twemproxy_distributions() noexcept;
-bool is_twemproxy_distribution(std::string_view distribution) noexcept;
-/// Whether the distribution numbers its slots by the members' order (modulo, jump, anchor, memento):
-/// for it, deleting or reordering lines moves other members' keys, and removed members keep slots.
-bool places_by_position(std::string_view distribution) noexcept;
+  std::string_view name;
+  Family family;
+  /// Numbers its slots by the members' order (modulo, jump, anchor, memento): deleting or reordering
+  /// lines moves other members' keys, and removed members keep their slots.
+  bool by_position;
+  /// Members added take keys from the others and never move a key between two of them (with equal
+  /// weights): while a warm-up lasts, only the new members' keys have a previous owner elsewhere.
+  bool monotone;
+
+  /// twemproxy's own (ketama, modula, random): members named and sorted as twemproxy does, 32-bit
+  /// hashes, no bounded loads.
+  constexpr bool twemproxy() const noexcept { return family <= Family::random; }
+  /// A key's owner follows from the key (all but random): copies can be found again, a warm-up has
+  /// a previous owner to read from, and ejection can move only the ejected member's keys.
+  constexpr bool keyed() const noexcept { return family != Family::random; }
+  /// Can bound loads (bounded_load): ringleader's algorithms.
+  constexpr bool bounds_loads() const noexcept { return family == Family::algorithm; }
+};
+
+/// Every distribution: twemproxy's, nginx, then ringleader's algorithms (algorithm_names() order).
+std::span<const DistributionInfo> distributions() noexcept;
+/// The distribution of that name, or null.
+const DistributionInfo* find_distribution(std::string_view name) noexcept;
 
 class Placement {
  public:

@@ -31,6 +31,7 @@
 #include "cli/pictures.hpp"
 #include "cli/proxy_stats.hpp"
 #include "ringleader/distribution.hpp"
+#include "ringleader/placement.hpp"
 #include "support/child_process.hpp"
 #include "support/ports.hpp"
 
@@ -139,7 +140,7 @@ void Demo::write_config(const std::vector<std::size_t>& members) {
   auto pool = [&](const char* name, std::uint16_t port, const std::string& distribution, int replicas,
                   std::uint32_t warmup_ms = 0) {
     // twemproxy's distributions with twemproxy's default hash; ringleader's with theirs (xxh3).
-    const bool twemproxy = distribution == "ketama" || distribution == "modula";
+    const bool twemproxy = find_distribution(distribution)->twemproxy();
     cfg << name << ":\n  listen: 127.0.0.1:" << port << (twemproxy ? "\n  hash: fnv1a_64" : "")
         << "\n  distribution: " << distribution << "\n  timeout: 2000\n  auto_eject_hosts: true\n  server_failure_limit: 1\n"
         << "  server_retry_timeout: 1000\n";

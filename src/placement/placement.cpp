@@ -7,7 +7,7 @@
 // follow that order. ringleader's algorithms are built over identity() in the order given.
 //
 // Removed members (PlacementMember::removed) stay in the tables of the algorithms that number slots
-// by position (places_by_position()) and are dropped from every other one. A key whose slot belongs
+// by position (DistributionInfo::by_position) and are dropped from every other one. A key whose slot belongs
 // to a removed member is looked up again under the salted hashes detail::distinct_by_rehash uses
 // (h, mix(h, 0), mix(h, 1), ...) until a member that is not removed comes up. Why not
 // Anchor's or Memento's in-place removal: their state after several removals depends on the order
@@ -47,8 +47,21 @@
 namespace ringleader {
 namespace {
 
-constexpr std::string_view kTwemproxyDistributions[] = {"ketama", "modula", "random"};
-constexpr std::string_view kByPosition[] = {"modulo", "jump", "anchor", "memento"};
+using Family = DistributionInfo::Family;
+
+// The one table of distribution names. ringleader's algorithms in algorithm_names() order (a unit
+// test holds the two lists together). Not monotone (a unit test measures it): modula and modulo
+// re-deal every slot; maglev refills its lookup table, so a join moves a few keys between old
+// members too; anchor is built with as many buckets as lines, so a line added other than into a
+// removed line's slot rebuilds it.
+constexpr DistributionInfo kDistributions[] = {
+    {"ketama", Family::ketama, false, true},         {"modula", Family::modula, false, false},
+    {"random", Family::random, false, false},        {"nginx", Family::nginx, false, true},
+    {"modulo", Family::algorithm, true, false},      {"ring", Family::algorithm, false, true},
+    {"jump", Family::algorithm, true, true},         {"anchor", Family::algorithm, true, false},
+    {"memento", Family::algorithm, true, true},      {"maglev", Family::algorithm, false, false},
+    {"rendezvous", Family::algorithm, false, true},  {"multiprobe", Family::algorithm, false, true},
+};
 
 // To a table, a removed member's slot.
 constexpr std::uint32_t kRemoved = std::numeric_limits<std::uint32_t>::max();
@@ -60,12 +73,19 @@ struct Lines {
   std::vector<std::uint32_t> member;
 };
 
+// The settings' distribution; throws for a name that is none.
+const DistributionInfo& distribution_of(const PlacementSettings& settings) {
+  const DistributionInfo* d = find_distribution(settings.distribution);
+  if (d == nullptr) throw std::invalid_argument("placement: unknown distribution '" + settings.distribution + "'");
+  return *d;
+}
+
 void validate(const std::vector<PlacementMember>& members, const PlacementSettings& settings) {
   if (std::all_of(members.begin(), members.end(), [](const PlacementMember& m) { return m.removed; }))
     throw std::invalid_argument("placement: no members (at least one that is not removed is required)");
   // Members are told apart by the name their distribution hashes: twemproxy's ketama name, else the
   // identity.
-  const bool twemproxy = is_twemproxy_distribution(settings.distribution);
+  const bool twemproxy = distribution_of(settings).twemproxy();
   std::unordered_set<std::string> seen;
   for (const PlacementMember& m : members) {
     if (m.identity().empty()) throw std::invalid_argument("placement: a member has neither a name nor an address");
@@ -75,10 +95,6 @@ void validate(const std::vector<PlacementMember>& members, const PlacementSettin
   }
   if (settings.hash != "xxh3" && hash::twemproxy::find(settings.hash) == nullptr)
     throw std::invalid_argument("placement: unknown hash '" + settings.hash + "'");
-  const auto names = algorithm_names();
-  if (!is_twemproxy_distribution(settings.distribution) && settings.distribution != kNginxDistribution &&
-      std::find(names.begin(), names.end(), settings.distribution) == names.end())
-    throw std::invalid_argument("placement: unknown distribution '" + settings.distribution + "'");
   if (!settings.hash_tag.empty() && settings.hash_tag.size() != 2)
     throw std::invalid_argument("placement: hash_tag must be empty or two characters, got '" + settings.hash_tag + "'");
   if (settings.bounded_load && !(*settings.bounded_load >= 1.0))
@@ -105,7 +121,7 @@ std::vector<std::uint32_t> twemproxy_order(const std::vector<PlacementMember>& l
 class Table {
  public:
   // `subset`: positions in lines, in the order the distribution is built over them.
-  Table(const Lines& lines, const std::string& distribution, std::vector<std::uint32_t> subset)
+  Table(const Lines& lines, const DistributionInfo& distribution, std::vector<std::uint32_t> subset)
       : to_line_(std::move(subset)), dist_(build(lines.all, distribution, to_line_)) {
     map_members(lines);
   }
@@ -113,7 +129,7 @@ class Table {
   // The same algorithm over only the members with live[i], for Ejection::stable. Uses
   // Distribution::without() for ringleader's algorithms (in-place removal where the algorithm has
   // one), a rebuild over the live members for twemproxy's.
-  Table without(const Lines& lines, const std::string& distribution, const std::vector<bool>& live) const {
+  Table without(const Lines& lines, const DistributionInfo& distribution, const std::vector<bool>& live) const {
     const auto ejected = [&](std::uint32_t line) {
       return lines.member[line] != kRemoved && !live[lines.member[line]];
     };
@@ -228,28 +244,32 @@ class Table {
     return to_member_[order.front()];  // unreachable: order holds more nodes than are removed
   }
 
-  static Algorithm build(const std::vector<PlacementMember>& members, const std::string& distribution,
+  static Algorithm build(const std::vector<PlacementMember>& members, const DistributionInfo& distribution,
                          const std::vector<std::uint32_t>& subset) {
-    if (distribution == "ketama") {
-      std::vector<compat::KetamaServer> servers;
-      for (std::uint32_t i : subset) servers.push_back({members[i].ketama_name(), members[i].weight});
-      return Algorithm(std::in_place_type<compat::KetamaContinuum>, servers);
-    }
-    if (distribution == "modula") {
-      std::vector<std::uint32_t> weights;
-      for (std::uint32_t i : subset) weights.push_back(members[i].weight);
-      return Algorithm(std::in_place_type<compat::TwemproxyModula>, weights);
-    }
-    if (distribution == "random")
-      return Algorithm(std::in_place_type<compat::TwemproxyRandom>, static_cast<std::uint32_t>(subset.size()));
-    if (distribution == kNginxDistribution) {
-      std::vector<compat::NginxServer> servers;
-      for (std::uint32_t i : subset) servers.push_back({members[i].identity(), members[i].weight});
-      return Algorithm(std::in_place_type<compat::NginxContinuum>, servers);
+    switch (distribution.family) {
+      case Family::ketama: {
+        std::vector<compat::KetamaServer> servers;
+        for (std::uint32_t i : subset) servers.push_back({members[i].ketama_name(), members[i].weight});
+        return Algorithm(std::in_place_type<compat::KetamaContinuum>, servers);
+      }
+      case Family::modula: {
+        std::vector<std::uint32_t> weights;
+        for (std::uint32_t i : subset) weights.push_back(members[i].weight);
+        return Algorithm(std::in_place_type<compat::TwemproxyModula>, weights);
+      }
+      case Family::random:
+        return Algorithm(std::in_place_type<compat::TwemproxyRandom>, static_cast<std::uint32_t>(subset.size()));
+      case Family::nginx: {
+        std::vector<compat::NginxServer> servers;
+        for (std::uint32_t i : subset) servers.push_back({members[i].identity(), members[i].weight});
+        return Algorithm(std::in_place_type<compat::NginxContinuum>, servers);
+      }
+      case Family::algorithm:
+        break;
     }
     std::vector<Node> nodes;
     for (std::uint32_t i : subset) nodes.push_back({node_name(members, i), members[i].weight});
-    return make_distribution(distribution, Membership(std::move(nodes)));
+    return make_distribution(distribution.name, Membership(std::move(nodes)));
   }
 
   // A line's name to its distribution: a removed line's is made unique by its position (the server
@@ -284,15 +304,12 @@ std::string PlacementMember::ketama_name() const {
   return address;
 }
 
-std::span<const std::string_view> twemproxy_distributions() noexcept { return kTwemproxyDistributions; }
+std::span<const DistributionInfo> distributions() noexcept { return kDistributions; }
 
-bool places_by_position(std::string_view distribution) noexcept {
-  return std::find(std::begin(kByPosition), std::end(kByPosition), distribution) != std::end(kByPosition);
-}
-
-bool is_twemproxy_distribution(std::string_view distribution) noexcept {
-  return std::find(std::begin(kTwemproxyDistributions), std::end(kTwemproxyDistributions), distribution) !=
-         std::end(kTwemproxyDistributions);
+const DistributionInfo* find_distribution(std::string_view name) noexcept {
+  for (const DistributionInfo& d : kDistributions)
+    if (d.name == name) return &d;
+  return nullptr;
 }
 
 class Placement::Impl {
@@ -302,8 +319,9 @@ class Placement::Impl {
     validate(lines_.all, settings);
     for (std::uint32_t i = 0; i < lines_.all.size(); ++i)
       if (!lines_.all[i].removed) members_.push_back(lines_.all[i]);
-    const bool twemproxy = is_twemproxy_distribution(settings.distribution);
-    const bool nginx = settings.distribution == kNginxDistribution;
+    const DistributionInfo& distribution = distribution_of(settings);
+    const bool twemproxy = distribution.twemproxy();
+    const bool nginx = distribution.family == Family::nginx;
     if (nginx) {
       hash32_ = &compat::NginxContinuum::key_hash;
     } else if (settings.hash != "xxh3") {
@@ -314,14 +332,14 @@ class Placement::Impl {
     // server_pool_hash(): a pool of one server, or an empty key, hashes to 0.
     twemproxy_zero_rules_ = twemproxy;
     single_server_ = members_.size() == 1;
-    if (!twemproxy && !nginx) bounded_load_ = settings.bounded_load;
+    if (distribution.bounds_loads()) bounded_load_ = settings.bounded_load;
     for (std::size_t i = 0; i < members_.size(); ++i) {
       weights_.push_back(members_[i].weight);
       if (live_[i]) live_weight_ += members_[i].weight;
     }
 
     // Lines, in the order the distribution is built over them: removed ones only where they keep slots.
-    const bool keep_removed = places_by_position(settings.distribution);
+    const bool keep_removed = distribution.by_position;
     const std::vector<std::uint32_t> order = twemproxy ? twemproxy_order(lines_.all) : [&] {
       std::vector<std::uint32_t> o;
       for (std::uint32_t i = 0; i < lines_.all.size(); ++i)
@@ -336,8 +354,7 @@ class Placement::Impl {
     }
     if (live_count_ == 0) return;
 
-    const std::string& distribution = settings.distribution;
-    const bool stable = settings.ejection == Ejection::stable && distribution != "random";
+    const bool stable = settings.ejection == Ejection::stable && distribution.keyed();
     if (!stable || live_order.size() == order.size()) {
       // Replicas follow the probe order over every member, so ejecting one moves only its copies.
       if (live_order.size() != order.size()) everyone_.emplace(lines_, distribution, order);

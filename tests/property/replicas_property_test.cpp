@@ -24,7 +24,7 @@ std::vector<PlacementMember> random_members(std::size_t min, std::size_t max, bo
 PlacementSettings settings_for(const std::string& distribution) {
   PlacementSettings s;
   s.distribution = distribution;
-  if (!is_twemproxy_distribution(distribution)) s.hash = "xxh3";
+  if (!find_distribution(distribution)->twemproxy()) s.hash = "xxh3";
   s.ejection = *rc::gen::element(Ejection::rebuild, Ejection::stable);
   return s;
 }

@@ -104,12 +104,12 @@ RC_GTEST_PROP(StablePlacement, AddingAMemberMovesOnlyKeysOntoIt, ()) {
     if (lines[i].removed) free.push_back(i);
   RC_PRE((distribution != "anchor" && distribution != "modulo") || !free.empty());
   Lines grown = lines;
-  if (places_by_position(distribution) && !free.empty()) {
+  if (find_distribution(distribution)->by_position && !free.empty()) {
     const std::size_t slot = *rc::gen::elementOf(free);
     grown[slot] = {"fresh", lines[slot].weight, "10.0.1.1:11211"};
   } else {
     const std::uint32_t weight = distribution == "ketama" ? 1 : *rc::gen::inRange<std::uint32_t>(1, 4);
-    const auto at = places_by_position(distribution) ? grown.size() : *rc::gen::inRange<std::size_t>(0, grown.size() + 1);
+    const auto at = find_distribution(distribution)->by_position ? grown.size() : *rc::gen::inRange<std::size_t>(0, grown.size() + 1);
     grown.insert(grown.begin() + static_cast<std::ptrdiff_t>(at), {"fresh", weight, "10.0.1.1:11211"});
   }
   const auto keys = sample_keys();
@@ -123,8 +123,8 @@ RC_GTEST_PROP(StablePlacement, ChangingOneWeightMovesOnlyThatMembersKeys, ()) {
   const auto distribution = *rc::gen::elementOf(by_name_or_last);
   Lines lines = random_lines(distribution);
   const auto kept = kept_positions(lines);
-  const std::size_t changed = places_by_position(distribution) ? kept.back() : *rc::gen::elementOf(kept);
-  if (places_by_position(distribution)) lines.resize(changed + 1);  // the last line (jump and memento's one case)
+  const std::size_t changed = find_distribution(distribution)->by_position ? kept.back() : *rc::gen::elementOf(kept);
+  if (find_distribution(distribution)->by_position) lines.resize(changed + 1);  // the last line (jump and memento's one case)
   Lines reweighted = lines;
   reweighted[changed].weight = *rc::gen::inRange<std::uint32_t>(1, 7);
   const auto keys = sample_keys();

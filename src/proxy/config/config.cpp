@@ -39,15 +39,14 @@ std::string describe(const std::string& file, std::size_t line, const std::strin
   return out + reason;
 }
 
-bool is_ringleader_algorithm(std::string_view name) {
-  const auto names = algorithm_names();
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string join(auto&& names) {
-  std::string out;
-  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
+// "twemproxy: ketama, modula, random; nginx: nginx; ringleader: modulo, ring, ..."
+std::string known_distributions() {
+  std::string twemproxy, nginx, ringleader;
+  for (const DistributionInfo& d : distributions()) {
+    std::string& group = d.twemproxy() ? twemproxy : d.family == DistributionInfo::Family::nginx ? nginx : ringleader;
+    group += (group.empty() ? "" : ", ") + std::string(d.name);
+  }
+  return "twemproxy: " + twemproxy + "; nginx: " + nginx + "; ringleader: " + ringleader;
 }
 
 // Reads one pool's mapping. Errors name the file, the line of the offending node, the pool and the key.
@@ -85,10 +84,8 @@ class PoolReader {
         if (text.size() != 2) fail(value, key, "must be exactly two characters, e.g. \"{}\"");
         pool_.hash_tag = text;
       } else if (key == "distribution") {
-        if (!is_twemproxy_distribution(text) && text != kNginxDistribution && !is_ringleader_algorithm(text))
-          fail(value, key,
-               "'" + text + "' is not a distribution (twemproxy: " + join(twemproxy_distributions()) +
-                   "; nginx: " + std::string(kNginxDistribution) + "; ringleader: " + join(algorithm_names()) + ")");
+        if (find_distribution(text) == nullptr)
+          fail(value, key, "'" + text + "' is not a distribution (" + known_distributions() + ")");
         pool_.distribution = text;
       } else if (key == "timeout") {
         // twemproxy treats 0 like its default -1: no timeout.
@@ -190,7 +187,7 @@ class PoolReader {
     if (pool_.protocol != "redis" && redis_auth_line_ > 0)
       throw ConfigError(file_, redis_auth_line_, pool_.name, "redis_auth", "is only valid for a redis pool (redis: true)");
     // ringleader's own algorithms get ringleader's defaults; twemproxy's keep twemproxy's.
-    if (!pool_.twemproxy_distribution()) {
+    if (!pool_.distribution_info().twemproxy()) {
       if (!hash_given) pool_.hash = "xxh3";
       if (!ejection_given) pool_.ejection = Ejection::stable;
     }
@@ -397,30 +394,32 @@ class PoolReader {
     auto warn = [&](const std::string& key, const std::string& text) {
       pool_.warnings.push_back(describe(file_, pool_.line, pool_.name, key, text));
     };
+    using Family = DistributionInfo::Family;
+    const DistributionInfo& distribution = pool_.distribution_info();
     if (const auto* f = hash::twemproxy::find(pool_.hash); f != nullptr && f->bits < 32) {
-      if (pool_.distribution == "ketama")
+      if (distribution.family == Family::ketama)
         warn("hash", "'" + pool_.hash + "' gives only " + std::to_string(f->bits) +
                          "-bit values, so with ketama every key falls in the first 1/" +
                          std::to_string(1ull << (32 - f->bits)) +
                          " of the circle: on one or two servers. Kept for compatibility with twemproxy; "
                          "use fnv1a_64, murmur or md5 for a new pool");
-      else if (!pool_.twemproxy_distribution())
+      else if (distribution.family == Family::algorithm)
         warn("hash", "'" + pool_.hash + "' gives only " + std::to_string(f->bits) + "-bit values; '" +
                          pool_.distribution + "' needs a full-width hash (xxh3, the default)");
     }
-    if (pool_.distribution == "modula" && pool_.auto_eject_hosts && pool_.ejection == Ejection::rebuild)
+    if (distribution.family == Family::modula && pool_.auto_eject_hosts && pool_.ejection == Ejection::rebuild)
       warn("auto_eject_hosts", "with modula, ejecting one server moves almost every key to another server");
-    if (pool_.distribution == "random" && seen.contains("hash"))
+    if (distribution.family == Family::random && seen.contains("hash"))
       warn("hash", "distribution 'random' ignores the key, so 'hash' has no effect");
-    if (pool_.distribution == kNginxDistribution && seen.contains("hash"))
+    if (distribution.family == Family::nginx && seen.contains("hash"))
       warn("hash", "distribution 'nginx' hashes keys with CRC-32 as nginx does, so 'hash' has no effect");
-    if (pool_.bounded_load && pool_.distribution == kNginxDistribution)
+    if (pool_.bounded_load && distribution.family == Family::nginx)
       warn("bounded_load", "nginx's consistent hash has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");
-    if (pool_.dns && places_by_position(pool_.distribution))
+    if (pool_.dns && distribution.by_position)
       warn("distribution", "'" + pool_.distribution + "' places keys by the order of the servers, and DNS keeps no " +
                                "slots for servers that left: when one leaves, keys of others move too; use a " +
                                "distribution that places by name (ring, maglev, rendezvous, ketama)");
-    if (pool_.bounded_load && pool_.twemproxy_distribution())
+    if (pool_.bounded_load && distribution.twemproxy())
       warn("bounded_load", "twemproxy's '" + pool_.distribution +
                                "' has no bounded loads; use a ringleader algorithm (e.g. ring or maglev)");
   }
@@ -437,8 +436,8 @@ class PoolReader {
       error(std::to_string(pool_.replicas) + " copies of each key need at least as many servers; the pool has " +
             std::to_string(pool_.servers.size()));
     if (pool_.replicas == 1) return;
-    if (pool_.distribution == "random")
-      error("distribution 'random' puts a key anywhere, so its copies could not be found again");
+    if (!pool_.distribution_info().keyed())
+      error("distribution '" + pool_.distribution + "' puts a key anywhere, so its copies could not be found again");
     if (pool_.bounded_load)
       error("bounded_load moves a key by load, so its copies could not be found again; use one or the other");
   }
@@ -450,7 +449,8 @@ class PoolReader {
     const std::string key = pool_.warmup_ms > 0 ? "warmup_ms" : "servers";
     const std::size_t line = pool_.warmup_ms > 0 ? warmup_line_ : pool_.line;
     const auto error = [&](const std::string& reason) { throw ConfigError(file_, line, pool_.name, key, reason); };
-    if (pool_.distribution == "random") error("distribution 'random' has no previous owner to warm up from");
+    if (!pool_.distribution_info().keyed())
+      error("distribution '" + pool_.distribution + "' has no previous owner to warm up from");
     if (pool_.replicas > 1) error("a warm-up (warmup_ms, draining servers) is for pools with one copy of each key (replicas: 1)");
   }
 
@@ -543,7 +543,11 @@ Placement make_placement(const Pool& pool, std::span<const bool> live) {
   return Placement(placement_members(pool), placement_settings(pool), live);
 }
 
-bool Pool::twemproxy_distribution() const noexcept { return is_twemproxy_distribution(distribution); }
+const DistributionInfo& Pool::distribution_info() const {
+  const DistributionInfo* d = find_distribution(distribution);
+  if (d == nullptr) throw std::invalid_argument("unknown distribution '" + distribution + "'");
+  return *d;
+}
 
 bool Pool::same_settings(const Pool& other) const {
   auto where_written = [](Pool pool) {

@@ -157,7 +157,7 @@ struct Pool {
   Listen listen;
   std::string hash = "fnv1a_64";       // a twemproxy hash name, or "xxh3" (the default for ringleader's algorithms)
   std::string hash_tag;                // empty, or exactly two characters
-  std::string distribution = "ketama"; // ketama | modula | random, or a ringleader algorithm name
+  std::string distribution = "ketama"; // as written: ringleader::distributions() lists the names
   std::optional<std::uint32_t> timeout_ms;  // absent: wait forever (twemproxy's -1)
   std::uint32_t backlog = 512;
   bool preconnect = false;
@@ -243,8 +243,8 @@ struct Pool {
   /// every key on one server). Each reads "FILE:LINE: pool 'NAME': key 'KEY': ...".
   std::vector<std::string> warnings;
 
-  /// True for twemproxy's own distributions (ketama, modula, random).
-  bool twemproxy_distribution() const noexcept;
+  /// What `distribution` names (std::invalid_argument if it names none: a loaded pool always does).
+  const DistributionInfo& distribution_info() const;
   /// Every member compared: a setting added later is compared without anyone listing it.
   bool operator==(const Pool&) const = default;
   /// The same settings and servers, wherever and under whatever name they are written (a reload

@@ -20,7 +20,7 @@ std::unordered_map<std::string, std::uint32_t> weights(const Placement& p) {
 }  // namespace
 
 std::optional<double> needless_moves(const Pool& before, const Pool& after) {
-  if (!places_by_position(after.distribution) || before.distribution != after.distribution ||
+  if (!after.distribution_info().by_position || before.distribution != after.distribution ||
       before.hash != after.hash || before.hash_tag != after.hash_tag || before.servers.empty() || after.servers.empty())
     return std::nullopt;
   const Placement old_placement = make_placement(before);

@@ -16,7 +16,7 @@
 namespace ringleader::config {
 
 /// The share (0..1) of the keys of servers that stay that move to another that stays, when a
-/// pool that places by position (ringleader::places_by_position) goes from `before` to `after`;
+/// pool that places by position (DistributionInfo::by_position) goes from `before` to `after`;
 /// nullopt when none move, or when the distribution, hash or hash_tag changed (then every key may
 /// move, and that is what the user asked for).
 std::optional<double> needless_moves(const Pool& before, const Pool& after);

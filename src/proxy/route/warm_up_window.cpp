@@ -37,13 +37,13 @@ WarmUpWindow::Backends WarmUpWindow::reopen(const PoolLayout* before, const Back
   backends_ = previous;
   reads_ = true;
   // Servers added, none changed: a monotone distribution moves keys only to the new servers, so a
-  // read whose owner is an old one (most reads) needs no second lookup. modula moves keys between
-  // the old servers too; so may ketama with unequal weights, whose few such keys then miss as they
-  // would without warm-up (never a wrong answer).
+  // read whose owner is an old one (most reads) needs no second lookup. Others (modula, maglev) move
+  // keys between the old servers too; so may ketama with unequal weights, whose few such keys then
+  // miss as they would without warm-up (never a wrong answer).
   const auto in = [&](const std::vector<config::Server>& list, const config::Server& s) {
     return std::any_of(list.begin(), list.end(), [&](const config::Server& o) { return same(o, s); });
   };
-  const bool joins_only = pool.distribution != "modula" &&
+  const bool joins_only = pool.distribution_info().monotone &&
                           std::all_of(old.begin(), old.end(), [&](const config::Server& o) { return in(pool.servers, o); });
   receives_.resize(pool.servers.size());
   for (std::size_t i = 0; i < pool.servers.size(); ++i) receives_[i] = !joins_only || !in(old, pool.servers[i]);

@@ -302,5 +302,43 @@ TEST(PlacementReplicas, EjectedMembersAreSkipped) {
   EXPECT_EQ(Placement(four(), twemproxy("ketama"), none).servers_for("k", copies), 0u);
 }
 
+// The distributions' table and ringleader's algorithm table name the same algorithms, and a name
+// that is no distribution is found as none.
+TEST(Distributions, EveryAlgorithmIsADistributionAndNoOther) {
+  std::vector<std::string_view> algorithms;
+  for (const DistributionInfo& d : distributions())
+    if (d.family == DistributionInfo::Family::algorithm) algorithms.push_back(d.name);
+  const auto names = algorithm_names();
+  EXPECT_EQ(algorithms, std::vector<std::string_view>(names.begin(), names.end()));
+  for (const DistributionInfo& d : distributions()) EXPECT_EQ(find_distribution(d.name), &d);
+  EXPECT_EQ(find_distribution("consistent"), nullptr);
+  EXPECT_EQ(find_distribution(""), nullptr);
+}
+
+// `monotone` is what placement does: with equal weights, a member added to a monotone distribution
+// takes keys and moves none between the others; a distribution not marked so moves some (warm-up
+// relies on the mark to skip the previous owner's lookup).
+TEST(Distributions, MonotoneIsWhatPlacementDoes) {
+  for (const DistributionInfo& d : distributions()) {
+    if (!d.keyed()) continue;
+    SCOPED_TRACE(std::string(d.name));
+    PlacementSettings s = settings(d.twemproxy() ? "fnv1a_64" : "xxh3", std::string(d.name));
+    Members before;
+    for (int i = 0; i < 7; ++i) before.push_back({"server-" + std::to_string(i), 1, "10.0.0." + std::to_string(i) + ":11211"});
+    Members after = before;
+    after.push_back({"server-7", 1, "10.0.0.7:11211"});
+    const Placement a(before, s), b(after, s);
+    std::size_t between_old = 0;
+    for (const std::string& k : keys()) {
+      const std::uint32_t to = b.server_for(k);
+      if (b.members()[to].name != "server-7" && b.members()[to].name != a.members()[a.server_for(k)].name) ++between_old;
+    }
+    if (d.monotone)
+      EXPECT_EQ(between_old, 0u);
+    else
+      EXPECT_GT(between_old, 0u);
+  }
+}
+
 }  // namespace
 }  // namespace ringleader
