@@ -1,6 +1,7 @@
 // Placement from members and settings alone: which string each distribution hashes for a member,
-// twemproxy's member order, and the input it rejects. (Ejection, bounded loads and the golden
-// vectors from nutcracker are tested through nutcracker.yml pools in tests/unit/config/.)
+// twemproxy's member order, the input it rejects, the distributions' properties. (Ejection,
+// bounded loads and the golden vectors: through nutcracker.yml pools, pool_placement_test.cpp and
+// golden_test.cpp beside it.)
 #include "ringleader/placement.hpp"
 
 #include "ringleader/compat/ketama.hpp"

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "proxy/config/config.hpp"
-#include "unit/config/golden.hpp"
+#include "unit/placement/golden.hpp"
 
 namespace ringleader::config {
 namespace {
