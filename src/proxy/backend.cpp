@@ -1,19 +1,13 @@
 // Backend; see backend.hpp.
 #include "proxy/backend.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cstring>
 #include <ctime>
 
 #include <asio/co_spawn.hpp>
-#include <asio/connect.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
 #include "proxy/buffers.hpp"
 #include "proxy/log.hpp"
@@ -30,7 +24,6 @@ constexpr std::size_t kKeepBuffer = 64 * 1024;
 // straight from the socket (pending_reply.hpp): smaller ones cost less as one copy out of input_.
 constexpr std::size_t kPiecesAbove = 32 * 1024;
 using Clock = std::chrono::steady_clock;
-using Socket = asio::generic::stream_protocol::socket;
 
 }  // namespace
 
@@ -40,17 +33,14 @@ Backend::Backend(asio::io_context& io, std::string name, asio::generic::stream_p
       name_(std::move(name)),
       endpoint_(endpoint),
       options_(std::move(options)),
-      socket_(io),
+      transport_(io.get_executor()),
       wake_writer_(io, asio::steady_timer::time_point::max()),
       deadline_timer_(io, asio::steady_timer::time_point::max()),
       wake_reader_(io, asio::steady_timer::time_point::max()),
       counters_(counters),
       exclusive_(options_.protocol->connection_per_request()) {}
 
-Backend::~Backend() {
-  std::error_code ec;
-  socket_.close(ec);
-}
+Backend::~Backend() { transport_.close(); }
 
 void Backend::retire() {
   for (const auto& twin : twins_) twin->retire();  // each closes once its reply is in
@@ -63,8 +53,7 @@ void Backend::close() {
   if (state_ == State::connected) counters_.server_connections.sub();
   ++generation_;
   state_ = State::disconnected;
-  std::error_code ec;
-  socket_.close(ec);
+  transport_.close();
   wake_writer_.cancel();
   deadline_timer_.cancel();
   wake_reader_.cancel();
@@ -161,7 +150,7 @@ void Backend::preconnect() {
 
 asio::awaitable<void> Backend::connect(std::uint64_t generation) {
   std::error_code ec;
-  co_await socket_.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
+  co_await transport_.connect(endpoint_, {.keepalive = options_.tcp_keepalive}, ec);
   if (generation != generation_) co_return;
   if (ec) {
     counters_.server_err.add();
@@ -171,11 +160,6 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
   counters_.server_connections.add();
   if (!healthy_) log::info("server reachable again", {{"server", name_}});
   healthy_ = true;
-  if (endpoint_.protocol().family() != AF_UNIX) {
-    const int one = 1;  // requests are already batched; Nagle would only add latency
-    ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (options_.tcp_keepalive) ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-  }
   // The handshake goes first; its replies are checked like any other, by null entries in front.
   if (const Handshake& hello = options_.handshake; !hello.bytes.empty()) {
     output_.insert(0, hello.bytes);
@@ -185,7 +169,6 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
       in_flight_.push_front({nullptr, step, 0, deadline, Clock::now(), 0});
   }
   handshake_refused_ = false;
-  socket_.non_blocking(true, ec);
   state_ = State::connected;
   asio::co_spawn(io_, read_loop(generation), keep_alive());
   asio::co_spawn(io_, write_loop(generation), keep_alive());
@@ -205,15 +188,8 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
     unsent_ = 0;
     count_queues();
     // Try the write at once; wait for the socket only for what it did not take.
-    std::size_t written = socket_.write_some(asio::buffer(writing_), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      ec = {};
-      written = 0;
-    }
-    if (!ec && written < writing_.size()) {
-      co_await asio::async_write(socket_, asio::buffer(writing_) + written,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-    }
+    const std::size_t written = transport_.write_now(asio::buffer(writing_), ec);
+    if (!ec && written < writing_.size()) co_await transport_.write_all(asio::buffer(writing_) + written, ec);
     if (generation != generation_) co_return;
     if (ec) {
       counters_.server_err.add();
@@ -253,7 +229,7 @@ asio::awaitable<bool> Backend::read_some(std::uint64_t generation) {
   std::error_code ec;
   // Wait for readability, then read: a read attempted at once (async_read_some) would mostly find
   // the reply not there yet and cost a wasted system call per round trip.
-  co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+  co_await transport_.wait_readable(ec);
   if (generation != generation_) co_return false;
   // Inside a piece with every byte before it framed: read into the piece itself.
   const bool into_piece = passing_ > 0 && taken_ == input_.size();
@@ -262,7 +238,7 @@ asio::awaitable<bool> Backend::read_some(std::uint64_t generation) {
   if (!into_piece) make_room(input_, taken_, std::max(input_.size() - taken_, expected_) + kMinRead);
   Bytes& to = into_piece ? piece_ : input_;
   std::size_t n = 0;
-  if (!ec) n = socket_.read_some(asio::buffer(to.tail(), into_piece ? std::min(to.room(), passing_) : to.room()), ec);
+  if (!ec) n = transport_.read_now(asio::buffer(to.tail(), into_piece ? std::min(to.room(), passing_) : to.room()), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) co_return true;
   if (ec) {
     (ec == asio::error::eof ? counters_.server_eof : counters_.server_err).add();

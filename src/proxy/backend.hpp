@@ -46,6 +46,7 @@
 #include "proxy/protocol.hpp"
 #include "proxy/route/context.hpp"
 #include "proxy/stats/counters.hpp"
+#include "proxy/transport/transport.hpp"
 
 namespace ringleader::proxy {
 
@@ -181,7 +182,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::string name_;
   asio::generic::stream_protocol::endpoint endpoint_;
   BackendOptions options_;
-  asio::generic::stream_protocol::socket socket_;
+  Transport transport_;
   asio::steady_timer wake_writer_;
   asio::steady_timer deadline_timer_;
   asio::steady_timer wake_reader_;  // a client wrote the piece the reader waits on

@@ -9,17 +9,16 @@
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
 #include "proxy/log.hpp"
 
 namespace ringleader::proxy {
 
 ClientSession::ClientSession(Socket socket)
-    : socket_(std::move(socket)),
-      wake_writer_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      wake_reader_(socket_.get_executor(), asio::steady_timer::time_point::max()),
-      soft_timer_(socket_.get_executor()) {}
+    : transport_(std::move(socket)),
+      wake_writer_(transport_.executor(), asio::steady_timer::time_point::max()),
+      wake_reader_(transport_.executor(), asio::steady_timer::time_point::max()),
+      soft_timer_(transport_.executor()) {}
 
 void ClientSession::start(stats::PoolCounters& counters, const config::Pool& pool, std::size_t value_limit) {
   counters_ = &counters;
@@ -28,10 +27,10 @@ void ClientSession::start(stats::PoolCounters& counters, const config::Pool& poo
   counters_->client_connections.add();
   counters_->total_connections.add();
   std::error_code ec;
-  socket_.non_blocking(true, ec);
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
+  transport_.start(ec);
+  asio::co_spawn(transport_.executor(), [self = shared_from_this()] { return self->read_loop(); },
                  asio::detached);
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+  asio::co_spawn(transport_.executor(), [self = shared_from_this()] { return self->write_loop(); },
                  asio::detached);
 }
 
@@ -82,7 +81,7 @@ void ClientSession::close_over_limit(std::string_view which) {
   log::warn("client closed: past its output limit",
             {{"limit", std::string(which)}, {"kept_bytes", std::to_string(kept_)},
              {"hard", std::to_string(limit_.hard)}, {"soft", std::to_string(limit_.soft)}});
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+  asio::post(transport_.executor(), [self = shared_from_this()] { self->close(); });
 }
 
 bool ClientSession::all_answered() const noexcept {
@@ -99,8 +98,7 @@ void ClientSession::close() {
   closed_ = closing_ = true;
   counters_->client_connections.sub();
   (failed_ ? counters_->client_err : counters_->client_eof).add();
-  std::error_code ec;
-  socket_.close(ec);
+  transport_.close();
   wake_writer_.cancel();
   wake_reader_.cancel();
   soft_timer_.cancel();
@@ -125,10 +123,10 @@ asio::awaitable<void> ClientSession::read_loop() {
       continue;
     }
     if (!held) {
-      co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      co_await transport_.wait_readable(ec);
       if (ec || closing_) break;
       make_room(buffer, taken, buffer.size() - taken + kMinRead);
-      const std::size_t n = socket_.read_some(asio::buffer(buffer.tail(), buffer.room()), ec);
+      const std::size_t n = transport_.read_now(asio::buffer(buffer.tail(), buffer.room()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
       if (ec) break;
       buffer.filled(n);
@@ -203,11 +201,7 @@ asio::awaitable<bool> ClientSession::write_all(std::vector<asio::const_buffer>& 
   // Try the write at once; wait for the socket only for what it did not take. Most replies go out
   // in this one writev, without a round through the event loop.
   std::error_code ec;
-  std::size_t written = socket_.write_some(buffers, ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    ec = {};
-    written = 0;
-  }
+  std::size_t written = transport_.write_now(buffers, ec);
   if (ec) co_return false;
   if (written == asio::buffer_size(buffers)) co_return true;
   std::size_t sent = 0;  // buffers written whole
@@ -218,7 +212,7 @@ asio::awaitable<bool> ClientSession::write_all(std::vector<asio::const_buffer>& 
   // keeps counts against its limits.
   blocked_ = true;
   check_output_limit();
-  co_await asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  co_await transport_.write_all(buffers, ec);
   blocked_ = false;
   co_return !ec;
 }

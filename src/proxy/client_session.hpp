@@ -34,10 +34,11 @@
 #include "proxy/config/config.hpp"
 #include "proxy/pending_reply.hpp"
 #include "proxy/stats/counters.hpp"
+#include "proxy/transport/transport.hpp"
 
 namespace ringleader::proxy {
 
-using Socket = asio::generic::stream_protocol::socket;
+using Socket = Transport::Socket;
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
@@ -113,7 +114,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   static constexpr std::size_t kMinRead = 16 * 1024;
   static constexpr std::size_t kMaxWriteBatch = 256;
 
-  Socket socket_;
+  Transport transport_;
   asio::steady_timer wake_writer_;
   asio::steady_timer wake_reader_;
   std::deque<std::shared_ptr<PendingReply>> queue_;
