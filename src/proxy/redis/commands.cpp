@@ -71,6 +71,7 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     reads(of("EXISTS", Routing::split_count)), of("MSET", Routing::split_pairs, 1, 2),
     // Answered by the proxy
     {"PING", Routing::ping}, {"ECHO", Routing::echo}, {"QUIT", Routing::quit}, {"AUTH", Routing::auth},
+    {"HELLO", Routing::hello}, {"CLIENT", Routing::client}, {"SELECT", Routing::select},
     // Meaningless or unsafe through a sharding proxy
     {"KEYS", Routing::unsupported}, {"SCAN", Routing::unsupported}, {"RANDOMKEY", Routing::unsupported},
     {"MULTI", Routing::unsupported}, {"EXEC", Routing::unsupported}, {"DISCARD", Routing::unsupported},
@@ -81,9 +82,9 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     {"BRPOPLPUSH", Routing::unsupported}, {"BLMOVE", Routing::unsupported}, {"BLMPOP", Routing::unsupported},
     {"BZPOPMIN", Routing::unsupported}, {"BZPOPMAX", Routing::unsupported}, {"BZMPOP", Routing::unsupported},
     {"XREAD", Routing::unsupported}, {"XREADGROUP", Routing::unsupported}, {"WAIT", Routing::unsupported},
-    {"SELECT", Routing::unsupported}, {"MOVE", Routing::unsupported}, {"DBSIZE", Routing::unsupported},
+    {"MOVE", Routing::unsupported}, {"DBSIZE", Routing::unsupported},
     {"FLUSHDB", Routing::unsupported}, {"FLUSHALL", Routing::unsupported}, {"INFO", Routing::unsupported},
-    {"CONFIG", Routing::unsupported}, {"CLIENT", Routing::unsupported}, {"MONITOR", Routing::unsupported},
+    {"CONFIG", Routing::unsupported}, {"MONITOR", Routing::unsupported},
     {"SCRIPT", Routing::unsupported}, {"OBJECT", Routing::unsupported}, {"SAVE", Routing::unsupported},
     {"BGSAVE", Routing::unsupported}, {"SHUTDOWN", Routing::unsupported}, {"SWAPDB", Routing::unsupported},
 });

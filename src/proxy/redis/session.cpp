@@ -20,12 +20,6 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The pool's limits (config.hpp); an absent max_value_bytes keeps Limits' own. Arguments larger
 // than kStreamAbove stream.
 Limits limits_of(const config::Pool& pool) {
@@ -41,7 +35,7 @@ Limits limits_of(const config::Pool& pool) {
 Session::Session(Socket socket, PoolWorker& pool)
     : ClientSession(std::move(socket)),
       pool_(pool),
-      authenticated_(pool.pool().redis_auth.empty()),
+      connection_(pool.pool()),
       router_([this](auto reply) { enqueue(std::move(reply)); }) {}
 
 Session::~Session() {
@@ -128,7 +122,7 @@ bool Session::handle(const Request& request) {
     reply_now("+OK\r\n");
     return false;
   }
-  if (!authenticated_ && spec->routing != Routing::auth) {
+  if (!connection_.authenticated && spec->routing != Routing::auth && spec->routing != Routing::hello) {
     reply_now("-NOAUTH Authentication required.\r\n");
     return true;
   }
@@ -136,7 +130,10 @@ bool Session::handle(const Request& request) {
     case Routing::ping:
     case Routing::echo:
     case Routing::auth:
-      answer_locally(*spec, request);
+    case Routing::hello:
+    case Routing::client:
+    case Routing::select:
+      reply_now(answer_connection_command(*spec, request.args, pool_.pool(), connection_));
       return true;
     case Routing::unsupported:
       reply_error("command '" + std::string(spec->name) + "' is not supported by proxy");
@@ -146,7 +143,7 @@ bool Session::handle(const Request& request) {
   }
   keys_.clear();
   if (!command_keys(*spec, request.args, keys_)) {
-    reply_error("wrong number of arguments for '" + lower(name) + "' command");
+    reply_now(wrong_arguments(name));
     return true;
   }
   if (keys_.empty()) {
@@ -158,48 +155,9 @@ bool Session::handle(const Request& request) {
   return true;
 }
 
-void Session::answer_locally(const CommandSpec& spec, const Request& request) {
-  const auto& args = request.args;
-  std::string reply;
-  switch (spec.routing) {
-    case Routing::ping:
-      if (args.size() > 2) break;
-      if (args.size() == 1) {
-        reply_now("+PONG\r\n");
-      } else {
-        append_bulk(reply, args[1]);
-        reply_now(reply);
-      }
-      return;
-    case Routing::echo:
-      if (args.size() != 2) break;
-      append_bulk(reply, args[1]);
-      reply_now(reply);
-      return;
-    case Routing::auth: {
-      const auto& password = pool_.pool().redis_auth;
-      if (password.empty()) {
-        reply_error("AUTH <password> called without any password configured for the default user. "
-                    "Are you sure your configuration is correct?");
-        return;
-      }
-      // AUTH <password>, or Redis 6's AUTH default <password>.
-      const bool ok = (args.size() == 2 && args[1] == password) ||
-                      (args.size() == 3 && args[1] == "default" && args[2] == password);
-      if (args.size() != 2 && args.size() != 3) break;
-      authenticated_ = ok;
-      reply_now(ok ? "+OK\r\n" : "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-      return;
-    }
-    default:
-      break;
-  }
-  reply_error("wrong number of arguments for '" + lower(args[0]) + "' command");
-}
-
 const CommandSpec* Session::streamable(const Request& request) const {
   const CommandSpec* spec = find_command(request.args[0]);
-  if (spec == nullptr || !authenticated_ || spec->routing != Routing::keys || spec->reads || spec->step != 1 ||
+  if (spec == nullptr || !connection_.authenticated || spec->routing != Routing::keys || spec->reads || spec->step != 1 ||
       spec->last < 0 || static_cast<std::size_t>(spec->last) >= request.args.size())
     return nullptr;
   return spec;

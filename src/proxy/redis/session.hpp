@@ -19,6 +19,7 @@
 
 #include "proxy/client_session.hpp"
 #include "proxy/redis/commands.hpp"
+#include "proxy/redis/connection_commands.hpp"
 #include "proxy/redis/request_parser.hpp"
 #include "proxy/redis/route_command.hpp"
 #include "proxy/route/router.hpp"
@@ -44,7 +45,6 @@ class Session final : public ClientSession {
  private:
   /// False when the connection must close after this command (QUIT).
   bool handle(const Request& request);
-  void answer_locally(const CommandSpec& spec, const Request& request);
   void reply_error(std::string_view message);
   /// A command whose argument streams (Request::streamed) that can stream: a write whose keys all
   /// come before that argument, by a client that may send it.
@@ -57,7 +57,7 @@ class Session final : public ClientSession {
 
   PoolWorker& pool_;
   Request request_;                      // reused between commands
-  bool authenticated_;
+  ConnectionState connection_;           // authenticated, name, id
   std::vector<std::string_view> keys_;   // keys of the current command
   RouteCommand command_;                 // the current command, described for router_
   route::Router router_;                 // where each command goes (route/router.hpp)

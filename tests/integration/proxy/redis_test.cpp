@@ -81,10 +81,50 @@ TEST_F(RedisProxy, LocalCommands) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+// What client libraries send when they connect, answered as Redis 7 answers it (RESP2): HELLO with
+// its options, CLIENT about this connection, SELECT of the pool's db.
+TEST_F(RedisProxy, ConnectionCommands) {
+  auto c = proxy();
+  const std::string id = redis(c, {"CLIENT", "ID"});
+  ASSERT_TRUE(id.starts_with(":")) << id;
+  EXPECT_EQ(redis(c, {"HELLO", "2", "SETNAME", "app-1"}),
+            "*16\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.0.0\r\n$5\r\nproto\r\n:2\r\n"
+            "$2\r\nid\r\n" + id + "$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n"
+            "$7\r\nmodules\r\n*0\r\n$5\r\nproxy\r\n$10\r\nringleader\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "GETNAME"}), "$5\r\napp-1\r\n");
+  EXPECT_EQ(redis(c, {"client", "setname", "other"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "GETNAME"}), "$5\r\nother\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "SETNAME", "a b"}),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "SETINFO", "LIB-NAME", "redis-py"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "SETINFO", "lib-ver", "5.0.1"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "SETINFO", "colour", "red"}), "-ERR Unrecognized option 'colour'\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "NO-EVICT", "on"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "NO-TOUCH", "off"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "SETNAME"}), "-ERR wrong number of arguments for 'client|setname' command\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "LIST"}), "-ERR command 'CLIENT LIST' is not supported by proxy\r\n");
+  EXPECT_TRUE(redis(c, {"HELLO", "3"}).starts_with("-NOPROTO unsupported protocol version"));
+  EXPECT_EQ(redis(c, {"HELLO", "two"}), "-ERR Protocol version is not an integer or out of range\r\n");
+  EXPECT_EQ(redis(c, {"HELLO", "2", "SETNAME"}), "-ERR Syntax error in HELLO option 'SETNAME'\r\n");
+  // The default user has no password here (Redis's nopass): any password is his, no other user is.
+  EXPECT_TRUE(redis(c, {"HELLO", "2", "AUTH", "default", "x"}).starts_with("*16\r\n"));
+  EXPECT_EQ(redis(c, {"HELLO", "2", "AUTH", "alice", "x"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(redis(c, {"SELECT", "0"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"SELECT", "1"}), "-ERR SELECT 1 is not supported by proxy: the pool's servers use db 0\r\n");
+  EXPECT_EQ(redis(c, {"SELECT", "x"}), "-ERR value is not an integer or out of range\r\n");
+  // Another connection is another client.
+  auto other = proxy();
+  EXPECT_NE(redis(other, {"CLIENT", "ID"}), id);
+  EXPECT_EQ(redis(other, {"CLIENT", "GETNAME"}), "$-1\r\n");
+  EXPECT_EQ(redis(c, {"SET", "after-hello", "v"}), "+OK\r\n");
+  EXPECT_EQ(redis(other, {"GET", "after-hello"}), "$1\r\nv\r\n");
+}
+
 // Commands a sharding proxy cannot serve get a clear error; the connection stays usable.
 TEST_F(RedisProxy, UnsupportedCommands) {
   auto c = proxy();
-  for (std::string name : {"KEYS", "SCAN", "MULTI", "EXEC", "SUBSCRIBE", "BLPOP", "SELECT", "FLUSHALL"}) {
+  for (std::string name : {"KEYS", "SCAN", "MULTI", "EXEC", "SUBSCRIBE", "BLPOP", "FLUSHALL"}) {
     const std::string reply = redis(c, {name, "x"});
     EXPECT_TRUE(reply.starts_with("-ERR") && reply.find("not supported by proxy") != std::string::npos) << reply;
   }

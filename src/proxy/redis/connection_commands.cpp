@@ -1,0 +1,195 @@
+// The connection's own commands; see connection_commands.hpp.
+#include "proxy/redis/connection_commands.hpp"
+
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <optional>
+
+#include "proxy/redis/resp.hpp"
+
+namespace ringleader::proxy::redis {
+namespace {
+
+std::atomic<std::uint64_t> next_id{1};
+
+std::string error(std::string_view message) { return "-ERR " + std::string(message) + "\r\n"; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string integer(std::uint64_t value) { return ":" + std::to_string(value) + "\r\n"; }
+
+// AUTH <password> or AUTH <user> <password>: only the default user, whose password is redis_auth.
+bool password_matches(const config::Pool& pool, std::span<const std::string_view> user_and_password) {
+  if (user_and_password.size() == 1) return user_and_password[0] == pool.redis_auth;
+  return user_and_password[0] == "default" && user_and_password[1] == pool.redis_auth;
+}
+
+constexpr std::string_view kWrongPass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+
+// Redis allows '!' to '~' in a client name (no spaces or newlines: CLIENT LIST is one line each).
+bool valid_name(std::string_view name) {
+  for (const char c : name)
+    if (c < '!' || c > '~') return false;
+  return true;
+}
+constexpr std::string_view kBadName = "Client names cannot contain spaces, newlines or special characters.";
+
+std::string auth(std::span<const std::string_view> args, const config::Pool& pool, ConnectionState& state) {
+  if (args.size() != 2 && args.size() != 3) return wrong_arguments(args[0]);
+  if (pool.redis_auth.empty())
+    return error("AUTH <password> called without any password configured for the default user. "
+                 "Are you sure your configuration is correct?");
+  state.authenticated = password_matches(pool, args.subspan(1));
+  return state.authenticated ? "+OK\r\n" : std::string(kWrongPass);
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]: options are checked before any
+// takes effect, as Redis does.
+std::string hello(std::span<const std::string_view> args, const config::Pool& pool, ConnectionState& state) {
+  if (args.size() >= 2) {
+    long version = 0;
+    const std::string_view v = args[1];
+    if (std::from_chars(v.data(), v.data() + v.size(), version).ptr != v.data() + v.size() || v.empty())
+      return error("Protocol version is not an integer or out of range");
+    if (version != 2) return "-NOPROTO unsupported protocol version (the proxy speaks RESP2)\r\n";
+  }
+  std::span<const std::string_view> credentials;
+  std::optional<std::string_view> name;
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    if (iequals(args[i], "AUTH") && i + 2 < args.size()) {
+      credentials = args.subspan(i + 1, 2);
+      i += 2;
+    } else if (iequals(args[i], "SETNAME") && i + 1 < args.size()) {
+      name = args[++i];
+      if (!valid_name(*name)) return error(kBadName);
+    } else {
+      return error("Syntax error in HELLO option '" + std::string(args[i]) + "'");
+    }
+  }
+  if (!credentials.empty()) {
+    // Without redis_auth the default user has no password (Redis's `nopass`): any password is his.
+    const bool ok = pool.redis_auth.empty() ? credentials[0] == "default" : password_matches(pool, credentials);
+    if (!ok) return std::string(kWrongPass);
+    state.authenticated = true;
+  }
+  if (!state.authenticated)
+    return "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
+           "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at the "
+           "same time\r\n";
+  if (name) state.name = *name;
+  // Redis's fields, in its order. `version` is the Redis whose commands the proxy knows (clients
+  // read it to choose commands); `proxy` says who answered.
+  std::string reply;
+  append_array_head(reply, 16);
+  for (const std::string_view s : {"server", "redis", "version", "7.0.0", "proto"}) append_bulk(reply, s);
+  reply += integer(2);
+  append_bulk(reply, "id");
+  reply += integer(state.id);
+  for (const std::string_view s : {"mode", "standalone", "role", "master", "modules"}) append_bulk(reply, s);
+  append_array_head(reply, 0);
+  append_bulk(reply, "proxy");
+  append_bulk(reply, "ringleader");
+  return reply;
+}
+
+// CLIENT's subcommands about this connection. Those about other clients (LIST, KILL, PAUSE) would
+// describe the proxy's own connections to the servers, not the client's: not supported.
+std::string client(std::span<const std::string_view> args, ConnectionState& state) {
+  if (args.size() < 2) return wrong_arguments(args[0]);
+  const std::string_view sub = args[1];
+  const auto arity = [&](std::size_t n) { return args.size() == n; };
+  const auto wrong = [&] { return wrong_arguments("client|" + lower(sub)); };
+  if (iequals(sub, "SETNAME")) {
+    if (!arity(3)) return wrong();
+    if (!valid_name(args[2])) return error(kBadName);
+    state.name = args[2];
+    return "+OK\r\n";
+  }
+  if (iequals(sub, "GETNAME")) {
+    if (!arity(2)) return wrong();
+    if (state.name.empty()) return "$-1\r\n";
+    std::string reply;
+    append_bulk(reply, state.name);
+    return reply;
+  }
+  if (iequals(sub, "ID")) return arity(2) ? integer(state.id) : wrong();
+  if (iequals(sub, "SETINFO")) {
+    if (!arity(4)) return wrong();
+    if (!iequals(args[2], "LIB-NAME") && !iequals(args[2], "LIB-VER"))
+      return error("Unrecognized option '" + std::string(args[2]) + "'");
+    return "+OK\r\n";
+  }
+  // Eviction and LRU hints for this client's commands: the servers' connections are shared, so
+  // there is no connection of this client's to set them on; accepted, as they only tune caching.
+  if (iequals(sub, "NO-EVICT") || iequals(sub, "NO-TOUCH")) {
+    if (!arity(3)) return wrong();
+    if (!iequals(args[2], "ON") && !iequals(args[2], "OFF")) return error("syntax error");
+    return "+OK\r\n";
+  }
+  std::string shown;
+  for (const char c : sub.substr(0, 32)) shown += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
+  return error("command 'CLIENT " + shown + "' is not supported by proxy");
+}
+
+// SELECT of the db the pool's servers use (redis_db) is what the client has already.
+std::string select(std::span<const std::string_view> args, const config::Pool& pool) {
+  if (args.size() != 2) return wrong_arguments(args[0]);
+  std::uint64_t db = 0;
+  const std::string_view v = args[1];
+  if (v.empty() || std::from_chars(v.data(), v.data() + v.size(), db).ptr != v.data() + v.size())
+    return error("value is not an integer or out of range");
+  if (db != pool.redis_db)
+    return error("SELECT " + std::to_string(db) + " is not supported by proxy: the pool's servers use db " +
+                 std::to_string(pool.redis_db));
+  return "+OK\r\n";
+}
+
+}  // namespace
+
+std::string wrong_arguments(std::string_view command) {
+  return error("wrong number of arguments for '" + lower(command) + "' command");
+}
+
+ConnectionState::ConnectionState(const config::Pool& pool)
+    : authenticated(pool.redis_auth.empty()), id(next_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+std::string answer_connection_command(const CommandSpec& spec, std::span<const std::string_view> args,
+                                      const config::Pool& pool, ConnectionState& state) {
+  std::string reply;
+  switch (spec.routing) {
+    case Routing::ping:
+      if (args.size() > 2) break;
+      if (args.size() == 1) return "+PONG\r\n";
+      append_bulk(reply, args[1]);
+      return reply;
+    case Routing::echo:
+      if (args.size() != 2) break;
+      append_bulk(reply, args[1]);
+      return reply;
+    case Routing::auth:
+      return auth(args, pool, state);
+    case Routing::hello:
+      return hello(args, pool, state);
+    case Routing::client:
+      return client(args, state);
+    case Routing::select:
+      return select(args, pool);
+    default:
+      break;
+  }
+  return wrong_arguments(args[0]);
+}
+
+}  // namespace ringleader::proxy::redis

@@ -1,0 +1,38 @@
+// The commands about the client's own connection, answered by the proxy: PING, ECHO, AUTH, HELLO,
+// CLIENT (SETNAME, GETNAME, ID, SETINFO, NO-EVICT, NO-TOUCH) and SELECT of the pool's db. Client
+// libraries send them when they connect (go-redis and Lettuce open with HELLO, redis-py and
+// go-redis send CLIENT SETINFO, many send SELECT 0), so refusing them refuses the library.
+//
+// Source: Redis 7's replies to these commands (networking.c helloCommand, clientCommand), matched
+// byte for byte where a client may look at them. The proxy speaks RESP2 to clients: HELLO 3 gets
+// Redis's own -NOPROTO, on which go-redis and Lettuce go on in RESP2.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "proxy/config/config.hpp"
+#include "proxy/redis/commands.hpp"
+
+namespace ringleader::proxy::redis {
+
+/// What a client's connection carries between its commands.
+struct ConnectionState {
+  explicit ConnectionState(const config::Pool& pool);
+
+  bool authenticated;  // without redis_auth, always
+  std::string name;    // CLIENT SETNAME, HELLO ... SETNAME
+  std::uint64_t id;    // CLIENT ID: unique in this process
+};
+
+/// The reply to `args` (args[0] is the command), a command whose spec routes it to the proxy
+/// (Routing::ping, echo, auth, hello, client, select); `state` changes as Redis's would.
+std::string answer_connection_command(const CommandSpec& spec, std::span<const std::string_view> args,
+                                      const config::Pool& pool, ConnectionState& state);
+
+/// Redis's error reply for `command` given the wrong number of arguments.
+std::string wrong_arguments(std::string_view command);
+
+}  // namespace ringleader::proxy::redis

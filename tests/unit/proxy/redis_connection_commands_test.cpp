@@ -1,0 +1,75 @@
+// A pool with redis_auth: what a client may do before it authenticates, and HELLO's AUTH option as
+// Redis 7 answers it (the suite's integration test covers a pool without a password).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "proxy/redis/commands.hpp"
+#include "proxy/redis/connection_commands.hpp"
+
+namespace ringleader::proxy::redis {
+namespace {
+
+config::Pool with_password() {
+  config::Pool pool;
+  pool.redis_auth = "s3cret";
+  return pool;
+}
+
+class ConnectionCommands : public ::testing::Test {
+ protected:
+  std::string send(std::vector<std::string_view> args) {
+    return answer_connection_command(*find_command(args[0]), args, pool, state);
+  }
+
+  config::Pool pool = with_password();
+  ConnectionState state{pool};
+};
+
+TEST_F(ConnectionCommands, HelloWithoutAuthIsRefusedUntilTheClientAuthenticates) {
+  ASSERT_FALSE(state.authenticated);
+  EXPECT_TRUE(send({"HELLO", "2"}).starts_with("-NOAUTH HELLO must be called with the client already authenticated"));
+  EXPECT_EQ(send({"HELLO", "2", "AUTH", "default", "wrong"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_FALSE(state.authenticated);
+  EXPECT_TRUE(send({"HELLO", "2", "AUTH", "default", "s3cret", "SETNAME", "worker-1"}).starts_with("*16\r\n"));
+  EXPECT_TRUE(state.authenticated);
+  EXPECT_EQ(state.name, "worker-1");
+  EXPECT_TRUE(send({"HELLO"}).starts_with("*16\r\n"));  // authenticated now
+}
+
+// A HELLO whose options are wrong changes nothing, the name included.
+TEST_F(ConnectionCommands, AFailedHelloChangesNothing) {
+  EXPECT_EQ(send({"HELLO", "2", "SETNAME", "n", "AUTH", "default", "wrong"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_TRUE(state.name.empty());
+  EXPECT_EQ(send({"HELLO", "2", "SETNAME", "bad name"}),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+}
+
+TEST_F(ConnectionCommands, AuthTakesThePasswordOrTheDefaultUser) {
+  EXPECT_EQ(send({"AUTH", "alice", "s3cret"}), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(send({"AUTH", "default", "s3cret"}), "+OK\r\n");
+  EXPECT_TRUE(state.authenticated);
+  EXPECT_EQ(send({"AUTH", "wrong"}), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_FALSE(state.authenticated);
+  EXPECT_EQ(send({"AUTH", "s3cret"}), "+OK\r\n");
+  EXPECT_EQ(send({"AUTH"}), "-ERR wrong number of arguments for 'auth' command\r\n");
+}
+
+TEST_F(ConnectionCommands, SelectOfThePoolsDb) {
+  pool.redis_db = 3;
+  EXPECT_EQ(send({"SELECT", "3"}), "+OK\r\n");
+  EXPECT_EQ(send({"select", "0"}), "-ERR SELECT 0 is not supported by proxy: the pool's servers use db 3\r\n");
+  EXPECT_EQ(send({"SELECT", "-1"}), "-ERR value is not an integer or out of range\r\n");
+}
+
+TEST_F(ConnectionCommands, EachConnectionHasItsOwnId) {
+  const ConnectionState other(pool);
+  EXPECT_NE(other.id, state.id);
+  EXPECT_EQ(send({"CLIENT", "ID"}), ":" + std::to_string(state.id) + "\r\n");
+}
+
+}  // namespace
+}  // namespace ringleader::proxy::redis
