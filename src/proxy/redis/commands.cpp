@@ -72,6 +72,7 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     // Answered by the proxy
     {"PING", Routing::ping}, {"ECHO", Routing::echo}, {"QUIT", Routing::quit}, {"AUTH", Routing::auth},
     {"HELLO", Routing::hello}, {"CLIENT", Routing::client}, {"SELECT", Routing::select},
+    {"RESET", Routing::reset}, {"INFO", Routing::info},
     // Meaningless or unsafe through a sharding proxy
     {"KEYS", Routing::unsupported}, {"SCAN", Routing::unsupported}, {"RANDOMKEY", Routing::unsupported},
     {"MULTI", Routing::unsupported}, {"EXEC", Routing::unsupported}, {"DISCARD", Routing::unsupported},
@@ -83,7 +84,7 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     {"BZPOPMIN", Routing::unsupported}, {"BZPOPMAX", Routing::unsupported}, {"BZMPOP", Routing::unsupported},
     {"XREAD", Routing::unsupported}, {"XREADGROUP", Routing::unsupported}, {"WAIT", Routing::unsupported},
     {"MOVE", Routing::unsupported}, {"DBSIZE", Routing::unsupported},
-    {"FLUSHDB", Routing::unsupported}, {"FLUSHALL", Routing::unsupported}, {"INFO", Routing::unsupported},
+    {"FLUSHDB", Routing::unsupported}, {"FLUSHALL", Routing::unsupported},
     {"CONFIG", Routing::unsupported}, {"MONITOR", Routing::unsupported},
     {"SCRIPT", Routing::unsupported}, {"OBJECT", Routing::unsupported}, {"SAVE", Routing::unsupported},
     {"BGSAVE", Routing::unsupported}, {"SHUTDOWN", Routing::unsupported}, {"SWAPDB", Routing::unsupported},

@@ -20,7 +20,7 @@ enum class Routing {
   split_values, // MGET: split per server, merged back in the original order
   split_count,  // DEL, UNLINK, TOUCH, EXISTS: split per server, integer replies summed
   split_pairs,  // MSET: key value pairs split per server, +OK when every server said OK
-  ping, echo, quit, auth, hello, client, select,  // answered by the proxy (connection_commands.hpp)
+  ping, echo, quit, auth, hello, client, select, reset, info,  // answered by the proxy (connection_commands.hpp)
   unsupported,  // KEYS, SCAN, MULTI, SUBSCRIBE, blocking pops, ...
 };
 

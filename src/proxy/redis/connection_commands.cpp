@@ -6,6 +6,8 @@
 #include <charconv>
 #include <optional>
 
+#include <unistd.h>
+
 #include "proxy/redis/resp.hpp"
 
 namespace ringleader::proxy::redis {
@@ -156,6 +158,22 @@ std::string select(std::span<const std::string_view> args, const config::Pool& p
   return "+OK\r\n";
 }
 
+// INFO [section ...]: the proxy's Server section (what clients read to learn the version and mode);
+// any other section is empty, as Redis answers a section it does not have.
+std::string info(std::span<const std::string_view> args) {
+  bool server = args.size() == 1;
+  for (const std::string_view section : args.subspan(1))
+    server = server || iequals(section, "server") || iequals(section, "all") || iequals(section, "default") ||
+             iequals(section, "everything");
+  std::string text;
+  if (server)
+    text = "# Server\r\nredis_version:7.0.0\r\nredis_mode:standalone\r\nproxy:ringleader\r\nprocess_id:" +
+           std::to_string(::getpid()) + "\r\n";
+  std::string reply;
+  append_bulk(reply, text);
+  return reply;
+}
+
 }  // namespace
 
 std::string wrong_arguments(std::string_view command) {
@@ -186,6 +204,15 @@ std::string answer_connection_command(const CommandSpec& spec, std::span<const s
       return client(args, state);
     case Routing::select:
       return select(args, pool);
+    case Routing::info:
+      return info(args);
+    case Routing::reset:
+      // Back to a new connection's state (the name and, where the pool has a password, the
+      // authentication); the id stays, as Redis keeps it.
+      if (args.size() != 1) break;
+      state.name.clear();
+      state.authenticated = pool.redis_auth.empty();
+      return "+RESET\r\n";
     default:
       break;
   }

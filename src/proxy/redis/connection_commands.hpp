@@ -1,5 +1,6 @@
 // The commands about the client's own connection, answered by the proxy: PING, ECHO, AUTH, HELLO,
-// CLIENT (SETNAME, GETNAME, ID, SETINFO, NO-EVICT, NO-TOUCH) and SELECT of the pool's db. Client
+// CLIENT (SETNAME, GETNAME, ID, SETINFO, NO-EVICT, NO-TOUCH), SELECT of the pool's db, RESET, and
+// INFO (the proxy's own Server section: the servers' INFO would describe one server of many). Client
 // libraries send them when they connect (go-redis and Lettuce open with HELLO, redis-py and
 // go-redis send CLIENT SETINFO, many send SELECT 0), so refusing them refuses the library.
 //
@@ -28,7 +29,7 @@ struct ConnectionState {
 };
 
 /// The reply to `args` (args[0] is the command), a command whose spec routes it to the proxy
-/// (Routing::ping, echo, auth, hello, client, select); `state` changes as Redis's would.
+/// (Routing::ping, echo, auth, hello, client, select, reset, info); `state` changes as Redis's would.
 std::string answer_connection_command(const CommandSpec& spec, std::span<const std::string_view> args,
                                       const config::Pool& pool, ConnectionState& state);
 

@@ -122,7 +122,9 @@ bool Session::handle(const Request& request) {
     reply_now("+OK\r\n");
     return false;
   }
-  if (!connection_.authenticated && spec->routing != Routing::auth && spec->routing != Routing::hello) {
+  // As in Redis, AUTH, HELLO (with its AUTH option) and RESET need no authentication.
+  if (!connection_.authenticated && spec->routing != Routing::auth && spec->routing != Routing::hello &&
+      spec->routing != Routing::reset) {
     reply_now("-NOAUTH Authentication required.\r\n");
     return true;
   }
@@ -133,6 +135,8 @@ bool Session::handle(const Request& request) {
     case Routing::hello:
     case Routing::client:
     case Routing::select:
+    case Routing::reset:
+    case Routing::info:
       reply_now(answer_connection_command(*spec, request.args, pool_.pool(), connection_));
       return true;
     case Routing::unsupported:

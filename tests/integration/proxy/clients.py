@@ -33,6 +33,17 @@ for i in range(100):
     pipe.incr("py:pipelined")
 assert pipe.execute()[-1] == 100
 assert r.delete(*[f"py:{i}" for i in range(50)]) == 50
+# What the library asks of the connection itself, answered by the proxy.
+assert r.client_setname("py-client") and r.client_getname() == "py-client"
+assert isinstance(r.client_id(), int)
+assert r.info()["redis_version"] == "7.0.0" and r.info("server")["proxy"] == "ringleader"
+named = redis.Redis(host="127.0.0.1", port=redis_port, client_name="named", socket_timeout=10)
+assert named.client_getname() == "named"  # sent CLIENT SETNAME when it connected
+try:
+    redis.Redis(host="127.0.0.1", port=redis_port, db=1, socket_timeout=10).get("py:0")  # SELECT 1 on connect
+    raise AssertionError("SELECT 1 should be refused")
+except redis.ResponseError as e:
+    assert "servers use db 0" in str(e)
 try:
     r.keys("*")
     raise AssertionError("KEYS should be refused")

@@ -65,6 +65,28 @@ TEST_F(ConnectionCommands, SelectOfThePoolsDb) {
   EXPECT_EQ(send({"SELECT", "-1"}), "-ERR value is not an integer or out of range\r\n");
 }
 
+// RESET forgets the name and the authentication (the pool has a password), and keeps the id.
+TEST_F(ConnectionCommands, ResetReturnsToANewConnectionsState) {
+  ASSERT_EQ(send({"AUTH", "s3cret"}), "+OK\r\n");
+  ASSERT_EQ(send({"CLIENT", "SETNAME", "x"}), "+OK\r\n");
+  const std::uint64_t id = state.id;
+  EXPECT_EQ(send({"RESET"}), "+RESET\r\n");
+  EXPECT_FALSE(state.authenticated);
+  EXPECT_TRUE(state.name.empty());
+  EXPECT_EQ(state.id, id);
+  EXPECT_EQ(send({"RESET", "now"}), "-ERR wrong number of arguments for 'reset' command\r\n");
+}
+
+// INFO answers the proxy's Server section, and an empty one for sections it does not have.
+TEST_F(ConnectionCommands, InfoIsTheProxysServerSection) {
+  const std::string all = send({"INFO"});
+  EXPECT_TRUE(all.starts_with("$")) << all;
+  EXPECT_NE(all.find("\r\n# Server\r\nredis_version:7.0.0\r\nredis_mode:standalone\r\nproxy:ringleader\r\n"),
+            std::string::npos) << all;
+  EXPECT_EQ(send({"INFO", "SERVER"}), all);
+  EXPECT_EQ(send({"INFO", "keyspace"}), "$0\r\n\r\n");
+}
+
 TEST_F(ConnectionCommands, EachConnectionHasItsOwnId) {
   const ConnectionState other(pool);
   EXPECT_NE(other.id, state.id);
