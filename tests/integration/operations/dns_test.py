@@ -21,6 +21,8 @@ all found through the other).
    `locate` fails saying why; dnsmasq back with a new server: both follow.
 6. The TTL honoured: with a 3 s TTL, the `ttl` proxy asks again after 3 s, `fast` after 300 ms;
    /metrics shows the DNS source's families (and not etcd's).
+   With warmup_ms, a third proxy finds every key written before the join (the moved ones read
+   from their previous owner).
 7. `dns_a`: one server per address (memcached on 127.0.0.2 and 127.0.0.3) in place of the seed
    `servers:`, an address added.
 8. A proxy stops promptly while dnsmasq answers nothing.
@@ -156,6 +158,18 @@ def main():
             for _, stats_port, _ in fleet.proxies.values():
                 assert servers_of(stats_port) == names("m0", "m1")
             fleet.agree(b"start")
+            # A third proxy warms up after a change (warmup_ms): a key that moved is read from its
+            # previous owner, so none is missing through it.
+            warm_port, warm_stats = free_port(), free_port()
+            warm_config = procs.config(f"""cache:
+  listen: 127.0.0.1:{warm_port}
+  dns_srv: {SRV}
+  dns_resolver: 127.0.0.1:{dns_port}
+  dns_refresh_ms: 300
+  distribution: ring
+  warmup_ms: 600000
+""")
+            procs.ringleader(binary, warm_config, warm_port, ["-s", str(warm_stats), "-t", "1"], name="serve-warm")
 
             # 1. A third server joins: only the keys placed on it are missing.
             before = [b"before:%d" % i for i in range(KEYS)]
@@ -168,6 +182,10 @@ def main():
             share = 1 - len(on_new) / KEYS
             assert 0.5 < share < 0.85, f"{share:.2f} of the keys kept when a third server joined"
             print(f"dns: a third server joined: {share:.3f} of the keys written before found through both proxies")
+            wait_for(lambda: servers_of(warm_stats) == names("m0", "m1", "m2"), "the warm-up proxy to follow m2's join")
+            assert found(warm_port, before, b"old") == set(before), "with warmup_ms, keys written before the join missing"
+            assert pool_stats(warm_stats)["warmup_hits"] == len(on_new), pool_stats(warm_stats)
+            print(f"dns: with warmup_ms, every key written before the join found ({len(on_new)} from the previous owner)")
             fleet.agree(b"added")
             simulated = subprocess.run([binary, "simulate", "-c", fleet.proxies["ttl"][2]], input="a\nb\nc\n",
                                        capture_output=True, text=True, timeout=30)
