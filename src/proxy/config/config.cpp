@@ -9,6 +9,7 @@
 #include "proxy/config/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <initializer_list>
@@ -68,6 +69,11 @@ class PoolReader {
         read_servers(value);
         continue;
       }
+      if (key == "redis_users") {
+        read_redis_users(value);
+        note_redis_key("redis_users", line_of(value));
+        continue;
+      }
       const std::string text = scalar(value, key);
       if (key == "listen") {
         try {
@@ -104,7 +110,11 @@ class PoolReader {
         pool_.protocol_line = line_of(value);
       } else if (key == "redis_auth") {
         pool_.redis_auth = text;
-        redis_auth_line_ = line_of(value);
+        note_redis_key(key, line_of(value));
+      } else if (key == "redis_auth_user") {
+        if (text.empty()) fail(value, key, "must name a user");
+        pool_.redis_auth_user = text;
+        note_redis_key(key, line_of(value));
       } else if (key == "redis_db") {
         pool_.redis_db = number(value, key, text);
       } else if (key == "preconnect") {
@@ -173,7 +183,7 @@ class PoolReader {
              "client_output_soft_seconds, health_check_interval, protocol, replicas, "
              "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
              "etcd_min_servers, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
-             "http_key, http_key_missing, http_retries, health_check_path)");
+             "http_key, http_key_missing, http_retries, health_check_path, redis_auth_user, redis_users)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
@@ -184,8 +194,10 @@ class PoolReader {
     read_redis_flag();
     if (pool_.protocol != "http" && http_line_ > 0)
       throw ConfigError(file_, http_line_, pool_.name, http_key_, "is only valid for an http pool (protocol: http)");
-    if (pool_.protocol != "redis" && redis_auth_line_ > 0)
-      throw ConfigError(file_, redis_auth_line_, pool_.name, "redis_auth", "is only valid for a redis pool (redis: true)");
+    if (pool_.protocol != "redis" && redis_line_of_ > 0)
+      throw ConfigError(file_, redis_line_of_, pool_.name, redis_key_, "is only valid for a redis pool (redis: true)");
+    if (!pool_.redis_auth_user.empty() && pool_.redis_auth.empty())
+      fail(body, "redis_auth_user", "needs redis_auth, the password the proxy gives with the user's name");
     // ringleader's own algorithms get ringleader's defaults; twemproxy's keep twemproxy's.
     if (!pool_.distribution_info().twemproxy()) {
       if (!hash_given) pool_.hash = "xxh3";
@@ -314,6 +326,33 @@ class PoolReader {
       pool_.health_check_path = text;
     } else {
       fail(value, key, "unknown key (http: http_key, http_key_missing, http_retries, health_check_path)");
+    }
+  }
+
+  // Where the first key only a redis pool takes was given (checked once the protocol is known).
+  void note_redis_key(const std::string& key, std::size_t line) {
+    if (redis_line_of_ > 0) return;
+    redis_line_of_ = line;
+    redis_key_ = key;
+  }
+
+  // redis_users: a mapping of user name to password, or to `sha256:` and the password's SHA-256 in hex.
+  void read_redis_users(const YAML::Node& value) {
+    const std::string key = "redis_users";
+    if (!value.IsMap()) fail(value, key, "must be a mapping of user name to password (NAME: PASSWORD)");
+    for (const auto& user : value) {
+      const std::string name = scalar(user.first, key);
+      std::string password = scalar(user.second, key);
+      if (name.empty() || name.find_first_of(" \t\r\n") != std::string::npos)
+        fail(user.first, key, "a user name must be one word");
+      if (name == "default") fail(user.first, key, "the default user's password is redis_auth");
+      if (password.starts_with("sha256:")) {
+        const std::string_view hex = std::string_view(password).substr(7);
+        if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos)
+          fail(user.second, key, "'sha256:' must be followed by the 64 hex digits of the password's SHA-256");
+        for (auto& c : password) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      if (!pool_.redis_users.emplace(name, password).second) fail(user.first, key, "user '" + name + "' appears twice");
     }
   }
 
@@ -464,7 +503,8 @@ class PoolReader {
   Pool& pool_;
   std::size_t http_line_ = 0;  // where the first http key was given, if one was
   std::string http_key_;
-  std::size_t redis_auth_line_ = 0;  // where redis_auth was given, if it was
+  std::size_t redis_line_of_ = 0;  // where the first key only a redis pool takes was given, if one was
+  std::string redis_key_;
   std::optional<bool> redis_;        // nutcracker's `redis:`, if given
   std::size_t redis_line_ = 0;
   std::size_t replicas_line_ = 0;   // where replicas was given, if it was

@@ -163,7 +163,11 @@ struct Pool {
   bool preconnect = false;
   std::string protocol = "memcache";   // `protocol:`, or "redis" for nutcracker's `redis: true`
   std::size_t protocol_line = 0;       // where the protocol was given; 0: the default
-  std::string redis_auth;              // empty: no AUTH
+  std::string redis_auth;              // empty: no AUTH; the default user's password, to clients and servers
+  std::string redis_auth_user;         // the user the proxy AUTHs as to its servers (empty: the default user)
+  /// Redis ACL users a client may AUTH as, besides the default one: name -> password as written
+  /// (`sha256:` and 64 hex digits: the password's SHA-256, so the file need not hold it).
+  std::map<std::string, std::string> redis_users;
   std::uint32_t redis_db = 0;
   std::uint32_t server_connections = 1;
   bool auto_eject_hosts = false;

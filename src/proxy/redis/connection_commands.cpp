@@ -6,6 +6,7 @@
 #include <charconv>
 #include <optional>
 
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include "proxy/redis/resp.hpp"
@@ -32,10 +33,25 @@ std::string lower(std::string_view text) {
 
 std::string integer(std::uint64_t value) { return ":" + std::to_string(value) + "\r\n"; }
 
-// AUTH <password> or AUTH <user> <password>: only the default user, whose password is redis_auth.
-bool password_matches(const config::Pool& pool, std::span<const std::string_view> user_and_password) {
-  if (user_and_password.size() == 1) return user_and_password[0] == pool.redis_auth;
-  return user_and_password[0] == "default" && user_and_password[1] == pool.redis_auth;
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) out.append({kHex[digest[i] >> 4], kHex[digest[i] & 15]});
+  return out;
+}
+
+// A user and password as AUTH and HELLO ... AUTH give them. The default user's password is
+// redis_auth; without one it is Redis's `nopass` user, whom any password authenticates. Other users
+// are the pool's redis_users, their passwords written out or as `sha256:` hashes.
+bool credentials_match(const config::Pool& pool, std::string_view user, std::string_view password) {
+  if (user == "default") return pool.redis_auth.empty() || password == pool.redis_auth;
+  const auto found = pool.redis_users.find(std::string(user));
+  if (found == pool.redis_users.end()) return false;
+  const std::string& stored = found->second;
+  return stored.starts_with("sha256:") ? stored.substr(7) == sha256_hex(password) : stored == password;
 }
 
 constexpr std::string_view kWrongPass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
@@ -50,11 +66,14 @@ constexpr std::string_view kBadName = "Client names cannot contain spaces, newli
 
 std::string auth(std::span<const std::string_view> args, const config::Pool& pool, ConnectionState& state) {
   if (args.size() != 2 && args.size() != 3) return wrong_arguments(args[0]);
-  if (pool.redis_auth.empty())
+  if (args.size() == 2 && pool.redis_auth.empty())
     return error("AUTH <password> called without any password configured for the default user. "
                  "Are you sure your configuration is correct?");
-  state.authenticated = password_matches(pool, args.subspan(1));
-  return state.authenticated ? "+OK\r\n" : std::string(kWrongPass);
+  // A refused AUTH leaves the connection as it was, authenticated or not, as in Redis.
+  if (!(args.size() == 2 ? args[1] == pool.redis_auth : credentials_match(pool, args[1], args[2])))
+    return std::string(kWrongPass);
+  state.authenticated = true;
+  return "+OK\r\n";
 }
 
 // HELLO [protover [AUTH username password] [SETNAME clientname]]: options are checked before any
@@ -81,9 +100,7 @@ std::string hello(std::span<const std::string_view> args, const config::Pool& po
     }
   }
   if (!credentials.empty()) {
-    // Without redis_auth the default user has no password (Redis's `nopass`): any password is his.
-    const bool ok = pool.redis_auth.empty() ? credentials[0] == "default" : password_matches(pool, credentials);
-    if (!ok) return std::string(kWrongPass);
+    if (!credentials_match(pool, credentials[0], credentials[1])) return std::string(kWrongPass);
     state.authenticated = true;
   }
   if (!state.authenticated)

@@ -13,6 +13,13 @@
 namespace ringleader::proxy::redis {
 namespace {
 
+// The AUTH every server connection and health probe starts with: as redis_auth_user, if set (an
+// ACL user), else as the default user.
+std::string auth_command(const config::Pool& pool) {
+  if (pool.redis_auth_user.empty()) return command({"AUTH", pool.redis_auth});
+  return command({"AUTH", pool.redis_auth_user, pool.redis_auth});
+}
+
 enum Step : std::uint32_t { auth, select };
 
 class RespProtocol final : public Protocol {
@@ -35,7 +42,7 @@ class RespProtocol final : public Protocol {
   Handshake handshake(const config::Pool& pool) const override {
     Handshake hello;
     if (!pool.redis_auth.empty()) {
-      hello.bytes += command({"AUTH", pool.redis_auth});
+      hello.bytes += auth_command(pool);
       hello.steps.push_back({Step::auth, "AUTH"});
     }
     if (pool.redis_db != 0) {
@@ -82,7 +89,7 @@ class RespProtocol final : public Protocol {
 
   std::vector<ProbeStep> probe(const config::Pool& pool) const override {
     std::vector<ProbeStep> steps;
-    if (!pool.redis_auth.empty()) steps.push_back({command({"AUTH", pool.redis_auth}), {"+OK"}, false, "AUTH refused: "});
+    if (!pool.redis_auth.empty()) steps.push_back({auth_command(pool), {"+OK"}, false, "AUTH refused: "});
     steps.push_back({command({"PING"}), {"+PONG"}, false, "unexpected reply to PING: "});
     return steps;
   }

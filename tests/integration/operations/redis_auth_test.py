@@ -15,8 +15,12 @@ Usage: redis_auth_test.py RINGLEADER_BINARY     (exit status 0: every check pass
 4. A redis_db the server refuses (SELECT 99 of 16): requests get an error naming it, not database
    0's data (nutcracker logs a warning and serves database 0: a deliberate difference), and the
    server is not ejected for it.
+5. ACL users: a server whose only user is `app` (the default user off): a pool with
+   redis_auth_user: app reaches it; clients AUTH (and HELLO ... AUTH) as the pool's redis_users,
+   a password written out or as its SHA-256; a wrong one gets -WRONGPASS.
 """
 
+import hashlib
 import json
 import socket
 import sys
@@ -84,6 +88,15 @@ def main():
         bad_db = free_port()
         ours = "".join(pool(name, ports[name][0], server, auth) for name, server, auth in cases)
         ours += pool("bad_db", bad_db, open_server, None) + "  redis_db: 99\n"
+        acl_server, acl = redis_server(procs, password="right"), free_port()
+        admin = Redis(acl_server)
+        assert admin.call("AUTH", "right") == b"+OK"
+        assert admin.call("ACL", "SETUSER", "app", "on", ">app-pw", "~*", "&*", "+@all") == b"+OK"
+        assert admin.call("ACL", "SETUSER", "default", "off") == b"+OK"
+        admin.close()
+        bob_hash = hashlib.sha256(b"bob-pw").hexdigest()
+        ours += (pool("acl", acl, acl_server, "app-pw") +
+                 f"  redis_auth_user: app\n  redis_users:\n    alice: alice-pw\n    bob: sha256:{bob_hash}\n")
         theirs = "".join(pool(name, ports[name][1], server, auth) for name, server, auth in cases)
         stats, nc_stats = free_port(), free_port()
         procs.ringleader(binary, procs.config(ours), ports["wrong_auth"][0], ["-t", "2", "-s", str(stats)])
@@ -114,6 +127,20 @@ def main():
         document = json.loads(read_all(stats))["bad_db"]
         assert document["server_ejects"] == 0, document
         print("bad_db: ", replies[0].decode(), "; not ejected")
+
+        alice = Redis(acl)
+        assert alice.call("GET", "k") == b"-NOAUTH Authentication required."
+        assert alice.call("AUTH", "alice", "wrong") == b"-WRONGPASS invalid username-password pair or user is disabled."
+        assert alice.call("AUTH", "alice", "alice-pw") == b"+OK"
+        assert alice.call("SET", "acl:k", "v") == b"+OK" and alice.call("GET", "acl:k") == b"$1 v"
+        alice.close()
+        bob = Redis(acl)
+        bob.sock.sendall(command("HELLO", "2", "AUTH", "bob", "bob-pw"))
+        assert bob.line() == b"*16", "HELLO 2 AUTH bob: not the HELLO reply"
+        bob.close()
+        assert session(acl, "app-pw", [("GET", "acl:k")]) == [b"+OK", b"$1 v"]  # the default user: redis_auth
+        assert session(acl, None, [("AUTH", "bob", "alice-pw")]) == [b"-WRONGPASS invalid username-password pair or user is disabled."]
+        print("acl: the proxy AUTHs to the server as `app`; clients as alice (written out) and bob (SHA-256)")
 
         log = procs.log("ringleader")
         refused = [l for l in log.splitlines() if "server refused AUTH" in l]

@@ -268,6 +268,29 @@ TEST(Config, ProtocolKeyAndNutcrackersRedisFlag) {
   EXPECT_EQ(error_of(head + "  protocol: memcache\n  redis_auth: pw\n" + tail).key(), "redis_auth");
 }
 
+// Redis ACL users: the user the proxy AUTHs as to its servers, and the users clients may AUTH as,
+// a password written out or as its SHA-256 (kept lower-case).
+TEST(Config, RedisUsers) {
+  const std::string head = "a:\n  listen: h:1\n  redis: true\n  redis_auth: pw\n";
+  const std::string tail = "  servers:\n   - h:1:1\n";
+  const std::string hash(64, 'A');
+  const Pool p = parse(head + "  redis_auth_user: app\n  redis_users:\n    alice: one\n    bob: sha256:" + hash + "\n" +
+                       tail).pool("a");
+  EXPECT_EQ(p.redis_auth_user, "app");
+  EXPECT_EQ(p.redis_users, (std::map<std::string, std::string>{{"alice", "one"}, {"bob", "sha256:" + std::string(64, 'a')}}));
+
+  EXPECT_STREQ(error_of(head + "  redis_users:\n    bob: sha256:abc\n" + tail).what(),
+               "test.yml:6: pool 'a': key 'redis_users': 'sha256:' must be followed by the 64 hex digits of the "
+               "password's SHA-256");
+  EXPECT_EQ(error_of(head + "  redis_users:\n    default: x\n" + tail).line(), 6u);
+  EXPECT_EQ(error_of(head + "  redis_users: alice\n" + tail).key(), "redis_users");
+  const ConfigError no_password = error_of("a:\n  listen: h:1\n  redis: true\n  redis_auth_user: app\n" + tail);
+  EXPECT_EQ(no_password.key(), "redis_auth_user");
+  const ConfigError memcache = error_of("a:\n  listen: h:1\n  redis_users:\n    alice: one\n" + tail);
+  EXPECT_EQ(memcache.key(), "redis_users");
+  EXPECT_EQ(memcache.line(), 4u);
+}
+
 // Errors carry the file, the line of the offending node, the pool and the key.
 TEST(Config, ErrorsNameFileLinePoolAndKey) {
   const ConfigError e = error_of("alpha:\n  listen: 127.0.0.1:22121\n  redis: yes\n  servers:\n   - h:1:1\n");

@@ -1,5 +1,5 @@
-// A pool with redis_auth: what a client may do before it authenticates, and HELLO's AUTH option as
-// Redis 7 answers it (the suite's integration test covers a pool without a password).
+// A pool with redis_auth and users: what a client may do before it authenticates, AUTH and HELLO's
+// AUTH option as Redis 7 answers them (the suite's integration test covers a pool without a password).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -14,6 +14,9 @@ namespace {
 config::Pool with_password() {
   config::Pool pool;
   pool.redis_auth = "s3cret";
+  // bob's password is "bob-pw": its SHA-256
+  pool.redis_users = {{"alice", "alice-pw"},
+                      {"bob", "sha256:a023c4e07c00f0beb6f452a7da3699d38b42c3527ff00d9a9c65a65f254e768f"}};
   return pool;
 }
 
@@ -53,9 +56,22 @@ TEST_F(ConnectionCommands, AuthTakesThePasswordOrTheDefaultUser) {
   EXPECT_EQ(send({"AUTH", "default", "s3cret"}), "+OK\r\n");
   EXPECT_TRUE(state.authenticated);
   EXPECT_EQ(send({"AUTH", "wrong"}), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-  EXPECT_FALSE(state.authenticated);
+  EXPECT_TRUE(state.authenticated);  // a refused AUTH changes nothing, as in Redis
   EXPECT_EQ(send({"AUTH", "s3cret"}), "+OK\r\n");
   EXPECT_EQ(send({"AUTH"}), "-ERR wrong number of arguments for 'auth' command\r\n");
+}
+
+// ACL users of the pool (redis_users): a password written out, or its SHA-256.
+TEST_F(ConnectionCommands, UsersOfThePool) {
+  EXPECT_EQ(send({"AUTH", "alice", "s3cret"}), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_FALSE(state.authenticated);
+  EXPECT_EQ(send({"AUTH", "alice", "alice-pw"}), "+OK\r\n");
+  EXPECT_EQ(send({"AUTH", "bob", "bob-pw"}), "+OK\r\n");
+  EXPECT_EQ(send({"AUTH", "bob", "a023c4e07c00f0beb6f452a7da3699d38b42c3527ff00d9a9c65a65f254e768f"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");  // the hash is no password
+  EXPECT_TRUE(send({"HELLO", "2", "AUTH", "bob", "bob-pw"}).starts_with("*16\r\n"));
+  EXPECT_TRUE(state.authenticated);
+  EXPECT_EQ(send({"AUTH", "carol", "x"}), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
 }
 
 TEST_F(ConnectionCommands, SelectOfThePoolsDb) {
