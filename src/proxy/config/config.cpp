@@ -197,7 +197,8 @@ class PoolReader {
     if (pool_.protocol != "redis" && redis_line_of_ > 0)
       throw ConfigError(file_, redis_line_of_, pool_.name, redis_key_, "is only valid for a redis pool (redis: true)");
     if (!pool_.redis_auth_user.empty() && pool_.redis_auth.empty())
-      fail(body, "redis_auth_user", "needs redis_auth, the password the proxy gives with the user's name");
+      throw ConfigError(file_, pool_.lines.at("redis_auth_user"), pool_.name, "redis_auth_user",
+                        "needs redis_auth, the password the proxy gives with the user's name");
     // ringleader's own algorithms get ringleader's defaults; twemproxy's keep twemproxy's.
     if (!pool_.distribution_info().twemproxy()) {
       if (!hash_given) pool_.hash = "xxh3";

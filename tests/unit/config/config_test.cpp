@@ -286,6 +286,7 @@ TEST(Config, RedisUsers) {
   EXPECT_EQ(error_of(head + "  redis_users: alice\n" + tail).key(), "redis_users");
   const ConfigError no_password = error_of("a:\n  listen: h:1\n  redis: true\n  redis_auth_user: app\n" + tail);
   EXPECT_EQ(no_password.key(), "redis_auth_user");
+  EXPECT_EQ(no_password.line(), 4u);
   const ConfigError memcache = error_of("a:\n  listen: h:1\n  redis_users:\n    alice: one\n" + tail);
   EXPECT_EQ(memcache.key(), "redis_users");
   EXPECT_EQ(memcache.line(), 4u);
