@@ -4,6 +4,7 @@
 #include "proxy/http/request_key.hpp"
 #include "proxy/membership/dns_source.hpp"
 #include "proxy/membership/etcd_source.hpp"
+#include "proxy/protocols.hpp"
 
 namespace ringleader::cli {
 namespace {
@@ -48,6 +49,7 @@ config::Pool load_pool(const PoolArgs& args, std::string_view command) {
   config::Config cfg;
   try {
     cfg = config::load_file(args.config);
+    proxy::check_protocols(cfg);  // the config `serve` would load, no other
   } catch (const config::ConfigError& e) {
     fail(command, e.what(), 1);
   }

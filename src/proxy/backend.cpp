@@ -38,7 +38,7 @@ Backend::Backend(asio::io_context& io, std::string name, asio::generic::stream_p
       deadline_timer_(io, asio::steady_timer::time_point::max()),
       wake_reader_(io, asio::steady_timer::time_point::max()),
       counters_(counters),
-      exclusive_(options_.protocol->connection_per_request()) {}
+      exclusive_(options_.protocol->connection_policy() == ConnectionPolicy::per_request) {}
 
 Backend::~Backend() { transport_.close(); }
 

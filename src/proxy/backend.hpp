@@ -11,7 +11,7 @@
 // before the rest arrives) is read straight into blocks handed to its client as they fill
 // (PendingReply::add_piece), so its bytes are copied by the kernel only, and never held whole for a
 // client that keeps up. Only a connection that belongs to one request at a time (the protocol's
-// connection_per_request: an HTTP upstream) waits for its client to write those pieces, which bounds
+// ConnectionPolicy::per_request: an HTTP upstream) waits for its client to write those pieces, which bounds
 // what a body of any size costs.
 //
 // Failure handling, as twemproxy does it: if the server cannot be reached, or a reply does not come
@@ -88,7 +88,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// behind it, nor land inside it.
   std::shared_ptr<Backend> another_connection() const;
   /// Where the next request goes when the protocol's connections carry one request at a time
-  /// (Protocol::connection_per_request): this connection if nothing waits on it, else another one
+  /// (ConnectionPolicy::per_request): this connection if nothing waits on it, else another one
   /// to the same server that is free, made if none is (as nginx's upstream keepalive cache does).
   /// Up to kKeepFree free ones stay open for the next requests.
   Backend& free_connection();

@@ -1,10 +1,6 @@
 // PoolWorker; see pool_worker.hpp.
 #include "proxy/pool_worker.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <chrono>
 #include <string_view>
@@ -208,10 +204,6 @@ void PoolWorker::start_session(Socket socket) {
     counters_.client_rejected.add();
     log::debug("client refused: client_connections reached", {{"pool", pool().name}});
     return;  // the socket closes with it
-  }
-  if (!pool().listen.is_unix()) {
-    const int one = 1;  // replies are gathered already; Nagle would only delay them
-    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   protocol_->start_session(std::move(socket), *this, counters_);
 }

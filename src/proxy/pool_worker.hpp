@@ -56,10 +56,10 @@ class PoolWorker final : public RouteContext {
   const std::shared_ptr<const PoolLayout>& layout() const noexcept override { return layout_; }
   const Protocol& protocol() const noexcept override { return *protocol_; }
   /// Where a request to `server` goes (each protocol's connection policy: one shared connection per
-  /// server, or a free one per request: Protocol::connection_per_request).
+  /// server, or a free one per request: ConnectionPolicy).
   Backend& backend(std::uint32_t server) {
     Backend& shared = *backends_[server];
-    return protocol_->connection_per_request() ? shared.free_connection() : shared;
+    return protocol_->connection_policy() == ConnectionPolicy::per_request ? shared.free_connection() : shared;
   }
   Connection& connection(std::uint32_t server) override { return backend(server); }
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);

@@ -12,6 +12,8 @@ HandshakeVerdict Protocol::judge_handshake(const HandshakeStep&, std::string_vie
   return {};
 }
 
+std::optional<PoolProblem> Protocol::check(const config::Pool&) const { return std::nullopt; }
+
 bool ProbeStep::passes(std::string_view line) const noexcept {
   return std::any_of(pass.begin(), pass.end(),
                      [&](const std::string& good) { return pass_is_prefix ? line.starts_with(good) : line == good; });

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -101,6 +102,24 @@ struct ProbeStep {
   bool passes(std::string_view line) const noexcept;
 };
 
+/// A pool's setting its protocol cannot take (Protocol::check).
+struct PoolProblem {
+  std::string key;
+  std::string reason;
+};
+
+/// How a protocol's requests use the connections to a server.
+enum class ConnectionPolicy {
+  /// One connection per server and worker carries every client's requests, pipelined (memcached,
+  /// Redis). It never waits for a client: replies are read as fast as the server sends them.
+  shared,
+  /// A connection carries one request at a time (HTTP/1.1 upstreams): a free kept-alive one, or a
+  /// new one (Backend::free_connection). It may wait for its client to write a large reply
+  /// (pending_reply.hpp), which bounds the memory of a body of any size.
+  per_request,
+  // Next (Redis transactions, pub/sub and blocking commands; WebSocket): pinned to one client.
+};
+
 class Protocol {
  public:
   virtual ~Protocol() = default;
@@ -127,17 +146,18 @@ class Protocol {
   /// Whether a server closing a connection with nothing in flight is routine (an HTTP server's idle
   /// keep-alive timeout) rather than a failure counted towards its ejection.
   virtual bool servers_close_idle() const noexcept { return false; }
-  /// Whether a server connection carries one request at a time (HTTP/1.1 upstreams): it may then
-  /// wait for its client to write a large reply (pending_reply.hpp), which a connection shared by
-  /// many clients' requests never does.
-  virtual bool connection_per_request() const noexcept { return false; }
+  /// How requests share the connections to a server (ConnectionPolicy).
+  virtual ConnectionPolicy connection_policy() const noexcept { return ConnectionPolicy::shared; }
 
   /// Replicas: whether a reply to a single-key read says the key is not there.
   virtual bool is_miss(std::string_view reply) const noexcept = 0;
 
-  /// What a pool of this protocol can do; config::Config is checked against it (check_protocols):
-  /// why its pools keep no copies of keys (`replicas`), empty if they can.
-  virtual std::string_view no_replicas() const noexcept { return {}; }
+  /// What a pool of this protocol can take; config::Config is checked against it (check_protocols),
+  /// so config/ reads every key but names no protocol.
+  /// The keys only this protocol's pools take: another protocol's pool that gives one is refused.
+  virtual std::span<const std::string_view> own_keys() const noexcept { return {}; }
+  /// What is wrong with `pool` for this protocol, if anything: the key to blame and why.
+  virtual std::optional<PoolProblem> check(const config::Pool& pool) const;
   /// How a moved key is read, answered and copied in a warm-up (route/warm_up.hpp); null if the
   /// protocol has none (its pools refuse warmup_ms and draining servers).
   virtual const WarmUpSteps* warm_up_steps() const noexcept { return nullptr; }

@@ -71,7 +71,6 @@ class PoolReader {
       }
       if (key == "redis_users") {
         read_redis_users(value);
-        note_redis_key("redis_users", line_of(value));
         continue;
       }
       const std::string text = scalar(value, key);
@@ -110,11 +109,9 @@ class PoolReader {
         pool_.protocol_line = line_of(value);
       } else if (key == "redis_auth") {
         pool_.redis_auth = text;
-        note_redis_key(key, line_of(value));
       } else if (key == "redis_auth_user") {
         if (text.empty()) fail(value, key, "must name a user");
         pool_.redis_auth_user = text;
-        note_redis_key(key, line_of(value));
       } else if (key == "redis_db") {
         pool_.redis_db = number(value, key, text);
       } else if (key == "preconnect") {
@@ -192,13 +189,6 @@ class PoolReader {
     if (pool_.servers.empty() && !pool_.etcd && !pool_.dns)
       fail(body, "servers", "the pool has no servers (nor etcd:, dns_srv: or dns_a: to take them from)");
     read_redis_flag();
-    if (pool_.protocol != "http" && http_line_ > 0)
-      throw ConfigError(file_, http_line_, pool_.name, http_key_, "is only valid for an http pool (protocol: http)");
-    if (pool_.protocol != "redis" && redis_line_of_ > 0)
-      throw ConfigError(file_, redis_line_of_, pool_.name, redis_key_, "is only valid for a redis pool (redis: true)");
-    if (!pool_.redis_auth_user.empty() && pool_.redis_auth.empty())
-      throw ConfigError(file_, pool_.lines.at("redis_auth_user"), pool_.name, "redis_auth_user",
-                        "needs redis_auth, the password the proxy gives with the user's name");
     // ringleader's own algorithms get ringleader's defaults; twemproxy's keep twemproxy's.
     if (!pool_.distribution_info().twemproxy()) {
       if (!hash_given) pool_.hash = "xxh3";
@@ -294,13 +284,9 @@ class PoolReader {
     set_server_lines(pool_, std::move(lines));
   }
 
-  // The etcd source's keys; `etcd:` itself is a comma-separated list of HOST:PORT.
-  // protocol: http's keys (docs/operations.md, "HTTP pools").
+  // protocol: http's keys (docs/operations.md, "HTTP pools"); only an http pool may give them
+  // (the protocol says so: check_protocols).
   void read_http(const YAML::Node& value, const std::string& key, const std::string& text) {
-    if (http_line_ == 0) {
-      http_line_ = line_of(value);
-      http_key_ = key;
-    }
     using Source = Pool::HttpKey::Source;
     if (key == "http_key") {
       const std::size_t colon = text.find(':');
@@ -330,13 +316,6 @@ class PoolReader {
     }
   }
 
-  // Where the first key only a redis pool takes was given (checked once the protocol is known).
-  void note_redis_key(const std::string& key, std::size_t line) {
-    if (redis_line_of_ > 0) return;
-    redis_line_of_ = line;
-    redis_key_ = key;
-  }
-
   // redis_users: a mapping of user name to password, or to `sha256:` and the password's SHA-256 in hex.
   void read_redis_users(const YAML::Node& value) {
     const std::string key = "redis_users";
@@ -357,6 +336,7 @@ class PoolReader {
     }
   }
 
+  // The etcd source's keys; `etcd:` itself is a comma-separated list of HOST:PORT.
   void read_etcd(const YAML::Node& value, const std::string& key, const std::string& text) {
     Etcd& etcd = etcd_settings_;
     if (key == "etcd") {
@@ -502,10 +482,6 @@ class PoolReader {
 
   const std::string& file_;
   Pool& pool_;
-  std::size_t http_line_ = 0;  // where the first http key was given, if one was
-  std::string http_key_;
-  std::size_t redis_line_of_ = 0;  // where the first key only a redis pool takes was given, if one was
-  std::string redis_key_;
   std::optional<bool> redis_;        // nutcracker's `redis:`, if given
   std::size_t redis_line_ = 0;
   std::size_t replicas_line_ = 0;   // where replicas was given, if it was

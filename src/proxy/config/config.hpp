@@ -15,8 +15,9 @@
 // `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`, the DNS source's `dns_srv`, `dns_a`,
 // `dns_resolver`, `dns_refresh_ms`, `dns_min_servers`, `dns_weight`, and for http pools `http_key`,
 // `http_key_missing`, `http_retries`, `health_check_path`. Which protocol
-// names exist is the proxy's to say (src/proxy/protocols.cpp), so this loader records the name and
-// its line only.
+// names exist, and which keys a protocol's pools may give, are the proxy's to say
+// (src/proxy/protocols.cpp, check_protocols): this loader reads every key, records the protocol's
+// name and the line of each key, and names no protocol beyond nutcracker's own `redis:` flag.
 //
 //   ringleader::config::Config c = ringleader::config::load_file("nutcracker.yml");
 //   const ringleader::config::Pool& pool = c.pool("alpha");

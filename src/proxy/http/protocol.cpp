@@ -74,16 +74,21 @@ class Http11 final : public Protocol {
   }
 
   bool servers_close_idle() const noexcept override { return true; }
-  bool connection_per_request() const noexcept override { return true; }
+  ConnectionPolicy connection_policy() const noexcept override { return ConnectionPolicy::per_request; }
 
   // Replicas are for caches; an http pool uses FailoverRead for its retries only (is_miss: never).
   WriteOutcome judge_write(std::string_view reply) const noexcept override {
     return reply.starts_with("HTTP/1.1 2") ? WriteOutcome::success : WriteOutcome::error;
   }
   bool is_miss(std::string_view) const noexcept override { return false; }
-  std::string_view no_replicas() const noexcept override {
-    return "an http pool keeps no copies (its servers hold their own data); http_retries sends a failed request to "
-           "the key's next server";
+  std::span<const std::string_view> own_keys() const noexcept override {
+    static constexpr std::string_view keys[] = {"http_key", "http_key_missing", "http_retries", "health_check_path"};
+    return keys;
+  }
+  std::optional<PoolProblem> check(const config::Pool& pool) const override {
+    if (pool.replicas <= 1) return std::nullopt;
+    return PoolProblem{"replicas", "an http pool keeps no copies (its servers hold their own data); http_retries "
+                                   "sends a failed request to the key's next server"};
   }
 
  private:

@@ -51,7 +51,13 @@ std::size_t Session::Body::take(std::string_view input) {
 }
 
 Session::Session(Socket socket, PoolWorker& pool, std::string client)
-    : ClientSession(std::move(socket)), pool_(pool), client_(std::move(client)) {}
+    : ClientSession(std::move(socket)),
+      pool_(pool),
+      client_(std::move(client)),
+      router_([this](std::shared_ptr<PendingReply> reply) {
+        reply->set_head_filter(response_filter());  // of the request being handled
+        enqueue(std::move(reply));
+      }) {}
 
 Session::~Session() {
   stream_.request.abandon();  // the client left in the middle of a body
@@ -199,30 +205,16 @@ PendingReply::HeadFilter Session::response_filter() const {
 }
 
 void Session::forward(std::string_view key, std::string_view bytes) {
-  const config::Pool& pool = pool_.pool();
-  const Reply kind = head_.method == "HEAD" ? Reply::response_to_head : Reply::response;
   request_.clear();
   write_head(request_);
   request_.append(bytes.substr(head_.size));
-  if (pool.http_retries > 0 && idempotent(head_.method)) {
-    // The routed server first (bounded loads may have chosen it), then the key's next ones.
-    pool_.copies(key, copies_, std::size_t{1} + pool.http_retries);
-    Copies order;
-    order.server[order.count++] = servers_[0];
-    for (const std::uint32_t server : copies_.servers()) {
-      if (server != servers_[0] && order.count <= pool.http_retries && order.count < kMaxReplicas) order.server[order.count++] = server;
-    }
-    auto reply = std::make_shared<FailoverRead>(pool_, order.servers(), request_, kind, true);
-    reply->set_head_filter(response_filter());
-    enqueue(reply);
-    reply->send();
-  } else {
-    auto reply = std::make_shared<PassThroughReply>();
-    reply->set_head_filter(response_filter());
-    enqueue(reply);
-    Backend& backend = pool_.backend(servers_[0]);
-    backend.send({request_}, std::move(reply), 0, kind);
-  }
+  command_.name = head_.method;
+  command_.keys = std::span(&key, 1);
+  command_.request = {request_};
+  command_.kind = head_.method == "HEAD" ? Reply::response_to_head : Reply::response;
+  command_.reads = idempotent(head_.method);
+  command_.retries = command_.reads ? pool_.pool().http_retries : 0;
+  router_.send_to(pool_, command_, servers_[0]);
   if (!head_.keep_alive) {
     stop_reading_ = true;
     close_after_replies();

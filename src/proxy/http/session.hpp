@@ -3,12 +3,13 @@
 // Each request is placed by its key (request_key.hpp) and forwarded with its hop-by-hop fields
 // removed and X-Forwarded-For and Via added (RFC 9110 §7.6); the server's response comes back
 // unchanged. Requests are read as they arrive (pipelining), answered in order (the session's reply
-// queue), and every server connection is kept alive and shared by the worker's clients.
+// queue). A server connection carries one request at a time and is kept alive for the next one
+// (ConnectionPolicy::per_request).
 //
 // A request whose body is whole in what was read and at most kStreamAbove bytes goes to its server
-// on the shared connection; an idempotent one (GET, HEAD, PUT, DELETE, OPTIONS) is sent to the key's
+// through the route layer; an idempotent one (GET, HEAD, PUT, DELETE, OPTIONS) is sent to the key's
 // next server if its server fails before answering, up to the pool's http_retries times
-// (FailoverRead, route/replicas.hpp). A larger body, or a chunked one not yet whole, streams to its server
+// (Command::retries, route/router.hpp). A larger body, or a chunked one not yet whole, streams to its server
 // on a connection of its own, as memcache::Session streams a large value: it starts once the
 // requests before it are answered, reading pauses while kStreamBuffer of it waits to be written, and
 // it is never retried (its bytes are not kept).
@@ -28,7 +29,8 @@
 #include "proxy/client_session.hpp"
 #include "proxy/http/chunked.hpp"
 #include "proxy/http/message_head.hpp"
-#include "proxy/route/replicas.hpp"
+#include "proxy/route/command.hpp"
+#include "proxy/route/router.hpp"
 #include "proxy/streamed_request.hpp"
 
 namespace ringleader::proxy {
@@ -88,7 +90,8 @@ class Session final : public ClientSession {
   std::string request_;      // a request as its server gets it (reused)
   std::string random_key_;   // http_key_missing: random
   std::vector<std::uint32_t> servers_;
-  Copies copies_;
+  route::Command command_;   // the request being forwarded, for router_
+  route::Router router_;     // sends it (retries included)
   std::uint64_t swallow_ = 0;  // body bytes of a refused request still to discard
   bool continued_ = false;     // 100 Continue is sent for the request being read
   bool stream_waits_ = false;  // a streamed request waits for the requests before it

@@ -87,6 +87,15 @@ class RespProtocol final : public Protocol {
   }
   const WarmUpSteps* warm_up_steps() const noexcept override { return &redis::warm_up_steps(); }
 
+  std::span<const std::string_view> own_keys() const noexcept override {
+    static constexpr std::string_view keys[] = {"redis_auth", "redis_auth_user", "redis_users"};
+    return keys;
+  }
+  std::optional<PoolProblem> check(const config::Pool& pool) const override {
+    if (pool.redis_auth_user.empty() || !pool.redis_auth.empty()) return std::nullopt;
+    return PoolProblem{"redis_auth_user", "needs redis_auth, the password the proxy gives with the user's name"};
+  }
+
   std::vector<ProbeStep> probe(const config::Pool& pool) const override {
     std::vector<ProbeStep> steps;
     if (!pool.redis_auth.empty()) steps.push_back({auth_command(pool), {"+OK"}, false, "AUTH refused: "});

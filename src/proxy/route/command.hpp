@@ -32,15 +32,17 @@ class Command {
 
   virtual ~Command() = default;
 
+  // A command of one key that never splits (an HTTP request) needs none of the four below.
+
   /// The request for key k alone: a read of it (for a read of many keys asked key by key), or,
-  /// for a remove, its delete.
-  virtual void one_key(std::size_t k, std::string& out) const = 0;
-  /// The reply merging one part per key of such a read.
-  virtual std::shared_ptr<PendingReply> per_key_reply(std::size_t keys) const = 0;
+  /// for a remove, its delete. By default the whole request, right for a command of one key.
+  virtual void one_key(std::size_t k, std::string& out) const;
+  /// The reply merging one part per key of such a read (only for a command that splits).
+  virtual std::shared_ptr<PendingReply> per_key_reply(std::size_t keys) const;
   /// For a command that splits: the request for keys `keys` (positions in `keys`, ascending)...
-  virtual void split_request(std::span<const std::uint32_t> keys, std::string& out) const = 0;
+  virtual void split_request(std::span<const std::uint32_t> keys, std::string& out) const;
   /// ...and the reply merging the parts of `parts`.
-  virtual std::shared_ptr<PendingReply> split_reply(const KeysByServer& parts) const = 0;
+  virtual std::shared_ptr<PendingReply> split_reply(const KeysByServer& parts) const;
 
   std::string_view name;                    // for messages ("keys of 'MSET' live on ...")
   std::span<const std::string_view> keys;   // at least one
@@ -52,6 +54,8 @@ class Command {
   bool counts = false;    // its reply counts keys: a read of many is not warmed key by key
   bool with_cas = false;  // a read that asked for cas values
   bool sends = true;      // false: noreply, the server's answer is dropped
+  std::uint32_t retries = 0;  // a one-key command sent again to the key's next servers, up to this
+                              // many, when its server fails before answering (http_retries)
 };
 
 }  // namespace ringleader::proxy::route

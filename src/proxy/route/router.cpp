@@ -13,15 +13,34 @@ void Router::send(RouteContext& pool, const Command& command) {
   if (pool.pool().replicas > 1) return replicate(pool, command);
   if (!pool.route(command.keys, servers_)) return refuse(pool, "no server available");
   if (pool.warming() && warm_up(pool, command, servers_, enqueue_)) return;
-  if (one_server()) {
-    auto reply = std::make_shared<PassThroughReply>(command.sends);
-    enqueue_(reply);
-    const auto& r = command.request;
-    pool.connection(servers_[0]).send({r[0], r[1], r[2], r[3]}, std::move(reply), 0, command.kind);
-    return;
-  }
+  if (one_server()) return send_to(pool, command, servers_[0]);
   if (!command.splits) return refuse_keys_apart(pool, command);
   enqueue_(split(pool, command));
+}
+
+void Router::send_to(RouteContext& pool, const Command& command, std::uint32_t server) {
+  if (command.retries > 0) return fail_over(pool, command, server);
+  auto reply = std::make_shared<PassThroughReply>(command.sends);
+  enqueue_(reply);
+  const auto& r = command.request;
+  pool.connection(server).send({r[0], r[1], r[2], r[3]}, std::move(reply), 0, command.kind);
+}
+
+void Router::fail_over(RouteContext& pool, const Command& command, std::uint32_t server) {
+  // The routed server first (bounded loads may have chosen it), then the key's next ones.
+  Copies next;
+  pool.copies(command.keys[0], next, std::size_t{1} + command.retries);
+  Copies order;
+  order.server[order.count++] = server;
+  for (const std::uint32_t other : next.servers()) {
+    if (other != server && order.count <= command.retries && order.count < kMaxReplicas)
+      order.server[order.count++] = other;
+  }
+  scratch_.clear();
+  command.one_key(0, scratch_);
+  auto reply = std::make_shared<FailoverRead>(pool, order.servers(), scratch_, command.kind, command.sends);
+  enqueue_(reply);
+  reply->send();
 }
 
 std::span<const std::uint32_t> Router::stream_to(RouteContext& pool, const Command& command) {

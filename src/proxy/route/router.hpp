@@ -5,8 +5,9 @@
 //                  over (FailoverRead), a write to every copy (ReplicatedWrite); keys apart split
 //                  once per copy, each round's merged reply one part of the whole.
 //   otherwise:     each key to its owner (PoolWorker::route, bounded loads included); a warm-up
-//                  may take it (warm_up.hpp); one owner gets the request whole; several get one
-//                  part each (split), merged by the protocol's reply.
+//                  may take it (warm_up.hpp); one owner gets the request whole (with `retries`,
+//                  failing over to the key's next servers: FailoverRead); several get one part
+//                  each (split), merged by the protocol's reply.
 //   a command whose keys must live together but do not, or a key without a live server, gets the
 //   protocol's error reply.
 //
@@ -33,6 +34,9 @@ class Router {
   explicit Router(Enqueue enqueue) : enqueue_(std::move(enqueue)) {}
 
   void send(RouteContext& pool, const Command& command);
+  /// Sends a command of one key to `server`, which the caller routed it to (an HTTP session routes
+  /// before it knows whether the body streams); with `retries`, failing over to the key's next servers.
+  void send_to(RouteContext& pool, const Command& command, std::uint32_t server);
   /// Where a command whose last argument streams (a large value) goes: its owner, or every copy.
   /// Empty if it goes nowhere (the client has been given why).
   std::span<const std::uint32_t> stream_to(RouteContext& pool, const Command& command);
@@ -41,6 +45,7 @@ class Router {
 
  private:
   void replicate(RouteContext& pool, const Command& command);
+  void fail_over(RouteContext& pool, const Command& command, std::uint32_t server);
   /// Splits over servers_ and returns the reply merging the parts.
   std::shared_ptr<PendingReply> split(RouteContext& pool, const Command& command);
   void split_to_copies(RouteContext& pool, const Command& command);

@@ -36,8 +36,8 @@ class Transport {
   /// Connects to `to` and readies the connection for the proxy's loops: TCP_NODELAY (requests are
   /// batched already; Nagle would only add latency), non-blocking. Closed first if open.
   asio::awaitable<void> connect(const Endpoint& to, ConnectOptions options, std::error_code& ec);
-  /// Readies an accepted connection (non-blocking).
-  void start(std::error_code& ec) { socket_.non_blocking(true, ec); }
+  /// Readies an accepted connection: TCP_NODELAY (replies are gathered already), non-blocking.
+  void start(std::error_code& ec);
 
   /// Waits until read_now() may find bytes, or the connection ends or is closed (ec).
   /// (Like write_all, it hands back the socket's own operation rather than being a coroutine: no

@@ -265,7 +265,6 @@ TEST(Config, ProtocolKeyAndNutcrackersRedisFlag) {
                          "(give one of them)");
   EXPECT_EQ(error_of(head + "  protocol:\n" + tail).key(), "protocol");
   EXPECT_EQ(parse(head + "  protocol: redis\n  redis_auth: pw\n" + tail).pool("a").redis_auth, "pw");
-  EXPECT_EQ(error_of(head + "  protocol: memcache\n  redis_auth: pw\n" + tail).key(), "redis_auth");
 }
 
 // Redis ACL users: the user the proxy AUTHs as to its servers, and the users clients may AUTH as,
@@ -284,12 +283,6 @@ TEST(Config, RedisUsers) {
                "password's SHA-256");
   EXPECT_EQ(error_of(head + "  redis_users:\n    default: x\n" + tail).line(), 6u);
   EXPECT_EQ(error_of(head + "  redis_users: alice\n" + tail).key(), "redis_users");
-  const ConfigError no_password = error_of("a:\n  listen: h:1\n  redis: true\n  redis_auth_user: app\n" + tail);
-  EXPECT_EQ(no_password.key(), "redis_auth_user");
-  EXPECT_EQ(no_password.line(), 4u);
-  const ConfigError memcache = error_of("a:\n  listen: h:1\n  redis_users:\n    alice: one\n" + tail);
-  EXPECT_EQ(memcache.key(), "redis_users");
-  EXPECT_EQ(memcache.line(), 4u);
 }
 
 // Errors carry the file, the line of the offending node, the pool and the key.
@@ -319,7 +312,6 @@ TEST(Config, RejectsWhatTwemproxyRejects) {
       "a:\n  listen: h:1\n  hash: crc\n  servers:\n   - h:1:1\n",                       // unknown hash
       "a:\n  listen: h:1\n  distribution: vnode\n  servers:\n   - h:1:1\n",             // unknown dist
       "a:\n  listen: h:1\n  server_connections: 0\n  servers:\n   - h:1:1\n",           // 0 connections
-      "a:\n  listen: h:1\n  redis_auth: pw\n  servers:\n   - h:1:1\n",                  // auth, memcache
       "a:\n  listen: h:1\n  servers:\n   - h:1:0\n",                                    // zero weight
       "a:\n  listen: h:1\n  servers:\n   - h:1\n",                                      // no weight
       "a:\n  listen: h:1\n  servers:\n   - h:1:1 x y\n",                                // two names
@@ -335,6 +327,7 @@ TEST(Config, RejectsWhatTwemproxyRejects) {
       "a: [\n",                                                                       // not YAML
   };
   for (const std::string& yaml : bad) EXPECT_THROW(parse(yaml), ConfigError) << yaml;
+  // redis_auth on a memcache pool is refused by the protocols' check (tests/unit/proxy/protocols_test).
 }
 
 // Our additions validate their values too.
@@ -493,9 +486,6 @@ TEST(Config, HttpKeys) {
     EXPECT_EQ(e.line(), 6u) << bad;
     EXPECT_EQ(e.key(), std::string(bad).substr(2, std::string(bad).find(':') - 2)) << bad;
   }
-  const ConfigError other = error_of(kMinimal + "  http_key: path\n");
-  EXPECT_EQ(other.key(), "http_key");
-  EXPECT_NE(std::string(other.what()).find("only valid for an http pool"), std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// The loader accepts exactly the configs the real nutcracker accepts (`nutcracker -t`), on a table of
-// valid and invalid nutcracker.yml files.
+// `ringleader serve -t` (the loader, then each pool checked against its protocol: check_protocols)
+// accepts exactly the configs the real nutcracker accepts (`nutcracker -t`), on a table of valid and
+// invalid nutcracker.yml files.
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "proxy/config/config.hpp"
+#include "proxy/protocols.hpp"
 
 namespace ringleader::config {
 namespace {
@@ -24,7 +26,7 @@ bool nutcracker_accepts(const std::string& yaml) {
 
 bool we_accept(const std::string& yaml) {
   try {
-    parse(yaml);
+    proxy::check_protocols(parse(yaml));
     return true;
   } catch (const ConfigError&) {
     return false;

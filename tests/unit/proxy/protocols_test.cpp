@@ -55,6 +55,21 @@ TEST(Protocols, PoolsAskOnlyForWhatTheirProtocolDoes) {
   EXPECT_NE(refused(http + "  replicas: 2\n  servers:\n   - 127.0.0.1:1:1\n   - 127.0.0.1:2:1\n").find(
                 "x.yml:4: pool 'a': key 'replicas': an http pool keeps no copies"),
             std::string::npos);
+  // Each protocol's own keys: another protocol's pool that gives one is refused, at the first given.
+  EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  http_key: path\n" + kServers),
+            "x.yml:3: pool 'a': key 'http_key': is only valid for an http pool (protocol: http)");
+  EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  redis_users:\n    alice: one\n  redis_auth: pw\n" + kServers),
+            "x.yml:3: pool 'a': key 'redis_users': is only valid for a redis pool (protocol: redis)");
+  EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  protocol: memcache\n  redis_auth: pw\n" + kServers),
+            "x.yml:4: pool 'a': key 'redis_auth': is only valid for a redis pool (protocol: redis)");
+  EXPECT_EQ(refused(http + "  redis_auth: pw\n" + kServers),
+            "x.yml:4: pool 'a': key 'redis_auth': is only valid for a redis pool (protocol: redis)");
+  EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  redis: true\n  redis_auth_user: app\n" + kServers),
+            "x.yml:4: pool 'a': key 'redis_auth_user': needs redis_auth, the password the proxy gives with the "
+            "user's name");
+  EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  redis: true\n  redis_auth_user: app\n  redis_auth: pw\n" +
+                    kServers),
+            "accepted");
   for (const char* protocol : {"memcache", "redis"}) {
     EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  protocol: " + std::string(protocol) +
                       "\n  warmup_ms: 100\n  replicas: 1\n" + kServers),

@@ -81,6 +81,30 @@ TEST_F(RouterTest, StreamedWritesGoToTheOwner) {
   EXPECT_TRUE(replies[0]->ready());
 }
 
+// A command routed by its session (HTTP's) goes to the server it was routed to; with retries, a
+// failure before the answer sends it to the key's next servers, skipping the routed one, at most
+// `retries` more times; the last failure is the client's answer.
+TEST_F(RouterTest, RetriesGoToTheRoutedServerThenTheKeysNext) {
+  pool.copies_of = {{"a", copies_on({1, 0, 2})}};
+  FakeCommand get("get", {"a"});
+  get.splits = false;
+  get.retries = 1;
+  router.send_to(pool, get, 0);  // bounded loads, say, chose server 0 over the key's first copy
+  EXPECT_EQ(pool.server(0).requests(), std::vector<std::string>{"get a\r\n"});
+  pool.server(0).answer("SERVER_ERROR timeout\r\n", true);
+  EXPECT_EQ(pool.server(1).requests(), std::vector<std::string>{"get a\r\n"});
+  pool.server(1).answer("SERVER_ERROR timeout\r\n", true);
+  EXPECT_TRUE(pool.server(2).requests().empty());  // one retry only
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0]->bytes(), "SERVER_ERROR timeout\r\n");
+
+  get.retries = 0;  // without retries: the routed server only
+  router.send_to(pool, get, 2);
+  EXPECT_EQ(pool.server(2).requests(), std::vector<std::string>{"get a\r\n"});
+  pool.server(2).answer("END\r\n");
+  EXPECT_EQ(replies.back()->bytes(), "END\r\n");
+}
+
 config::Pool with_replicas() {
   config::Pool settings;
   settings.replicas = 2;
