@@ -12,7 +12,7 @@ thread_local bool cache_gone = false;
 
 struct ThreadBlocks {
   std::vector<std::unique_ptr<char[]>> free;
-  bool taken = false;  // since the last age()
+  std::size_t taken = 0;  // since the last age()
 
   ~ThreadBlocks() { cache_gone = true; }
 };
@@ -27,7 +27,7 @@ ThreadBlocks& blocks() noexcept {
 std::unique_ptr<char[]> BlockCache::take() {
   if (cache_gone) return std::make_unique_for_overwrite<char[]>(Bytes::kBlock);
   ThreadBlocks& mine = blocks();
-  mine.taken = true;
+  ++mine.taken;
   if (mine.free.empty()) return std::make_unique_for_overwrite<char[]>(Bytes::kBlock);
   std::unique_ptr<char[]> block = std::move(mine.free.back());
   mine.free.pop_back();
@@ -51,8 +51,8 @@ void BlockCache::give(std::unique_ptr<char[]> block) noexcept {
 void BlockCache::age() noexcept {
   if (cache_gone) return;
   ThreadBlocks& mine = blocks();
-  if (!mine.taken) mine.free.clear();
-  mine.taken = false;
+  if (mine.free.size() > mine.taken) mine.free.resize(mine.taken);
+  mine.taken = 0;
 }
 
 std::size_t BlockCache::cached() noexcept { return cache_gone ? 0 : blocks().free.size(); }

@@ -29,20 +29,24 @@ void clear_and_trim(Container& container, std::size_t keep) noexcept {
 }
 
 /// Free blocks of Bytes::kBlock bytes, one cache per thread (a worker's backends read large
-/// values into blocks and its clients free them once written, both on the worker's thread). At
-/// most kMaxBlocks are kept: a 16 MiB value in flight. Without it, each large value's blocks came
-/// from the top of the heap, which glibc gave back once past M_TRIM_THRESHOLD, so every value
-/// faulted its pages in again: 23% of the proxy's CPU for 16 MB values (docs/benchmarks.md).
+/// values into blocks and its clients free them once written, both on the worker's thread).
+/// Without it, each large value's blocks came from the top of the heap, which glibc gave back once
+/// past M_TRIM_THRESHOLD, so every value faulted its pages in again (docs/benchmarks.md). At most
+/// kMaxBlocks are kept (256 MiB: the default client output limit, what one client's pipeline of
+/// large values may hold), and age() keeps only as many as were used since its last call, so the
+/// cache follows the worker's working set and an idle worker keeps none (nutcracker keeps every
+/// mbuf it ever allocated).
 class BlockCache {
  public:
-  static constexpr std::size_t kMaxBlocks = 64;
+  static constexpr std::size_t kMaxBlocks = 1024;
 
   /// A block from this thread's cache, or a new one.
   static std::unique_ptr<char[]> take();
   /// Keeps `block` (of Bytes::kBlock bytes) for reuse on this thread, or frees it if the cache is full.
   static void give(std::unique_ptr<char[]> block) noexcept;
-  /// Frees this thread's blocks if none was taken since the last call, so an idle worker keeps no
-  /// memory for values that stopped coming (the server calls it on every worker every few seconds).
+  /// Keeps as many of this thread's blocks as were taken since the last call and frees the rest, so
+  /// an idle worker keeps no memory for values that stopped coming (the server calls it on every
+  /// worker every few seconds).
   static void age() noexcept;
   /// Blocks this thread keeps.
   static std::size_t cached() noexcept;

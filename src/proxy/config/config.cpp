@@ -180,7 +180,8 @@ class PoolReader {
              "client_output_soft_seconds, health_check_interval, protocol, replicas, "
              "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
              "etcd_min_servers, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
-             "http_key, http_key_missing, http_retries, health_check_path, redis_auth_user, redis_users)");
+             "http_key, http_key_missing, http_retries, health_check_path, http_underscores_in_headers, redis_auth_user, "
+             "redis_users)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
@@ -307,12 +308,15 @@ class PoolReader {
           "must be 'random' (any server) or 'reject' (400 Bad Request)");
     } else if (key == "http_retries") {
       pool_.http_retries = number(value, key, text);
+    } else if (key == "http_underscores_in_headers") {
+      pool_.http_underscores_in_headers = boolean(value, key, text);
     } else if (key == "health_check_path") {
       if (!text.starts_with("/") || text.find_first_of(" \r\n\t") != std::string::npos)
         fail(value, key, "must be a path starting with '/', without spaces");
       pool_.health_check_path = text;
     } else {
-      fail(value, key, "unknown key (http: http_key, http_key_missing, http_retries, health_check_path)");
+      fail(value, key, "unknown key (http: http_key, http_key_missing, http_retries, health_check_path, "
+                       "http_underscores_in_headers)");
     }
   }
 

@@ -14,7 +14,7 @@
 // proxy did before they existed, and the etcd source's `etcd`, `etcd_prefix`, `etcd_user`,
 // `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`, the DNS source's `dns_srv`, `dns_a`,
 // `dns_resolver`, `dns_refresh_ms`, `dns_min_servers`, `dns_weight`, and for http pools `http_key`,
-// `http_key_missing`, `http_retries`, `health_check_path`. Which protocol
+// `http_key_missing`, `http_retries`, `health_check_path`, `http_underscores_in_headers`. Which protocol
 // names exist, and which keys a protocol's pools may give, are the proxy's to say
 // (src/proxy/protocols.cpp, check_protocols): this loader reads every key, records the protocol's
 // name and the line of each key, and names no protocol beyond nutcracker's own `redis:` flag.
@@ -238,6 +238,10 @@ struct Pool {
   enum class HttpKeyMissing { random, reject } http_key_missing = HttpKeyMissing::random;
   std::uint32_t http_retries = 1;
   std::string health_check_path = "/";
+  /// `http_underscores_in_headers`: forward request fields whose names hold '_' (nginx's
+  /// underscores_in_headers); off, they are dropped, since a server that reads '_' as '-' would see
+  /// a field ("Transfer_Encoding") the proxy did not frame the request by.
+  bool http_underscores_in_headers = false;
 
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   /// With `etcd` or `dns`, the servers used until the source first answers; may then be empty.

@@ -120,6 +120,14 @@ HeadParse parse_request_head(std::string_view input, std::size_t max_bytes, Mess
   return parse;
 }
 
+const char* host_problem(const MessageHead& head) noexcept {
+  const auto hosts = std::count_if(head.fields.begin(), head.fields.end(),
+                                   [](const Field& field) { return iequals(field.name, "host"); });
+  if (hosts > 1) return "more than one Host";
+  if (hosts == 0 && head.version >= 11) return "an HTTP/1.1 request without Host";
+  return nullptr;
+}
+
 HeadParse parse_response_head(std::string_view input, bool to_head, std::size_t max_bytes, MessageHead& head) {
   return parse_head<false>(input, max_bytes, head, to_head);
 }

@@ -57,6 +57,10 @@ HeadParse parse_request_head(std::string_view input, std::size_t max_bytes, Mess
 /// no body whatever its Content-Length says).
 HeadParse parse_response_head(std::string_view input, bool to_head, std::size_t max_bytes, MessageHead& head);
 
+/// RFC 9112 §3.2: an HTTP/1.1 request must have one Host field, and no request may have two. The
+/// reason a request breaks that rule (for its 400), or null.
+const char* host_problem(const MessageHead& head) noexcept;
+
 /// Whether `a` and `b` are equal ignoring ASCII case (field names, tokens).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 

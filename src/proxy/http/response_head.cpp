@@ -24,7 +24,7 @@ bool list_has(std::string_view list, std::string_view token) {
 }
 
 /// Appends the head `head` (status line and fields, without the final empty line) rewritten.
-void append_head(std::string& out, std::string_view head, bool close) {
+void append_head(std::string& out, std::string_view head, AfterResponse after) {
   const std::size_t line_end = head.find("\r\n");
   const std::string_view status_line = head.substr(0, line_end);
   const std::size_t space = status_line.find(' ');
@@ -46,7 +46,8 @@ void append_head(std::string& out, std::string_view head, bool close) {
     if (colon == std::string_view::npos || !hop_by_hop(line.substr(0, colon), connection)) out.append(line).append("\r\n");
     at = end + 2;
   }
-  if (close) out.append("Connection: close\r\n");
+  if (after == AfterResponse::closes) out.append("Connection: close\r\n");
+  if (after == AfterResponse::kept_alive) out.append("Connection: keep-alive\r\n");
   out.append("\r\n");
 }
 
@@ -72,7 +73,7 @@ bool hop_by_hop(std::string_view name, std::string_view connection) noexcept {
   return list_has(connection, name);
 }
 
-void rewrite_response_heads(std::string& bytes, bool close) {
+void rewrite_response_heads(std::string& bytes, AfterResponse after) {
   std::string out;
   std::size_t at = 0;
   for (;;) {
@@ -81,7 +82,7 @@ void rewrite_response_heads(std::string& bytes, bool close) {
     const std::string_view head = std::string_view(bytes).substr(at, end - at);
     const unsigned status = status_of(head);
     out.reserve(bytes.size() + 32);
-    append_head(out, head, close && status >= 200);
+    append_head(out, head, status >= 200 ? after : AfterResponse::stays_open);
     at = end + 4;
     if (status >= 200 || status == 0) break;
   }

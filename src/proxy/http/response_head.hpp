@@ -15,9 +15,17 @@ namespace ringleader::proxy::http {
 /// standard hop-by-hop fields and those the message's Connection field (`connection`) names.
 bool hop_by_hop(std::string_view name, std::string_view connection) noexcept;
 
+/// What becomes of the client's connection after a response, and what the response says of it.
+enum class AfterResponse {
+  stays_open,  // HTTP/1.1: persistent unless said otherwise
+  closes,      // `Connection: close`
+  kept_alive,  // an HTTP/1.0 client that asked to keep it: `Connection: keep-alive` (RFC 9112 §9.3,
+               // and `ab -k` waits for the connection to close without it)
+};
+
 /// Rewrites the response heads at the start of `bytes` (interim 1xx ones and the final one) as
-/// the client must see them; `close`: the proxy closes the client's connection after this
-/// response. Bytes without a whole head are left as they are.
-void rewrite_response_heads(std::string& bytes, bool close);
+/// the client must see them, saying what becomes of the client's connection (`after`). Bytes
+/// without a whole head are left as they are.
+void rewrite_response_heads(std::string& bytes, AfterResponse after);
 
 }  // namespace ringleader::proxy::http

@@ -95,9 +95,11 @@ std::size_t Session::consume(std::string_view input) {
     const std::string_view rest = input.substr(used);
     const HeadParse parse = parse_request_head(rest, pool_.pool().max_line_bytes, head_);
     if (parse.status == HeadStatus::need_more) return used;
-    if (parse.status != HeadStatus::complete) {
-      // The framing of what follows is unknown (or refused): answer, then close.
-      reply_now(status_reply(parse.status == HeadStatus::too_large ? 431 : 400, parse.reason, true));
+    const char* host = parse.status == HeadStatus::complete ? host_problem(head_) : nullptr;
+    if (parse.status != HeadStatus::complete || host != nullptr) {
+      // The framing of what follows is unknown (or refused), or the request breaks RFC 9112's
+      // Host rule (as nginx does): answer, then close.
+      reply_now(status_reply(parse.status == HeadStatus::too_large ? 431 : 400, host ? host : parse.reason, true));
       close_after_replies();
       return input.size();
     }
@@ -191,17 +193,25 @@ void Session::send_continue() {
 void Session::write_head(std::string& out) const {
   out.append(head_.method).append(" ").append(head_.target).append(" HTTP/1.1\r\n");
   std::string forwarded_for;
+  const bool underscores = pool_.pool().http_underscores_in_headers;
   for (const Field& field : head_.fields) {
     if (iequals(field.name, "x-forwarded-for")) forwarded_for.append(field.value).append(", ");
     if (dropped(head_, field.name)) continue;
+    if (!underscores && field.name.find('_') != std::string_view::npos) continue;
     out.append(field.name).append(": ").append(field.value).append("\r\n");
   }
+  // An HTTP/1.0 request may come without Host; it goes on as HTTP/1.1, which needs one: the
+  // server's own address, as nginx sends its upstream's.
+  if (head_.find("host") == nullptr) out.append("Host: ").append(pool_.pool().servers[servers_[0]].address()).append("\r\n");
   out.append("X-Forwarded-For: ").append(forwarded_for).append(client_).append("\r\n");
   out.append("Via: 1.1 ringleader\r\n\r\n");
 }
 
 PendingReply::HeadFilter Session::response_filter() const {
-  return [close = !head_.keep_alive](std::string& bytes) { rewrite_response_heads(bytes, close); };
+  const AfterResponse after = !head_.keep_alive   ? AfterResponse::closes
+                              : head_.version < 11 ? AfterResponse::kept_alive
+                                                   : AfterResponse::stays_open;
+  return [after](std::string& bytes) { rewrite_response_heads(bytes, after); };
 }
 
 void Session::forward(std::string_view key, std::string_view bytes) {

@@ -22,6 +22,10 @@ Upstreams are upstream.py processes that answer with their own name; clients are
 8. 32 concurrent keep-alive clients, 40 requests each, every answer from the right server; the
    stats port counts the responses, and the retries (replica_failovers).
 9. hot reload adding a fourth server: about a quarter of the keys move, all to the new server.
+10. request rules (RFC 9112, as nginx): HTTP/1.1 without Host and two Host fields get 400 and the
+   connection closes; an HTTP/1.0 request without Host reaches its server with one; an HTTP/1.0
+   client that asks for keep-alive is told so and kept (`ab -k`: every request answered); fields
+   whose names hold '_' are dropped, unless the pool's http_underscores_in_headers keeps them.
 """
 
 import hashlib
@@ -64,7 +68,7 @@ class Test:
         for name in ("a", "b", "c", "d"):
             self.upstream(name)
         self.dead = free_port()  # nothing listens there
-        self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry")}
+        self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry", "underscores")}
         self.pools = {
             "web": {"listen": f"127.0.0.1:{self.ports['web']}", "protocol": "http", "distribution": "ketama",
                     "timeout": 5000, "max_line_bytes": 8192, "servers": [self.line("a"), self.line("b"), self.line("c")]},
@@ -82,6 +86,8 @@ class Test:
                       "servers": [self.line("c"), self.line("d")]},
             "retry": {"listen": f"127.0.0.1:{self.ports['retry']}", "protocol": "http", "distribution": "ketama",
                       "http_retries": 1, "servers": [self.line("b"), f"127.0.0.1:{self.dead}:1 nobody"]},
+            "underscores": {"listen": f"127.0.0.1:{self.ports['underscores']}", "protocol": "http",
+                            "http_underscores_in_headers": "true", "servers": [self.line("a")]},
         }
         self.config_path = procs.config(config(self.pools))
         self.stats_port = free_port()
@@ -340,13 +346,50 @@ class Test:
         print(f"reload: a fourth server added; {share:.1%} of 2000 keys moved, all to it; 40 checked live")
 
 
+    # 10
+    def request_rules(self):
+        for request, why in ((b"GET /r HTTP/1.1\r\n\r\n", b"without Host"),
+                             (b"GET /r HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", b"more than one Host")):
+            with Connection(self.web) as c:
+                c.send(request + b"GET /after HTTP/1.1\r\nHost: t\r\n\r\n")
+                status, headers, body = c.response()
+                assert status == 400 and why in body and headers.get("connection") == "close", (request, status, body)
+                assert c.closed(), request
+        with Connection(self.web) as c:  # HTTP/1.0 without Host: one is added; no keep-alive asked: closed
+            c.send(b"GET /old HTTP/1.0\r\n\r\n")
+            status, headers, _ = c.response()
+            seen = {name.lower(): value for name, value in json.loads(headers["x-seen-headers"])}
+            server = headers["x-upstream"]
+            assert status == 200 and seen.get("host") == f"127.0.0.1:{self.upstreams[server][0]}", (status, seen)
+            assert c.closed()
+        with Connection(self.web) as c:  # HTTP/1.0 keep-alive: said, and kept
+            for i in range(3):
+                c.send(b"GET /ka%d HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n" % i)
+                status, headers, body = c.response()
+                assert status == 200 and headers.get("connection") == "keep-alive", (i, status, headers)
+        ab = subprocess.run(["ab", "-k", "-n", "200", "-c", "4", "-s", "20", f"http://127.0.0.1:{self.web}/ab"],
+                            capture_output=True, text=True, timeout=120)
+        out = ab.stdout
+        assert ab.returncode == 0 and "Complete requests:      200" in out and "Failed requests:        0" in out \
+            and "Keep-Alive requests:    200" in out, out + ab.stderr
+        fields = b"X_Custom: 1\r\nTransfer_Encoding: chunked\r\nX-Plain: 2\r\n"
+        _, headers, _ = get(self.web, b"/u", fields)
+        seen = {name.lower() for name, _ in json.loads(headers["x-seen-headers"])}
+        assert "x-plain" in seen and "x_custom" not in seen and "transfer_encoding" not in seen, seen
+        _, headers, _ = get(self.ports["underscores"], b"/u", fields)
+        seen = {name.lower() for name, _ in json.loads(headers["x-seen-headers"])}
+        assert {"x-plain", "x_custom", "transfer_encoding"} <= seen, seen
+        print("request rules: no Host and two Hosts 400; HTTP/1.0 gets Host added; HTTP/1.0 keep-alive said "
+              "(ab -k: 200 of 200 kept alive); '_' fields dropped unless http_underscores_in_headers")
+
+
 def main():
     binary = sys.argv[1]
     body_mib = int(sys.argv[2]) if len(sys.argv) > 2 else 64
     with Processes() as procs:
         t = Test(binary, procs, body_mib)
         for step in (t.placement, t.pipelining, t.forwarding, t.smuggling, t.large_bodies, t.failures,
-                     t.ejection, t.concurrency, t.reload):
+                     t.ejection, t.concurrency, t.reload, t.request_rules):
             started = time.monotonic()
             step()
             print(f"  ({time.monotonic() - started:.1f} s)")

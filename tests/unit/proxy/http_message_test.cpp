@@ -179,19 +179,39 @@ TEST(HttpResponseHead, IsRewrittenForTheClient) {
       "HTTP/1.1 100 Continue\r\nConnection: keep-alive\r\n\r\n"
       "HTTP/1.0 200 OK\r\nConnection: X-Private, keep-alive\r\nX-Private: 1\r\nKeep-Alive: timeout=5\r\n"
       "Transfer-Encoding: chunked\r\nProxy-Connection: x\r\nETag: \"a\"\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-  rewrite_response_heads(bytes, true);
+  rewrite_response_heads(bytes, AfterResponse::closes);
   EXPECT_EQ(bytes,
             "HTTP/1.1 100 Continue\r\n\r\n"
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"a\"\r\nConnection: close\r\n\r\n"
             "3\r\nabc\r\n0\r\n\r\n");
 
   std::string kept = "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno";
-  rewrite_response_heads(kept, false);
+  rewrite_response_heads(kept, AfterResponse::stays_open);
   EXPECT_EQ(kept, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno");
 
+  // An HTTP/1.0 client that asked for keep-alive is told it is kept (ab -k waits for it).
+  std::string said = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+  rewrite_response_heads(said, AfterResponse::kept_alive);
+  EXPECT_EQ(said, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
+
   std::string partial = "HTTP/1.1 200 OK\r\nConnection: close\r\n";  // no whole head: left alone
-  rewrite_response_heads(partial, false);
+  rewrite_response_heads(partial, AfterResponse::stays_open);
   EXPECT_EQ(partial, "HTTP/1.1 200 OK\r\nConnection: close\r\n");
+}
+
+// RFC 9112 §3.2: one Host for HTTP/1.1, at most one for HTTP/1.0.
+TEST(HttpRequestHead, HostRules) {
+  const auto problem = [](const std::string& text) -> std::string {
+    MessageHead head;
+    EXPECT_EQ(parse_request_head(text, 8192, head).status, HeadStatus::complete) << text;
+    const char* reason = host_problem(head);
+    return reason == nullptr ? "fine" : reason;
+  };
+  EXPECT_EQ(problem("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "fine");
+  EXPECT_EQ(problem("GET / HTTP/1.0\r\n\r\n"), "fine");
+  EXPECT_EQ(problem("GET / HTTP/1.1\r\n\r\n"), "an HTTP/1.1 request without Host");
+  EXPECT_EQ(problem("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"), "more than one Host");
+  EXPECT_EQ(problem("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), "more than one Host");
 }
 
 }  // namespace
