@@ -12,7 +12,7 @@ thread_local bool cache_gone = false;
 
 struct ThreadBlocks {
   std::vector<std::unique_ptr<char[]>> free;
-  std::size_t taken = 0;  // since the last age()
+  bool used = false;  // a block taken or given since the last age()
 
   ~ThreadBlocks() { cache_gone = true; }
 };
@@ -27,7 +27,7 @@ ThreadBlocks& blocks() noexcept {
 std::unique_ptr<char[]> BlockCache::take() {
   if (cache_gone) return std::make_unique_for_overwrite<char[]>(Bytes::kBlock);
   ThreadBlocks& mine = blocks();
-  ++mine.taken;
+  mine.used = true;
   if (mine.free.empty()) return std::make_unique_for_overwrite<char[]>(Bytes::kBlock);
   std::unique_ptr<char[]> block = std::move(mine.free.back());
   mine.free.pop_back();
@@ -37,6 +37,7 @@ std::unique_ptr<char[]> BlockCache::take() {
 void BlockCache::give(std::unique_ptr<char[]> block) noexcept {
   if (cache_gone) return;
   ThreadBlocks& mine = blocks();
+  mine.used = true;
   if (mine.free.size() >= kMaxBlocks) return;  // freed with `block`
   if (mine.free.capacity() == 0) {
     try {
@@ -51,8 +52,8 @@ void BlockCache::give(std::unique_ptr<char[]> block) noexcept {
 void BlockCache::age() noexcept {
   if (cache_gone) return;
   ThreadBlocks& mine = blocks();
-  if (mine.free.size() > mine.taken) mine.free.resize(mine.taken);
-  mine.taken = 0;
+  if (!mine.used) mine.free.clear();
+  mine.used = false;
 }
 
 std::size_t BlockCache::cached() noexcept { return cache_gone ? 0 : blocks().free.size(); }

@@ -33,9 +33,11 @@ void clear_and_trim(Container& container, std::size_t keep) noexcept {
 /// Without it, each large value's blocks came from the top of the heap, which glibc gave back once
 /// past M_TRIM_THRESHOLD, so every value faulted its pages in again (docs/benchmarks.md). At most
 /// kMaxBlocks are kept (256 MiB: the default client output limit, what one client's pipeline of
-/// large values may hold), and age() keeps only as many as were used since its last call, so the
-/// cache follows the worker's working set and an idle worker keeps none (nutcracker keeps every
-/// mbuf it ever allocated).
+/// large values may hold, so a worker keeps no more than it had in use at its peak), and age()
+/// frees them all once a whole trim period passed without a block taken or given back, so an idle
+/// worker keeps none (nutcracker keeps every mbuf it ever allocated). Not fewer while blocks come and
+/// go: a client reading a 256 MB pipeline slowly gives its blocks back over several periods, and
+/// keeping only what one period used made the next pipeline fault most of them in again.
 class BlockCache {
  public:
   static constexpr std::size_t kMaxBlocks = 1024;
@@ -44,9 +46,9 @@ class BlockCache {
   static std::unique_ptr<char[]> take();
   /// Keeps `block` (of Bytes::kBlock bytes) for reuse on this thread, or frees it if the cache is full.
   static void give(std::unique_ptr<char[]> block) noexcept;
-  /// Keeps as many of this thread's blocks as were taken since the last call and frees the rest, so
-  /// an idle worker keeps no memory for values that stopped coming (the server calls it on every
-  /// worker every few seconds).
+  /// Frees this thread's blocks if none was taken or given back since the last call, so an idle
+  /// worker keeps no memory for values that stopped coming (the server calls it on every worker
+  /// every kTrimPeriod).
   static void age() noexcept;
   /// Blocks this thread keeps.
   static std::size_t cached() noexcept;
