@@ -233,8 +233,7 @@ asio::awaitable<bool> Backend::read_some(std::uint64_t generation) {
   if (generation != generation_) co_return false;
   // Inside a piece with every byte before it framed: read into the piece itself.
   const bool into_piece = passing_ > 0 && taken_ == input_.size();
-  // A whole block (reused: BlockCache) unless the rest of the value is small.
-  if (into_piece && piece_.capacity() == 0) piece_ = Bytes(passing_ > kPiece / 4 ? kPiece : passing_);
+  if (into_piece && piece_.capacity() == 0) piece_ = Bytes(std::min(passing_, kPiece));
   // Room for the rest of a reply of known size at once.
   if (!into_piece) make_room(input_, taken_, std::max(input_.size() - taken_, expected_) + kMinRead);
   Bytes& to = into_piece ? piece_ : input_;

@@ -7,8 +7,6 @@
 //
 // Bytes is the other half: one owned block of a reply's bytes, allocated without being zeroed (a
 // read fills it), handed from the backend that read it to the client that writes it without a copy.
-// Blocks of Bytes::kBlock are reused through the freeing thread's BlockCache: a worker passing large
-// values on would otherwise map, fault in and give back the same pages for every value (issue 28).
 #pragma once
 
 #include <algorithm>
@@ -28,55 +26,22 @@ void clear_and_trim(Container& container, std::size_t keep) noexcept {
   if (container.capacity() > keep) Container().swap(container);
 }
 
-/// Free blocks of Bytes::kBlock bytes, one cache per thread (a worker's backends read large
-/// values into blocks and its clients free them once written, both on the worker's thread).
-/// Without it, each large value's blocks came from the top of the heap, which glibc gave back once
-/// past M_TRIM_THRESHOLD, so every value faulted its pages in again (docs/benchmarks.md). At most
-/// kMaxBlocks are kept (256 MiB: the default client output limit, what one client's pipeline of
-/// large values may hold, so a worker keeps no more than it had in use at its peak), and age()
-/// frees them all once a whole trim period passed without a block taken or given back, so an idle
-/// worker keeps none (nutcracker keeps every mbuf it ever allocated). Not fewer while blocks come and
-/// go: a client reading a 256 MB pipeline slowly gives its blocks back over several periods, and
-/// keeping only what one period used made the next pipeline fault most of them in again.
-class BlockCache {
- public:
-  static constexpr std::size_t kMaxBlocks = 1024;
-
-  /// A block from this thread's cache, or a new one.
-  static std::unique_ptr<char[]> take();
-  /// Keeps `block` (of Bytes::kBlock bytes) for reuse on this thread, or frees it if the cache is full.
-  static void give(std::unique_ptr<char[]> block) noexcept;
-  /// Frees this thread's blocks if none was taken or given back since the last call, so an idle
-  /// worker keeps no memory for values that stopped coming (the server calls it on every worker
-  /// every kTrimPeriod).
-  static void age() noexcept;
-  /// Blocks this thread keeps.
-  static std::size_t cached() noexcept;
-};
-
 /// A block of bytes read from a socket: `capacity` allocated, the first size() filled.
 class Bytes {
  public:
-  /// The size of the blocks that are reused (BlockCache): large values and replies are read and
-  /// built in blocks of this size.
-  static constexpr std::size_t kBlock = 256 * 1024;
-
   Bytes() = default;
   explicit Bytes(std::size_t capacity)
-      : data_(capacity == kBlock ? BlockCache::take() : std::make_unique_for_overwrite<char[]>(capacity)),
-        capacity_(capacity) {}
+      : data_(std::make_unique_for_overwrite<char[]>(capacity)), capacity_(capacity) {}
   Bytes(Bytes&& other) noexcept
       : data_(std::move(other.data_)),
         capacity_(std::exchange(other.capacity_, 0)),
         size_(std::exchange(other.size_, 0)) {}
   Bytes& operator=(Bytes&& other) noexcept {
-    release();
     data_ = std::move(other.data_);
     capacity_ = std::exchange(other.capacity_, 0);
     size_ = std::exchange(other.size_, 0);
     return *this;
   }
-  ~Bytes() { release(); }
 
   char* data() noexcept { return data_.get(); }
   const char* data() const noexcept { return data_.get(); }
@@ -93,10 +58,6 @@ class Bytes {
   void clear() noexcept { size_ = 0; }
 
  private:
-  void release() noexcept {
-    if (data_ && capacity_ == kBlock) BlockCache::give(std::move(data_));
-  }
-
   std::unique_ptr<char[]> data_;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;

@@ -127,7 +127,7 @@ class PendingReply {
   std::uint32_t part_of_whole_ = 0;
   bool in_pieces_ = false;  // pieces came
   bool cut_ = false;
-  static constexpr std::size_t kBlock = Bytes::kBlock;  // reused (BlockCache)
+  static constexpr std::size_t kBlock = 256 * 1024;
   std::vector<Bytes> blocks_;      // append(): the reply after bytes_, once past kBlock
   std::size_t block_bytes_ = 0;
   std::deque<Bytes> pieces_;       // not yet written, in order (after bytes_, which holds the first

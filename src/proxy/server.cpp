@@ -20,7 +20,6 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "proxy/buffers.hpp"
 #include "proxy/config/placement_change.hpp"
 #include "proxy/listen_socket.hpp"
 #include "proxy/log.hpp"
@@ -457,9 +456,6 @@ void Server::run() {
   asio::steady_timer trim(control_);
   std::function<void(const std::error_code&)> on_trim = [&](const std::error_code& ec) {
     if (ec) return;
-    // Each worker lets go of its spare blocks if it took none since the last time (buffers.hpp);
-    // this call or the next gives their pages back.
-    for (auto& worker : workers_) asio::post(worker->io, [] { BlockCache::age(); });
     give_free_pages_back();
     trim.expires_after(kTrimPeriod);
     trim.async_wait(on_trim);

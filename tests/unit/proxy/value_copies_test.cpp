@@ -51,12 +51,9 @@ struct Cost {
   std::size_t copied = 0;     // bytes moved inside the process (where it can be seen)
 };
 
-/// Counts the allocations `work` makes, from a cold start: no spare blocks (BlockCache) from
-/// earlier work.
+/// Counts the allocations `work` makes.
 template <class Work>
 Cost allocations_of(Work&& work) {
-  BlockCache::age();
-  BlockCache::age();
   allocations = allocated_bytes = 0;
   counting = true;
   work();
