@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include <asio/co_spawn.hpp>
 #include <asio/redirect_error.hpp>
@@ -57,8 +58,8 @@ void Backend::close() {
   wake_writer_.cancel();
   deadline_timer_.cancel();
   wake_reader_.cancel();
-  passing_ = expected_ = taken_ = 0;
-  in_pieces_ = pieces_end_ = false;
+  passing_ = expected_ = taken_ = answered_here_ = 0;
+  in_pieces_ = pieces_end_ = server_closes_ = false;
   input_ = Bytes();
   piece_ = Bytes();
 }
@@ -73,7 +74,15 @@ void Backend::send(std::initializer_list<std::string_view> request, std::shared_
   const auto now = Clock::now();
   const auto deadline = options_.timeout ? now + *options_.timeout : Clock::time_point::max();
   const bool was_idle = in_flight_.empty();
-  in_flight_.push_back({std::move(reply), part, kind, deadline, now, bytes});
+  // One request at a time here: keep its bytes to send again if the server closed the connection
+  // as it went out (replay_front). Small requests only; a streamed body cannot be sent again.
+  const bool replayable = exclusive_ && was_idle && bytes <= kKeepBuffer && request.size() > 0 &&
+                          options_.protocol->replayable(*request.begin());
+  replay_.clear();
+  if (replayable) {
+    for (const std::string_view piece : request) replay_.append(piece);
+  }
+  in_flight_.push_back({std::move(reply), part, kind, deadline, now, bytes, false, replayable});
   ++unsent_;
   counters_.requests.add();
   counters_.request_bytes.add(bytes);
@@ -96,6 +105,7 @@ void Backend::send_more(std::string_view bytes) {
   output_.append(bytes);
   InFlight& request = in_flight_.back();
   request.bytes += bytes.size();
+  request.replayable = false;
   if (unsent_ == 0) sent_bytes_ += bytes.size();  // its head is written already
   if (options_.timeout) request.deadline = Clock::now() + *options_.timeout;
   counters_.request_bytes.add(bytes.size());
@@ -193,7 +203,7 @@ asio::awaitable<void> Backend::write_loop(std::uint64_t generation) {
     if (generation != generation_) co_return;
     if (ec) {
       counters_.server_err.add();
-      fail("cannot write to " + name_ + ": " + ec.message());
+      if (!replay_front()) fail("cannot write to " + name_ + ": " + ec.message());
       co_return;
     }
     clear_and_trim(writing_, kKeepBuffer);  // a batch of large values is not kept for the idle hours
@@ -246,7 +256,7 @@ asio::awaitable<bool> Backend::read_some(std::uint64_t generation) {
       close();  // the next request connects again
       co_return false;
     }
-    fail("connection to " + name_ + " lost: " + ec.message());
+    if (!replay_front()) fail("connection to " + name_ + " lost: " + ec.message());
     co_return false;
   }
   to.filled(n);
@@ -289,10 +299,12 @@ std::size_t Backend::take_replies(std::string_view input) {
       }
       if (frame.then) in_flight_.front().kind = *frame.then;
       pieces_end_ = frame.certain_ends;
+      server_closes_ = frame.closes;
       used += pass_piece(rest);
       continue;
     }
     expected_ = 0;
+    server_closes_ = server_closes_ || frame.closes;
     const std::size_t size = frame.size;
     if (frame.status == ReplyFrame::Status::malformed) {
       counters_.server_err.add();
@@ -316,12 +328,35 @@ bool Backend::answered(std::string_view reply) {
   counters_.latency.observe(Clock::now() - done.sent);
   count_queues();
   if (health_) health_->success(server_);
-  if (done.expired) return true;  // its client has had the timeout error
-  if (done.reply) {
-    done.reply->complete(done.part, reply, false);
-    return true;
+  ++answered_here_;
+  if (exclusive_) clear_and_trim(replay_, kKeepBuffer / 16);
+  if (done.reply && !done.expired) done.reply->complete(done.part, reply, false);
+  if (!done.reply && !handshake_answered(done.part, reply)) return false;
+  if (std::exchange(server_closes_, false) && in_flight_.empty()) {
+    close();  // the server closes it (Connection: close): the next request opens a new one
+    return false;
   }
-  return handshake_answered(done.part, reply);
+  return true;
+}
+
+bool Backend::replay_front() {
+  if (answered_here_ == 0 || in_flight_.size() != 1 || in_pieces_ || taken_ != input_.size()) return false;
+  InFlight& front = in_flight_.front();
+  if (!front.replayable || !front.reply || front.expired) return false;
+  log::debug("request sent again on a new connection",
+             {{"server", name_}, {"reason", "the server closed a kept-alive connection before replying"}});
+  std::string request = std::move(replay_);
+  close();
+  clear_and_trim(writing_, kKeepBuffer);
+  output_ = std::move(request);
+  front.replayable = false;  // once
+  front.sent = Clock::now();
+  if (options_.timeout) front.deadline = front.sent + *options_.timeout;
+  unsent_ = 1;
+  sent_bytes_ = 0;
+  count_queues();
+  preconnect();
+  return true;
 }
 
 bool Backend::start_pieces(std::size_t certain) {

@@ -128,6 +128,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
     std::chrono::steady_clock::time_point sent;  // for the latency histogram
     std::size_t bytes;                           // of the request, for out_queue_bytes
     bool expired = false;  // its client got the timeout error; its reply is dropped when it comes
+    bool replayable = false;  // its bytes are in replay_ (replay_front)
   };
 
   asio::awaitable<void> connect(std::uint64_t generation);
@@ -141,7 +142,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// A malformed or unexpected reply fails the connection (generation_ changes).
   std::size_t take_replies(std::string_view input);
   /// The front request is answered by `reply` (empty: its pieces were the reply); false if that
-  /// failed the connection (a handshake refused).
+  /// ended the connection (a handshake refused, or the server said it closes after this reply).
   bool answered(std::string_view reply);
   /// The front reply goes out in pieces from here: `certain` more bytes of it are known to come.
   /// False if it does not (small, or not passed through unchanged).
@@ -150,6 +151,11 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::size_t pass_piece(std::string_view input);
   /// Hands piece_ (read straight from the socket) to the front reply.
   void hand_piece();
+  /// A kept-alive connection closed before any byte of the reply to its one request came: the
+  /// server closed it as the request went out (its idle timeout or keep-alive limit), so the
+  /// request goes again on a new connection to the same server, once, and counts as no failure
+  /// (RFC 9112 §9.3.1; nginx does the same for its cached connections). False if it may not.
+  bool replay_front();
   /// A connection of an HTTP pool waits for its client to write what it was handed.
   bool waiting_for_client() const noexcept {
     return exclusive_ && in_pieces_ && !in_flight_.empty() && in_flight_.front().reply &&
@@ -204,6 +210,9 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   bool pieces_end_ = false;  // ...and ends with the bytes passing_ counts (ReplyFrame::certain_ends)
   bool handshake_refused_ = false;  // the server refused a step of this connection's handshake
   bool exclusive_ = false;          // one request at a time: may wait for its client
+  bool server_closes_ = false;      // the front reply's server closes the connection after it
+  std::size_t answered_here_ = 0;   // replies on this connection: more than none, it was reused
+  std::string replay_;              // the request in flight, kept for replay_front (exclusive_ only)
   Bytes input_;                     // bytes read; [taken_, input_.size()) are not framed yet
   std::size_t taken_ = 0;
   std::size_t expected_ = 0;  // bytes of the front reply known to come (framing said so): room for them

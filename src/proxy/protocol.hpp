@@ -46,6 +46,8 @@ struct ReplyFrame {
   bool certain_ends = false;       // ...and they end the reply (its length was given up front)
   std::optional<ReplyKind> then;   // ...and the bytes after them are framed as this kind (the rest
                                    // of a body sent in chunks), not as the reply's start
+  bool closes = false;  // complete or need_more: the server closes the connection after this reply
+                        // (HTTP's "Connection: close"), so no other request may follow it there
 };
 
 /// A protocol parser's own frame (a status of complete, need_more or malformed, and a size) as a
@@ -146,6 +148,11 @@ class Protocol {
   /// Whether a server closing a connection with nothing in flight is routine (an HTTP server's idle
   /// keep-alive timeout) rather than a failure counted towards its ejection.
   virtual bool servers_close_idle() const noexcept { return false; }
+  /// Whether `request` (its first bytes) may be sent again on a new connection to the same server
+  /// when a kept-alive connection closed before any byte of its reply came: the server closed it
+  /// as the request went out (its idle timeout), not because of the request. RFC 9112 §9.3.1
+  /// allows it for idempotent methods only.
+  virtual bool replayable(std::string_view /*request*/) const noexcept { return false; }
   /// How requests share the connections to a server (ConnectionPolicy).
   virtual ConnectionPolicy connection_policy() const noexcept { return ConnectionPolicy::shared; }
 

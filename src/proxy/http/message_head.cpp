@@ -132,4 +132,11 @@ HeadParse parse_response_head(std::string_view input, bool to_head, std::size_t 
   return parse_head<false>(input, max_bytes, head, to_head);
 }
 
+bool idempotent(std::string_view method) noexcept {
+  for (const std::string_view m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}) {
+    if (method == m) return true;
+  }
+  return false;
+}
+
 }  // namespace ringleader::proxy::http

@@ -61,6 +61,10 @@ HeadParse parse_response_head(std::string_view input, bool to_head, std::size_t 
 /// reason a request breaks that rule (for its 400), or null.
 const char* host_problem(const MessageHead& head) noexcept;
 
+/// Whether a request of `method` may be sent again when its first try got no response (RFC 9110
+/// §9.2.2's idempotent methods the proxy retries: GET, HEAD, PUT, DELETE, OPTIONS).
+bool idempotent(std::string_view method) noexcept;
+
 /// Whether `a` and `b` are equal ignoring ASCII case (field names, tokens).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "proxy/http/message_head.hpp"
 #include "proxy/http/response_frame.hpp"
 #include "proxy/http/session.hpp"
 #include "proxy/http/status_reply.hpp"
@@ -44,14 +45,14 @@ class Http11 final : public Protocol {
       const ResponseFrame frame = frame_response(input, static_cast<Reply>(kind), kMaxResponseHead);
       switch (frame.status) {
         case ResponseFrame::Status::complete:
-          return {proxy::ReplyFrame::Status::complete, frame.size, 0, false, std::nullopt};
+          return {proxy::ReplyFrame::Status::complete, frame.size, 0, false, std::nullopt, frame.closes};
         case ResponseFrame::Status::malformed:
           return {proxy::ReplyFrame::Status::malformed, 0, 0, false, std::nullopt};
         case ResponseFrame::Status::need_more:
           break;
       }
       return {proxy::ReplyFrame::Status::need_more, 0, static_cast<std::size_t>(frame.certain), frame.certain_ends,
-              frame.then_chunks ? std::optional<ReplyKind>(Reply::chunks) : std::nullopt};
+              frame.then_chunks ? std::optional<ReplyKind>(Reply::chunks) : std::nullopt, frame.closes};
     } catch (const std::bad_alloc&) {
       return {proxy::ReplyFrame::Status::malformed, 0, 0, false, std::nullopt};
     }
@@ -74,6 +75,9 @@ class Http11 final : public Protocol {
   }
 
   bool servers_close_idle() const noexcept override { return true; }
+  bool replayable(std::string_view request) const noexcept override {
+    return idempotent(request.substr(0, request.find(' ')));
+  }
   ConnectionPolicy connection_policy() const noexcept override { return ConnectionPolicy::per_request; }
 
   // Replicas are for caches; an http pool uses FailoverRead for its retries only (is_miss: never).

@@ -6,6 +6,10 @@
 // response that would end only when its server closes (no length, HTTP/1.0 style) cannot share a
 // kept-alive connection and is malformed here, as is 101 (the proxy forwards no Upgrade).
 //
+// A response that says its server closes the connection after it (Connection: close, or HTTP/1.0
+// without keep-alive) is marked `closes`: the backend closes that connection once the response is
+// in, rather than send the next request into a connection being closed.
+//
 // A large body is passed on while it arrives (protocol.hpp's `certain` bytes): a Content-Length
 // body is certain to its end; a chunked one to the end of the chunk being read, after which the
 // rest is framed again as `chunks` (a fresh ChunkedBody at a chunk-size line).
@@ -31,6 +35,7 @@ struct ResponseFrame {
   std::uint64_t certain = 0;     // need_more: bytes from the start known to be part of it
   bool certain_ends = false;     // ...and they are all of it (a Content-Length body)
   bool then_chunks = false;      // ...and after them the body goes on in chunks
+  bool closes = false;           // complete or need_more: the server closes the connection after it
 };
 
 /// Frames the response at the start of `input`, of kind `kind`; heads over `max_head` bytes are

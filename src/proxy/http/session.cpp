@@ -28,13 +28,6 @@ bool dropped(const MessageHead& head, std::string_view name) {
   return false;
 }
 
-bool idempotent(std::string_view method) {
-  for (const std::string_view m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}) {
-    if (method == m) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::size_t Session::Body::take(std::string_view input) {

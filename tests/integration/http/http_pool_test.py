@@ -26,6 +26,11 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    connection closes; an HTTP/1.0 request without Host reaches its server with one; an HTTP/1.0
    client that asks for keep-alive is told so and kept (`ab -k`: every request answered); fields
    whose names hold '_' are dropped, unless the pool's http_underscores_in_headers keeps them.
+11. upstreams that close: a response with Connection: close ends its connection, so the next
+   request opens a new one (the proxy never sends into a connection being closed, so it never sees
+   its end: server_eof stays); a kept-alive connection closed before replying gets an idempotent
+   request sent again to the same server on a new connection (RFC 9112 §9.3.1), not counted as a
+   failure nor retried elsewhere; a POST there gets 502, as nginx does.
 """
 
 import hashlib
@@ -68,7 +73,8 @@ class Test:
         for name in ("a", "b", "c", "d"):
             self.upstream(name)
         self.dead = free_port()  # nothing listens there
-        self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry", "underscores")}
+        self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry", "underscores",
+                                               "closes")}
         self.pools = {
             "web": {"listen": f"127.0.0.1:{self.ports['web']}", "protocol": "http", "distribution": "ketama",
                     "timeout": 5000, "max_line_bytes": 8192, "servers": [self.line("a"), self.line("b"), self.line("c")]},
@@ -88,6 +94,8 @@ class Test:
                       "http_retries": 1, "servers": [self.line("b"), f"127.0.0.1:{self.dead}:1 nobody"]},
             "underscores": {"listen": f"127.0.0.1:{self.ports['underscores']}", "protocol": "http",
                             "http_underscores_in_headers": "true", "servers": [self.line("a")]},
+            "closes": {"listen": f"127.0.0.1:{self.ports['closes']}", "protocol": "http", "distribution": "ketama",
+                       "http_retries": 1, "timeout": 5000, "servers": [self.line("a"), self.line("b")]},
         }
         self.config_path = procs.config(config(self.pools))
         self.stats_port = free_port()
@@ -382,6 +390,45 @@ class Test:
         print("request rules: no Host and two Hosts 400; HTTP/1.0 gets Host added; HTTP/1.0 keep-alive said "
               "(ab -k: 200 of 200 kept alive); '_' fields dropped unless http_underscores_in_headers")
 
+    # 11
+    def upstream_closes(self):
+        port = self.ports["closes"]
+
+        def counters():
+            stats = json.loads(read_all(self.stats_port))["closes"]
+            eof = sum(stats[name]["server_eof"] for name in ("a", "b"))
+            return stats["forward_error"], stats["replica_failovers"], stats["server_ejects"], eof
+
+        keys = [f"/close/{i}" for i in range(40)]
+        where = self.locate("closes", keys)
+        with Connection(port) as c:
+            for key in keys:
+                c.send(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % key.encode())
+                status, headers, _ = c.response()
+                assert status == 200 and headers["x-upstream"] == where[key], (key, status, headers)
+                assert "connection" not in headers, headers  # the server's closing is not the client's
+        assert counters() == (0, 0, 0, 0), counters()
+
+        keys = [f"/vanish/{i}" for i in range(20)]
+        where = self.locate("closes", keys)
+        with Connection(port) as c:
+            for key in keys * 2:  # the second time each goes on a connection kept from the first
+                c.send(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % key.encode())
+                status, headers, body = c.response()
+                assert status == 200 and headers["x-upstream"] == where[key], (key, status, headers, body)
+        forward_error, failovers, ejects, _ = counters()
+        assert (forward_error, failovers, ejects) == (0, 0, 0), counters()
+
+        with Connection(port) as c:  # a POST is not sent twice: 502 (after a GET, on the same worker's connection)
+            c.send(b"GET /vanish/0 HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert c.response()[0] == 200
+            c.send(b"POST /vanish/0 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+            status, _, body = c.response()
+            assert status == 502, (status, body)
+        print("upstreams that close: 40 Connection: close responses, none sent into a closing connection; "
+              "40 GETs on connections the server closed unanswered sent again to the same server, no failure; "
+              "a POST there: 502")
+
 
 def main():
     binary = sys.argv[1]
@@ -389,7 +436,7 @@ def main():
     with Processes() as procs:
         t = Test(binary, procs, body_mib)
         for step in (t.placement, t.pipelining, t.forwarding, t.smuggling, t.large_bodies, t.failures,
-                     t.ejection, t.concurrency, t.reload, t.request_rules):
+                     t.ejection, t.concurrency, t.reload, t.request_rules, t.upstream_closes):
             started = time.monotonic()
             step()
             print(f"  ({time.monotonic() - started:.1f} s)")

@@ -11,6 +11,9 @@ PUT/POST /anything                  reads the body as it comes (Content-Length o
 GET /bytes/N                        N bytes (a pattern) with Content-Length, written in 1 MiB pieces
 GET /chunked/N                      N bytes in chunks of 64 KiB
 GET /slow                           answers after 5 s (for the proxy's timeout)
+GET /close/anything                 200 with Connection: close, then closes (a keep-alive limit reached)
+GET|POST /vanish/anything           on a connection that served a request before: closed without a
+                                    reply (the race of an idle timeout); on a new one: 200 as above
 GET /health                         200, or 503 while the file NAME.sick exists in the cwd
 """
 
@@ -32,9 +35,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def setup(self):
+        super().setup()
+        self.served = 0  # requests answered on this connection
+
+    def handle_one_request(self):
+        super().handle_one_request()
+        self.served += 1
+
+    def vanishes(self):
+        if self.path.startswith("/vanish/") and self.served > 0:
+            self.close_connection = True
+            return True
+        return False
+
     def reply(self, body, status=200, length=True):
         self.send_response(status)
         self.send_header("X-Upstream", NAME)
+        if self.path.startswith("/close/"):
+            self.send_header("Connection", "close")  # and BaseHTTPRequestHandler closes after it
         self.send_header("X-Seen-Headers", json.dumps(list(self.headers.items())))
         if length:
             self.send_header("Content-Length", str(len(body)))
@@ -66,6 +85,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 yield data
 
     def do_GET(self):
+        if self.vanishes():
+            return
         if self.path.startswith("/bytes/"):
             n = int(self.path[len("/bytes/"):])
             self.send_response(200)
@@ -100,6 +121,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_HEAD = do_DELETE = do_OPTIONS = do_GET
 
     def do_PUT(self):
+        if self.vanishes():
+            return
         digest = hashlib.sha256()
         size = 0
         for data in self.body_chunks():

@@ -161,6 +161,22 @@ TEST(HttpResponseFrame, Chunked) {
   EXPECT_EQ(frame_response(body, Reply::chunks, 65536).size, body.size());
 }
 
+// A response after which its server closes the connection says so, whole or in part; a kept-alive
+// one does not.
+TEST(HttpResponseFrame, ServerCloses) {
+  const std::string body = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  EXPECT_FALSE(frame_response(body, Reply::response, 65536).closes);
+  const std::string close = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
+  EXPECT_TRUE(frame_response(close, Reply::response, 65536).closes);
+  EXPECT_TRUE(frame_response(close.substr(0, close.size() - 1), Reply::response, 65536).closes);  // in part
+  EXPECT_TRUE(frame_response("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", Reply::response, 65536).closes);
+  EXPECT_FALSE(frame_response("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok",
+                              Reply::response, 65536).closes);
+  const std::string chunked = "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+  EXPECT_TRUE(frame_response(chunked + "0\r\n\r\n", Reply::response, 65536).closes);
+  EXPECT_TRUE(frame_response(chunked + "100\r\nab", Reply::response, 65536).closes);
+}
+
 // A body that ends only when the server closes, an Upgrade, or garbage: malformed.
 TEST(HttpResponseFrame, Malformed) {
   EXPECT_EQ(frame_response("HTTP/1.1 200 OK\r\n\r\nbody", Reply::response, 65536).status,
