@@ -18,7 +18,8 @@ ClientSession::ClientSession(Socket socket)
     : transport_(std::move(socket)),
       wake_writer_(transport_.executor(), asio::steady_timer::time_point::max()),
       wake_reader_(transport_.executor(), asio::steady_timer::time_point::max()),
-      soft_timer_(transport_.executor()) {}
+      soft_timer_(transport_.executor()),
+      timeout_timer_(transport_.executor()) {}
 
 void ClientSession::start(stats::PoolCounters& counters, const config::Pool& pool, std::size_t value_limit) {
   counters_ = &counters;
@@ -102,6 +103,7 @@ void ClientSession::close() {
   wake_writer_.cancel();
   wake_reader_.cancel();
   soft_timer_.cancel();
+  timeout_timer_.cancel();
   for (const auto& reply : queue_) reply->abandon();
   queue_.clear();
   kept_ = 0;
@@ -123,6 +125,7 @@ asio::awaitable<void> ClientSession::read_loop() {
       continue;
     }
     if (!held) {
+      arm_timeout();
       co_await transport_.wait_readable(ec);
       if (ec || closing_) break;
       make_room(buffer, taken, buffer.size() - taken + kMinRead);
@@ -133,6 +136,12 @@ asio::awaitable<void> ClientSession::read_loop() {
     }
     held = false;
     taken += consume(buffer.view().substr(taken));
+    // Bytes left unconsumed, with the protocol not pausing: a request not whole yet.
+    if (taken == buffer.size() || input_paused()) {
+      request_begun_.reset();
+    } else if (!request_begun_) {
+      request_begun_ = std::chrono::steady_clock::now();
+    }
     if (taken == buffer.size()) {
       taken = 0;
       buffer.clear();
@@ -192,8 +201,36 @@ asio::awaitable<void> ClientSession::write_loop() {
     const bool was_full = queue_.size() >= max_in_flight_;
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
     if (was_full) wake_reader_.cancel();
+    if (queue_.empty()) arm_timeout();  // owed nothing now: the idle clock starts
     if (cut) break;
   }
+  close();
+}
+
+void ClientSession::arm_timeout() {
+  if (closing_ || (timeouts_.request.count() == 0 && timeouts_.idle.count() == 0)) return;
+  std::optional<std::chrono::steady_clock::time_point> at;
+  if (request_begun_ && timeouts_.request.count() > 0) {
+    at = *request_begun_ + timeouts_.request;
+  } else if (!request_begun_ && queue_.empty() && timeouts_.idle.count() > 0) {
+    at = std::chrono::steady_clock::now() + timeouts_.idle;
+  }
+  // Otherwise replies are owed: the servers' timeout bounds the wait.
+  timeout_timer_.expires_at(at.value_or(std::chrono::steady_clock::time_point::max()));
+  if (!at) return;
+  timeout_timer_.async_wait([session = weak_from_this()](const std::error_code& ec) {
+    const auto self = session.lock();
+    if (!ec && self) self->timed_out();
+  });
+}
+
+void ClientSession::timed_out() {
+  if (closing_) return;
+  // A request begun and not finished is the client's fault (logged, as nginx does); an idle
+  // kept-alive connection closing is routine.
+  if (request_begun_) log::info("client closed: its request did not arrive in time",
+                                {{"timeout_ms", std::to_string(timeouts_.request.count())}});
+  failed_ = request_begun_.has_value();
   close();
 }
 

@@ -15,14 +15,20 @@
 // took less than it was given): a deep pipeline's replies arrive in one burst before the writer
 // runs, and a client that reads them is not a slow one.
 //
+// A protocol may give its clients timeouts (set_timeouts; HTTP's client_header_timeout and
+// client_idle_timeout): a client that began a request and did not finish it in time (a slowloris),
+// or one that owes no request and is owed no reply for too long, is closed.
+//
 // Memory per idle connection stays small: no read buffer until the first byte arrives (the reader
 // waits for readability first), and buffers are reused across requests.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +82,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   static constexpr std::size_t kStreamBuffer = 64 * 1024;
 
  protected:
+  /// How long a client may take (zero: forever), set before start().
+  struct Timeouts {
+    std::chrono::milliseconds request{0};  // from the first byte of a request to its last byte consumed
+    std::chrono::milliseconds idle{0};     // with no request begun and no reply owed
+  };
+  void set_timeouts(Timeouts timeouts) noexcept { timeouts_ = timeouts; }
+
   /// Parses and dispatches as many whole requests as `input` holds; returns the bytes used.
   virtual std::size_t consume(std::string_view input) = 0;
   /// Every byte read so far is consumed: a protocol frees what one large request grew (scratch
@@ -110,6 +123,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void below_soft_limit();
   /// Closes the client past its hard limit, or starts the soft limit's clock.
   void check_output_limit();
+  /// Sets the client's clock for what it is doing now (set_timeouts): finishing the request it
+  /// began, or, owed nothing, sending another.
+  void arm_timeout();
+  void timed_out();
 
   static constexpr std::size_t kMinRead = 16 * 1024;
   static constexpr std::size_t kMaxWriteBatch = 256;
@@ -130,6 +147,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool over_soft_ = false;   // kept_ went over limit_.soft and soft_timer_ runs
   bool blocked_ = false;     // the writer waits for the client to take what it was sent
   asio::steady_timer soft_timer_;
+  Timeouts timeouts_;
+  std::optional<std::chrono::steady_clock::time_point> request_begun_;  // bytes of a request wait for more
+  asio::steady_timer timeout_timer_;
 };
 
 }  // namespace ringleader::proxy

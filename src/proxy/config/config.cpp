@@ -162,7 +162,8 @@ class PoolReader {
             one_of<Pool::ReplicaReads>(value, key, text,
                    {{"first", Pool::ReplicaReads::first}, {"miss_failover", Pool::ReplicaReads::miss_failover}},
                    "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
-      } else if (key.starts_with("http_") || key == "health_check_path") {
+      } else if (key.starts_with("http_") || key == "health_check_path" || key.starts_with("client_header") ||
+                 key.starts_with("client_idle")) {
         read_http(value, key, text);
       } else if (key == "warmup_ms") {
         pool_.warmup_ms = number(value, key, text);
@@ -180,8 +181,8 @@ class PoolReader {
              "client_output_soft_seconds, health_check_interval, protocol, replicas, "
              "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
              "etcd_min_servers, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
-             "http_key, http_key_missing, http_retries, health_check_path, http_underscores_in_headers, redis_auth_user, "
-             "redis_users)");
+             "http_key, http_key_missing, http_retries, health_check_path, http_underscores_in_headers, "
+             "client_header_timeout, client_idle_timeout, redis_auth_user, redis_users)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
@@ -310,13 +311,17 @@ class PoolReader {
       pool_.http_retries = number(value, key, text);
     } else if (key == "http_underscores_in_headers") {
       pool_.http_underscores_in_headers = boolean(value, key, text);
+    } else if (key == "client_header_timeout") {
+      pool_.client_header_timeout_ms = number(value, key, text);
+    } else if (key == "client_idle_timeout") {
+      pool_.client_idle_timeout_ms = number(value, key, text);
     } else if (key == "health_check_path") {
       if (!text.starts_with("/") || text.find_first_of(" \r\n\t") != std::string::npos)
         fail(value, key, "must be a path starting with '/', without spaces");
       pool_.health_check_path = text;
     } else {
       fail(value, key, "unknown key (http: http_key, http_key_missing, http_retries, health_check_path, "
-                       "http_underscores_in_headers)");
+                       "http_underscores_in_headers, client_header_timeout, client_idle_timeout)");
     }
   }
 

@@ -14,7 +14,8 @@
 // proxy did before they existed, and the etcd source's `etcd`, `etcd_prefix`, `etcd_user`,
 // `etcd_password`, `etcd_settle_ms`, `etcd_min_servers`, the DNS source's `dns_srv`, `dns_a`,
 // `dns_resolver`, `dns_refresh_ms`, `dns_min_servers`, `dns_weight`, and for http pools `http_key`,
-// `http_key_missing`, `http_retries`, `health_check_path`, `http_underscores_in_headers`. Which protocol
+// `http_key_missing`, `http_retries`, `health_check_path`, `http_underscores_in_headers`,
+// `client_header_timeout`, `client_idle_timeout`. Which protocol
 // names exist, and which keys a protocol's pools may give, are the proxy's to say
 // (src/proxy/protocols.cpp, check_protocols): this loader reads every key, records the protocol's
 // name and the line of each key, and names no protocol beyond nutcracker's own `redis:` flag.
@@ -242,6 +243,12 @@ struct Pool {
   /// underscores_in_headers); off, they are dropped, since a server that reads '_' as '-' would see
   /// a field ("Transfer_Encoding") the proxy did not frame the request by.
   bool http_underscores_in_headers = false;
+  /// `client_header_timeout` (ms, 0: none): a client that began a request and has not sent all of
+  /// its head within this time is closed (a slowloris); nginx's client_header_timeout, 60 s.
+  std::uint32_t client_header_timeout_ms = 60'000;
+  /// `client_idle_timeout` (ms, 0: none): a kept-alive client that owes no request and is owed no
+  /// response is closed after this long without sending one (nginx's keepalive_timeout is 75 s).
+  std::uint32_t client_idle_timeout_ms = 60'000;
 
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   /// With `etcd` or `dns`, the servers used until the source first answers; may then be empty.

@@ -87,7 +87,8 @@ class Http11 final : public Protocol {
   bool is_miss(std::string_view) const noexcept override { return false; }
   std::span<const std::string_view> own_keys() const noexcept override {
     static constexpr std::string_view keys[] = {"http_key", "http_key_missing", "http_retries", "health_check_path",
-                                                "http_underscores_in_headers"};
+                                                "http_underscores_in_headers", "client_header_timeout",
+                                                "client_idle_timeout"};
     return keys;
   }
   std::optional<PoolProblem> check(const config::Pool& pool) const override {

@@ -50,7 +50,11 @@ Session::Session(Socket socket, PoolWorker& pool, std::string client)
       router_([this](std::shared_ptr<PendingReply> reply) {
         reply->set_head_filter(response_filter());  // of the request being handled
         enqueue(std::move(reply));
-      }) {}
+      }) {
+  const config::Pool& settings = pool.pool();
+  set_timeouts({std::chrono::milliseconds(settings.client_header_timeout_ms),
+                std::chrono::milliseconds(settings.client_idle_timeout_ms)});
+}
 
 Session::~Session() {
   stream_.request.abandon();  // the client left in the middle of a body

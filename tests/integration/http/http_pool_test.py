@@ -31,6 +31,10 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    its end: server_eof stays); a kept-alive connection closed before replying gets an idempotent
    request sent again to the same server on a new connection (RFC 9112 §9.3.1), not counted as a
    failure nor retried elsewhere; a POST there gets 502, as nginx does.
+12. client timeouts (client_header_timeout 1 s, client_idle_timeout 1.5 s here): 50 slowloris
+   connections (a byte every 0.3 s) are closed, while a normal client is served; an idle
+   connection is closed, not before its time; a client waiting 5 s for a slow server is not; no
+   fd of the pool's clients stays open in the proxy.
 """
 
 import hashlib
@@ -38,6 +42,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -51,6 +56,26 @@ from http_client import Connection, get  # noqa: E402
 # Under ASan freed blocks wait in its quarantine, so RSS says little: there only gross growth fails.
 GROWTH_LIMIT_MIB = 400 if os.environ.get("RINGLEADER_UNDER_ASAN") else 16
 PATTERN = bytes(range(256)) * 4096  # what upstream.py sends: 1 MiB
+
+
+def client_fds(pid, port):
+    """The proxy's fds that are TCP connections accepted on `port` (its listener aside)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.readlines()[1:]:
+                fields = row.split()
+                if int(fields[1].split(":")[1], 16) == port and fields[3] != "0A":  # 0A: LISTEN
+                    inodes.add(fields[9])
+    fds = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            fds.append(fd)
+    return fds
 
 
 def config(pools):
@@ -74,7 +99,7 @@ class Test:
             self.upstream(name)
         self.dead = free_port()  # nothing listens there
         self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry", "underscores",
-                                               "closes")}
+                                               "closes", "timeouts")}
         self.pools = {
             "web": {"listen": f"127.0.0.1:{self.ports['web']}", "protocol": "http", "distribution": "ketama",
                     "timeout": 5000, "max_line_bytes": 8192, "servers": [self.line("a"), self.line("b"), self.line("c")]},
@@ -96,6 +121,8 @@ class Test:
                             "http_underscores_in_headers": "true", "servers": [self.line("a")]},
             "closes": {"listen": f"127.0.0.1:{self.ports['closes']}", "protocol": "http", "distribution": "ketama",
                        "http_retries": 1, "timeout": 5000, "servers": [self.line("a"), self.line("b")]},
+            "timeouts": {"listen": f"127.0.0.1:{self.ports['timeouts']}", "protocol": "http", "timeout": 10000,
+                         "client_header_timeout": 1000, "client_idle_timeout": 1500, "servers": [self.line("a")]},
         }
         self.config_path = procs.config(config(self.pools))
         self.stats_port = free_port()
@@ -429,6 +456,45 @@ class Test:
               "40 GETs on connections the server closed unanswered sent again to the same server, no failure; "
               "a POST there: 502")
 
+    # 12
+    def client_timeouts(self):
+        port = self.ports["timeouts"]
+        started = time.monotonic()
+        loris = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(50)]
+        request = b"GET /loris HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"x" * 200
+        open_ones = set(range(len(loris)))
+        sent = 0
+        while open_ones and time.monotonic() - started < 60:
+            for i in list(open_ones):
+                try:
+                    loris[i].send(request[sent:sent + 1])
+                except OSError:
+                    open_ones.discard(i)
+            sent = min(sent + 1, len(request) - 1)
+            status, _, _ = get(port, b"/normal")  # a normal client is served meanwhile
+            assert status == 200, status
+            time.sleep(0.3)
+        for s in loris:
+            s.close()
+        assert not open_ones, f"{len(open_ones)} slowloris connections still open after 60 s"
+        loris_s = time.monotonic() - started
+
+        with Connection(port) as c:
+            opened = time.monotonic()
+            c.send(b"GET /first HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert c.response()[0] == 200
+            c.sock.settimeout(30)
+            assert c.closed(), "an idle client must be closed"
+            idle_s = time.monotonic() - opened
+            assert idle_s >= 1.5, idle_s
+        with Connection(port) as c:
+            c.sock.settimeout(30)
+            c.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")  # answered after 5 s, past the idle timeout
+            assert c.response()[0] == 200
+        wait_for(lambda: not client_fds(self.proxy.pid, port), "the proxy's fds of the pool's clients closed", timeout=30)
+        print(f"client timeouts: 50 slowloris connections closed in {loris_s:.1f} s while a client was served; "
+              f"an idle one closed after {idle_s:.1f} s; a 5 s wait for a server kept")
+
 
 def main():
     binary = sys.argv[1]
@@ -436,7 +502,7 @@ def main():
     with Processes() as procs:
         t = Test(binary, procs, body_mib)
         for step in (t.placement, t.pipelining, t.forwarding, t.smuggling, t.large_bodies, t.failures,
-                     t.ejection, t.concurrency, t.reload, t.request_rules, t.upstream_closes):
+                     t.ejection, t.concurrency, t.reload, t.request_rules, t.upstream_closes, t.client_timeouts):
             started = time.monotonic()
             step()
             print(f"  ({time.monotonic() - started:.1f} s)")

@@ -470,8 +470,13 @@ TEST(Config, HttpKeys) {
   EXPECT_EQ(defaults.http_key_missing, Pool::HttpKeyMissing::random);
   EXPECT_EQ(defaults.http_retries, 1u);
   EXPECT_EQ(defaults.health_check_path, "/");
+  EXPECT_EQ(defaults.client_header_timeout_ms, 60'000u);  // nginx's client_header_timeout
+  EXPECT_EQ(defaults.client_idle_timeout_ms, 60'000u);
   const Pool p = parse(kMinimal + "  protocol: http\n  http_key: cookie:user\n  http_key_missing: reject\n"
-                                  "  http_retries: 0\n  health_check_path: /healthz\n").pool("alpha");
+                                  "  http_retries: 0\n  health_check_path: /healthz\n  client_header_timeout: 5000\n"
+                                  "  client_idle_timeout: 0\n").pool("alpha");
+  EXPECT_EQ(p.client_header_timeout_ms, 5000u);
+  EXPECT_EQ(p.client_idle_timeout_ms, 0u);
   EXPECT_EQ(p.http_key, (Pool::HttpKey{Pool::HttpKey::Source::cookie, "user"}));
   EXPECT_EQ(p.http_key_missing, Pool::HttpKeyMissing::reject);
   EXPECT_EQ(p.http_retries, 0u);
@@ -481,7 +486,8 @@ TEST(Config, HttpKeys) {
 
   for (const char* bad : {"  http_key: host\n", "  http_key: 'header:'\n", "  http_key: body:x\n",
                           "  http_key_missing: drop\n", "  http_retries: -1\n", "  health_check_path: healthz\n",
-                          "  http_colour: red\n"}) {
+                          "  http_colour: red\n", "  client_header_timeout: soon\n", "  client_idle_timeout: -1\n",
+                          "  client_idle_timeouts: 5\n"}) {
     const ConfigError e = error_of(kMinimal + "  protocol: http\n" + bad);
     EXPECT_EQ(e.line(), 6u) << bad;
     EXPECT_EQ(e.key(), std::string(bad).substr(2, std::string(bad).find(':') - 2)) << bad;

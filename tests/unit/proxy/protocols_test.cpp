@@ -58,6 +58,9 @@ TEST(Protocols, PoolsAskOnlyForWhatTheirProtocolDoes) {
   // Each protocol's own keys: another protocol's pool that gives one is refused, at the first given.
   EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  http_key: path\n" + kServers),
             "x.yml:3: pool 'a': key 'http_key': is only valid for an http pool (protocol: http)");
+  EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  redis: true\n  client_idle_timeout: 5000\n" + kServers),
+            "x.yml:4: pool 'a': key 'client_idle_timeout': is only valid for an http pool (protocol: http)");
+  EXPECT_EQ(refused(http + "  client_header_timeout: 5000\n  client_idle_timeout: 0\n" + kServers), "accepted");
   EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  redis_users:\n    alice: one\n  redis_auth: pw\n" + kServers),
             "x.yml:3: pool 'a': key 'redis_users': is only valid for a redis pool (protocol: redis)");
   EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  protocol: memcache\n  redis_auth: pw\n" + kServers),
