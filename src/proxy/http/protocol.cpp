@@ -58,11 +58,14 @@ class Http11 final : public Protocol {
     }
   }
 
-  // Backend::fail's reasons: "timeout: ..." when the server did not answer in time, otherwise it
-  // could not be reached or broke the connection.
+  // Backend::fail's reasons name the server ("cannot connect to 10.0.0.1:80: ..."); the client is
+  // told what happened but not where (as nginx, the address stays in the proxy's log).
   std::string error_reply(std::string_view reason) const override {
-    if (reason.starts_with("timeout:")) return status_reply(504, reason, false);
-    return status_reply(502, reason, false);
+    if (reason.starts_with("timeout:")) return status_reply(504, "timeout: the server did not respond in time", false);
+    if (reason.starts_with("cannot connect")) return status_reply(502, "cannot connect to the server", false);
+    if (reason.starts_with("malformed") || reason.starts_with("unexpected"))
+      return status_reply(502, "the server's response could not be read", false);
+    return status_reply(502, "the server closed the connection", false);
   }
 
   std::vector<ProbeStep> probe(const config::Pool& pool) const override {
