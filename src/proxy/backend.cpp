@@ -59,7 +59,7 @@ void Backend::close() {
   deadline_timer_.cancel();
   wake_reader_.cancel();
   passing_ = expected_ = taken_ = answered_here_ = 0;
-  in_pieces_ = pieces_end_ = server_closes_ = false;
+  in_pieces_ = pieces_end_ = server_closes_ = ends_at_close_ = false;
   input_ = Bytes();
   piece_ = Bytes();
 }
@@ -256,6 +256,10 @@ asio::awaitable<bool> Backend::read_some(std::uint64_t generation) {
       close();  // the next request connects again
       co_return false;
     }
+    if (ec == asio::error::eof && ends_at_close_) {
+      answered_by_close();
+      co_return false;
+    }
     if (!replay_front()) fail("connection to " + name_ + " lost: " + ec.message());
     co_return false;
   }
@@ -293,13 +297,19 @@ std::size_t Backend::take_replies(std::string_view input) {
     }
     const ReplyFrame frame = options_.protocol->frame_reply(rest, in_flight_.front().kind);
     if (frame.status == ReplyFrame::Status::need_more) {
-      if (frame.certain == 0 || !start_pieces(frame.certain)) {
+      const bool in_pieces = frame.certain > 0 && start_pieces(frame.certain);
+      if (!in_pieces && frame.ends_at_close) {  // its client left or timed out: nobody takes it
+        fail("a response of " + name_ + " that ends at its close has no client left", false);
+        return used;
+      }
+      if (!in_pieces) {
         expected_ = frame.certain;  // the rest comes into input_: room for all of it at once
         break;
       }
       if (frame.then) in_flight_.front().kind = *frame.then;
       pieces_end_ = frame.certain_ends;
       server_closes_ = frame.closes;
+      ends_at_close_ = frame.ends_at_close;
       used += pass_piece(rest);
       continue;
     }
@@ -337,6 +347,19 @@ bool Backend::answered(std::string_view reply) {
     return false;
   }
   return true;
+}
+
+void Backend::answered_by_close() {
+  hand_piece();
+  InFlight done = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  sent_bytes_ -= done.bytes;
+  counters_.responses.add();
+  counters_.latency.observe(Clock::now() - done.sent);
+  if (health_) health_->success(server_);
+  close();
+  count_queues();
+  if (done.reply && !done.expired) done.reply->complete(done.part, {}, true);  // cut: the client's end too
 }
 
 bool Backend::replay_front() {

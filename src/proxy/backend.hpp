@@ -156,6 +156,10 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// request goes again on a new connection to the same server, once, and counts as no failure
   /// (RFC 9112 §9.3.1; nginx does the same for its cached connections). False if it may not.
   bool replay_front();
+  /// The server closed the connection, which ends the front reply (ReplyFrame::ends_at_close): it
+  /// is answered, and its client's connection ends after it (PendingReply::cut), as that is how
+  /// the client learns where it ends.
+  void answered_by_close();
   /// A connection of an HTTP pool waits for its client to write what it was handed.
   bool waiting_for_client() const noexcept {
     return exclusive_ && in_pieces_ && !in_flight_.empty() && in_flight_.front().reply &&
@@ -211,6 +215,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   bool handshake_refused_ = false;  // the server refused a step of this connection's handshake
   bool exclusive_ = false;          // one request at a time: may wait for its client
   bool server_closes_ = false;      // the front reply's server closes the connection after it
+  bool ends_at_close_ = false;      // ...and the reply ends there (ReplyFrame::ends_at_close)
   std::size_t answered_here_ = 0;   // replies on this connection: more than none, it was reused
   std::string replay_;              // the request in flight, kept for replay_front (exclusive_ only)
   Bytes input_;                     // bytes read; [taken_, input_.size()) are not framed yet

@@ -48,6 +48,8 @@ struct ReplyFrame {
                                    // of a body sent in chunks), not as the reply's start
   bool closes = false;  // complete or need_more: the server closes the connection after this reply
                         // (HTTP's "Connection: close"), so no other request may follow it there
+  bool ends_at_close = false;  // need_more: the reply ends where the server closes the connection
+                               // (an HTTP body without a length); `certain` covers all of it
 };
 
 /// A protocol parser's own frame (a status of complete, need_more or malformed, and a size) as a

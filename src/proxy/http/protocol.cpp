@@ -52,7 +52,8 @@ class Http11 final : public Protocol {
           break;
       }
       return {proxy::ReplyFrame::Status::need_more, 0, static_cast<std::size_t>(frame.certain), frame.certain_ends,
-              frame.then_chunks ? std::optional<ReplyKind>(Reply::chunks) : std::nullopt, frame.closes};
+              frame.then_chunks ? std::optional<ReplyKind>(Reply::chunks) : std::nullopt, frame.closes,
+              frame.ends_at_close};
     } catch (const std::bad_alloc&) {
       return {proxy::ReplyFrame::Status::malformed, 0, 0, false, std::nullopt};
     }

@@ -40,7 +40,7 @@ ResponseFrame frame_response(std::string_view input, Reply kind, std::size_t max
   const bool closes = !head.keep_alive;
   if (kind == Reply::response_to_head || head.status == 204 || head.status == 304) return complete(body, closes);
   if (head.chunked) return frame_chunks(input, body, closes);
-  if (head.until_close) return malformed();
+  if (head.until_close) return {Status::need_more, 0, kUntilClose, false, false, true, true};
   const std::uint64_t end = body + head.content_length.value_or(0);
   if (end <= input.size()) return complete(static_cast<std::size_t>(end), closes);
   return {Status::need_more, 0, end, true, false, closes};

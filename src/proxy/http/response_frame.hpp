@@ -3,8 +3,9 @@
 // The response is passed on unchanged; only its end matters. A response to HEAD, a 204 or a 304
 // has no body; otherwise Content-Length or chunked coding says where it ends. Interim 1xx responses
 // (100 Continue, 103 Early Hints) go to the client with the final response they precede. A
-// response that would end only when its server closes (no length, HTTP/1.0 style) cannot share a
-// kept-alive connection and is malformed here, as is 101 (the proxy forwards no Upgrade).
+// response that ends only when its server closes (no length, HTTP/1.0 style) is passed on as it
+// comes until then (`ends_at_close`); its client's connection closes after it, which is how that
+// client learns where it ends. 101 is malformed here (the proxy forwards no Upgrade).
 //
 // A response that says its server closes the connection after it (Connection: close, or HTTP/1.0
 // without keep-alive) is marked `closes`: the backend closes that connection once the response is
@@ -36,7 +37,11 @@ struct ResponseFrame {
   bool certain_ends = false;     // ...and they are all of it (a Content-Length body)
   bool then_chunks = false;      // ...and after them the body goes on in chunks
   bool closes = false;           // complete or need_more: the server closes the connection after it
+  bool ends_at_close = false;    // need_more: the body ends when the server closes (no length)
 };
+
+/// `certain` of a response whose body ends at the close: more than any body.
+constexpr std::uint64_t kUntilClose = std::uint64_t{1} << 62;
 
 /// Frames the response at the start of `input`, of kind `kind`; heads over `max_head` bytes are
 /// malformed.

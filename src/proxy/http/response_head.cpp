@@ -51,6 +51,19 @@ void append_head(std::string& out, std::string_view head, AfterResponse after) {
   out.append("\r\n");
 }
 
+/// Whether a final response's head gives its body a length (Content-Length or Transfer-Encoding).
+bool framed(std::string_view head) {
+  for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
+    at += 2;
+    const std::size_t end = head.find("\r\n", at);
+    const std::string_view line = head.substr(at, end == std::string_view::npos ? end : end - at);
+    const std::string_view name = trimmed(line.substr(0, line.find(':')));
+    if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) return true;
+    at = end;
+  }
+  return false;
+}
+
 /// The status code of a status line ("HTTP/1.1 200 OK"); 0 if it has none.
 unsigned status_of(std::string_view head) {
   const std::size_t space = head.find(' ');
@@ -73,7 +86,7 @@ bool hop_by_hop(std::string_view name, std::string_view connection) noexcept {
   return list_has(connection, name);
 }
 
-void rewrite_response_heads(std::string& bytes, AfterResponse after) {
+void rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head) {
   std::string out;
   std::size_t at = 0;
   for (;;) {
@@ -81,8 +94,9 @@ void rewrite_response_heads(std::string& bytes, AfterResponse after) {
     if (end == std::string::npos) return;  // not a whole head: leave the bytes alone
     const std::string_view head = std::string_view(bytes).substr(at, end - at);
     const unsigned status = status_of(head);
+    const bool ends_at_close = status >= 200 && status != 204 && status != 304 && !to_head && !framed(head);
     out.reserve(bytes.size() + 32);
-    append_head(out, head, status >= 200 ? after : AfterResponse::stays_open);
+    append_head(out, head, ends_at_close ? AfterResponse::closes : status >= 200 ? after : AfterResponse::stays_open);
     at = end + 4;
     if (status >= 200 || status == 0) break;
   }

@@ -24,8 +24,10 @@ enum class AfterResponse {
 };
 
 /// Rewrites the response heads at the start of `bytes` (interim 1xx ones and the final one) as
-/// the client must see them, saying what becomes of the client's connection (`after`). Bytes
+/// the client must see them, saying what becomes of the client's connection (`after`). A final
+/// response whose body has no length (it ends when the server closes; not one to HEAD: `to_head`)
+/// closes the client's connection too, which is how the client learns where it ends. Bytes
 /// without a whole head are left as they are.
-void rewrite_response_heads(std::string& bytes, AfterResponse after);
+void rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head);
 
 }  // namespace ringleader::proxy::http

@@ -208,7 +208,8 @@ PendingReply::HeadFilter Session::response_filter() const {
   const AfterResponse after = !head_.keep_alive   ? AfterResponse::closes
                               : head_.version < 11 ? AfterResponse::kept_alive
                                                    : AfterResponse::stays_open;
-  return [after](std::string& bytes) { rewrite_response_heads(bytes, after); };
+  const bool to_head = head_.method == "HEAD";
+  return [after, to_head](std::string& bytes) { rewrite_response_heads(bytes, after, to_head); };
 }
 
 void Session::forward(std::string_view key, std::string_view bytes) {

@@ -64,8 +64,17 @@ class Connection:
                 assert self._line() == b""
             while self._line():
                 pass
-        else:
-            self._take(int(headers.get("content-length", "0")), sink)
+        elif "content-length" in headers:
+            self._take(int(headers["content-length"]), sink)
+        else:  # the body ends at the close (RFC 9112 §6.3, item 8)
+            while True:
+                if self.buf:
+                    sink(bytes(self.buf))
+                    self.buf.clear()
+                chunk = self.sock.recv(1 << 20)
+                if not chunk:
+                    break
+                self.buf += chunk
         return status, headers, b"".join(parts)
 
     def closed(self):

@@ -30,7 +30,9 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    request opens a new one (the proxy never sends into a connection being closed, so it never sees
    its end: server_eof stays); a kept-alive connection closed before replying gets an idempotent
    request sent again to the same server on a new connection (RFC 9112 §9.3.1), not counted as a
-   failure nor retried elsewhere; a POST there gets 502, as nginx does.
+   failure nor retried elsewhere; a POST there gets 502, as nginx does. A response without a
+   length (it ends at the server's close) is passed on byte-exact, to HTTP/1.1 and HTTP/1.0
+   clients, whose connection closes after it (said: Connection: close); not a server failure.
 12. client timeouts (client_header_timeout 1 s, client_idle_timeout 1.5 s here): 50 slowloris
    connections (a byte every 0.3 s) are closed, while a normal client is served; an idle
    connection is closed, not before its time; a client waiting 5 s for a slow server is not; no
@@ -452,9 +454,20 @@ class Test:
             c.send(b"POST /vanish/0 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
             status, _, body = c.response()
             assert status == 502, (status, body)
+        sizes = [0, 1000, 300_000, 5_000_000]
+        before = counters()
+        for version in (b"1.1", b"1.0"):
+            for size in sizes:
+                with Connection(port) as c:
+                    c.send(b"GET /until-close/%d HTTP/%s\r\nHost: t\r\nConnection: keep-alive\r\n\r\n" % (size, version))
+                    status, headers, body = c.response()
+                    assert status == 200 and headers.get("connection") == "close", (version, size, status, headers)
+                    assert body == (PATTERN * 5)[:size], (version, size, len(body))
+        assert counters()[:3] == before[:3], (before, counters())  # no error, retry or ejection
         print("upstreams that close: 40 Connection: close responses, none sent into a closing connection; "
               "40 GETs on connections the server closed unanswered sent again to the same server, no failure; "
-              "a POST there: 502")
+              f"a POST there: 502; responses that end at the close ({', '.join(map(str, sizes))} bytes) "
+              "byte-exact to HTTP/1.1 and 1.0 clients, the connection closed after")
 
     # 12
     def client_timeouts(self):

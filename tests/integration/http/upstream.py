@@ -10,6 +10,7 @@ PUT/POST /anything                  reads the body as it comes (Content-Length o
                                     keeping it: 200, body "NAME <bytes> <sha256>\\n"
 GET /bytes/N                        N bytes (a pattern) with Content-Length, written in 1 MiB pieces
 GET /chunked/N                      N bytes in chunks of 64 KiB
+GET /until-close/N                  N bytes without a length, then the connection closes (HTTP/1.0 style)
 GET /slow                           answers after 5 s (for the proxy's timeout)
 GET /close/anything                 200 with Connection: close, then closes (a keep-alive limit reached)
 GET|POST /vanish/anything           on a connection that served a request before: closed without a
@@ -93,6 +94,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("X-Upstream", NAME)
             self.send_header("Content-Length", str(n))
             self.end_headers()
+            while n:
+                piece = PATTERN[:min(n, len(PATTERN))]
+                self.wfile.write(piece)
+                n -= len(piece)
+            return
+        if self.path.startswith("/until-close/"):
+            n = int(self.path[len("/until-close/"):])
+            self.send_response(200)
+            self.send_header("X-Upstream", NAME)
+            self.end_headers()
+            self.close_connection = True
             while n:
                 piece = PATTERN[:min(n, len(PATTERN))]
                 self.wfile.write(piece)

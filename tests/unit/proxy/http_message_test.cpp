@@ -177,10 +177,19 @@ TEST(HttpResponseFrame, ServerCloses) {
   EXPECT_TRUE(frame_response(chunked + "100\r\nab", Reply::response, 65536).closes);
 }
 
-// A body that ends only when the server closes, an Upgrade, or garbage: malformed.
+// A body that ends only when the server closes is certain to its end, which is the close.
+TEST(HttpResponseFrame, EndsAtClose) {
+  const auto frame = frame_response("HTTP/1.1 200 OK\r\n\r\nbody", Reply::response, 65536);
+  EXPECT_EQ(frame.status, ResponseFrame::Status::need_more);
+  EXPECT_TRUE(frame.ends_at_close);
+  EXPECT_TRUE(frame.closes);
+  EXPECT_EQ(frame.certain, kUntilClose);
+  EXPECT_FALSE(frame_response("HTTP/1.0 200 OK\r\n\r\n", Reply::response_to_head, 65536).ends_at_close);
+  EXPECT_FALSE(frame_response("HTTP/1.0 204 No Content\r\n\r\n", Reply::response, 65536).ends_at_close);
+}
+
+// An Upgrade, or garbage: malformed.
 TEST(HttpResponseFrame, Malformed) {
-  EXPECT_EQ(frame_response("HTTP/1.1 200 OK\r\n\r\nbody", Reply::response, 65536).status,
-            ResponseFrame::Status::malformed);
   EXPECT_EQ(frame_response("HTTP/1.1 101 Switching Protocols\r\n\r\n", Reply::response, 65536).status,
             ResponseFrame::Status::malformed);
   EXPECT_EQ(frame_response("VALUE x 0 1\r\n", Reply::response, 65536).status, ResponseFrame::Status::malformed);
@@ -195,23 +204,35 @@ TEST(HttpResponseHead, IsRewrittenForTheClient) {
       "HTTP/1.1 100 Continue\r\nConnection: keep-alive\r\n\r\n"
       "HTTP/1.0 200 OK\r\nConnection: X-Private, keep-alive\r\nX-Private: 1\r\nKeep-Alive: timeout=5\r\n"
       "Transfer-Encoding: chunked\r\nProxy-Connection: x\r\nETag: \"a\"\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-  rewrite_response_heads(bytes, AfterResponse::closes);
+  rewrite_response_heads(bytes, AfterResponse::closes, false);
   EXPECT_EQ(bytes,
             "HTTP/1.1 100 Continue\r\n\r\n"
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"a\"\r\nConnection: close\r\n\r\n"
             "3\r\nabc\r\n0\r\n\r\n");
 
   std::string kept = "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno";
-  rewrite_response_heads(kept, AfterResponse::stays_open);
+  rewrite_response_heads(kept, AfterResponse::stays_open, false);
   EXPECT_EQ(kept, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno");
 
   // An HTTP/1.0 client that asked for keep-alive is told it is kept (ab -k waits for it).
   std::string said = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
-  rewrite_response_heads(said, AfterResponse::kept_alive);
+  rewrite_response_heads(said, AfterResponse::kept_alive, false);
   EXPECT_EQ(said, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
 
+  // A body without a length ends at the close: the client's connection closes too, and is told so;
+  // not a response to HEAD, nor one that has no body.
+  std::string until_close = "HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nbody";
+  rewrite_response_heads(until_close, AfterResponse::kept_alive, false);
+  EXPECT_EQ(until_close, "HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: close\r\n\r\nbody");
+  std::string to_head = "HTTP/1.1 200 OK\r\n\r\n";
+  rewrite_response_heads(to_head, AfterResponse::stays_open, true);
+  EXPECT_EQ(to_head, "HTTP/1.1 200 OK\r\n\r\n");
+  std::string no_content = "HTTP/1.1 204 No Content\r\n\r\n";
+  rewrite_response_heads(no_content, AfterResponse::stays_open, false);
+  EXPECT_EQ(no_content, "HTTP/1.1 204 No Content\r\n\r\n");
+
   std::string partial = "HTTP/1.1 200 OK\r\nConnection: close\r\n";  // no whole head: left alone
-  rewrite_response_heads(partial, AfterResponse::stays_open);
+  rewrite_response_heads(partial, AfterResponse::stays_open, false);
   EXPECT_EQ(partial, "HTTP/1.1 200 OK\r\nConnection: close\r\n");
 }
 
