@@ -188,7 +188,12 @@ void Session::send_continue() {
 }
 
 void Session::write_head(std::string& out) const {
-  out.append(head_.method).append(" ").append(head_.target).append(" HTTP/1.1\r\n");
+  // An HTTP/1.0 client's request goes on as HTTP/1.0 (nginx's proxy_http_version 1.0): the server
+  // then sends no chunked body, which the client could not read, but a length or a body that ends
+  // at its close. Keep-alive is asked for, so a response with a length keeps the connection.
+  const bool old = head_.version < 11;
+  out.append(head_.method).append(" ").append(head_.target).append(old ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+  if (old) out.append("Connection: keep-alive\r\n");
   std::string forwarded_for;
   const bool underscores = pool_.pool().http_underscores_in_headers;
   for (const Field& field : head_.fields) {
@@ -197,8 +202,8 @@ void Session::write_head(std::string& out) const {
     if (!underscores && field.name.find('_') != std::string_view::npos) continue;
     out.append(field.name).append(": ").append(field.value).append("\r\n");
   }
-  // An HTTP/1.0 request may come without Host; it goes on as HTTP/1.1, which needs one: the
-  // server's own address, as nginx sends its upstream's.
+  // An HTTP/1.0 request may come without Host: the server's own address, as nginx sends its
+  // upstream's (a server with virtual hosts needs one).
   if (head_.find("host") == nullptr) out.append("Host: ").append(pool_.pool().servers[servers_[0]].address()).append("\r\n");
   out.append("X-Forwarded-For: ").append(forwarded_for).append(client_).append("\r\n");
   out.append("Via: 1.1 ringleader\r\n\r\n");

@@ -32,7 +32,8 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    request sent again to the same server on a new connection (RFC 9112 §9.3.1), not counted as a
    failure nor retried elsewhere; a POST there gets 502, as nginx does. A response without a
    length (it ends at the server's close) is passed on byte-exact, to HTTP/1.1 and HTTP/1.0
-   clients, whose connection closes after it (said: Connection: close); not a server failure.
+   clients, whose connection closes after it (said: Connection: close); not a server failure. An
+   HTTP/1.0 client never gets a chunked body: its request goes on as HTTP/1.0 (as nginx's does).
 12. client timeouts (client_header_timeout 1 s, client_idle_timeout 1.5 s here): 50 slowloris
    connections (a byte every 0.3 s) are closed, while a normal client is served; an idle
    connection is closed, not before its time; a client waiting 5 s for a slow server is not; no
@@ -464,10 +465,15 @@ class Test:
                     assert status == 200 and headers.get("connection") == "close", (version, size, status, headers)
                     assert body == (PATTERN * 5)[:size], (version, size, len(body))
         assert counters()[:3] == before[:3], (before, counters())  # no error, retry or ejection
+        with Connection(port) as c:
+            c.send(b"GET /chunked/300000 HTTP/1.0\r\nHost: t\r\n\r\n")
+            status, headers, body = c.response()
+            assert status == 200 and "transfer-encoding" not in headers and body == PATTERN[:300_000], (status, headers)
+            assert c.closed()
         print("upstreams that close: 40 Connection: close responses, none sent into a closing connection; "
               "40 GETs on connections the server closed unanswered sent again to the same server, no failure; "
               f"a POST there: 502; responses that end at the close ({', '.join(map(str, sizes))} bytes) "
-              "byte-exact to HTTP/1.1 and 1.0 clients, the connection closed after")
+              "byte-exact to HTTP/1.1 and 1.0 clients, the connection closed after; no chunks to HTTP/1.0")
 
     # 12
     def client_timeouts(self):

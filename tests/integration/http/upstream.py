@@ -9,7 +9,7 @@ GET/HEAD/DELETE/OPTIONS /anything   200, body "NAME <method> <target>\\n"; heade
 PUT/POST /anything                  reads the body as it comes (Content-Length or chunked) without
                                     keeping it: 200, body "NAME <bytes> <sha256>\\n"
 GET /bytes/N                        N bytes (a pattern) with Content-Length, written in 1 MiB pieces
-GET /chunked/N                      N bytes in chunks of 64 KiB
+GET /chunked/N                      N bytes in chunks of 64 KiB (to an HTTP/1.0 request: until the close)
 GET /until-close/N                  N bytes without a length, then the connection closes (HTTP/1.0 style)
 GET /slow                           answers after 5 s (for the proxy's timeout)
 GET /close/anything                 200 with Connection: close, then closes (a keep-alive limit reached)
@@ -99,8 +99,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(piece)
                 n -= len(piece)
             return
-        if self.path.startswith("/until-close/"):
-            n = int(self.path[len("/until-close/"):])
+        # A body without a length: asked for, or chunked to an HTTP/1.0 request (which cannot read chunks)
+        if self.path.startswith("/until-close/") or (self.path.startswith("/chunked/") and self.request_version == "HTTP/1.0"):
+            n = int(self.path.split("/")[2])
             self.send_response(200)
             self.send_header("X-Upstream", NAME)
             self.end_headers()
