@@ -96,6 +96,22 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
          });
 }
 
+std::string_view trimmed(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool list_has(std::string_view list, std::string_view token) noexcept {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    if (iequals(trimmed(list.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 const Field* MessageHead::find(std::string_view name) const noexcept {
   for (const Field& field : fields) {
     if (iequals(field.name, name)) return &field;

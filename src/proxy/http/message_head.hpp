@@ -68,4 +68,10 @@ bool idempotent(std::string_view method) noexcept;
 /// Whether `a` and `b` are equal ignoring ASCII case (field names, tokens).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+/// `text` without the spaces and tabs around it (a field value).
+std::string_view trimmed(std::string_view text) noexcept;
+
+/// RFC 9110 §5.6.1: whether the comma-separated list `list` holds `token` (case-insensitive).
+bool list_has(std::string_view list, std::string_view token) noexcept;
+
 }  // namespace ringleader::proxy::http

@@ -32,7 +32,11 @@ ResponseFrame frame_response(std::string_view input, Reply kind, std::size_t max
   for (;;) {
     const HeadParse parse = parse_response_head(input.substr(offset), kind == Reply::response_to_head, max_head, head);
     if (parse.status == HeadStatus::need_more) return {Status::need_more, 0, 0, false, false, false};
-    if (parse.status != HeadStatus::complete || head.status == 101) return malformed();
+    if (parse.status != HeadStatus::complete) return malformed();
+    if (head.status == 101) {
+      if (kind != Reply::upgrade) return malformed();
+      return {Status::need_more, 0, kUntilClose, false, false, true, true};  // the tunnel, to the close
+    }
     if (head.status >= 200) break;
     offset += head.size;
   }

@@ -5,7 +5,9 @@
 // (100 Continue, 103 Early Hints) go to the client with the final response they precede. A
 // response that ends only when its server closes (no length, HTTP/1.0 style) is passed on as it
 // comes until then (`ends_at_close`); its client's connection closes after it, which is how that
-// client learns where it ends. 101 is malformed here (the proxy forwards no Upgrade).
+// client learns where it ends. A 101 to a WebSocket upgrade (Reply::upgrade) is framed the same
+// way: what follows it is the tunnel's bytes, until the server closes. A 101 to anything else is
+// malformed.
 //
 // A response that says its server closes the connection after it (Connection: close, or HTTP/1.0
 // without keep-alive) is marked `closes`: the backend closes that connection once the response is
@@ -27,6 +29,7 @@ enum Reply : std::uint32_t {
   response = 0,  // a response head, then its body
   response_to_head = 1,  // a response to HEAD: a head only
   chunks = 2,  // the rest of a chunked body being passed on, from a chunk-size line
+  upgrade = 3,  // a response to a WebSocket upgrade: a 101 makes the connection a tunnel
 };
 
 struct ResponseFrame {

@@ -6,25 +6,10 @@
 namespace ringleader::proxy::http {
 namespace {
 
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-/// RFC 9110 §5.6.1: a comma-separated list holds `token` (case-insensitive).
-bool list_has(std::string_view list, std::string_view token) {
-  while (!list.empty()) {
-    const std::size_t comma = list.find(',');
-    if (iequals(trimmed(list.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-/// Appends the head `head` (status line and fields, without the final empty line) rewritten.
-void append_head(std::string& out, std::string_view head, AfterResponse after) {
+/// Appends the head `head` (status line and fields, without the final empty line) rewritten. A 101
+/// (the server switched to the WebSocket protocol the client asked for) keeps its Connection and
+/// Upgrade fields: the client and the server speak through the proxy from there on.
+void append_head(std::string& out, std::string_view head, AfterResponse after, bool switching) {
   const std::size_t line_end = head.find("\r\n");
   const std::string_view status_line = head.substr(0, line_end);
   const std::size_t space = status_line.find(' ');
@@ -43,7 +28,9 @@ void append_head(std::string& out, std::string_view head, AfterResponse after) {
     const std::size_t end = std::min(fields.find("\r\n", at), fields.size());
     const std::string_view line = fields.substr(at, end - at);
     const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !hop_by_hop(line.substr(0, colon), connection)) out.append(line).append("\r\n");
+    const std::string_view name = colon == std::string_view::npos ? line : line.substr(0, colon);
+    const bool kept = switching && (iequals(name, "connection") || iequals(name, "upgrade"));
+    if (colon == std::string_view::npos || kept || !hop_by_hop(name, connection)) out.append(line).append("\r\n");
     at = end + 2;
   }
   if (after == AfterResponse::closes) out.append("Connection: close\r\n");
@@ -96,9 +83,13 @@ void rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_hea
     const unsigned status = status_of(head);
     const bool ends_at_close = status >= 200 && status != 204 && status != 304 && !to_head && !framed(head);
     out.reserve(bytes.size() + 32);
-    append_head(out, head, ends_at_close ? AfterResponse::closes : status >= 200 ? after : AfterResponse::stays_open);
+    if (status == 101) {
+      append_head(out, head, AfterResponse::stays_open, true);
+    } else {
+      append_head(out, head, ends_at_close ? AfterResponse::closes : status >= 200 ? after : AfterResponse::stays_open, false);
+    }
     at = end + 4;
-    if (status >= 200 || status == 0) break;
+    if (status >= 200 || status == 101 || status == 0) break;
   }
   out.append(std::string_view(bytes).substr(at));
   bytes.swap(out);

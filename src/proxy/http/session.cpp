@@ -2,6 +2,7 @@
 #include "proxy/http/session.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <random>
 
 #include "proxy/backend.hpp"
@@ -28,6 +29,16 @@ bool dropped(const MessageHead& head, std::string_view name) {
   return false;
 }
 
+/// A WebSocket handshake (RFC 6455 §4.1): a GET without a body whose Upgrade names websocket and
+/// whose Connection names upgrade. Other upgrades (h2c) are not forwarded: their fields are dropped.
+bool websocket_upgrade(const MessageHead& head) {
+  const Field* upgrade = head.find("upgrade");
+  const Field* connection = head.find("connection");
+  return head.method == "GET" && head.version >= 11 && !head.chunked && head.content_length.value_or(0) == 0 &&
+         upgrade != nullptr && connection != nullptr && list_has(upgrade->value, "websocket") &&
+         list_has(connection->value, "upgrade");
+}
+
 }  // namespace
 
 std::size_t Session::Body::take(std::string_view input) {
@@ -48,7 +59,7 @@ Session::Session(Socket socket, PoolWorker& pool, std::string client)
       pool_(pool),
       client_(std::move(client)),
       router_([this](std::shared_ptr<PendingReply> reply) {
-        reply->set_head_filter(response_filter());  // of the request being handled
+        reply->set_head_filter(response_filter(false));  // of the request being handled
         enqueue(std::move(reply));
       }) {
   const config::Pool& settings = pool.pool();
@@ -143,6 +154,18 @@ std::size_t Session::handle(std::string_view input) {
   if (!pool_.route(std::span(&key, 1), servers_))
     return refuse(503, "no live server in pool '" + pool.name + "'", input, whole);
 
+  if (websocket_upgrade(head_)) {
+    // A tunnel to the key's server on a connection of its own, once the requests before it are
+    // answered: its "body" is every byte the client sends from now on, and the response (after a
+    // 101) every byte the server sends, until either side closes.
+    stream_waits_ = !all_answered();
+    if (stream_waits_) return 0;
+    Body tunnel;
+    tunnel.length = std::numeric_limits<std::uint64_t>::max();
+    start_stream(std::move(tunnel), true);
+    return head_.size;
+  }
+
   if (whole && *whole <= kStreamAbove) {
     forward(key, input.substr(0, *whole));
     return *whole;
@@ -187,7 +210,7 @@ void Session::send_continue() {
   continued_ = true;
 }
 
-void Session::write_head(std::string& out) const {
+void Session::write_head(std::string& out, bool upgrade) const {
   // An HTTP/1.0 client's request goes on as HTTP/1.0 (nginx's proxy_http_version 1.0): the server
   // then sends no chunked body, which the client could not read, but a length or a body that ends
   // at its close. Keep-alive is asked for, so a response with a length keeps the connection.
@@ -205,21 +228,31 @@ void Session::write_head(std::string& out) const {
   // An HTTP/1.0 request may come without Host: the server's own address, as nginx sends its
   // upstream's (a server with virtual hosts needs one).
   if (head_.find("host") == nullptr) out.append("Host: ").append(pool_.pool().servers[servers_[0]].address()).append("\r\n");
+  if (upgrade) out.append("Connection: upgrade\r\nUpgrade: ").append(head_.find("upgrade")->value).append("\r\n");
   out.append("X-Forwarded-For: ").append(forwarded_for).append(client_).append("\r\n");
   out.append("Via: 1.1 ringleader\r\n\r\n");
 }
 
-PendingReply::HeadFilter Session::response_filter() const {
-  const AfterResponse after = !head_.keep_alive   ? AfterResponse::closes
-                              : head_.version < 11 ? AfterResponse::kept_alive
-                                                   : AfterResponse::stays_open;
+PendingReply::HeadFilter Session::response_filter(bool upgrade) {
+  const AfterResponse after = !head_.keep_alive || upgrade ? AfterResponse::closes
+                              : head_.version < 11         ? AfterResponse::kept_alive
+                                                           : AfterResponse::stays_open;
   const bool to_head = head_.method == "HEAD";
-  return [after, to_head](std::string& bytes) { rewrite_response_heads(bytes, after, to_head); };
+  return [after, to_head, upgrade, session = weak_from_this()](std::string& bytes) {
+    rewrite_response_heads(bytes, after, to_head);
+    if (!upgrade || bytes.starts_with("HTTP/1.1 101 ")) return;
+    // A refused WebSocket handshake: what the client sends next was meant for a tunnel that is not
+    // there. Its connection ends after the response (which says so).
+    if (const auto self = std::static_pointer_cast<Session>(session.lock())) {
+      self->upgrade_refused_ = self->stop_reading_ = true;
+      self->close_after_replies();
+    }
+  };
 }
 
 void Session::forward(std::string_view key, std::string_view bytes) {
   request_.clear();
-  write_head(request_);
+  write_head(request_, false);
   request_.append(bytes.substr(head_.size));
   command_.name = head_.method;
   command_.keys = std::span(&key, 1);
@@ -234,15 +267,15 @@ void Session::forward(std::string_view key, std::string_view bytes) {
   }
 }
 
-void Session::start_stream(Body body) {
+void Session::start_stream(Body body, bool upgrade) {
   send_continue();
   auto reply = std::make_shared<PassThroughReply>();
-  reply->set_head_filter(response_filter());
+  reply->set_head_filter(response_filter(upgrade));
   enqueue(reply);
   request_.clear();
-  write_head(request_);
-  stream_.request.start(pool_, std::move(reply), std::span(servers_).first(1), request_,
-                        head_.method == "HEAD" ? Reply::response_to_head : Reply::response, reader_waker());
+  write_head(request_, upgrade);
+  const Reply kind = upgrade ? Reply::upgrade : head_.method == "HEAD" ? Reply::response_to_head : Reply::response;
+  stream_.request.start(pool_, std::move(reply), std::span(servers_).first(1), request_, kind, reader_waker());
   stream_.body = std::move(body);
   stream_.close_after = !head_.keep_alive;
 }

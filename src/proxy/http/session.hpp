@@ -50,7 +50,9 @@ class Session final : public ClientSession {
   std::size_t consume(std::string_view input) override;
   void input_drained() override;
   bool input_paused() const override;
-  bool input_cut_short() const override { return stream_.request.active() && !stream_.body.done; }
+  bool input_cut_short() const override {
+    return stream_.request.active() && !stream_.body.done && !upgrade_refused_;
+  }
 
  private:
   /// What is left of the body of the request being read.
@@ -70,14 +72,17 @@ class Session final : public ClientSession {
   std::size_t handle(std::string_view input);
   /// Answers the request itself with `code`; `whole`: the request's bytes if all are in.
   std::size_t refuse(unsigned code, std::string_view reason, std::string_view input, std::optional<std::size_t> whole);
-  /// The request head as its server gets it, into `out`.
-  void write_head(std::string& out) const;
+  /// The request head as its server gets it, into `out`; `upgrade`: with the fields that ask for
+  /// the WebSocket protocol.
+  void write_head(std::string& out, bool upgrade) const;
   /// Sends the whole request `bytes` to the routed server (or the key's next ones).
   void forward(std::string_view key, std::string_view bytes);
-  /// Rewrites the response to the request being handled as its client must see it.
-  PendingReply::HeadFilter response_filter() const;
+  /// Rewrites the response to the request being handled as its client must see it; `upgrade`: the
+  /// request asked for WebSocket, and a response other than 101 ends the client's connection.
+  PendingReply::HeadFilter response_filter(bool upgrade);
   /// Sends the head to the routed server on a connection of its own; its body follows as it comes.
-  void start_stream(Body body);
+  /// `upgrade`: a WebSocket handshake, whose "body" is the client's side of the tunnel.
+  void start_stream(Body body, bool upgrade = false);
   /// Forwards what `input` holds of the streamed body; returns the bytes used.
   std::size_t stream(std::string_view input);
   void end_stream();
@@ -96,6 +101,7 @@ class Session final : public ClientSession {
   bool continued_ = false;     // 100 Continue is sent for the request being read
   bool stream_waits_ = false;  // a streamed request waits for the requests before it
   bool stop_reading_ = false;  // close after the replies owed: the rest of the input is ignored
+  bool upgrade_refused_ = false;  // the server answered a WebSocket handshake with no 101
   struct Stream {
     StreamedRequest request;  // on its own connection to the key's server
     Body body;

@@ -38,8 +38,14 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    connections (a byte every 0.3 s) are closed, while a normal client is served; an idle
    connection is closed, not before its time; a client waiting 5 s for a slow server is not; no
    fd of the pool's clients stays open in the proxy.
+13. WebSocket (python3-websockets as client and server): the handshake reaches the key's server, a
+   101 makes the connection a tunnel (text and binary messages of up to 1 MiB echoed, both ways at
+   once), the server closing it closes the client's, and a client leaving (no close frame) closes
+   the server's: no fd of a tunnel stays open in the proxy;
+   a handshake a server refuses gets its response and the connection closes after it.
 """
 
+import asyncio
 import hashlib
 import http.client
 import json
@@ -61,14 +67,15 @@ GROWTH_LIMIT_MIB = 400 if os.environ.get("RINGLEADER_UNDER_ASAN") else 16
 PATTERN = bytes(range(256)) * 4096  # what upstream.py sends: 1 MiB
 
 
-def client_fds(pid, port):
-    """The proxy's fds that are TCP connections accepted on `port` (its listener aside)."""
+def client_fds(pid, port, remote=False):
+    """The proxy's fds that are TCP connections accepted on `port` (its listener aside), or with
+    `remote`, made to `port`."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as f:
             for row in f.readlines()[1:]:
                 fields = row.split()
-                if int(fields[1].split(":")[1], 16) == port and fields[3] != "0A":  # 0A: LISTEN
+                if int(fields[2 if remote else 1].split(":")[1], 16) == port and fields[3] != "0A":  # 0A: LISTEN
                     inodes.add(fields[9])
     fds = []
     for fd in os.listdir(f"/proc/{pid}/fd"):
@@ -101,8 +108,9 @@ class Test:
         for name in ("a", "b", "c", "d"):
             self.upstream(name)
         self.dead = free_port()  # nothing listens there
+        self.ws_servers = [free_port(), free_port()]  # the WebSocket echo servers (step 13) listen there
         self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry", "underscores",
-                                               "closes", "timeouts")}
+                                               "closes", "timeouts", "ws")}
         self.pools = {
             "web": {"listen": f"127.0.0.1:{self.ports['web']}", "protocol": "http", "distribution": "ketama",
                     "timeout": 5000, "max_line_bytes": 8192, "servers": [self.line("a"), self.line("b"), self.line("c")]},
@@ -126,6 +134,8 @@ class Test:
                        "http_retries": 1, "timeout": 5000, "servers": [self.line("a"), self.line("b")]},
             "timeouts": {"listen": f"127.0.0.1:{self.ports['timeouts']}", "protocol": "http", "timeout": 10000,
                          "client_header_timeout": 1000, "client_idle_timeout": 1500, "servers": [self.line("a")]},
+            "ws": {"listen": f"127.0.0.1:{self.ports['ws']}", "protocol": "http", "distribution": "ketama", "timeout": 5000,
+                   "servers": [f"127.0.0.1:{self.ws_servers[0]}:1 ws0", f"127.0.0.1:{self.ws_servers[1]}:1 ws1"]},
         }
         self.config_path = procs.config(config(self.pools))
         self.stats_port = free_port()
@@ -514,6 +524,81 @@ class Test:
         print(f"client timeouts: 50 slowloris connections closed in {loris_s:.1f} s while a client was served; "
               f"an idle one closed after {idle_s:.1f} s; a 5 s wait for a server kept")
 
+    # 13
+    def websocket(self):
+        import websockets  # python3-websockets (scripts/install-deps)
+
+        keys = [f"/chat/{i}" for i in range(8)]
+        where = self.locate("ws", keys)
+        proxy = self.ports["ws"]
+
+        async def run():
+            seen = []  # (server, path) of each handshake
+            cut = []  # paths of the tunnels whose server side was closed without a close frame
+
+            def echo(name):
+                async def handler(ws, path):
+                    seen.append((name, path))
+                    if path == "/chat/bye":
+                        await ws.close()
+                        return
+                    try:
+                        async for message in ws:
+                            await ws.send(message)
+                    except websockets.ConnectionClosedError:
+                        cut.append(path)  # closed without a close frame: the tunnel's client left
+                return handler
+
+            servers = [await websockets.serve(echo(f"ws{i}"), "127.0.0.1", port, max_size=None)
+                       for i, port in enumerate(self.ws_servers)]
+            try:
+                for key in keys:
+                    async with websockets.connect(f"ws://127.0.0.1:{proxy}{key}", max_size=None) as ws:
+                        messages = ["hello " + key, os.urandom(1 << 20), "x" * 70_000, b""]
+                        for m in messages:  # all sent before any is read: both ways at once
+                            await ws.send(m)
+                        for m in messages:
+                            assert await asyncio.wait_for(ws.recv(), 20) == m, key
+                assert seen == [(where[k], k) for k in keys], (seen, where)
+                bye = [k for k, server in self.locate("ws", ["/chat/bye"]).items()][0]
+                async with websockets.connect(f"ws://127.0.0.1:{proxy}{bye}") as ws:
+                    await asyncio.wait_for(ws.wait_closed(), 20)  # the server's close reaches the client
+                # A client that leaves without a close frame: the proxy closes the server's side too.
+                reader, writer = await asyncio.open_connection("127.0.0.1", proxy)
+                writer.write(b"GET /chat/0 HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                             b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
+                assert head.startswith(b"HTTP/1.1 101 ") and b"upgrade: websocket" in head.lower(), head
+                writer.close()
+                left = []
+                for _ in range(200):
+                    left = client_fds(self.proxy.pid, proxy) + \
+                        [fd for port in self.ws_servers for fd in client_fds(self.proxy.pid, port, remote=True)]
+                    if not left:
+                        break
+                    await asyncio.sleep(0.1)
+                assert not left, f"the proxy keeps {len(left)} fds of tunnels that ended"
+                for _ in range(200):
+                    if cut:
+                        break
+                    await asyncio.sleep(0.1)
+                assert cut == ["/chat/0"], cut
+            finally:
+                for server in servers:
+                    server.close()
+                    await server.wait_closed()
+
+        asyncio.run(run())
+        with Connection(self.web) as c:  # a server that does not switch: its response, then the close
+            c.send(b"GET /nows HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                   b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+            status, headers, _ = c.response()
+            seen = {name.lower(): value for name, value in json.loads(headers["x-seen-headers"])}
+            assert status == 200 and headers.get("connection") == "close" and seen.get("upgrade") == "websocket", headers
+            assert c.closed()
+        print(f"websocket: {len(keys)} tunnels to the key's server, messages of up to 1 MiB echoed both ways; "
+              "the server's close reaches the client; a refused handshake answered and closed")
+
 
 def main():
     binary = sys.argv[1]
@@ -521,7 +606,8 @@ def main():
     with Processes() as procs:
         t = Test(binary, procs, body_mib)
         for step in (t.placement, t.pipelining, t.forwarding, t.smuggling, t.large_bodies, t.failures,
-                     t.ejection, t.concurrency, t.reload, t.request_rules, t.upstream_closes, t.client_timeouts):
+                     t.ejection, t.concurrency, t.reload, t.request_rules, t.upstream_closes, t.client_timeouts,
+                     t.websocket):
             started = time.monotonic()
             step()
             print(f"  ({time.monotonic() - started:.1f} s)")

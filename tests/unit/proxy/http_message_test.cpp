@@ -188,7 +188,21 @@ TEST(HttpResponseFrame, EndsAtClose) {
   EXPECT_FALSE(frame_response("HTTP/1.0 204 No Content\r\n\r\n", Reply::response, 65536).ends_at_close);
 }
 
-// An Upgrade, or garbage: malformed.
+// A 101 to a WebSocket handshake: the tunnel's bytes follow, to the close. To anything else: malformed.
+TEST(HttpResponseFrame, SwitchingProtocols) {
+  const std::string switched = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+  const auto frame = frame_response(switched + "\x81\x02hi", Reply::upgrade, 65536);
+  EXPECT_EQ(frame.status, ResponseFrame::Status::need_more);
+  EXPECT_TRUE(frame.ends_at_close);
+  EXPECT_EQ(frame.certain, kUntilClose);
+  EXPECT_EQ(frame_response("HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n\r\n", Reply::upgrade, 65536).status,
+            ResponseFrame::Status::complete);  // refused: an ordinary response
+  std::string head = switched;
+  rewrite_response_heads(head, AfterResponse::closes, false);
+  EXPECT_EQ(head, switched);  // Connection and Upgrade kept, nothing added
+}
+
+// An Upgrade that was not asked for, or garbage: malformed.
 TEST(HttpResponseFrame, Malformed) {
   EXPECT_EQ(frame_response("HTTP/1.1 101 Switching Protocols\r\n\r\n", Reply::response, 65536).status,
             ResponseFrame::Status::malformed);
