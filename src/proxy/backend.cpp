@@ -453,7 +453,10 @@ asio::awaitable<void> Backend::timeout_loop(std::uint64_t generation) {
         continue;
       }
       counters_.server_timedout.add();
-      fail("timeout: no reply from " + name_ + " within " + std::to_string(options_.timeout->count()) + " ms");
+      // Inside a reply that ends at the close (a WebSocket tunnel), silence is idleness, not a
+      // server's failure: the connection closes without counting towards ejection.
+      fail("timeout: no reply from " + name_ + " within " + std::to_string(options_.timeout->count()) + " ms",
+           !(ends_at_close_ && in_pieces_));
       co_return;
     }
   }

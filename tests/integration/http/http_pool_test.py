@@ -42,7 +42,8 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    101 makes the connection a tunnel (text and binary messages of up to 1 MiB echoed, both ways at
    once), the server closing it closes the client's, and a client leaving (no close frame) closes
    the server's: no fd of a tunnel stays open in the proxy;
-   a handshake a server refuses gets its response and the connection closes after it.
+   a tunnel idle past the pool's timeout is closed, not counted against its server; a handshake a
+   server refuses gets its response and the connection closes after it.
 """
 
 import asyncio
@@ -110,7 +111,7 @@ class Test:
         self.dead = free_port()  # nothing listens there
         self.ws_servers = [free_port(), free_port()]  # the WebSocket echo servers (step 13) listen there
         self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry", "underscores",
-                                               "closes", "timeouts", "ws")}
+                                               "closes", "timeouts", "ws", "ws_idle")}
         self.pools = {
             "web": {"listen": f"127.0.0.1:{self.ports['web']}", "protocol": "http", "distribution": "ketama",
                     "timeout": 5000, "max_line_bytes": 8192, "servers": [self.line("a"), self.line("b"), self.line("c")]},
@@ -136,6 +137,9 @@ class Test:
                          "client_header_timeout": 1000, "client_idle_timeout": 1500, "servers": [self.line("a")]},
             "ws": {"listen": f"127.0.0.1:{self.ports['ws']}", "protocol": "http", "distribution": "ketama", "timeout": 5000,
                    "servers": [f"127.0.0.1:{self.ws_servers[0]}:1 ws0", f"127.0.0.1:{self.ws_servers[1]}:1 ws1"]},
+            "ws_idle": {"listen": f"127.0.0.1:{self.ports['ws_idle']}", "protocol": "http", "timeout": 1000,
+                        "auto_eject_hosts": "true", "server_failure_limit": 1,
+                        "servers": [f"127.0.0.1:{self.ws_servers[0]}:1 ws0"]},
         }
         self.config_path = procs.config(config(self.pools))
         self.stats_port = free_port()
@@ -583,6 +587,15 @@ class Test:
                         break
                     await asyncio.sleep(0.1)
                 assert cut == ["/chat/0"], cut
+                # A tunnel idle past the pool's timeout is closed, and that is no failure of its server.
+                async with websockets.connect(f"ws://127.0.0.1:{self.ports['ws_idle']}/idle", ping_interval=None) as ws:
+                    opened = time.monotonic()
+                    await ws.send("one")
+                    assert await asyncio.wait_for(ws.recv(), 20) == "one"
+                    await asyncio.wait_for(ws.wait_closed(), 20)
+                    idle_s = time.monotonic() - opened
+                    assert idle_s >= 1.0, idle_s
+                assert json.loads(read_all(self.stats_port))["ws_idle"]["server_ejects"] == 0
             finally:
                 for server in servers:
                     server.close()
