@@ -162,8 +162,8 @@ class PoolReader {
             one_of<Pool::ReplicaReads>(value, key, text,
                    {{"first", Pool::ReplicaReads::first}, {"miss_failover", Pool::ReplicaReads::miss_failover}},
                    "must be 'first' (fail over on errors) or 'miss_failover' (on misses too)");
-      } else if (key.starts_with("http_") || key == "health_check_path" || key.starts_with("client_header") ||
-                 key.starts_with("client_idle")) {
+      } else if (key.starts_with("http_") || key == "health_check_path" || key == "client_header_timeout" ||
+                 key == "client_idle_timeout") {
         read_http(value, key, text);
       } else if (key == "warmup_ms") {
         pool_.warmup_ms = number(value, key, text);
