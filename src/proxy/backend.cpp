@@ -45,6 +45,7 @@ Backend::~Backend() { transport_.close(); }
 
 void Backend::retire() {
   for (const auto& twin : twins_) twin->retire();  // each closes once its reply is in
+  if (waiting_room_) waiting_room_->fail_all(error_reply(name_ + " was removed from the pool"));
   retired_ = true;
   health_.reset();  // the server is no longer in the pool it would report to
   if (idle()) close();
@@ -119,8 +120,20 @@ std::shared_ptr<Backend> Backend::another_connection() const {
   return twin;
 }
 
-Backend& Backend::free_connection() {
-  if (idle()) return *this;
+Connection& Backend::free_connection() {
+  // Requests already waiting go first (WaitingRoom::dispatch runs once a connection came free).
+  if (waiting_room_ && !waiting_room_->empty()) return *waiting_room_;
+  if (Backend* free = idle_connection()) return *free;
+  if (!waiting_room_) {
+    waiting_room_ = std::make_shared<WaitingRoom>(io_, weak_from_this(), options_, name_);
+    room_ = waiting_room_;
+    for (const auto& twin : twins_) twin->room_ = waiting_room_;
+  }
+  return *waiting_room_;
+}
+
+Backend* Backend::idle_connection() {
+  if (idle()) return this;
   Backend* free = nullptr;
   std::size_t spare = 0;  // free ones besides the one taken
   std::erase_if(twins_, [&](const std::shared_ptr<Backend>& twin) {
@@ -129,17 +142,76 @@ Backend& Backend::free_connection() {
       free = twin.get();
       return false;
     }
-    if (++spare <= kKeepFree) return false;
+    if (++spare <= options_.keep_free) return false;
     twin->retire();  // a burst is over: fewer connections stay open
     return true;
   });
-  if (free != nullptr) return *free;
+  if (free != nullptr) return free;
+  if (options_.max_connections > 0 && 1 + twins_.size() >= options_.max_connections) return nullptr;
   twins_.push_back(another_connection());
-  return *twins_.back();
+  twins_.back()->room_ = waiting_room_;
+  return twins_.back().get();
 }
 
 bool Backend::all_idle() const noexcept {
-  return idle() && std::all_of(twins_.begin(), twins_.end(), [](const auto& twin) { return twin->idle(); });
+  return idle() && (!waiting_room_ || waiting_room_->empty()) &&
+         std::all_of(twins_.begin(), twins_.end(), [](const auto& twin) { return twin->idle(); });
+}
+
+void Backend::came_free() {
+  if (const auto room = room_.lock(); room && !room->empty() && idle())
+    asio::post(io_, [room] { room->dispatch(); });
+}
+
+WaitingRoom::WaitingRoom(asio::io_context& io, std::weak_ptr<Backend> server, const BackendOptions& options,
+                         std::string name)
+    : server_(std::move(server)),
+      protocol_(options.protocol),
+      timeout_(options.timeout),
+      name_(std::move(name)),
+      timer_(io) {}
+
+void WaitingRoom::send(std::initializer_list<std::string_view> request, std::shared_ptr<PendingReply> reply,
+                       std::uint32_t part, ReplyKind kind) {
+  std::string bytes;
+  for (const std::string_view piece : request) bytes.append(piece);
+  const auto deadline = timeout_ ? Clock::now() + *timeout_ : Clock::time_point::max();
+  waiting_.push_back({std::move(bytes), std::move(reply), part, kind, deadline});
+  if (waiting_.size() == 1) expire();  // arms the timer for it
+}
+
+void WaitingRoom::dispatch() {
+  const auto server = server_.lock();
+  while (server && !waiting_.empty()) {
+    Backend* free = server->idle_connection();
+    if (free == nullptr) break;
+    Waiting next = std::move(waiting_.front());
+    waiting_.pop_front();
+    free->send({next.request}, std::move(next.reply), next.part, next.kind);
+  }
+  expire();
+}
+
+void WaitingRoom::expire() {
+  const auto now = Clock::now();
+  while (!waiting_.empty() && waiting_.front().deadline <= now) {
+    Waiting late = std::move(waiting_.front());
+    waiting_.pop_front();
+    late.reply->complete(late.part, protocol_->error_reply("no free connection to " + name_ + " within " +
+                                                           std::to_string(timeout_->count()) + " ms"), true);
+  }
+  if (waiting_.empty() || !timeout_) return;
+  timer_.expires_at(waiting_.front().deadline);
+  timer_.async_wait([room = weak_from_this()](const std::error_code& ec) {
+    if (const auto self = room.lock(); self && !ec) self->expire();
+  });
+}
+
+void WaitingRoom::fail_all(std::string_view reply) {
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  timer_.cancel();
+  for (Waiting& request : waiting) request.reply->complete(request.part, reply, true);
 }
 
 void Backend::abandon() {
@@ -149,6 +221,7 @@ void Backend::abandon() {
   in_flight_.clear();
   unsent_ = sent_bytes_ = 0;
   count_queues();
+  came_free();
 }
 
 void Backend::preconnect() {
@@ -344,8 +417,10 @@ bool Backend::answered(std::string_view reply) {
   if (!done.reply && !handshake_answered(done.part, reply)) return false;
   if (std::exchange(server_closes_, false) && in_flight_.empty()) {
     close();  // the server closes it (Connection: close): the next request opens a new one
+    came_free();
     return false;
   }
+  came_free();
   return true;
 }
 
@@ -360,6 +435,7 @@ void Backend::answered_by_close() {
   close();
   count_queues();
   if (done.reply && !done.expired) done.reply->complete(done.part, {}, true);  // cut: the client's end too
+  came_free();
 }
 
 bool Backend::replay_front() {
@@ -515,6 +591,7 @@ void Backend::fail(std::string_view reason, bool server_fault) {
     counters_.forward_error.add();
     request.reply->complete(request.part, reply, true);
   }
+  came_free();
 }
 
 void Backend::expire_behind_front(Clock::time_point now) {

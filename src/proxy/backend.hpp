@@ -36,6 +36,7 @@
 #include <vector>
 
 #include <asio/awaitable.hpp>
+#include <asio/post.hpp>
 #include <asio/generic/stream_protocol.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -55,8 +56,50 @@ struct BackendOptions {
   std::optional<std::chrono::milliseconds> timeout;  // absent: wait for replies forever
   Handshake handshake;                               // the protocol's, for the pool's settings
   bool tcp_keepalive = false;                        // SO_KEEPALIVE on the connection (tcpkeepalive)
+  // ConnectionPolicy::per_request (free_connection): the free connections kept open per server and
+  // worker (the pool's server_connections), and how many may be open at once (0: no limit;
+  // http_max_connections), past which requests wait for one (WaitingRoom).
+  std::size_t keep_free = 32;
+  std::size_t max_connections = 0;
 
   bool operator==(const BackendOptions&) const = default;
+};
+
+class Backend;
+
+/// Requests to one server waiting for a free connection, when its per-request connections
+/// (ConnectionPolicy::per_request) are all busy and at BackendOptions::max_connections: each goes
+/// on the next connection that comes free, in order; one still waiting after the pool's `timeout`
+/// gets the protocol's error reply for "no free connection" (HTTP: 503), as nginx's upstream
+/// `queue` does.
+class WaitingRoom final : public Connection, public std::enable_shared_from_this<WaitingRoom> {
+ public:
+  WaitingRoom(asio::io_context& io, std::weak_ptr<Backend> server, const BackendOptions& options, std::string name);
+  void send(std::initializer_list<std::string_view> request, std::shared_ptr<PendingReply> reply,
+            std::uint32_t part, ReplyKind kind = 0) override;
+  std::shared_ptr<Connection> shared() override { return shared_from_this(); }
+  bool empty() const noexcept { return waiting_.empty(); }
+  /// Sends the waiting requests on the connections free now (soon after one came free).
+  void dispatch();
+  /// Answers every waiting request with `reply` (a reload removed the server).
+  void fail_all(std::string_view reply);
+
+ private:
+  struct Waiting {
+    std::string request;
+    std::shared_ptr<PendingReply> reply;
+    std::uint32_t part;
+    ReplyKind kind;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  void expire();
+
+  std::weak_ptr<Backend> server_;
+  const Protocol* protocol_;
+  std::optional<std::chrono::milliseconds> timeout_;
+  std::string name_;
+  std::deque<Waiting> waiting_;
+  asio::steady_timer timer_;
 };
 
 /// Always owned by a std::shared_ptr: its coroutines hold one, so a backend a reload removed lives
@@ -89,9 +132,13 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::shared_ptr<Backend> another_connection() const;
   /// Where the next request goes when the protocol's connections carry one request at a time
   /// (ConnectionPolicy::per_request): this connection if nothing waits on it, else another one
-  /// to the same server that is free, made if none is (as nginx's upstream keepalive cache does).
-  /// Up to kKeepFree free ones stay open for the next requests.
-  Backend& free_connection();
+  /// to the same server that is free, made if none is (as nginx's upstream keepalive cache does),
+  /// up to BackendOptions::max_connections; past that, the server's WaitingRoom. Up to
+  /// BackendOptions::keep_free free ones stay open for the next requests.
+  Connection& free_connection();
+  /// free_connection()'s connection if one is free or may be opened; null if all are busy at
+  /// max_connections.
+  Backend* idle_connection();
   /// This connection and every other free_connection() made are idle.
   bool all_idle() const noexcept;
   /// Closes the connection now; requests in flight are dropped unanswered (their client is gone).
@@ -224,7 +271,10 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   Bytes piece_;               // read straight from the socket while passing_ > 0 and input_ is framed
   static constexpr std::size_t kPiece = 256 * 1024;
   std::vector<std::shared_ptr<Backend>> twins_;  // free_connection()'s
-  static constexpr std::size_t kKeepFree = 32;
+  std::shared_ptr<WaitingRoom> waiting_room_;     // free_connection()'s, made at the first wait
+  std::weak_ptr<WaitingRoom> room_;              // ...the one this connection tells when it comes free
+  /// This connection came free: its server's waiting requests may go on it.
+  void came_free();
 };
 
 }  // namespace ringleader::proxy

@@ -25,6 +25,8 @@ BackendOptions backend_options(const config::Pool& pool) {
   if (pool.timeout_ms) options.timeout = std::chrono::milliseconds(*pool.timeout_ms);
   options.handshake = options.protocol->handshake(pool);
   options.tcp_keepalive = pool.tcpkeepalive;
+  options.keep_free = pool.server_connections.value_or(options.keep_free);
+  options.max_connections = pool.http_max_connections;
   return options;
 }
 

@@ -57,11 +57,11 @@ class PoolWorker final : public RouteContext {
   const Protocol& protocol() const noexcept override { return *protocol_; }
   /// Where a request to `server` goes (each protocol's connection policy: one shared connection per
   /// server, or a free one per request: ConnectionPolicy).
-  Backend& backend(std::uint32_t server) {
+  Connection& connection(std::uint32_t server) override {
     Backend& shared = *backends_[server];
-    return protocol_->connection_policy() == ConnectionPolicy::per_request ? shared.free_connection() : shared;
+    if (protocol_->connection_policy() == ConnectionPolicy::per_request) return shared.free_connection();
+    return shared;
   }
-  Connection& connection(std::uint32_t server) override { return backend(server); }
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
   std::shared_ptr<Backend> own_connection(std::uint32_t server);

@@ -120,7 +120,7 @@ class PoolReader {
         pool_.auto_eject_hosts = boolean(value, key, text);
       } else if (key == "server_connections") {
         pool_.server_connections = number(value, key, text);
-        if (pool_.server_connections == 0) fail(value, key, "cannot be 0");
+        if (*pool_.server_connections == 0) fail(value, key, "cannot be 0");
       } else if (key == "server_retry_timeout") {
         pool_.server_retry_timeout_ms = number(value, key, text);
       } else if (key == "server_failure_limit") {
@@ -182,7 +182,7 @@ class PoolReader {
              "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
              "etcd_min_servers, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
              "http_key, http_key_missing, http_retries, health_check_path, http_underscores_in_headers, "
-             "client_header_timeout, client_idle_timeout, redis_auth_user, redis_users)");
+             "http_max_connections, client_header_timeout, client_idle_timeout, redis_auth_user, redis_users)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
@@ -311,6 +311,8 @@ class PoolReader {
       pool_.http_retries = number(value, key, text);
     } else if (key == "http_underscores_in_headers") {
       pool_.http_underscores_in_headers = boolean(value, key, text);
+    } else if (key == "http_max_connections") {
+      pool_.http_max_connections = number(value, key, text);
     } else if (key == "client_header_timeout") {
       pool_.client_header_timeout_ms = number(value, key, text);
     } else if (key == "client_idle_timeout") {
@@ -321,7 +323,7 @@ class PoolReader {
       pool_.health_check_path = text;
     } else {
       fail(value, key, "unknown key (http: http_key, http_key_missing, http_retries, health_check_path, "
-                       "http_underscores_in_headers, client_header_timeout, client_idle_timeout)");
+                       "http_underscores_in_headers, http_max_connections, client_header_timeout, client_idle_timeout)");
     }
   }
 

@@ -171,7 +171,9 @@ struct Pool {
   /// (`sha256:` and 64 hex digits: the password's SHA-256, so the file need not hold it).
   std::map<std::string, std::string> redis_users;
   std::uint32_t redis_db = 0;
-  std::uint32_t server_connections = 1;
+  /// Connections per server and worker thread: memcache and redis pools open one whatever it says
+  /// (twemproxy compatibility); an http pool keeps this many free kept-alive ones (32 if not given).
+  std::optional<std::uint32_t> server_connections;
   bool auto_eject_hosts = false;
   std::uint32_t server_retry_timeout_ms = 30'000;
   std::uint32_t server_failure_limit = 2;
@@ -249,6 +251,9 @@ struct Pool {
   /// `client_idle_timeout` (ms, 0: none): a kept-alive client that owes no request and is owed no
   /// response is closed after this long without sending one (nginx's keepalive_timeout is 75 s).
   std::uint32_t client_idle_timeout_ms = 60'000;
+  /// `http_max_connections`: connections open at once per server and worker thread (0: no limit);
+  /// past it requests wait for a free one up to the pool's `timeout`, then get 503.
+  std::uint32_t http_max_connections = 0;
 
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   /// With `etcd` or `dns`, the servers used until the source first answers; may then be empty.

@@ -64,6 +64,7 @@ class Http11 final : public Protocol {
   std::string error_reply(std::string_view reason) const override {
     if (reason.starts_with("timeout:")) return status_reply(504, "timeout: the server did not respond in time", false);
     if (reason.starts_with("cannot connect")) return status_reply(502, "cannot connect to the server", false);
+    if (reason.starts_with("no free connection")) return status_reply(503, "no free connection to the server in time", false);
     if (reason.starts_with("malformed") || reason.starts_with("unexpected"))
       return status_reply(502, "the server's response could not be read", false);
     return status_reply(502, "the server closed the connection", false);
@@ -91,8 +92,8 @@ class Http11 final : public Protocol {
   bool is_miss(std::string_view) const noexcept override { return false; }
   std::span<const std::string_view> own_keys() const noexcept override {
     static constexpr std::string_view keys[] = {"http_key", "http_key_missing", "http_retries", "health_check_path",
-                                                "http_underscores_in_headers", "client_header_timeout",
-                                                "client_idle_timeout"};
+                                                "http_underscores_in_headers", "http_max_connections",
+                                                "client_header_timeout", "client_idle_timeout"};
     return keys;
   }
   std::optional<PoolProblem> check(const config::Pool& pool) const override {

@@ -44,6 +44,9 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    the server's: no fd of a tunnel stays open in the proxy;
    a tunnel idle past the pool's timeout is closed, not counted against its server; a handshake a
    server refuses gets its response and the connection closes after it.
+14. http_max_connections 1: requests pipelined on one client connection (so one worker) wait for
+   the one connection to their server, in order, and are answered by it; one still waiting after
+   the pool's timeout gets 503; the worker never has more than one connection to that server.
 """
 
 import asyncio
@@ -106,12 +109,12 @@ class Test:
     def __init__(self, binary, procs, body_mib):
         self.binary, self.procs, self.body_mib = binary, procs, body_mib
         self.upstreams = {}  # name -> (port, process)
-        for name in ("a", "b", "c", "d"):
+        for name in ("a", "b", "c", "d", "e"):
             self.upstream(name)
         self.dead = free_port()  # nothing listens there
         self.ws_servers = [free_port(), free_port()]  # the WebSocket echo servers (step 13) listen there
         self.ports = {p: free_port() for p in ("web", "users", "dead", "slow", "eject", "retry", "underscores",
-                                               "closes", "timeouts", "ws", "ws_idle")}
+                                               "closes", "timeouts", "ws", "ws_idle", "capped")}
         self.pools = {
             "web": {"listen": f"127.0.0.1:{self.ports['web']}", "protocol": "http", "distribution": "ketama",
                     "timeout": 5000, "max_line_bytes": 8192, "servers": [self.line("a"), self.line("b"), self.line("c")]},
@@ -137,6 +140,8 @@ class Test:
                          "client_header_timeout": 1000, "client_idle_timeout": 1500, "servers": [self.line("a")]},
             "ws": {"listen": f"127.0.0.1:{self.ports['ws']}", "protocol": "http", "distribution": "ketama", "timeout": 5000,
                    "servers": [f"127.0.0.1:{self.ws_servers[0]}:1 ws0", f"127.0.0.1:{self.ws_servers[1]}:1 ws1"]},
+            "capped": {"listen": f"127.0.0.1:{self.ports['capped']}", "protocol": "http", "timeout": 1500,
+                       "http_max_connections": 1, "server_connections": 1, "servers": [self.line("e")]},
             "ws_idle": {"listen": f"127.0.0.1:{self.ports['ws_idle']}", "protocol": "http", "timeout": 1000,
                         "auto_eject_hosts": "true", "server_failure_limit": 1,
                         "servers": [f"127.0.0.1:{self.ws_servers[0]}:1 ws0"]},
@@ -612,6 +617,39 @@ class Test:
         print(f"websocket: {len(keys)} tunnels to the key's server, messages of up to 1 MiB echoed both ways; "
               "the server's close reaches the client; a refused handshake answered and closed")
 
+    # 14
+    def connection_cap(self):
+        port, server = self.ports["capped"], self.upstreams["e"][0]
+        peak = [0]
+        stop = threading.Event()
+
+        def watch():  # the proxy's connections to the server, sampled while the requests run
+            while not stop.is_set():
+                peak[0] = max(peak[0], len(client_fds(self.proxy.pid, server, remote=True)))
+                time.sleep(0.02)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            with Connection(port) as c:
+                started = time.monotonic()
+                c.send(b"GET /sleep/800 HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n")
+                assert c.response()[0] == 200
+                status, _, body = c.response()
+                assert status == 200 and body.endswith(b"GET /after\n") and time.monotonic() - started >= 0.8, (status, body)
+                c.send(b"GET /sleep/1200 HTTP/1.1\r\nHost: t\r\n\r\nGET /sleep/1200 HTTP/1.1\r\nHost: t\r\n\r\n"
+                       b"GET /late HTTP/1.1\r\nHost: t\r\n\r\n")
+                statuses = [c.response()[:3:2] for _ in range(3)]
+                assert [s for s, _ in statuses] == [200, 200, 503], statuses
+                assert b"no free connection" in statuses[2][1], statuses
+        finally:
+            stop.set()
+            watcher.join()
+        # One client connection is served by one worker: one connection to the server at most.
+        assert peak[0] == 1, f"{peak[0]} connections at once to a server capped at 1 per worker"
+        print(f"connection cap: requests waited for the one connection and went on it in order; one past "
+              f"the timeout got 503; at most {peak[0]} connection(s) to the server at once")
+
 
 def main():
     binary = sys.argv[1]
@@ -620,7 +658,7 @@ def main():
         t = Test(binary, procs, body_mib)
         for step in (t.placement, t.pipelining, t.forwarding, t.smuggling, t.large_bodies, t.failures,
                      t.ejection, t.concurrency, t.reload, t.request_rules, t.upstream_closes, t.client_timeouts,
-                     t.websocket):
+                     t.websocket, t.connection_cap):
             started = time.monotonic()
             step()
             print(f"  ({time.monotonic() - started:.1f} s)")

@@ -12,6 +12,7 @@ GET /bytes/N                        N bytes (a pattern) with Content-Length, wri
 GET /chunked/N                      N bytes in chunks of 64 KiB (to an HTTP/1.0 request: until the close)
 GET /until-close/N                  N bytes without a length, then the connection closes (HTTP/1.0 style)
 GET /slow                           answers after 5 s (for the proxy's timeout)
+GET /sleep/MS                       answers after MS milliseconds
 GET /close/anything                 200 with Connection: close, then closes (a keep-alive limit reached)
 GET|POST /vanish/anything           on a connection that served a request before: closed without a
                                     reply (the race of an idle timeout); on a new one: 200 as above
@@ -125,6 +126,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.path == "/slow":
             time.sleep(5)
+        if self.path.startswith("/sleep/"):
+            time.sleep(int(self.path[len("/sleep/"):]) / 1000)
         if self.path == "/health":
             sick = os.path.exists(NAME + ".sick")
             self.reply(b"sick\n" if sick else b"ok\n", 503 if sick else 200)

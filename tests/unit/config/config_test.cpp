@@ -34,7 +34,7 @@ TEST(Config, TwemproxyDefaults) {
   EXPECT_FALSE(p.preconnect);
   EXPECT_EQ(p.protocol, "memcache");
   EXPECT_EQ(p.redis_db, 0u);
-  EXPECT_EQ(p.server_connections, 1u);
+  EXPECT_FALSE(p.server_connections);
   EXPECT_FALSE(p.auto_eject_hosts);
   EXPECT_EQ(p.server_retry_timeout_ms, 30000u);
   EXPECT_EQ(p.server_failure_limit, 2u);
@@ -472,9 +472,11 @@ TEST(Config, HttpKeys) {
   EXPECT_EQ(defaults.health_check_path, "/");
   EXPECT_EQ(defaults.client_header_timeout_ms, 60'000u);  // nginx's client_header_timeout
   EXPECT_EQ(defaults.client_idle_timeout_ms, 60'000u);
+  EXPECT_EQ(defaults.http_max_connections, 0u);  // no limit, as nginx's max_conns
   const Pool p = parse(kMinimal + "  protocol: http\n  http_key: cookie:user\n  http_key_missing: reject\n"
                                   "  http_retries: 0\n  health_check_path: /healthz\n  client_header_timeout: 5000\n"
-                                  "  client_idle_timeout: 0\n").pool("alpha");
+                                  "  client_idle_timeout: 0\n  http_max_connections: 8\n").pool("alpha");
+  EXPECT_EQ(p.http_max_connections, 8u);
   EXPECT_EQ(p.client_header_timeout_ms, 5000u);
   EXPECT_EQ(p.client_idle_timeout_ms, 0u);
   EXPECT_EQ(p.http_key, (Pool::HttpKey{Pool::HttpKey::Source::cookie, "user"}));
@@ -486,7 +488,7 @@ TEST(Config, HttpKeys) {
 
   for (const char* bad : {"  http_key: host\n", "  http_key: 'header:'\n", "  http_key: body:x\n",
                           "  http_key_missing: drop\n", "  http_retries: -1\n", "  health_check_path: healthz\n",
-                          "  http_colour: red\n", "  client_header_timeout: soon\n", "  client_idle_timeout: -1\n",
+                          "  http_colour: red\n", "  client_header_timeout: soon\n", "  client_idle_timeout: -1\n", "  http_max_connections: many\n",
                           "  client_idle_timeouts: 5\n"}) {
     const ConfigError e = error_of(kMinimal + "  protocol: http\n" + bad);
     EXPECT_EQ(e.line(), 6u) << bad;
