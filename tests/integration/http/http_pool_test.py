@@ -47,6 +47,9 @@ Upstreams are upstream.py processes that answer with their own name; clients are
 14. http_max_connections 1: requests pipelined on one client connection (so one worker) wait for
    the one connection to their server, in order, and are answered by it; one still waiting after
    the pool's timeout gets 503; the worker never has more than one connection to that server.
+15. no request waits behind another's: a small GET to a server that is sending a 256 MiB body to a
+   slow reader, or that takes 3 s over another request, is answered while that one is still under
+   way (each request has a connection of its own).
 """
 
 import asyncio
@@ -650,6 +653,36 @@ class Test:
         print(f"connection cap: requests waited for the one connection and went on it in order; one past "
               f"the timeout got 503; at most {peak[0]} connection(s) to the server at once")
 
+    # 15
+    def no_waiting_behind(self):
+        big_key = f"/bytes/{256 << 20}"
+        server = self.locate("web", [big_key])[big_key]
+        # Keys on the same server (similar keys clump under this pool's fnv1a_64 ketama: try many).
+        same = [k for k, s in self.locate("web", [f"/beside/{i * 7919}" for i in range(500)]).items() if s == server][0]
+        with Connection(self.web) as big:
+            big.send(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % big_key.encode())
+            big.sock.recv(4096)  # the download has begun; the client reads no more for now
+            with Connection(self.web) as small:
+                small.send(b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % same.encode())
+                status, headers, _ = small.response()
+                assert status == 200 and headers["x-upstream"] == server, (status, headers)
+        slow_key = [k for k, s in self.locate("web", [f"/sleep/3000?{i * 7919}" for i in range(500)]).items()
+                    if s == server][0]
+        done = threading.Event()
+
+        def slow():
+            get(self.web, slow_key.encode())
+            done.set()
+
+        waiter = threading.Thread(target=slow)
+        waiter.start()
+        time.sleep(0.3)  # the slow request is sent first (had it not, the check below still holds)
+        status, headers, _ = get(self.web, same.encode())
+        assert status == 200 and headers["x-upstream"] == server and not done.is_set(), (status, done.is_set())
+        waiter.join(timeout=30)
+        print("no waiting behind: a small GET answered while its server sent a 256 MiB body to a stalled "
+              "reader, and while it took 3 s over another request")
+
 
 def main():
     binary = sys.argv[1]
@@ -658,7 +691,7 @@ def main():
         t = Test(binary, procs, body_mib)
         for step in (t.placement, t.pipelining, t.forwarding, t.smuggling, t.large_bodies, t.failures,
                      t.ejection, t.concurrency, t.reload, t.request_rules, t.upstream_closes, t.client_timeouts,
-                     t.websocket, t.connection_cap):
+                     t.websocket, t.connection_cap, t.no_waiting_behind):
             started = time.monotonic()
             step()
             print(f"  ({time.monotonic() - started:.1f} s)")

@@ -127,7 +127,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/slow":
             time.sleep(5)
         if self.path.startswith("/sleep/"):
-            time.sleep(int(self.path[len("/sleep/"):]) / 1000)
+            time.sleep(int(self.path[len("/sleep/"):].split("?")[0]) / 1000)
         if self.path == "/health":
             sick = os.path.exists(NAME + ".sick")
             self.reply(b"sick\n" if sick else b"ok\n", 503 if sick else 200)
