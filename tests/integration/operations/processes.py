@@ -17,10 +17,20 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 NUTCRACKER = "/usr/sbin/nutcracker"
 
 
+_handed_out = set()  # ports free_port() returned in this process
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, and not one this process was given before: the kernel may hand
+    out a port it just freed again, and two servers of one test given the same port (nginx takes
+    both as virtual hosts of one listener) would route to each other."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def wait_port(port, timeout=10.0, process=None):
