@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "operations"))
 from etcd import Etcd  # noqa: E402
-from processes import MEMCACHED, NUTCRACKER, free_port, open_fds, read_all, vm_rss_kib, wait_port  # noqa: E402
+from processes import (MEMCACHED, NUTCRACKER, free_port, open_fds, read_all, tcp_connections, vm_rss_kib,  # noqa: E402
+                       wait_port)
 
 REDIS_SERVER = "/usr/bin/redis-server"
 HTTP_UPSTREAM = Path(__file__).resolve().parents[1] / "integration" / "http" / "upstream.py"
@@ -109,27 +110,5 @@ class Servers:
         return (self.dir / f"{name}.log").read_text(errors="replace")
 
 
-def proxy_sockets(pid, remote_ports):
-    """How many of process `pid`'s descriptors are TCP connections to one of `remote_ports` on
-    127.0.0.1 (from /proc/PID/fd and /proc/net/tcp)."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            link = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:  # closed meanwhile
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[8:-1])
-    count = 0
-    with open(f"/proc/{pid}/net/tcp") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            remote_port = int(fields[2].split(":")[1], 16)
-            if fields[9] in inodes and remote_port in remote_ports:
-                count += 1
-    return count
-
-
-__all__ = ["NUTCRACKER", "Servers", "free_port", "open_fds", "proxy_sockets", "read_all", "vm_rss_kib",
+__all__ = ["NUTCRACKER", "Servers", "free_port", "open_fds", "tcp_connections", "read_all", "vm_rss_kib",
            "wait_port"]

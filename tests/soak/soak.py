@@ -50,7 +50,7 @@ import abuse  # noqa: E402
 import load  # noqa: E402
 import wire  # noqa: E402
 from chaos import Chaos  # noqa: E402
-from servers import Servers, free_port, open_fds, proxy_sockets, read_all, vm_rss_kib  # noqa: E402
+from servers import Servers, free_port, open_fds, read_all, tcp_connections, vm_rss_kib  # noqa: E402
 
 TIMEOUT_MS = 400
 POOL_SETTINGS = f"""  hash: fnv1a_64
@@ -230,7 +230,7 @@ class Soak:
 
     def http_upstream_fds(self):
         ports = {self.servers.ports[n][0] for n in POOLS["http"][1]}
-        return proxy_sockets(self.proxy.pid, ports)
+        return tcp_connections(self.proxy.pid, ports)
 
     def http_upstream_cap(self):
         return HTTP_KEEP_FREE * self.args.threads * len(POOLS["http"][1])

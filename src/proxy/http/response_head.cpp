@@ -7,9 +7,10 @@ namespace ringleader::proxy::http {
 namespace {
 
 /// Appends the head `head` (status line and fields, without the final empty line) rewritten. A 101
-/// (the server switched to the WebSocket protocol the client asked for) keeps its Connection and
-/// Upgrade fields: the client and the server speak through the proxy from there on.
-void append_head(std::string& out, std::string_view head, AfterResponse after, bool switching) {
+/// (`switching`: the server switched to the WebSocket protocol the client asked for) keeps its
+/// Connection and Upgrade fields: the client and the server speak through the proxy from there on.
+/// A response with a body (`has_body`) that gives it no length ends at the close: it says so.
+void append_head(std::string& out, std::string_view head, AfterResponse after, bool switching, bool has_body) {
   const std::size_t line_end = head.find("\r\n");
   const std::string_view status_line = head.substr(0, line_end);
   const std::size_t space = status_line.find(' ');
@@ -24,6 +25,7 @@ void append_head(std::string& out, std::string_view head, AfterResponse after, b
       connection = trimmed(line.substr(colon + 1));
     at = end + 2;
   }
+  bool framed = false;  // the body's length is given (Content-Length or Transfer-Encoding)
   for (std::size_t at = 0; at < fields.size();) {
     const std::size_t end = std::min(fields.find("\r\n", at), fields.size());
     const std::string_view line = fields.substr(at, end - at);
@@ -31,24 +33,13 @@ void append_head(std::string& out, std::string_view head, AfterResponse after, b
     const std::string_view name = colon == std::string_view::npos ? line : line.substr(0, colon);
     const bool kept = switching && (iequals(name, "connection") || iequals(name, "upgrade"));
     if (colon == std::string_view::npos || kept || !hop_by_hop(name, connection)) out.append(line).append("\r\n");
+    framed = framed || iequals(trimmed(name), "content-length") || iequals(trimmed(name), "transfer-encoding");
     at = end + 2;
   }
+  if (has_body && !framed) after = AfterResponse::closes;
   if (after == AfterResponse::closes) out.append("Connection: close\r\n");
   if (after == AfterResponse::kept_alive) out.append("Connection: keep-alive\r\n");
   out.append("\r\n");
-}
-
-/// Whether a final response's head gives its body a length (Content-Length or Transfer-Encoding).
-bool framed(std::string_view head) {
-  for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
-    at += 2;
-    const std::size_t end = head.find("\r\n", at);
-    const std::string_view line = head.substr(at, end == std::string_view::npos ? end : end - at);
-    const std::string_view name = trimmed(line.substr(0, line.find(':')));
-    if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) return true;
-    at = end;
-  }
-  return false;
 }
 
 /// The status code of a status line ("HTTP/1.1 200 OK"); 0 if it has none.
@@ -81,13 +72,9 @@ void rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_hea
     if (end == std::string::npos) return;  // not a whole head: leave the bytes alone
     const std::string_view head = std::string_view(bytes).substr(at, end - at);
     const unsigned status = status_of(head);
-    const bool ends_at_close = status >= 200 && status != 204 && status != 304 && !to_head && !framed(head);
+    const bool has_body = status >= 200 && status != 204 && status != 304 && !to_head;
     out.reserve(bytes.size() + 32);
-    if (status == 101) {
-      append_head(out, head, AfterResponse::stays_open, true);
-    } else {
-      append_head(out, head, ends_at_close ? AfterResponse::closes : status >= 200 ? after : AfterResponse::stays_open, false);
-    }
+    append_head(out, head, status >= 200 ? after : AfterResponse::stays_open, status == 101, has_body);
     at = end + 4;
     if (status >= 200 || status == 101 || status == 0) break;
   }

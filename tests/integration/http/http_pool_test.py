@@ -66,33 +66,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "operations"))
-from processes import Processes, free_port, read_all, status_kib, vm_rss_kib, wait_for, wait_port  # noqa: E402
+from processes import (Processes, free_port, read_all, status_kib, tcp_connections, vm_rss_kib,  # noqa: E402
+                       wait_for, wait_port)
 from http_client import Connection, get  # noqa: E402
 
 # Under ASan freed blocks wait in its quarantine, so RSS says little: there only gross growth fails.
 GROWTH_LIMIT_MIB = 400 if os.environ.get("RINGLEADER_UNDER_ASAN") else 16
 PATTERN = bytes(range(256)) * 4096  # what upstream.py sends: 1 MiB
-
-
-def client_fds(pid, port, remote=False):
-    """The proxy's fds that are TCP connections accepted on `port` (its listener aside), or with
-    `remote`, made to `port`."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for row in f.readlines()[1:]:
-                fields = row.split()
-                if int(fields[2 if remote else 1].split(":")[1], 16) == port and fields[3] != "0A":  # 0A: LISTEN
-                    inodes.add(fields[9])
-    fds = []
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:[") and target[8:-1] in inodes:
-            fds.append(fd)
-    return fds
 
 
 def config(pools):
@@ -532,7 +512,8 @@ class Test:
             c.sock.settimeout(30)
             c.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")  # answered after 5 s, past the idle timeout
             assert c.response()[0] == 200
-        wait_for(lambda: not client_fds(self.proxy.pid, port), "the proxy's fds of the pool's clients closed", timeout=30)
+        wait_for(lambda: tcp_connections(self.proxy.pid, {port}, remote=False) == 0,
+                 "the proxy's fds of the pool's clients closed", timeout=30)
         print(f"client timeouts: 50 slowloris connections closed in {loris_s:.1f} s while a client was served; "
               f"an idle one closed after {idle_s:.1f} s; a 5 s wait for a server kept")
 
@@ -582,14 +563,14 @@ class Test:
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 20)
                 assert head.startswith(b"HTTP/1.1 101 ") and b"upgrade: websocket" in head.lower(), head
                 writer.close()
-                left = []
+                left = 0
                 for _ in range(200):
-                    left = client_fds(self.proxy.pid, proxy) + \
-                        [fd for port in self.ws_servers for fd in client_fds(self.proxy.pid, port, remote=True)]
+                    left = (tcp_connections(self.proxy.pid, {proxy}, remote=False) +
+                            tcp_connections(self.proxy.pid, set(self.ws_servers)))
                     if not left:
                         break
                     await asyncio.sleep(0.1)
-                assert not left, f"the proxy keeps {len(left)} fds of tunnels that ended"
+                assert not left, f"the proxy keeps {left} fds of tunnels that ended"
                 for _ in range(200):
                     if cut:
                         break
@@ -628,7 +609,7 @@ class Test:
 
         def watch():  # the proxy's connections to the server, sampled while the requests run
             while not stop.is_set():
-                peak[0] = max(peak[0], len(client_fds(self.proxy.pid, server, remote=True)))
+                peak[0] = max(peak[0], tcp_connections(self.proxy.pid, {server}))
                 time.sleep(0.02)
 
         watcher = threading.Thread(target=watch)

@@ -33,6 +33,30 @@ def free_port():
             return port
 
 
+def tcp_connections(pid, ports, remote=True):
+    """How many of process `pid`'s descriptors are TCP connections whose remote port (connections it
+    made) or, with remote=False, whose local port (connections it accepted; listeners aside) is one
+    of `ports` (from /proc/PID/fd and /proc/PID/net/tcp and tcp6)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    count = 0
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                port = int(fields[2 if remote else 1].split(":")[1], 16)
+                if fields[9] in inodes and port in ports and fields[3] != "0A":  # 0A: LISTEN
+                    count += 1
+    return count
+
+
 def wait_port(port, timeout=10.0, process=None):
     """Waits until something accepts on 127.0.0.1:port; fails at once if `process` (the one that
     should listen there) has exited."""

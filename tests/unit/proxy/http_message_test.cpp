@@ -214,40 +214,32 @@ TEST(HttpResponseFrame, Malformed) {
 // its framing), Connection: close when the proxy closes after it, interim responses rewritten too,
 // and the body untouched.
 TEST(HttpResponseHead, IsRewrittenForTheClient) {
-  std::string bytes =
-      "HTTP/1.1 100 Continue\r\nConnection: keep-alive\r\n\r\n"
-      "HTTP/1.0 200 OK\r\nConnection: X-Private, keep-alive\r\nX-Private: 1\r\nKeep-Alive: timeout=5\r\n"
-      "Transfer-Encoding: chunked\r\nProxy-Connection: x\r\nETag: \"a\"\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-  rewrite_response_heads(bytes, AfterResponse::closes, false);
-  EXPECT_EQ(bytes,
+  const auto rewritten = [](std::string bytes, AfterResponse after, bool to_head = false) {
+    rewrite_response_heads(bytes, after, to_head);
+    return bytes;
+  };
+  EXPECT_EQ(rewritten("HTTP/1.1 100 Continue\r\nConnection: keep-alive\r\n\r\n"
+                      "HTTP/1.0 200 OK\r\nConnection: X-Private, keep-alive\r\nX-Private: 1\r\nKeep-Alive: timeout=5\r\n"
+                      "Transfer-Encoding: chunked\r\nProxy-Connection: x\r\nETag: \"a\"\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                      AfterResponse::closes),
             "HTTP/1.1 100 Continue\r\n\r\n"
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: \"a\"\r\nConnection: close\r\n\r\n"
             "3\r\nabc\r\n0\r\n\r\n");
-
-  std::string kept = "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno";
-  rewrite_response_heads(kept, AfterResponse::stays_open, false);
-  EXPECT_EQ(kept, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno");
-
+  EXPECT_EQ(rewritten("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno", AfterResponse::stays_open),
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno");
   // An HTTP/1.0 client that asked for keep-alive is told it is kept (ab -k waits for it).
-  std::string said = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
-  rewrite_response_heads(said, AfterResponse::kept_alive, false);
-  EXPECT_EQ(said, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
-
+  EXPECT_EQ(rewritten("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok", AfterResponse::kept_alive),
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
   // A body without a length ends at the close: the client's connection closes too, and is told so;
   // not a response to HEAD, nor one that has no body.
-  std::string until_close = "HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nbody";
-  rewrite_response_heads(until_close, AfterResponse::kept_alive, false);
-  EXPECT_EQ(until_close, "HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: close\r\n\r\nbody");
-  std::string to_head = "HTTP/1.1 200 OK\r\n\r\n";
-  rewrite_response_heads(to_head, AfterResponse::stays_open, true);
-  EXPECT_EQ(to_head, "HTTP/1.1 200 OK\r\n\r\n");
-  std::string no_content = "HTTP/1.1 204 No Content\r\n\r\n";
-  rewrite_response_heads(no_content, AfterResponse::stays_open, false);
-  EXPECT_EQ(no_content, "HTTP/1.1 204 No Content\r\n\r\n");
-
-  std::string partial = "HTTP/1.1 200 OK\r\nConnection: close\r\n";  // no whole head: left alone
-  rewrite_response_heads(partial, AfterResponse::stays_open, false);
-  EXPECT_EQ(partial, "HTTP/1.1 200 OK\r\nConnection: close\r\n");
+  EXPECT_EQ(rewritten("HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nbody", AfterResponse::kept_alive),
+            "HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: close\r\n\r\nbody");
+  EXPECT_EQ(rewritten("HTTP/1.1 200 OK\r\n\r\n", AfterResponse::stays_open, true), "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_EQ(rewritten("HTTP/1.1 204 No Content\r\n\r\n", AfterResponse::stays_open),
+            "HTTP/1.1 204 No Content\r\n\r\n");
+  // No whole head: left alone.
+  EXPECT_EQ(rewritten("HTTP/1.1 200 OK\r\nConnection: close\r\n", AfterResponse::stays_open),
+            "HTTP/1.1 200 OK\r\nConnection: close\r\n");
 }
 
 // RFC 9112 §3.2: one Host for HTTP/1.1, at most one for HTTP/1.0.
