@@ -45,6 +45,7 @@ Backend::~Backend() { transport_.close(); }
 
 void Backend::retire() {
   for (const auto& twin : twins_) twin->retire();  // each closes once its reply is in
+  for (const auto& other : dialects_) other->retire();
   if (waiting_room_) waiting_room_->fail_all(error_reply(name_ + " was removed from the pool"));
   retired_ = true;
   health_.reset();  // the server is no longer in the pool it would report to
@@ -153,9 +154,24 @@ Backend* Backend::idle_connection() {
   return twins_.back().get();
 }
 
+Backend& Backend::in_dialect(Dialect dialect) {
+  if (dialect == 0) return *this;
+  if (dialects_.size() < dialect) dialects_.resize(dialect);
+  auto& other = dialects_[dialect - 1];
+  if (!other) {
+    BackendOptions options = options_;
+    options.handshake = options_.dialect_handshakes.at(dialect - 1);
+    options.dialect_handshakes.clear();
+    other = std::make_shared<Backend>(io_, name_, endpoint_, std::move(options), counters_);
+    other->report_to(health_, server_);
+  }
+  return *other;
+}
+
 bool Backend::all_idle() const noexcept {
-  return idle() && (!waiting_room_ || waiting_room_->empty()) &&
-         std::all_of(twins_.begin(), twins_.end(), [](const auto& twin) { return twin->idle(); });
+  const auto idle = [](const auto& backend) { return !backend || backend->all_idle(); };
+  return this->idle() && (!waiting_room_ || waiting_room_->empty()) && std::all_of(twins_.begin(), twins_.end(), idle) &&
+         std::all_of(dialects_.begin(), dialects_.end(), idle);
 }
 
 void Backend::came_free() {

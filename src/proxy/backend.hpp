@@ -55,6 +55,7 @@ struct BackendOptions {
   const Protocol* protocol = nullptr;                // the pool's; lives as long as the process
   std::optional<std::chrono::milliseconds> timeout;  // absent: wait for replies forever
   Handshake handshake;                               // the protocol's, for the pool's settings
+  std::vector<Handshake> dialect_handshakes;         // of each further dialect (in_dialect), in order
   bool tcp_keepalive = false;                        // SO_KEEPALIVE on the connection (tcpkeepalive)
   // ConnectionPolicy::per_request (free_connection): the free connections kept open per server and
   // worker (the pool's server_connections), and how many may be open at once (0: no limit;
@@ -139,7 +140,11 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// free_connection()'s connection if one is free or may be opened; null if all are busy at
   /// max_connections.
   Backend* idle_connection();
-  /// This connection and every other free_connection() made are idle.
+  /// The connection to this server for clients that speak `dialect` of the protocol (a Redis client
+  /// after HELLO 3): this one for dialect 0, else one of its own, made at the first request, with
+  /// that dialect's handshake and the same counters and health.
+  Backend& in_dialect(Dialect dialect);
+  /// This connection and every other free_connection() or in_dialect() made are idle.
   bool all_idle() const noexcept;
   /// Closes the connection now; requests in flight are dropped unanswered (their client is gone).
   void abandon();
@@ -155,6 +160,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// a reload removed the server).
   void report_to(std::shared_ptr<PoolHealth> health, std::uint32_t server) {
     for (const auto& twin : twins_) twin->report_to(health, server);
+    for (const auto& other : dialects_) other->report_to(health, server);
     health_ = std::move(health);
     server_ = server;
   }
@@ -271,6 +277,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   Bytes piece_;               // read straight from the socket while passing_ > 0 and input_ is framed
   static constexpr std::size_t kPiece = 256 * 1024;
   std::vector<std::shared_ptr<Backend>> twins_;  // free_connection()'s
+  std::vector<std::shared_ptr<Backend>> dialects_;  // in_dialect()'s: dialects_[d - 1] speaks d
   std::shared_ptr<WaitingRoom> waiting_room_;     // free_connection()'s, made at the first wait
   std::weak_ptr<WaitingRoom> room_;              // ...the one this connection tells when it comes free
   /// This connection came free: its server's waiting requests may go on it.

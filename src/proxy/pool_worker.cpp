@@ -23,7 +23,9 @@ BackendOptions backend_options(const config::Pool& pool) {
   BackendOptions options;
   options.protocol = &protocol_of(pool);
   if (pool.timeout_ms) options.timeout = std::chrono::milliseconds(*pool.timeout_ms);
-  options.handshake = options.protocol->handshake(pool);
+  options.handshake = options.protocol->handshake(pool, 0);
+  for (Dialect d = 1; d < options.protocol->dialects(); ++d)
+    options.dialect_handshakes.push_back(options.protocol->handshake(pool, d));
   options.tcp_keepalive = pool.tcpkeepalive;
   options.keep_free = pool.server_connections.value_or(options.keep_free);
   options.max_connections = pool.http_max_connections;
@@ -144,8 +146,8 @@ std::shared_ptr<Connection> PoolWorker::previous_owner(std::string_view key, std
   return warm_.previous_owner(key, server, backends_[server].get());
 }
 
-std::shared_ptr<Backend> PoolWorker::own_connection(std::uint32_t server) {
-  auto backend = backends_[server]->another_connection();
+std::shared_ptr<Backend> PoolWorker::own_connection(std::uint32_t server, Dialect dialect) {
+  auto backend = backends_[server]->in_dialect(dialect).another_connection();
   std::erase_if(others_, [](const auto& weak) { return weak.expired(); });
   others_.push_back(backend);
   return backend;
@@ -161,10 +163,10 @@ bool PoolWorker::busy() const noexcept {
     if (!backend->all_idle()) return true;
   }
   for (const auto& backend : warm_.backends()) {  // a removed server read from during a warm-up
-    if (!backend->idle()) return true;
+    if (!backend->all_idle()) return true;
   }
   for (const auto& weak : others_) {
-    if (const auto backend = weak.lock(); backend && !backend->idle()) return true;
+    if (const auto backend = weak.lock(); backend && !backend->all_idle()) return true;
   }
   return false;
 }

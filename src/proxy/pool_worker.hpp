@@ -55,16 +55,16 @@ class PoolWorker final : public RouteContext {
   /// The layout backend() indices refer to (a reload replaces it).
   const std::shared_ptr<const PoolLayout>& layout() const noexcept override { return layout_; }
   const Protocol& protocol() const noexcept override { return *protocol_; }
-  /// Where a request to `server` goes (each protocol's connection policy: one shared connection per
-  /// server, or a free one per request: ConnectionPolicy).
-  Connection& connection(std::uint32_t server) override {
-    Backend& shared = *backends_[server];
+  /// Where a request to `server` from a client speaking `dialect` goes (each protocol's connection
+  /// policy: one shared connection per server and dialect, or a free one per request: ConnectionPolicy).
+  Connection& connection(std::uint32_t server, Dialect dialect) override {
+    Backend& shared = backends_[server]->in_dialect(dialect);
     if (protocol_->connection_policy() == ConnectionPolicy::per_request) return shared.free_connection();
     return shared;
   }
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
-  std::shared_ptr<Backend> own_connection(std::uint32_t server);
+  std::shared_ptr<Backend> own_connection(std::uint32_t server, Dialect dialect);
   /// A warm-up is on (route/warm_up.hpp): deletes of moved keys go to their previous owner too, and their
   /// writes are noted in recent_writes().
   bool warming() const noexcept override { return warm_.open(); }

@@ -66,6 +66,11 @@ ReplyFrame reply_frame_of(const ParserFrame& frame) noexcept {
   return {};
 }
 
+/// A version of the protocol that a client chooses and that servers must then speak to it too (Redis's
+/// RESP3, which a client asks for with HELLO 3). 0 is the protocol's usual one; each other one has
+/// connections of its own to every server (Backend::in_dialect), opened with its own handshake.
+using Dialect = std::uint8_t;
+
 /// One command of the handshake, for the protocol's judge_handshake().
 struct HandshakeStep {
   std::uint32_t tag = 0;  // the protocol's own name for the step
@@ -135,8 +140,11 @@ class Protocol {
   /// The reply a client gets for a request the server could not answer; `reason` is one line
   /// ("timeout: no reply from 10.0.0.1:11211 within 400 ms").
   virtual std::string error_reply(std::string_view reason) const = 0;
-  /// What to send first on every new connection to a server of `pool` (nothing by default).
-  virtual Handshake handshake(const config::Pool& pool) const;
+  /// What to send first on every new connection to a server of `pool` that speaks `dialect`
+  /// (nothing by default).
+  virtual Handshake handshake(const config::Pool& pool, Dialect dialect) const;
+  /// How many dialects the protocol has (1: only its usual one).
+  virtual Dialect dialects() const noexcept { return 1; }
   /// The server answered `step` of the handshake with `reply`; `refused_before`: it refused an
   /// earlier step of this connection. `server` names it in messages.
   virtual HandshakeVerdict judge_handshake(const HandshakeStep& step, std::string_view reply, bool refused_before,

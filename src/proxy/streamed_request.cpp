@@ -18,10 +18,10 @@ std::shared_ptr<PendingReply> StreamedRequest::write_reply(PoolWorker& pool, std
 
 void StreamedRequest::start(PoolWorker& pool, std::shared_ptr<PendingReply> reply,
                             std::span<const std::uint32_t> servers, std::string_view head, ReplyKind kind,
-                            const std::function<void()>& written) {
+                            const std::function<void()>& written, Dialect dialect) {
   reply_ = std::move(reply);
   for (std::uint32_t c = 0; c < servers.size(); ++c) {
-    auto backend = pool.own_connection(servers[c]);
+    auto backend = pool.own_connection(servers[c], dialect);
     backend->on_written(written);
     backend->send({head}, reply_, c, kind);
     backends_.push_back(std::move(backend));

@@ -32,9 +32,9 @@ class StreamedRequest {
 
   /// Sends `head` (the request up to where its value streams) to each of `servers` on a connection
   /// of its own, answered into part c of `reply` for server c; `written` is called each time one of
-  /// them has written (the session's reader_waker()).
+  /// them has written (the session's reader_waker()); `dialect`: the client's.
   void start(PoolWorker& pool, std::shared_ptr<PendingReply> reply, std::span<const std::uint32_t> servers,
-             std::string_view head, ReplyKind kind, const std::function<void()>& written);
+             std::string_view head, ReplyKind kind, const std::function<void()>& written, Dialect dialect = 0);
   /// More of the request, to every copy (one that failed has answered already and takes no more).
   void forward(std::string_view bytes);
   /// The whole request is forwarded: each connection closes once its reply is in.

@@ -33,6 +33,9 @@ std::string lower(std::string_view text) {
 
 std::string integer(std::uint64_t value) { return ":" + std::to_string(value) + "\r\n"; }
 
+// A nil: RESP2's null bulk string, RESP3's null.
+std::string_view null(const ConnectionState& state) { return state.resp == 3 ? "_\r\n" : "$-1\r\n"; }
+
 std::string sha256_hex(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -79,12 +82,12 @@ std::string auth(std::span<const std::string_view> args, const config::Pool& poo
 // HELLO [protover [AUTH username password] [SETNAME clientname]]: options are checked before any
 // takes effect, as Redis does.
 std::string hello(std::span<const std::string_view> args, const config::Pool& pool, ConnectionState& state) {
+  long version = state.resp;  // without a version, the one the client speaks
   if (args.size() >= 2) {
-    long version = 0;
     const std::string_view v = args[1];
     if (std::from_chars(v.data(), v.data() + v.size(), version).ptr != v.data() + v.size() || v.empty())
       return error("Protocol version is not an integer or out of range");
-    if (version != 2) return "-NOPROTO unsupported protocol version (the proxy speaks RESP2)\r\n";
+    if (version != 2 && version != 3) return "-NOPROTO unsupported protocol version\r\n";
   }
   std::span<const std::string_view> credentials;
   std::optional<std::string_view> name;
@@ -108,12 +111,13 @@ std::string hello(std::span<const std::string_view> args, const config::Pool& po
            "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at the "
            "same time\r\n";
   if (name) state.name = *name;
-  // Redis's fields, in its order. `version` is the Redis whose commands the proxy knows (clients
-  // read it to choose commands); `proxy` says who answered.
-  std::string reply;
-  append_array_head(reply, 16);
+  state.resp = static_cast<int>(version);
+  // Redis's fields, in its order: a map in RESP3, its pairs in an array in RESP2. `version` is the
+  // Redis whose commands the proxy knows (clients read it to choose commands); `proxy` says who
+  // answered.
+  std::string reply = state.resp == 3 ? "%8\r\n" : "*16\r\n";
   for (const std::string_view s : {"server", "redis", "version", "7.0.0", "proto"}) append_bulk(reply, s);
-  reply += integer(2);
+  reply += integer(static_cast<std::uint64_t>(state.resp));
   append_bulk(reply, "id");
   reply += integer(state.id);
   for (const std::string_view s : {"mode", "standalone", "role", "master", "modules"}) append_bulk(reply, s);
@@ -138,7 +142,7 @@ std::string client(std::span<const std::string_view> args, ConnectionState& stat
   }
   if (iequals(sub, "GETNAME")) {
     if (!arity(2)) return wrong();
-    if (state.name.empty()) return "$-1\r\n";
+    if (state.name.empty()) return std::string(null(state));
     std::string reply;
     append_bulk(reply, state.name);
     return reply;
@@ -177,7 +181,7 @@ std::string select(std::span<const std::string_view> args, const config::Pool& p
 
 // INFO [section ...]: the proxy's Server section (what clients read to learn the version and mode);
 // any other section is empty, as Redis answers a section it does not have.
-std::string info(std::span<const std::string_view> args) {
+std::string info(std::span<const std::string_view> args, const ConnectionState& state) {
   bool server = args.size() == 1;
   for (const std::string_view section : args.subspan(1))
     server = server || iequals(section, "server") || iequals(section, "all") || iequals(section, "default") ||
@@ -186,6 +190,8 @@ std::string info(std::span<const std::string_view> args) {
   if (server)
     text = "# Server\r\nredis_version:7.0.0\r\nredis_mode:standalone\r\nproxy:ringleader\r\nprocess_id:" +
            std::to_string(::getpid()) + "\r\n";
+  if (state.resp == 3)  // a verbatim string, as Redis answers INFO in RESP3
+    return "=" + std::to_string(text.size() + 4) + "\r\ntxt:" + text + "\r\n";
   std::string reply;
   append_bulk(reply, text);
   return reply;
@@ -222,13 +228,14 @@ std::string answer_connection_command(const CommandSpec& spec, std::span<const s
     case Routing::select:
       return select(args, pool);
     case Routing::info:
-      return info(args);
+      return info(args, state);
     case Routing::reset:
-      // Back to a new connection's state (the name and, where the pool has a password, the
+      // Back to a new connection's state (the name, RESP2 and, where the pool has a password, the
       // authentication); the id stays, as Redis keeps it.
       if (args.size() != 1) break;
       state.name.clear();
       state.authenticated = pool.redis_auth.empty();
+      state.resp = 2;
       return "+RESET\r\n";
     default:
       break;

@@ -5,8 +5,10 @@
 // go-redis send CLIENT SETINFO, many send SELECT 0), so refusing them refuses the library.
 //
 // Source: Redis 7's replies to these commands (networking.c helloCommand, clientCommand), matched
-// byte for byte where a client may look at them. The proxy speaks RESP2 to clients: HELLO 3 gets
-// Redis's own -NOPROTO, on which go-redis and Lettuce go on in RESP2.
+// byte for byte where a client may look at them. A client that says HELLO 3 speaks RESP3 from then
+// on (until HELLO 2 or RESET): these replies take RESP3's forms (HELLO's map, a null, INFO's
+// verbatim string), and its commands go to servers over connections that speak RESP3 too
+// (Protocol dialects), so every reply is the server's own.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@ struct ConnectionState {
   bool authenticated;  // without redis_auth, always
   std::string name;    // CLIENT SETNAME, HELLO ... SETNAME
   std::uint64_t id;    // CLIENT ID: unique in this process
+  int resp = 2;        // the RESP version the client speaks (HELLO 3: 3)
 };
 
 /// The reply to `args` (args[0] is the command), a command whose spec routes it to the proxy

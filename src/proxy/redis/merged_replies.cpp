@@ -9,7 +9,7 @@ constexpr std::string_view kUnexpected = "-ERR unexpected reply from server\r\n"
 }
 
 bool MergedReply::keep_error(std::string_view reply, bool failed) {
-  if (!failed && !reply.starts_with('-')) return false;
+  if (!failed && !reply.starts_with('-') && !reply.starts_with('!')) return false;  // RESP3: '!'
   if (error_.empty()) error_.assign(reply);
   return true;
 }

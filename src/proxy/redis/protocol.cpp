@@ -20,7 +20,7 @@ std::string auth_command(const config::Pool& pool) {
   return command({"AUTH", pool.redis_auth_user, pool.redis_auth});
 }
 
-enum Step : std::uint32_t { auth, select };
+enum Step : std::uint32_t { auth, select, hello };
 
 class RespProtocol final : public Protocol {
  public:
@@ -39,11 +39,15 @@ class RespProtocol final : public Protocol {
     return reply;
   }
 
-  Handshake handshake(const config::Pool& pool) const override {
+  Handshake handshake(const config::Pool& pool, Dialect dialect) const override {
     Handshake hello;
     if (!pool.redis_auth.empty()) {
       hello.bytes += auth_command(pool);
       hello.steps.push_back({Step::auth, "AUTH"});
+    }
+    if (dialect == kResp3) {
+      hello.bytes += command({"HELLO", "3"});
+      hello.steps.push_back({Step::hello, "HELLO 3"});
     }
     if (pool.redis_db != 0) {
       const std::string db = std::to_string(pool.redis_db);
@@ -52,6 +56,7 @@ class RespProtocol final : public Protocol {
     }
     return hello;
   }
+  Dialect dialects() const noexcept override { return 2; }
 
   // A wrong redis_auth is a configuration mistake, not a failing server: nothing is counted against
   // the server (no ejection of a healthy one). The connection stays, and each request gets the
@@ -67,23 +72,27 @@ class RespProtocol final : public Protocol {
                 {{"server", std::string(server)}, {"reply", text}});
       return {.refused = true, .failure = {}};
     }
-    // SELECT refused after AUTH was: the server answers every request with -NOAUTH anyway.
+    // SELECT or HELLO refused after AUTH was: the server answers every request with -NOAUTH anyway.
     if (refused_before) return {.refused = true, .failure = {}};
+    // HELLO 3 refused (a Redis before 6 has no RESP3): the clients that asked for RESP3 get why.
+    if (step.tag == Step::hello)
+      return {.refused = true, .failure = "RESP3 (HELLO 3) refused by " + std::string(server) + ": " + text};
     // SELECT refused on its own (redis_db beyond the server's databases): requests would go on
     // reading and writing database 0, so the connection is failed (those already pipelined behind
     // the SELECT have run there). Not the server's failure either.
     return {.refused = true, .failure = step.command + " refused by " + std::string(server) + ": " + text};
   }
 
-  // An error reply starts with '-'; anything else is the command's answer.
+  // An error reply starts with '-' (or '!', RESP3's blob error); anything else is the command's answer.
   WriteOutcome judge_write(std::string_view reply) const noexcept override {
-    return reply.starts_with('-') ? WriteOutcome::error : WriteOutcome::success;
+    return reply.starts_with('-') || reply.starts_with('!') ? WriteOutcome::error : WriteOutcome::success;
   }
 
-  // A nil bulk string or nil array (RESP2): GET, HGET, LINDEX ... of a key that is not there; or
-  // the one nil of a single-key MGET (replicas send an MGET key by key).
+  // A nil bulk string or nil array (RESP2), or a null (RESP3): GET, HGET, LINDEX ... of a key that
+  // is not there; or the one nil of a single-key MGET (replicas send an MGET key by key).
   bool is_miss(std::string_view reply) const noexcept override {
-    return reply == "$-1\r\n" || reply == "*-1\r\n" || reply == "*1\r\n$-1\r\n";
+    return reply == "$-1\r\n" || reply == "*-1\r\n" || reply == "_\r\n" || reply == "*1\r\n$-1\r\n" ||
+           reply == "*1\r\n_\r\n";
   }
   const WarmUpSteps* warm_up_steps() const noexcept override { return &redis::warm_up_steps(); }
 

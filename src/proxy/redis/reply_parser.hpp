@@ -1,7 +1,11 @@
-// Redis RESP2, server side: where one reply ends in a byte buffer, and the elements of an array reply.
+// Redis RESP2 and RESP3, server side: where one reply ends in a byte buffer, and the elements of an
+// array reply.
 //
-// Source: the Redis protocol specification. A reply is a simple string (+), an error (-), an integer
-// (:), a bulk string ($<n>, $-1 for nil) or an array (*<n>, *-1 for nil) of replies, nested.
+// Source: the Redis protocol specification (RESP3: Redis's docs/reference/protocol-spec). A RESP2
+// reply is a simple string (+), an error (-), an integer (:), a bulk string ($<n>, $-1 for nil) or an
+// array (*<n>, *-1 for nil) of replies, nested. A server speaking RESP3 to a client that asked for it
+// (HELLO 3) adds null (_), boolean (#), double (,), big number ((), blob error (!), verbatim string
+// (=), map (%), set (~), attribute (|, before the reply it describes) and push (>).
 //
 // Pure functions over bytes: they never read past the buffer and never throw; nesting is bounded.
 #pragma once

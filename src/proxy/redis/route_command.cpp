@@ -4,12 +4,13 @@
 #include <vector>
 
 #include "proxy/redis/merged_replies.hpp"
+#include "proxy/redis/protocol.hpp"
 #include "proxy/redis/resp.hpp"
 
 namespace ringleader::proxy::redis {
 
 void RouteCommand::describe(const CommandSpec& spec, const Request& request, std::span<const std::string_view> keys,
-                            std::string& scratch) {
+                            std::string& scratch, const ConnectionState& connection) {
   spec_ = &spec;
   request_ = &request;
   name = spec.name;
@@ -22,6 +23,7 @@ void RouteCommand::describe(const CommandSpec& spec, const Request& request, std
     whole = scratch;
   }
   this->request = {whole, {}, {}, {}};
+  dialect = connection.resp == 3 ? kResp3 : 0;
   reads = spec.reads;
   splits = spec.splits();
   counts = spec.routing != Routing::split_values;

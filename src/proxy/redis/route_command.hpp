@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "proxy/redis/commands.hpp"
+#include "proxy/redis/connection_commands.hpp"
 #include "proxy/redis/request_parser.hpp"
 #include "proxy/route/command.hpp"
 
@@ -17,9 +18,10 @@ namespace ringleader::proxy::redis {
 class RouteCommand final : public route::Command {
  public:
   /// Describes `request`, a `spec` command with `keys`, which must stay as they are while it is
-  /// routed; an inline command is written as RESP into `scratch`.
+  /// routed, from a client whose connection is `connection` (servers answer in its RESP version);
+  /// an inline command is written as RESP into `scratch`.
   void describe(const CommandSpec& spec, const Request& request, std::span<const std::string_view> keys,
-                std::string& scratch);
+                std::string& scratch, const ConnectionState& connection);
 
   void one_key(std::size_t k, std::string& out) const override;
   std::shared_ptr<PendingReply> per_key_reply(std::size_t keys) const override;

@@ -154,7 +154,7 @@ bool Session::handle(const Request& request) {
     reply_error("command '" + std::string(spec->name) + "' without keys is not supported by proxy");
     return true;
   }
-  command_.describe(*spec, request, keys_, request_bytes_);
+  command_.describe(*spec, request, keys_, request_bytes_, connection_);
   router_.send(pool_, command_);
   return true;
 }
@@ -171,12 +171,12 @@ void Session::start_stream(const CommandSpec& spec, const Request& request) {
   keys_.clear();
   command_keys(spec, request.args, keys_);
   rest_ = request.streamed;
-  command_.describe(spec, request, keys_, request_bytes_);
+  command_.describe(spec, request, keys_, request_bytes_, connection_);
   const std::span<const std::uint32_t> servers = router_.stream_to(pool_, command_);
   if (servers.empty()) return;  // refused: the client has why, and the rest is dropped as it comes
   auto reply = StreamedRequest::write_reply(pool_, servers.size(), true);
   enqueue(reply);
-  stream_.start(pool_, std::move(reply), servers, request.raw, 0, reader_waker());
+  stream_.start(pool_, std::move(reply), servers, request.raw, 0, reader_waker(), command_.dialect);
 }
 
 std::size_t Session::forward_rest(std::string_view input, const Limits& limits) {

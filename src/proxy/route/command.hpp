@@ -48,6 +48,7 @@ class Command {
   std::span<const std::string_view> keys;   // at least one
   std::array<std::string_view, 4> request;  // the whole request as servers get it, in pieces
   ReplyKind kind = 0;                       // what the request expects back
+  Dialect dialect = 0;                      // the client's version of the protocol: servers answer in it
   Effect effect = Effect::write;
   bool reads = false;     // only reads its keys: with replicas, one copy answers (failing over)
   bool splits = false;    // its keys may live on different servers (split_request, split_reply)

@@ -59,8 +59,8 @@ class RouteContext {
   /// The server of each of `keys`, into `servers` (indices into layout()); false if no server is
   /// live. Not for a pool with replicas: copies() places its keys.
   virtual bool route(std::span<const std::string_view> keys, std::vector<std::uint32_t>& servers) = 0;
-  /// Where a request to `server` goes now.
-  virtual Connection& connection(std::uint32_t server) = 0;
+  /// Where a request to `server` from a client speaking `dialect` of the protocol goes now.
+  virtual Connection& connection(std::uint32_t server, Dialect dialect) = 0;
   /// Where `key`'s copies are, first live copy first (copies.count is 0 if no server is live);
   /// `wanted`: that many servers of the probe order instead of the pool's replicas.
   virtual void copies(std::string_view key, Copies& copies, std::size_t wanted = 0) = 0;

@@ -17,9 +17,10 @@ std::shared_ptr<ReplicatedWrite> ReplicatedWrite::make(RouteContext& pool, std::
 }
 
 void ReplicatedWrite::send(const std::shared_ptr<ReplicatedWrite>& reply, RouteContext& pool,
-                           std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind) {
+                           std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind,
+                           Dialect dialect) {
   for (std::uint32_t c = 0; c < copies.size(); ++c) {
-    pool.connection(copies[c]).send({request}, reply, c, kind);
+    pool.connection(copies[c], dialect).send({request}, reply, c, kind);
   }
 }
 
@@ -38,11 +39,12 @@ void ReplicatedWrite::on_part(std::uint32_t part, std::string_view reply, bool f
 }
 
 FailoverRead::FailoverRead(RouteContext& pool, std::span<const std::uint32_t> copies, std::string_view request,
-                           ReplyKind kind, bool sends)
+                           ReplyKind kind, bool sends, Dialect dialect)
     : pool_(pool),
       layout_(pool.layout()),
       request_(request),
       kind_(kind),
+      dialect_(dialect),
       miss_failover_(pool.pool().replica_reads == config::Pool::ReplicaReads::miss_failover) {
   sends_ = sends;
   passes_through_ = true;
@@ -51,12 +53,13 @@ FailoverRead::FailoverRead(RouteContext& pool, std::span<const std::uint32_t> co
 }
 
 void FailoverRead::send() {
-  pool_.connection(copies_.server[next_++]).send({request_}, shared_from_this(), 0, kind_);
+  pool_.connection(copies_.server[next_++], dialect_).send({request_}, shared_from_this(), 0, kind_);
 }
 
 void FailoverRead::send_each(RouteContext& pool, const std::shared_ptr<PendingReply>& whole,
                              std::span<const std::string_view> keys,
-                             const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind) {
+                             const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind,
+                             Dialect dialect) {
   Copies copies;
   std::string request;
   pool.counters().fragments.add(keys.size());
@@ -68,7 +71,7 @@ void FailoverRead::send_each(RouteContext& pool, const std::shared_ptr<PendingRe
     }
     request.clear();
     request_for(k, request);
-    auto read = std::make_shared<FailoverRead>(pool, copies.servers(), request, kind, true);
+    auto read = std::make_shared<FailoverRead>(pool, copies.servers(), request, kind, true, dialect);
     read->answer_into(whole, static_cast<std::uint32_t>(k));
     read->send();
   }

@@ -43,9 +43,9 @@ class ReplicatedWrite final : public PendingReply {
   /// One for a write to `copies` copies in `pool`: its replica_writes mode and its protocol.
   static std::shared_ptr<ReplicatedWrite> make(RouteContext& pool, std::uint32_t copies, bool sends);
 
-  /// Sends `request` to each copy, copy c answering part c of `reply`.
+  /// Sends `request` to each copy, copy c answering part c of `reply`; `dialect`: the client's.
   static void send(const std::shared_ptr<ReplicatedWrite>& reply, RouteContext& pool, std::span<const std::uint32_t> copies,
-                   std::string_view request, ReplyKind kind);
+                   std::string_view request, ReplyKind kind, Dialect dialect = 0);
 
  protected:
   void on_part(std::uint32_t part, std::string_view reply, bool failed) override;
@@ -61,9 +61,9 @@ class ReplicatedWrite final : public PendingReply {
 /// A single-key read that fails over to the key's next copy.
 class FailoverRead final : public PendingReply, public std::enable_shared_from_this<FailoverRead> {
  public:
-  /// `copies` of the key, first live copy first; `request` as the servers get it.
+  /// `copies` of the key, first live copy first; `request` as the servers get it; `dialect`: the client's.
   FailoverRead(RouteContext& pool, std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind,
-               bool sends);
+               bool sends, Dialect dialect = 0);
 
   /// Sends the request to the first copy.
   void send();
@@ -74,7 +74,8 @@ class FailoverRead final : public PendingReply, public std::enable_shared_from_t
   /// server gets the protocol's error.
   static void send_each(RouteContext& pool, const std::shared_ptr<PendingReply>& whole,
                         std::span<const std::string_view> keys,
-                        const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind);
+                        const std::function<void(std::size_t, std::string&)>& request_for, ReplyKind kind,
+                        Dialect dialect = 0);
 
  protected:
   bool retried(std::uint32_t part, std::string_view reply, bool failed) override;
@@ -87,6 +88,7 @@ class FailoverRead final : public PendingReply, public std::enable_shared_from_t
   std::uint32_t next_ = 0;  // the copy the request goes to next
   std::string request_;     // kept for the next copy
   ReplyKind kind_;
+  Dialect dialect_;
   bool miss_failover_;
 };
 

@@ -23,7 +23,7 @@ void Router::send_to(RouteContext& pool, const Command& command, std::uint32_t s
   auto reply = std::make_shared<PassThroughReply>(command.sends);
   enqueue_(reply);
   const auto& r = command.request;
-  pool.connection(server).send({r[0], r[1], r[2], r[3]}, std::move(reply), 0, command.kind);
+  pool.connection(server, command.dialect).send({r[0], r[1], r[2], r[3]}, std::move(reply), 0, command.kind);
 }
 
 void Router::fail_over(RouteContext& pool, const Command& command, std::uint32_t server) {
@@ -38,7 +38,8 @@ void Router::fail_over(RouteContext& pool, const Command& command, std::uint32_t
   }
   scratch_.clear();
   command.one_key(0, scratch_);
-  auto reply = std::make_shared<FailoverRead>(pool, order.servers(), scratch_, command.kind, command.sends);
+  auto reply = std::make_shared<FailoverRead>(pool, order.servers(), scratch_, command.kind, command.sends,
+                                              command.dialect);
   enqueue_(reply);
   reply->send();
 }
@@ -75,7 +76,7 @@ void Router::replicate(RouteContext& pool, const Command& command) {
     auto reply = command.per_key_reply(command.keys.size());
     enqueue_(reply);
     const auto one_key = [&](std::size_t k, std::string& out) { command.one_key(k, out); };
-    FailoverRead::send_each(pool, reply, command.keys, one_key, command.kind);
+    FailoverRead::send_each(pool, reply, command.keys, one_key, command.kind, command.dialect);
     return;
   }
   if (!place_copies(pool, command)) return;
@@ -88,14 +89,14 @@ void Router::replicate(RouteContext& pool, const Command& command) {
   for (const std::string_view piece : command.request) scratch_.append(piece);
   const std::span<const std::uint32_t> copies = copies_[0].servers();
   if (command.reads) {
-    auto reply = std::make_shared<FailoverRead>(pool, copies, scratch_, command.kind, command.sends);
+    auto reply = std::make_shared<FailoverRead>(pool, copies, scratch_, command.kind, command.sends, command.dialect);
     enqueue_(reply);
     reply->send();
     return;
   }
   auto reply = ReplicatedWrite::make(pool, static_cast<std::uint32_t>(copies.size()), command.sends);
   enqueue_(reply);
-  ReplicatedWrite::send(reply, pool, copies, scratch_, command.kind);
+  ReplicatedWrite::send(reply, pool, copies, scratch_, command.kind, command.dialect);
 }
 
 // One split per copy: round c sends each key to its c-th copy, and its merged reply is part c of
@@ -119,7 +120,7 @@ std::shared_ptr<PendingReply> Router::split(RouteContext& pool, const Command& c
   for (std::uint32_t part = 0; part < parts_.parts(); ++part) {
     scratch_.clear();
     command.split_request(parts_.keys(part), scratch_);
-    pool.connection(parts_.server(part)).send({scratch_}, reply, part, command.kind);
+    pool.connection(parts_.server(part), command.dialect).send({scratch_}, reply, part, command.kind);
   }
   return reply;
 }

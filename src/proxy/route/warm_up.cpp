@@ -45,7 +45,7 @@ class CopyReply final : public PendingReply {
 
 WarmUpRead::WarmUpRead(RouteContext& pool, const WarmUpSteps& steps, std::uint32_t server,
                        std::shared_ptr<Connection> previous, std::string_view key, std::string_view request,
-                       ReplyKind kind, bool with_cas, bool sends)
+                       ReplyKind kind, bool with_cas, bool sends, Dialect dialect)
     : pool_(pool),
       steps_(steps),
       layout_(pool.layout()),
@@ -54,13 +54,14 @@ WarmUpRead::WarmUpRead(RouteContext& pool, const WarmUpSteps& steps, std::uint32
       key_(key),
       request_(request),
       kind_(kind),
+      dialect_(dialect),
       with_cas_(with_cas) {
   sends_ = sends;
   passes_through_ = true;  // a large hit on the new owner goes out in pieces, as without warm-up
 }
 
 void WarmUpRead::send() {
-  pool_.connection(server_).send({request_}, shared_from_this(), 0, kind_);
+  pool_.connection(server_, dialect_).send({request_}, shared_from_this(), 0, kind_);
 }
 
 bool WarmUpRead::retried(std::uint32_t, std::string_view reply, bool failed) {
@@ -95,7 +96,7 @@ bool WarmUpRead::previous_answered(std::string_view reply) {
   // After the copy on the same connection: the new owner answers with the value copied, or a newer one.
   asked_again_ = true;
   passes_through_ = true;
-  pool_.connection(server_).send({again_}, shared_from_this(), 0, kind_);
+  pool_.connection(server_, dialect_).send({again_}, shared_from_this(), 0, kind_);
   return true;
 }
 
@@ -114,7 +115,7 @@ bool WarmUpRead::copy(const WarmValue& value) {
     pool_.counters().warmup_copies_skipped.add();
     return false;
   }
-  auto owner = pool_.connection(server_).shared();
+  auto owner = pool_.connection(server_, dialect_).shared();
   owner->send({copy}, std::make_shared<CopyReply>(pool_, steps_, owner, key_, value.data, began_), 0,
               steps_.copy_kind());
   return true;
@@ -134,7 +135,7 @@ bool remove(RouteContext& pool, const WarmUpSteps& steps, const Command& command
     auto reply = std::make_shared<ReplicatedWrite>(2, false, command.sends, pool.protocol());
     enqueue(reply);
     command.one_key(0, request);
-    pool.connection(servers[0]).send({request}, reply, 0, command.kind);
+    pool.connection(servers[0], command.dialect).send({request}, reply, 0, command.kind);
     previous[0]->send({request}, reply, 1, command.kind);
     return true;
   }
@@ -153,7 +154,7 @@ bool read(RouteContext& pool, const WarmUpSteps& steps, const Command& command, 
           std::span<const std::shared_ptr<Connection>> previous, const Enqueue& enqueue) {
   const auto warm_read = [&](std::size_t k, std::string_view request) {
     return std::make_shared<WarmUpRead>(pool, steps, servers[k], previous[k], command.keys[k], request, command.kind,
-                                        command.with_cas, command.sends);
+                                        command.with_cas, command.sends, command.dialect);
   };
   std::string request;
   if (command.keys.size() == 1) {
@@ -180,7 +181,7 @@ bool read(RouteContext& pool, const WarmUpSteps& steps, const Command& command, 
     }
     auto reply = std::make_shared<PassThroughReply>();
     reply->answer_into(whole, part);
-    pool.connection(servers[k]).send({request}, std::move(reply), 0, command.kind);
+    pool.connection(servers[k], command.dialect).send({request}, std::move(reply), 0, command.kind);
   }
   return true;
 }

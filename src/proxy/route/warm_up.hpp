@@ -85,9 +85,12 @@ bool warm_up(RouteContext& pool, const Command& command, std::span<const std::ui
 /// A single-key read of a moved key during a warm-up.
 class WarmUpRead final : public PendingReply, public std::enable_shared_from_this<WarmUpRead> {
  public:
-  /// `request`, as the new owner `server` gets it, reads `key`; `with_cas`: the client asked for cas.
+  /// `request`, as the new owner `server` gets it, reads `key`; `with_cas`: the client asked for cas;
+  /// `dialect`: the client's (the previous owner is asked in the protocol's usual one: its reply
+  /// is never the client's).
   WarmUpRead(RouteContext& pool, const WarmUpSteps& steps, std::uint32_t server, std::shared_ptr<Connection> previous,
-             std::string_view key, std::string_view request, ReplyKind kind, bool with_cas, bool sends);
+             std::string_view key, std::string_view request, ReplyKind kind, bool with_cas, bool sends,
+             Dialect dialect = 0);
 
   /// Sends the request to the new owner.
   void send();
@@ -110,6 +113,7 @@ class WarmUpRead final : public PendingReply, public std::enable_shared_from_thi
   std::string key_;
   std::string request_;
   ReplyKind kind_;
+  Dialect dialect_;
   bool with_cas_;
   bool asked_previous_ = false;
   bool asked_again_ = false;  // the new owner, after the copy (WarmUpSteps::answer() could not)

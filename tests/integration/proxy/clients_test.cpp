@@ -1,4 +1,5 @@
-// Real clients against ringleader serve: redis-cli, and pymemcache + redis-py under /usr/bin/python3.
+// Real clients against ringleader serve: redis-cli, pymemcache + redis-py under /usr/bin/python3, and
+// Node.js's node-redis and ioredis.
 #include <gtest/gtest.h>
 
 #include "cluster.hpp"
@@ -15,12 +16,25 @@ TEST(RealClients, RedisCli) {
   EXPECT_EQ(run_shell(cli + "MSET a 1 b 2 c 3").second, "OK\n");
   EXPECT_EQ(run_shell(cli + "MGET c b a").second, "3\n2\n1\n");
   EXPECT_EQ(run_shell(cli + "DEL a b c cli:key").second, "4\n");
-  // -2 opens with HELLO 2; -3 with HELLO 3, which the proxy refuses as Redis refuses a version it
-  // lacks (NOPROTO), and redis-cli goes on in RESP2.
+  // -2 opens with HELLO 2, -3 with HELLO 3: RESP3 from then on, as from the server itself (its
+  // map printed as key and value, its double, its null).
   EXPECT_EQ(run_shell(cli + "-2 SET cli:hello 2").second, "OK\n");
-  const auto [status, output] = run_shell(cli + "-3 GET cli:hello");
-  EXPECT_EQ(status, 0);
-  EXPECT_TRUE(output.ends_with("\n2\n") && output.find("NOPROTO") != std::string::npos) << output;
+  EXPECT_EQ(run_shell(cli + "-3 HSET cli:map f 1").second, "1\n");
+  EXPECT_EQ(run_shell(cli + "-3 HGETALL cli:map").second, "f 1\n");
+  EXPECT_EQ(run_shell(cli + "-3 ZADD cli:z 2.5 m").second, "1\n");
+  EXPECT_EQ(run_shell(cli + "-3 ZSCORE cli:z m").second, "2.5\n");
+  EXPECT_TRUE(run_shell(cli + "-3 HELLO").second.starts_with("server redis\nversion 7.0.0\nproto 3\nid "));
+  EXPECT_EQ(run_shell(cli + "-3 DEL cli:hello cli:map cli:z").second, "3\n");
+}
+
+// node-redis 5 (RESP2 and RESP3), node-redis 4 and ioredis, each connecting as it does by default
+// (node/redis_clients.mjs; scripts/install-deps installs them from node/package-lock.json).
+TEST(RealClients, NodeLibraries) {
+  Cluster cluster;
+  auto [status, output] = run_shell("node " RINGLEADER_PROXY_TEST_DIR "/node/redis_clients.mjs " +
+                                    std::to_string(cluster.ringleader_ports.redis));
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_EQ(output, "ok\n");
 }
 
 // pymemcache and redis-py, including their multi-key calls and pipelines.

@@ -159,6 +159,29 @@ TEST(ProxyFailures, RedisAuthAndDb) {
   EXPECT_EQ(redis(direct, {"GET", "k"}), "$-1\r\n");
   EXPECT_EQ(redis(direct, {"SELECT", "2"}), "+OK\r\n");
   EXPECT_EQ(redis(direct, {"GET", "k"}), "$7\r\nin-db-2\r\n");
+  // A RESP3 client's commands go on connections opened with AUTH, HELLO 3 and SELECT.
+  EXPECT_TRUE(redis(c, {"HELLO", "3"}).starts_with("%8\r\n"));
+  EXPECT_EQ(redis(c, {"GET", "k"}), "$7\r\nin-db-2\r\n");
+  EXPECT_EQ(redis(c, {"GET", "nosuch"}), "_\r\n");
+}
+
+// A server without RESP3 (here, one that refuses HELLO as a Redis before 6 does): a RESP3 client's
+// commands get an error that says why, and RESP2 clients go on as before.
+TEST(ProxyFailures, ServerWithoutResp3) {
+  TempDir dir;
+  auto backend = start_redis(dir, {"--rename-command", "HELLO", "\"\""});
+  const std::uint16_t rd = free_port();
+  const auto file = dir.write("c.yml", pool("store", tcp(rd), {backend.port}, "  redis: true\n"));
+  auto proxy = start_ringleader(dir, file, {rd});
+  Connection c(rd);
+  Connection resp2(rd);
+  EXPECT_TRUE(redis(c, {"HELLO", "3"}).starts_with("%8\r\n"));
+  for (int i = 0; i < 3; ++i) {
+    const std::string refused = redis(c, {"GET", "k"});
+    EXPECT_TRUE(refused.starts_with("-ERR") && refused.find("RESP3 (HELLO 3) refused by") != std::string::npos)
+        << refused;
+    EXPECT_EQ(redis(resp2, {"GET", "k"}), "$-1\r\n");
+  }
 }
 
 // A wrong redis_auth: the client gets the server's own reply, as through nutcracker, again and

@@ -103,7 +103,7 @@ TEST_F(RedisProxy, ConnectionCommands) {
   EXPECT_EQ(redis(c, {"CLIENT", "NO-TOUCH", "off"}), "+OK\r\n");
   EXPECT_EQ(redis(c, {"CLIENT", "SETNAME"}), "-ERR wrong number of arguments for 'client|setname' command\r\n");
   EXPECT_EQ(redis(c, {"CLIENT", "LIST"}), "-ERR command 'CLIENT LIST' is not supported by proxy\r\n");
-  EXPECT_TRUE(redis(c, {"HELLO", "3"}).starts_with("-NOPROTO unsupported protocol version"));
+  EXPECT_EQ(redis(c, {"HELLO", "4"}), "-NOPROTO unsupported protocol version\r\n");
   EXPECT_EQ(redis(c, {"HELLO", "two"}), "-ERR Protocol version is not an integer or out of range\r\n");
   EXPECT_EQ(redis(c, {"HELLO", "2", "SETNAME"}), "-ERR Syntax error in HELLO option 'SETNAME'\r\n");
   // The default user has no password here (Redis's nopass): any password is his, no other user is.
@@ -119,6 +119,47 @@ TEST_F(RedisProxy, ConnectionCommands) {
   EXPECT_EQ(redis(other, {"CLIENT", "GETNAME"}), "$-1\r\n");
   EXPECT_EQ(redis(c, {"SET", "after-hello", "v"}), "+OK\r\n");
   EXPECT_EQ(redis(other, {"GET", "after-hello"}), "$1\r\nv\r\n");
+}
+
+// A client that says HELLO 3 gets RESP3: the proxy's own replies in RESP3's forms, and every
+// server's reply as the server gives it in RESP3 (maps, sets, doubles, nulls), merged replies
+// included; meanwhile a RESP2 client on the same servers gets RESP2. HELLO 2 and RESET go back.
+TEST_F(RedisProxy, Resp3) {
+  auto c = proxy();
+  auto resp2 = proxy();
+  const std::string id = redis(c, {"CLIENT", "ID"});
+  EXPECT_EQ(redis(c, {"HELLO", "3"}),
+            "%8\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.0.0\r\n$5\r\nproto\r\n:3\r\n"
+            "$2\r\nid\r\n" + id + "$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n"
+            "$7\r\nmodules\r\n*0\r\n$5\r\nproxy\r\n$10\r\nringleader\r\n");
+  EXPECT_EQ(redis(c, {"GET", "resp3:nosuch"}), "_\r\n");
+  EXPECT_EQ(redis(c, {"HSET", "resp3:h", "f", "1"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"HGETALL", "resp3:h"}), "%1\r\n$1\r\nf\r\n$1\r\n1\r\n");
+  EXPECT_EQ(redis(c, {"ZADD", "resp3:z", "1.5", "m"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"ZSCORE", "resp3:z", "m"}), ",1.5\r\n");
+  EXPECT_EQ(redis(c, {"SADD", "resp3:s", "x"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"SMEMBERS", "resp3:s"}), "~1\r\n$1\r\nx\r\n");
+  // Pipelined beside a RESP2 client's commands to the same servers.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(redis(resp2, {"HGETALL", "resp3:h"}), "*2\r\n$1\r\nf\r\n$1\r\n1\r\n");
+    EXPECT_EQ(redis(c, {"HGETALL", "resp3:h"}), "%1\r\n$1\r\nf\r\n$1\r\n1\r\n");
+    EXPECT_EQ(redis(resp2, {"GET", "resp3:nosuch"}), "$-1\r\n");
+  }
+  // Split over the 3 servers and merged: the nulls are the servers' RESP3 ones.
+  EXPECT_EQ(redis(c, {"MSET", "resp3:a", "1", "resp3:b", "2", "resp3:c", "3"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"MGET", "resp3:c", "resp3:none", "resp3:a", "resp3:b"}),
+            "*4\r\n$1\r\n3\r\n_\r\n$1\r\n1\r\n$1\r\n2\r\n");
+  EXPECT_EQ(redis(c, {"DEL", "resp3:a", "resp3:b", "resp3:c", "resp3:none"}), ":3\r\n");
+  EXPECT_EQ(redis(c, {"CLIENT", "GETNAME"}), "_\r\n");
+  const std::string info = redis(c, {"INFO", "server"});
+  EXPECT_TRUE(info.starts_with("=") && info.find("\r\ntxt:# Server\r\n") != std::string::npos) << info;
+  EXPECT_TRUE(redis(c, {"HELLO"}).starts_with("%8\r\n"));  // no version: the one it speaks
+  EXPECT_TRUE(redis(c, {"HELLO", "2"}).starts_with("*16\r\n"));
+  EXPECT_EQ(redis(c, {"HGETALL", "resp3:h"}), "*2\r\n$1\r\nf\r\n$1\r\n1\r\n");
+  EXPECT_TRUE(redis(c, {"HELLO", "3"}).starts_with("%8\r\n"));
+  EXPECT_EQ(redis(c, {"RESET"}), "+RESET\r\n");
+  EXPECT_EQ(redis(c, {"GET", "resp3:nosuch"}), "$-1\r\n");
+  EXPECT_EQ(redis(c, {"DEL", "resp3:h", "resp3:z", "resp3:s"}), ":3\r\n");
 }
 
 // Commands a sharding proxy cannot serve get a clear error; the connection stays usable.

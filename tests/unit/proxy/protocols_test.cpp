@@ -92,7 +92,7 @@ TEST(Protocols, RedisHandshake) {
   auto pool = config::parse("a:\n  listen: 127.0.0.1:1\n  redis: true\n  redis_auth: pw\n  redis_db: 2\n" + kServers)
                   .pools[0];
   const Protocol& redis = protocol_of(pool);
-  const Handshake hello = redis.handshake(pool);
+  const Handshake hello = redis.handshake(pool, 0);
   EXPECT_EQ(hello.bytes, "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n");
   ASSERT_EQ(hello.steps.size(), 2u);
   EXPECT_TRUE(redis.judge_handshake(hello.steps[0], "+OK\r\n", false, "s").failure.empty());
@@ -100,7 +100,23 @@ TEST(Protocols, RedisHandshake) {
   EXPECT_EQ(redis.judge_handshake(hello.steps[1], "-ERR DB index is out of range\r\n", false, "s:1").failure,
             "SELECT 2 refused by s:1: ERR DB index is out of range");
   pool.protocol = "memcache";
-  EXPECT_TRUE(protocol_of(pool).handshake(pool).bytes.empty());
+  EXPECT_TRUE(protocol_of(pool).handshake(pool, 0).bytes.empty());
+}
+
+// A connection for RESP3 clients (dialect 1) asks for RESP3 after AUTH; a server that refuses it
+// (a Redis before 6) fails the connection with why, not counted against the server.
+TEST(Protocols, RedisResp3Handshake) {
+  auto pool = config::parse("a:\n  listen: 127.0.0.1:1\n  redis: true\n  redis_auth: pw\n" + kServers).pools[0];
+  const Protocol& redis = protocol_of(pool);
+  ASSERT_EQ(redis.dialects(), 2);
+  const Handshake hello = redis.handshake(pool, 1);
+  EXPECT_EQ(hello.bytes, "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n");
+  ASSERT_EQ(hello.steps.size(), 2u);
+  EXPECT_TRUE(redis.judge_handshake(hello.steps[1], "%7\r\n", false, "s").failure.empty());
+  EXPECT_EQ(redis.judge_handshake(hello.steps[1], "-ERR unknown command 'HELLO'\r\n", false, "s:1").failure,
+            "RESP3 (HELLO 3) refused by s:1: ERR unknown command 'HELLO'");
+  EXPECT_TRUE(redis.judge_handshake(hello.steps[1], "-NOAUTH x\r\n", true, "s").failure.empty());
+  EXPECT_EQ(find_protocol("memcache")->dialects(), 1);
 }
 
 // The health probe passes what each protocol's healthy server answers: memcached's version, Redis's

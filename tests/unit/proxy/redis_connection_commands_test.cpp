@@ -42,6 +42,25 @@ TEST_F(ConnectionCommands, HelloWithoutAuthIsRefusedUntilTheClientAuthenticates)
   EXPECT_TRUE(send({"HELLO"}).starts_with("*16\r\n"));  // authenticated now
 }
 
+// HELLO 3 switches the client to RESP3 (once authenticated): HELLO's map, a null for no name,
+// INFO as a verbatim string; HELLO 2 and RESET switch back, and an unknown version changes nothing.
+TEST_F(ConnectionCommands, Resp3) {
+  EXPECT_TRUE(send({"HELLO", "3"}).starts_with("-NOAUTH"));
+  EXPECT_EQ(state.resp, 2);
+  EXPECT_TRUE(send({"HELLO", "3", "AUTH", "default", "s3cret"}).starts_with("%8\r\n$6\r\nserver\r\n"));
+  EXPECT_EQ(state.resp, 3);
+  EXPECT_EQ(send({"CLIENT", "GETNAME"}), "_\r\n");
+  EXPECT_TRUE(send({"INFO"}).starts_with("="));
+  EXPECT_NE(send({"HELLO"}).find("$5\r\nproto\r\n:3\r\n"), std::string::npos);
+  EXPECT_EQ(send({"HELLO", "1"}), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_EQ(state.resp, 3);
+  EXPECT_TRUE(send({"HELLO", "2"}).starts_with("*16\r\n"));
+  EXPECT_EQ(send({"CLIENT", "GETNAME"}), "$-1\r\n");
+  send({"HELLO", "3"});
+  EXPECT_EQ(send({"RESET"}), "+RESET\r\n");
+  EXPECT_EQ(state.resp, 2);
+}
+
 // A HELLO whose options are wrong changes nothing, the name included.
 TEST_F(ConnectionCommands, AFailedHelloChangesNothing) {
   EXPECT_EQ(send({"HELLO", "2", "SETNAME", "n", "AUTH", "default", "wrong"}),

@@ -25,6 +25,23 @@ TEST(RedisReplyParser, Types) {
   EXPECT_EQ(frame_reply(deep + ":1\r\n").status, ReplyStatus::malformed);
 }
 
+// RESP3's types (a server speaking it to a client that said HELLO 3) are framed too, an attribute
+// together with the reply it describes; a wrong header is malformed.
+TEST(RedisReplyParser, Resp3Types) {
+  for (const std::string reply : {"_\r\n", "#t\r\n", ",1.5\r\n", ",-inf\r\n", "(-12345678901234567890\r\n",
+                                  "!5\r\nERR x\r\n", "=8\r\ntxt:abcd\r\n", "~2\r\n:1\r\n_\r\n",
+                                  "%2\r\n$1\r\na\r\n:1\r\n+b\r\n%0\r\n", ">2\r\n+message\r\n$1\r\nx\r\n",
+                                  "|1\r\n+ttl\r\n:3\r\n$1\r\nv\r\n"}) {
+    EXPECT_EQ(frame_reply(reply + "+next\r\n").size, reply.size()) << reply;
+    for (std::size_t n = 0; n < reply.size(); ++n)
+      EXPECT_EQ(frame_reply(reply.substr(0, n)).status, ReplyStatus::need_more) << reply << " " << n;
+  }
+  for (const std::string bad : {"_x\r\n", "#x\r\n", "(1.5\r\n", "(\r\n", "%-1\r\n", "~-1\r\n", "=-1\r\n",
+                                "!2\r\nabc\r\n", "%99999999999999999\r\n", "$?\r\n"}) {
+    EXPECT_EQ(frame_reply(bad).status, ReplyStatus::malformed) << bad;
+  }
+}
+
 // A bulk string whose data is still arriving says how long the whole reply is, so its data can go to
 // the client as it comes (backend.hpp); an array does not (its elements' sizes are not known yet).
 TEST(RedisReplyParser, CertainBytesOfABulkString) {

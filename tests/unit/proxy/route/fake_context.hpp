@@ -99,7 +99,10 @@ class FakeContext final : public RouteContext {
     }
     return true;
   }
-  Connection& connection(std::uint32_t server) override { return *servers_.at(server); }
+  Connection& connection(std::uint32_t server, Dialect dialect) override {
+    dialects.push_back(dialect);
+    return *servers_.at(server);
+  }
   void copies(std::string_view key, Copies& copies, std::size_t wanted) override {
     copies = copies_of.at(std::string(key));
     if (wanted > 0) copies.count = std::min(copies.count, wanted);
@@ -120,6 +123,7 @@ class FakeContext final : public RouteContext {
   std::map<std::string, Copies> copies_of;        // by key
   std::map<std::string, std::shared_ptr<FakeConnection>> previous_of;  // moved keys' previous owners
   bool warm_reads_now = true;
+  std::vector<Dialect> dialects;  // of every connection() asked for, in order
 
  private:
   config::Pool pool_;

@@ -58,6 +58,17 @@ TEST_F(RouterTest, KeysOnSeveralServersSplitAndMerge) {
   EXPECT_EQ(pool.counters().fragments.get(), 2u);
 }
 
+// The client's dialect chooses the connection, whole or split.
+TEST_F(RouterTest, RequestsGoOnTheClientsDialect) {
+  FakeCommand one("get", {"a", "c"});
+  one.dialect = 1;
+  router.send(pool, one);
+  FakeCommand split("get", {"a", "b"});
+  split.dialect = 1;
+  router.send(pool, split);
+  EXPECT_EQ(pool.dialects, (std::vector<Dialect>{1, 1, 1}));
+}
+
 // A command that cannot split, with keys on two servers, and a key without a live server, are
 // answered with the protocol's error and sent nowhere.
 TEST_F(RouterTest, KeysApartOrNoServerAreRefused) {
@@ -131,6 +142,24 @@ TEST_F(RouterReplicasTest, WritesGoToEveryCopyAndReadsFailOver) {
   EXPECT_EQ(pool.server(0).requests().back(), "get a\r\n");
   pool.server(0).answer("SERVER_ERROR timeout\r\n", true);
   EXPECT_EQ(pool.server(1).requests().back(), "get a\r\n");
+}
+
+// A client's dialect (a Redis client's RESP3) chooses the connection of every request sent for it:
+// to every copy of a write, to the copy a read fails over to, and key by key.
+TEST_F(RouterReplicasTest, EveryRequestGoesOnTheClientsDialect) {
+  FakeCommand write("set", {"a"}, Command::Effect::write);
+  write.dialect = 1;
+  router.send(pool, write);
+  FakeCommand read("get", {"a"});
+  read.dialect = 1;
+  router.send(pool, read);
+  pool.server(0).answer("STORED\r\n");
+  pool.server(0).answer("SERVER_ERROR timeout\r\n", true);  // the read fails over
+  FakeCommand apart("get", {"a", "b"});
+  apart.dialect = 1;
+  router.send(pool, apart);
+  EXPECT_EQ(pool.dialects.size(), 6u);  // 2 copies, 2 tries, 2 keys
+  EXPECT_EQ(pool.dialects, std::vector<Dialect>(pool.dialects.size(), 1));
 }
 
 // A read of many keys goes key by key (each key fails over on its own), each into its part.

@@ -141,5 +141,36 @@ TEST(WarmUpRouteRedis, DeleteAlsoAtThePreviousOwnerAndWritesNoted) {
   EXPECT_EQ(previous->sent.size(), 1u);
 }
 
+// Redis, a RESP3 client: its miss is RESP3's null; the previous owner is asked for the value (DUMP,
+// on its usual connection), the new owner gets the copy and the read again on the client's RESP3
+// connection, whose answer is the client's.
+TEST(WarmUpRouteRedis, AResp3ClientsMissIsWarmedOnItsDialect) {
+  asio::io_context io;
+  auto client = std::make_shared<FakeClient>(io);
+  FakeContext pool("redis", 1);
+  auto previous = std::make_shared<FakeConnection>();
+  pool.previous_of["moved"] = previous;
+  const std::uint32_t owners[] = {0};
+  std::shared_ptr<PendingReply> reply;
+  FakeCommand get("GET", {"moved"});
+  get.dialect = 1;
+  ASSERT_TRUE(route::warm_up(pool, get, owners, [&](std::shared_ptr<PendingReply> r) {
+    r->set_session(client);
+    reply = std::move(r);
+  }));
+  FakeConnection& owner = pool.server(0);
+  owner.answer("_\r\n");
+  ASSERT_EQ(previous->sent.size(), 1u);
+  previous->answer("*2\r\n:-1\r\n$4\r\ndump\r\n");
+  ASSERT_EQ(owner.sent.size(), 3u);  // the read, the copy, the read again
+  EXPECT_TRUE(owner.sent[1].bytes.starts_with("*4\r\n$7\r\nRESTORE\r\n")) << owner.sent[1].bytes;
+  owner.answer("+OK\r\n");
+  owner.answer("$1\r\nv\r\n");
+  ASSERT_TRUE(reply->ready());
+  EXPECT_EQ(reply->bytes(), "$1\r\nv\r\n");
+  EXPECT_EQ(pool.dialects, std::vector<Dialect>(pool.dialects.size(), 1));
+  EXPECT_EQ(pool.dialects.size(), 3u);
+}
+
 }  // namespace
 }  // namespace ringleader::proxy

@@ -1,0 +1,65 @@
+// node-redis 5 (RESP2 and RESP3), node-redis 4 and ioredis against `ringleader serve`.
+//
+// Usage: node redis_clients.mjs REDIS_PORT. Prints "ok" and exits 0, or throws on the first mismatch.
+// Each library connects as it does by default (node-redis 5 with RESP 3 opens with HELLO 3, and all
+// send CLIENT SETINFO or SETNAME), then runs its commands through the pool: single keys of each
+// type, multi-key commands split over the servers, and pipelines.
+import assert from "node:assert/strict";
+
+import { createClient } from "redis";
+import { createClient as createClient4 } from "redis4";
+import Redis from "ioredis";
+
+const port = Number(process.argv[2]);
+const url = `redis://127.0.0.1:${port}`;
+
+// The commands every library runs; `tag` keeps one library's keys apart from another's.
+async function exercise(client, tag) {
+  const k = (name) => `${tag}:${name}`;
+  assert.equal(await client.ping(), "PONG");
+  const keys = Array.from({ length: 20 }, (_, i) => k(`key${i}`));
+  for (const [i, key] of keys.entries()) assert.equal(await client.set(key, `v${i}`), "OK");
+  assert.deepEqual(await client.mGet(keys), keys.map((_, i) => `v${i}`));
+  assert.deepEqual(await client.mGet([k("missing"), keys[0]]), [null, "v0"]);
+  assert.equal(await client.get(k("missing")), null);
+  assert.equal(await client.del(keys), keys.length);
+  assert.equal(await client.hSet(k("hash"), { f: "1", g: "2" }), 2);
+  assert.deepEqual({ ...(await client.hGetAll(k("hash"))) }, { f: "1", g: "2" });
+  assert.equal(await client.zAdd(k("zset"), [{ score: 1.5, value: "m" }]), 1);
+  assert.equal(Number(await client.zScore(k("zset"), "m")), 1.5);
+  assert.equal(await client.sAdd(k("set"), ["x", "y"]), 2);
+  assert.deepEqual([...(await client.sMembers(k("set")))].sort(), ["x", "y"]);
+  assert.equal(await client.incrBy(k("counter"), 5), 5);
+  assert.equal(await client.del([k("hash"), k("zset"), k("set"), k("counter")]), 4);
+}
+
+async function nodeRedis(create, options, tag) {
+  const client = create({ url, ...options });
+  client.on("error", (e) => { throw e; });
+  await client.connect();
+  await exercise(client, tag);
+  // A pipeline: sent together, not as a transaction.
+  const replies = await client.multi().incr(`${tag}:p`).incr(`${tag}:p`).get(`${tag}:p`).execAsPipeline();
+  assert.deepEqual(replies.map(String), ["1", "2", "2"]);
+  await client.del(`${tag}:p`);
+  if (options.name) assert.equal(await client.clientGetName(), options.name);
+  await client.quit();
+}
+
+await nodeRedis(createClient, {}, "node5");
+await nodeRedis(createClient, { RESP: 3, name: "resp3-app" }, "node5resp3");
+await nodeRedis(createClient4, { name: "v4-app" }, "node4");
+
+// ioredis: RESP2, its own command names.
+const io = new Redis(port, "127.0.0.1", { connectionName: "io-app", lazyConnect: true, maxRetriesPerRequest: 0 });
+await io.connect();
+const ioKeys = Array.from({ length: 20 }, (_, i) => `io:key${i}`);
+assert.equal(await io.mset(Object.fromEntries(ioKeys.map((key, i) => [key, `v${i}`]))), "OK");
+assert.deepEqual(await io.mget(ioKeys), ioKeys.map((_, i) => `v${i}`));
+assert.deepEqual(await io.hgetall("io:none"), {});
+const piped = await io.pipeline().incr("io:p").incr("io:p").exec();
+assert.deepEqual(piped, [[null, 1], [null, 2]]);
+assert.equal(await io.del(...ioKeys, "io:p"), ioKeys.length + 1);
+assert.equal(await io.client("GETNAME"), "io-app");
+await io.quit();
+console.log("ok");
