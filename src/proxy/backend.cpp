@@ -53,6 +53,7 @@ void Backend::retire() {
 }
 
 void Backend::close() {
+  spent_ = once_;
   if (state_ == State::connected) counters_.server_connections.sub();
   ++generation_;
   state_ = State::disconnected;
@@ -68,6 +69,10 @@ void Backend::close() {
 
 void Backend::send(std::initializer_list<std::string_view> request, std::shared_ptr<PendingReply> reply,
                    std::uint32_t part, ReplyKind kind) {
+  if (spent_) {
+    reply->complete(part, error_reply("connection to " + name_ + " lost, and what the client began on it with it"), true);
+    return;
+  }
   std::size_t bytes = 0;
   for (const std::string_view piece : request) {
     output_.append(piece);

@@ -148,6 +148,12 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   bool all_idle() const noexcept;
   /// Closes the connection now; requests in flight are dropped unanswered (their client is gone).
   void abandon();
+  /// No reply on this connection times out (a blocking command's: the server keeps the client's own
+  /// timeout).
+  void wait_forever() noexcept { options_.timeout.reset(); }
+  /// This connection is never made again once it closed: a request sent after gets an error at
+  /// once (a transaction must not go on, unnoticed, on a new connection that knows nothing of it).
+  void connect_once() noexcept { once_ = true; }
   /// Connects now rather than at the first request (the pool's `preconnect`).
   void preconnect();
 
@@ -262,6 +268,8 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::size_t sent_bytes_ = 0;  // bytes of the written requests in in_flight_
   bool healthy_ = true;         // false from a failure to the next connection: one warning per outage
   bool retired_ = false;
+  bool once_ = false;   // connect_once()...
+  bool spent_ = false;  // ...and it closed
   std::size_t passing_ = 0;  // bytes of the front reply, passed on in pieces, still to come
   bool in_pieces_ = false;   // the front reply goes out in pieces
   bool pieces_end_ = false;  // ...and ends with the bytes passing_ counts (ReplyFrame::certain_ends)

@@ -18,6 +18,16 @@ constexpr CommandSpec of(std::string_view name, Routing routing, int first = 1, 
   return {name, routing, first, -1, step};
 }
 
+// A blocking command: it waits for its keys to have data (pinned.hpp).
+constexpr CommandSpec blocks(CommandSpec spec) {
+  spec.blocks = true;
+  return spec;
+}
+// BLPOP key [key ...] timeout, and its kind.
+constexpr CommandSpec keys_then_timeout(std::string_view name) { return {name, Routing::keys, 1, -2, 1}; }
+// A transaction's command without arguments.
+constexpr CommandSpec bare(std::string_view name) { return {name, Routing::transaction, 1, 0, 1}; }
+
 // A read: with replicas it goes to one copy of its key (failing over), not to every copy.
 constexpr CommandSpec reads(CommandSpec spec) {
   spec.reads = true;
@@ -73,16 +83,17 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     {"PING", Routing::ping}, {"ECHO", Routing::echo}, {"QUIT", Routing::quit}, {"AUTH", Routing::auth},
     {"HELLO", Routing::hello}, {"CLIENT", Routing::client}, {"SELECT", Routing::select},
     {"RESET", Routing::reset}, {"INFO", Routing::info},
+    // On a connection of the client's own (pinned.hpp)
+    bare("MULTI"), bare("EXEC"), bare("DISCARD"), bare("UNWATCH"), of("WATCH", Routing::transaction),
+    blocks(keys_then_timeout("BLPOP")), blocks(keys_then_timeout("BRPOP")), blocks(keys_then_timeout("BZPOPMIN")),
+    blocks(keys_then_timeout("BZPOPMAX")),
+    blocks(two("BRPOPLPUSH")), blocks(two("BLMOVE")), blocks(of("BLMPOP", Routing::numkeys, 2)),
+    blocks(of("BZMPOP", Routing::numkeys, 2)),
     // Meaningless or unsafe through a sharding proxy
     {"KEYS", Routing::unsupported}, {"SCAN", Routing::unsupported}, {"RANDOMKEY", Routing::unsupported},
-    {"MULTI", Routing::unsupported}, {"EXEC", Routing::unsupported}, {"DISCARD", Routing::unsupported},
-    {"WATCH", Routing::unsupported}, {"UNWATCH", Routing::unsupported},
     {"SUBSCRIBE", Routing::unsupported}, {"PSUBSCRIBE", Routing::unsupported},
     {"UNSUBSCRIBE", Routing::unsupported}, {"PUNSUBSCRIBE", Routing::unsupported},
-    {"PUBLISH", Routing::unsupported}, {"BLPOP", Routing::unsupported}, {"BRPOP", Routing::unsupported},
-    {"BRPOPLPUSH", Routing::unsupported}, {"BLMOVE", Routing::unsupported}, {"BLMPOP", Routing::unsupported},
-    {"BZPOPMIN", Routing::unsupported}, {"BZPOPMAX", Routing::unsupported}, {"BZMPOP", Routing::unsupported},
-    {"XREAD", Routing::unsupported}, {"XREADGROUP", Routing::unsupported}, {"WAIT", Routing::unsupported},
+    {"PUBLISH", Routing::unsupported}, {"XREAD", Routing::unsupported}, {"XREADGROUP", Routing::unsupported}, {"WAIT", Routing::unsupported},
     {"MOVE", Routing::unsupported}, {"DBSIZE", Routing::unsupported},
     {"FLUSHDB", Routing::unsupported}, {"FLUSHALL", Routing::unsupported},
     {"CONFIG", Routing::unsupported}, {"MONITOR", Routing::unsupported},
@@ -135,13 +146,16 @@ bool command_keys(const CommandSpec& spec, std::span<const std::string_view> arg
       last = first + count - 1;
       break;
     }
+    case Routing::transaction:
+      if (last == 0) return size == 1;  // MULTI, EXEC, DISCARD, UNWATCH take no arguments
+      [[fallthrough]];
     case Routing::keys:
     case Routing::split_values:
     case Routing::split_count:
     case Routing::split_pairs:
       if (size <= first) return false;
       if (last < 0) last += size;
-      if (last >= size) return false;
+      if (last >= size || last < first) return false;
       // Pair commands need a value after every key.
       if (spec.step > 1 && (size - first) % spec.step != 0) return false;
       break;

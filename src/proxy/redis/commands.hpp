@@ -21,6 +21,7 @@ enum class Routing {
   split_count,  // DEL, UNLINK, TOUCH, EXISTS: split per server, integer replies summed
   split_pairs,  // MSET: key value pairs split per server, +OK when every server said OK
   ping, echo, quit, auth, hello, client, select, reset, info,  // answered by the proxy (connection_commands.hpp)
+  transaction,  // MULTI, EXEC, DISCARD, WATCH (its keys), UNWATCH: on a connection of the client's own (pinned.hpp)
   unsupported,  // KEYS, SCAN, MULTI, SUBSCRIBE, blocking pops, ...
 };
 
@@ -31,6 +32,7 @@ struct CommandSpec {
   int last = 1;           // last key index; negative counts from the end (-1 = last argument)
   int step = 1;
   bool reads = false;     // only reads its keys: a pool with replicas asks one copy (route/replicas.hpp)
+  bool blocks = false;    // waits for data (BLPOP ...): on a connection of its own (pinned.hpp)
 
   /// Whether its keys may be split over several servers (MGET, DEL, UNLINK, TOUCH, EXISTS, MSET).
   bool splits() const noexcept {

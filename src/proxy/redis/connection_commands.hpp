@@ -18,6 +18,7 @@
 
 #include "proxy/config/config.hpp"
 #include "proxy/redis/commands.hpp"
+#include "proxy/redis/protocol.hpp"
 
 namespace ringleader::proxy::redis {
 
@@ -29,6 +30,9 @@ struct ConnectionState {
   std::string name;    // CLIENT SETNAME, HELLO ... SETNAME
   std::uint64_t id;    // CLIENT ID: unique in this process
   int resp = 2;        // the RESP version the client speaks (HELLO 3: 3)
+
+  /// The servers' connections its commands go on: those that speak its RESP version.
+  Dialect dialect() const noexcept { return resp == 3 ? kResp3 : 0; }
 };
 
 /// The reply to `args` (args[0] is the command), a command whose spec routes it to the proxy

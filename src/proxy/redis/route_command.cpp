@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "proxy/redis/merged_replies.hpp"
-#include "proxy/redis/protocol.hpp"
 #include "proxy/redis/resp.hpp"
 
 namespace ringleader::proxy::redis {
@@ -23,7 +22,7 @@ void RouteCommand::describe(const CommandSpec& spec, const Request& request, std
     whole = scratch;
   }
   this->request = {whole, {}, {}, {}};
-  dialect = connection.resp == 3 ? kResp3 : 0;
+  dialect = connection.dialect();
   reads = spec.reads;
   splits = spec.splits();
   counts = spec.routing != Routing::split_values;

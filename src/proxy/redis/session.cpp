@@ -36,7 +36,8 @@ Session::Session(Socket socket, PoolWorker& pool)
     : ClientSession(std::move(socket)),
       pool_(pool),
       connection_(pool.pool()),
-      router_([this](auto reply) { enqueue(std::move(reply)); }) {}
+      router_([this](auto reply) { enqueue(std::move(reply)); }),
+      pinned_(pool, [this](auto reply) { enqueue(std::move(reply)); }) {}
 
 Session::~Session() {
   stream_.abandon();  // the client left in the middle of a value
@@ -115,6 +116,7 @@ bool Session::handle(const Request& request) {
   const std::string_view name = request.args[0];
   const CommandSpec* spec = find_command(name);
   if (spec == nullptr) {
+    pinned_.refused();
     reply_error("unknown command '" + printable(name) + "', or not supported by proxy");
     return true;
   }
@@ -126,6 +128,17 @@ bool Session::handle(const Request& request) {
   if (!connection_.authenticated && spec->routing != Routing::auth && spec->routing != Routing::hello &&
       spec->routing != Routing::reset) {
     reply_now("-NOAUTH Authentication required.\r\n");
+    return true;
+  }
+  if (spec->routing == Routing::reset) pinned_.reset();
+  if (pinned_.takes(*spec)) {
+    keys_.clear();
+    if (!command_keys(*spec, request.args, keys_)) {
+      pinned_.refused();
+      reply_now(wrong_arguments(name));
+      return true;
+    }
+    pinned_.run(*spec, request, keys_, connection_.dialect());
     return true;
   }
   switch (spec->routing) {
@@ -161,7 +174,8 @@ bool Session::handle(const Request& request) {
 
 const CommandSpec* Session::streamable(const Request& request) const {
   const CommandSpec* spec = find_command(request.args[0]);
-  if (spec == nullptr || !connection_.authenticated || spec->routing != Routing::keys || spec->reads || spec->step != 1 ||
+  if (spec == nullptr || !connection_.authenticated || pinned_.takes(*spec) || spec->routing != Routing::keys ||
+      spec->reads || spec->step != 1 ||
       spec->last < 0 || static_cast<std::size_t>(spec->last) >= request.args.size())
     return nullptr;
   return spec;
@@ -176,7 +190,7 @@ void Session::start_stream(const CommandSpec& spec, const Request& request) {
   if (servers.empty()) return;  // refused: the client has why, and the rest is dropped as it comes
   auto reply = StreamedRequest::write_reply(pool_, servers.size(), true);
   enqueue(reply);
-  stream_.start(pool_, std::move(reply), servers, request.raw, 0, reader_waker(), command_.dialect);
+  stream_.start(pool_, std::move(reply), servers, request.raw, 0, reader_waker(), connection_.dialect());
 }
 
 std::size_t Session::forward_rest(std::string_view input, const Limits& limits) {

@@ -2,7 +2,8 @@
 //
 // Commands are routed per commands.hpp: a command's keys must all live on one server (hash tags put
 // related keys together), except MGET, DEL, UNLINK, TOUCH, EXISTS and MSET, which are split per
-// server and merged (merged_replies.hpp). PING, ECHO, QUIT and AUTH (against redis_auth) are
+// server and merged (merged_replies.hpp). Transactions and blocking commands run on connections of
+// the client's own (pinned.hpp). PING, ECHO, QUIT and AUTH (against redis_auth) are
 // answered here; commands that cannot work through a sharding proxy get
 // "-ERR ... not supported by proxy" and the connection stays open. A protocol error closes the
 // connection after its error reply, as Redis does.
@@ -20,6 +21,7 @@
 #include "proxy/client_session.hpp"
 #include "proxy/redis/commands.hpp"
 #include "proxy/redis/connection_commands.hpp"
+#include "proxy/redis/pinned.hpp"
 #include "proxy/redis/request_parser.hpp"
 #include "proxy/redis/route_command.hpp"
 #include "proxy/route/router.hpp"
@@ -40,7 +42,9 @@ class Session final : public ClientSession {
   std::size_t consume(std::string_view input) override;
   void input_drained() override;
   bool input_paused() const override;
-  bool input_cut_short() const override { return stream_.active() && !rest_.done(); }
+  /// Also when a blocking command waits: as Redis drops a blocked client that closed, rather than
+  /// waiting for a reply that may never come.
+  bool input_cut_short() const override { return (stream_.active() && !rest_.done()) || pinned_.blocked(); }
 
  private:
   /// False when the connection must close after this command (QUIT).
@@ -60,7 +64,8 @@ class Session final : public ClientSession {
   ConnectionState connection_;           // authenticated, name, id
   std::vector<std::string_view> keys_;   // keys of the current command
   RouteCommand command_;                 // the current command, described for router_
-  route::Router router_;                 // where each command goes (route/router.hpp)
+  route::Router router_;                 // where each command goes (route/router.hpp)...
+  Pinned pinned_;                        // ...but a transaction's and a blocking command's (pinned.hpp)
   std::string request_bytes_;            // an inline command written as RESP
   StreamedRequest stream_;               // a command whose argument streams...
   StreamedRest rest_;                    // ...and what is still to come of it (or to drop)

@@ -33,6 +33,16 @@ for i in range(100):
     pipe.incr("py:pipelined")
 assert pipe.execute()[-1] == 100
 assert r.delete(*[f"py:{i}" for i in range(50)]) == 50
+# A transaction on hash-tagged keys (MULTI ... EXEC), with WATCH; a blocking pop with its timeout.
+with r.pipeline(transaction=True) as tx:
+    tx.watch("{py}a")
+    tx.multi()
+    tx.set("{py}a", 1).incr("{py}b")
+    assert tx.execute() == [True, 1]
+r.rpush("{py}list", "x")
+assert r.blpop(["{py}list"], timeout=1) == (b"{py}list", b"x")
+assert r.blpop(["{py}list"], timeout=0.05) is None
+assert r.delete("{py}a", "{py}b") == 2
 # What the library asks of the connection itself, answered by the proxy.
 assert r.client_setname("py-client") and r.client_getname() == "py-client"
 assert isinstance(r.client_id(), int)

@@ -162,10 +162,117 @@ TEST_F(RedisProxy, Resp3) {
   EXPECT_EQ(redis(c, {"DEL", "resp3:h", "resp3:z", "resp3:s"}), ":3\r\n");
 }
 
+// MULTI ... EXEC runs on the server of its keys, on a connection of the client's own: queued there,
+// executed together. DISCARD drops it; WATCH aborts it when another client changed a watched key.
+TEST_F(RedisProxy, Transactions) {
+  auto c = proxy();
+  auto other = proxy();
+  EXPECT_EQ(redis(c, {"EXEC"}), "-ERR EXEC without MULTI\r\n");
+  EXPECT_EQ(redis(c, {"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"MULTI"}), "-ERR MULTI calls can not be nested\r\n");
+  EXPECT_EQ(redis(c, {"SET", "{tx}a", "1"}), "+QUEUED\r\n");
+  EXPECT_EQ(redis(c, {"INCR", "{tx}n"}), "+QUEUED\r\n");
+  EXPECT_EQ(redis(other, {"GET", "{tx}a"}), "$-1\r\n");  // not run yet
+  EXPECT_EQ(redis(c, {"EXEC"}), "*2\r\n+OK\r\n:1\r\n");
+  EXPECT_EQ(redis(other, {"GET", "{tx}a"}), "$1\r\n1\r\n");
+
+  EXPECT_EQ(redis(c, {"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"SET", "{tx}a", "dropped"}), "+QUEUED\r\n");
+  EXPECT_EQ(redis(c, {"DISCARD"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"EXEC"}), "*0\r\n");
+
+  // WATCH: another client's write makes EXEC answer nil, and nothing runs.
+  EXPECT_EQ(redis(c, {"WATCH", "{tx}a"}), "+OK\r\n");
+  EXPECT_EQ(redis(other, {"SET", "{tx}a", "2"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"SET", "{tx}a", "3"}), "+QUEUED\r\n");
+  EXPECT_EQ(redis(c, {"EXEC"}), "*-1\r\n");
+  EXPECT_EQ(redis(c, {"GET", "{tx}a"}), "$1\r\n2\r\n");
+  EXPECT_EQ(redis(c, {"WATCH", "{tx}a"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"WATCH", "{tx}a"}), "-ERR WATCH inside MULTI is not allowed\r\n");
+  EXPECT_EQ(redis(c, {"INCR", "{tx}a"}), "+QUEUED\r\n");
+  EXPECT_EQ(redis(c, {"EXEC"}), "*1\r\n:3\r\n");
+  EXPECT_EQ(redis(c, {"DEL", "{tx}a", "{tx}n"}), ":2\r\n");
+}
+
+// A transaction whose keys live on two servers is refused key by key, and EXEC discards it all, as
+// Redis discards a transaction with a command it refused; so does a command the proxy cannot queue.
+TEST_F(RedisProxy, TransactionsOverServersAbort) {
+  auto c = proxy();
+  EXPECT_EQ(redis(c, {"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"SET", "{tx}first", "1"}), "+QUEUED\r\n");
+  std::vector<std::string> queued;
+  int refused = 0;
+  for (int i = 0; i < 20; ++i) {
+    const std::string key = "tx:" + std::to_string(i);
+    const std::string reply = redis(c, {"SET", key, "1"});
+    if (reply == "+QUEUED\r\n") {
+      queued.push_back(key);
+    } else {
+      EXPECT_TRUE(reply.starts_with("-ERR keys of 'SET' live on another server than the transaction's")) << reply;
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(redis(c, {"EXEC"}), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_EQ(redis(c, {"GET", "{tx}first"}), "$-1\r\n");
+  for (const auto& key : queued) EXPECT_EQ(redis(c, {"GET", key}), "$-1\r\n") << key;
+  EXPECT_EQ(redis(c, {"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"PING"}), "-ERR command 'PING' inside MULTI is not supported by proxy\r\n");
+  EXPECT_EQ(redis(c, {"EXEC"}), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_EQ(redis(c, {"PING"}), "+PONG\r\n");
+}
+
+// A blocking pop waits on a connection of its own: other clients' commands (the pusher's too) go
+// on meanwhile, and the push wakes it. The server keeps the client's timeout. A client that leaves
+// while blocked leaves nothing blocked behind: a later push stays in the list.
+TEST_F(RedisProxy, BlockingCommands) {
+  auto blocked = proxy();
+  auto c = proxy();
+  blocked.send(resp({"BLPOP", "{bl}list", "{bl}other", "0"}));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(redis(c, {"SET", "bl:" + std::to_string(i), "v"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"RPUSH", "{bl}list", "woken"}), ":1\r\n");
+  EXPECT_EQ(redis_reply(blocked), "*2\r\n$8\r\n{bl}list\r\n$5\r\nwoken\r\n");
+  EXPECT_EQ(redis(blocked, {"BRPOP", "{bl}list", "0.05"}), "*-1\r\n");  // the server's timeout
+  // Keys on two servers: refused, as any command's (one of these keys lives elsewhere).
+  int apart = 0;
+  for (int i = 0; i < 10; ++i)
+    apart += redis(c, {"BLPOP", "{bl}list", "bl:" + std::to_string(i), "0.01"}).starts_with("-ERR keys of 'BLPOP' live on");
+  EXPECT_GT(apart, 0);
+  // The clients the servers hold blocked, over the 3 of them.
+  const auto blocked_at_servers = [] {
+    int count = 0;
+    for (const auto& server : cluster->redis) {
+      Connection direct(server.port);
+      const std::string info = redis(direct, {"INFO", "clients"});
+      const auto at = info.find("blocked_clients:");
+      count += std::stoi(info.substr(at + 16));
+    }
+    return count;
+  };
+  const auto wait_for_blocked = [&](int count) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (blocked_at_servers() != count && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return blocked_at_servers() == count;
+  };
+  {
+    Connection leaving(cluster->ringleader_ports.redis);
+    leaving.send(resp({"BLPOP", "{bl}gone", "0"}));
+    ASSERT_TRUE(wait_for_blocked(1));
+  }
+  ASSERT_TRUE(wait_for_blocked(0));  // the client left: the proxy closed its connection
+  EXPECT_EQ(redis(c, {"RPUSH", "{bl}gone", "kept"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"LLEN", "{bl}gone"}), ":1\r\n");
+  EXPECT_EQ(redis(c, {"DEL", "{bl}gone", "bl:0", "bl:1", "bl:2"}), ":4\r\n");
+}
+
 // Commands a sharding proxy cannot serve get a clear error; the connection stays usable.
 TEST_F(RedisProxy, UnsupportedCommands) {
   auto c = proxy();
-  for (std::string name : {"KEYS", "SCAN", "MULTI", "EXEC", "SUBSCRIBE", "BLPOP", "FLUSHALL"}) {
+  for (std::string name : {"KEYS", "SCAN", "SUBSCRIBE", "XREAD", "FLUSHALL"}) {
     const std::string reply = redis(c, {name, "x"});
     EXPECT_TRUE(reply.starts_with("-ERR") && reply.find("not supported by proxy") != std::string::npos) << reply;
   }

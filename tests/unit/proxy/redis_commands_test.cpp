@@ -19,7 +19,8 @@ TEST(RedisCommands, Lookup) {
   ASSERT_NE(find_command("get"), nullptr);
   EXPECT_EQ(find_command("GeT")->name, "GET");
   EXPECT_EQ(find_command("KEYS")->routing, Routing::unsupported);
-  EXPECT_EQ(find_command("BLPOP")->routing, Routing::unsupported);
+  EXPECT_TRUE(find_command("BLPOP")->blocks);
+  EXPECT_EQ(find_command("MULTI")->routing, Routing::transaction);
   EXPECT_EQ(find_command("MGET")->routing, Routing::split_values);
   EXPECT_EQ(find_command("nosuchcommand"), nullptr);
   EXPECT_EQ(find_command(std::string(100, 'A')), nullptr);
@@ -36,6 +37,16 @@ TEST(RedisCommands, Keys) {
   EXPECT_EQ(keys_of({"ZUNIONSTORE", "d", "2", "a", "b"}), (std::vector<std::string_view>{"d", "a", "b"}));
   EXPECT_EQ(keys_of({"BITOP", "AND", "d", "a"}), (std::vector<std::string_view>{"d", "a"}));
   EXPECT_EQ(keys_of({"GET"}), (std::vector<std::string_view>{"<error>"}));
+  // Blocking commands: the timeout is not a key; BLMPOP's count follows it.
+  EXPECT_EQ(keys_of({"BLPOP", "a", "b", "0"}), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(keys_of({"BLPOP", "0"}), (std::vector<std::string_view>{"<error>"}));
+  EXPECT_EQ(keys_of({"BLMOVE", "a", "b", "LEFT", "RIGHT", "0"}), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(keys_of({"BLMPOP", "0", "2", "a", "b", "LEFT"}), (std::vector<std::string_view>{"a", "b"}));
+  // Transactions: WATCH's keys; the others take no arguments.
+  EXPECT_EQ(keys_of({"WATCH", "a", "b"}), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(keys_of({"WATCH"}), (std::vector<std::string_view>{"<error>"}));
+  EXPECT_EQ(keys_of({"MULTI"}), (std::vector<std::string_view>{}));
+  EXPECT_EQ(keys_of({"EXEC", "x"}), (std::vector<std::string_view>{"<error>"}));
 }
 
 }  // namespace

@@ -42,6 +42,16 @@ async function nodeRedis(create, options, tag) {
   const replies = await client.multi().incr(`${tag}:p`).incr(`${tag}:p`).get(`${tag}:p`).execAsPipeline();
   assert.deepEqual(replies.map(String), ["1", "2", "2"]);
   await client.del(`${tag}:p`);
+  // A transaction on hash-tagged keys, and a blocking pop woken by another client's push.
+  const t = `{${tag}}`;
+  assert.deepEqual((await client.multi().set(`${t}a`, "1").incr(`${t}b`).exec()).map(String), ["OK", "1"]);
+  const pusher = client.duplicate();
+  await pusher.connect();
+  const popped = client.blPop(`${t}list`, 0);
+  await pusher.rPush(`${t}list`, "woken");
+  assert.deepEqual({ ...(await popped) }, { key: `${t}list`, element: "woken" });
+  await pusher.quit();
+  assert.equal(await client.del([`${t}a`, `${t}b`]), 2);
   if (options.name) assert.equal(await client.clientGetName(), options.name);
   await client.quit();
 }
