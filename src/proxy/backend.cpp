@@ -107,6 +107,14 @@ void Backend::send(std::initializer_list<std::string_view> request, std::shared_
   if (was_idle) deadline_timer_.cancel();  // the timeout loop was waiting for work
 }
 
+void Backend::send_unanswered(std::string_view request) {
+  output_.append(request);
+  counters_.requests.add();
+  counters_.request_bytes.add(request.size());
+  if (state_ == State::disconnected) preconnect();
+  if (state_ == State::connected) wake_writer_.cancel();
+}
+
 void Backend::send_more(std::string_view bytes) {
   if (in_flight_.empty()) return;  // the request failed: its client swallows the rest
   output_.append(bytes);
@@ -381,9 +389,27 @@ std::size_t Backend::take_replies(std::string_view input) {
     if (used >= input.size()) break;
     const std::string_view rest = input.substr(used);
     if (in_flight_.empty()) {
-      counters_.server_err.add();
-      fail("unexpected reply from " + name_);
-      return used;
+      if (!message_) {
+        counters_.server_err.add();
+        fail("unexpected reply from " + name_);
+        return used;
+      }
+      const ReplyFrame frame = options_.protocol->frame_reply(rest, 0);
+      if (frame.status == ReplyFrame::Status::need_more) {
+        expected_ = frame.certain;
+        break;
+      }
+      if (frame.status == ReplyFrame::Status::malformed) {
+        counters_.server_err.add();
+        fail("malformed message from " + name_);
+        return used;
+      }
+      used += frame.size;
+      const std::uint64_t generation = generation_;
+      const auto message = message_;  // the call may replace message_
+      message(rest.substr(0, frame.size));
+      if (generation != generation_) return used;  // abandoned by whom it told: input_ is gone
+      continue;
     }
     if (passing_ > 0) {  // inside a reply going out in pieces: these bytes are its, unframed
       used += pass_piece(rest);
@@ -597,6 +623,7 @@ std::string Backend::error_reply(std::string_view reason) const {
 }
 
 void Backend::fail(std::string_view reason, bool server_fault) {
+  if (auto lost = std::exchange(lost_, nullptr)) lost();
   if (server_fault) count_failure(reason);
   log_failure(reason);
   close();

@@ -154,6 +154,15 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// This connection is never made again once it closed: a request sent after gets an error at
   /// once (a transaction must not go on, unnoticed, on a new connection that knows nothing of it).
   void connect_once() noexcept { once_ = true; }
+  /// Every message the server sends is passed to `message`, none as the reply to a request: a
+  /// subscriber's connection (Redis pub/sub), to which the server sends what is published. `lost`
+  /// is called once if the connection fails. Empty functions stop both.
+  void on_message(std::function<void(std::string_view)> message, std::function<void()> lost) {
+    message_ = std::move(message);
+    lost_ = std::move(lost);
+  }
+  /// Sends `request`, whose answers come to on_message() rather than as replies.
+  void send_unanswered(std::string_view request);
   /// Connects now rather than at the first request (the pool's `preconnect`).
   void preconnect();
 
@@ -261,6 +270,8 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::string writing_;           // the batch being written (swapped with output_, both reused)
   std::deque<InFlight> in_flight_;
   std::function<void()> written_;       // on_written()
+  std::function<void(std::string_view)> message_;  // on_message()
+  std::function<void()> lost_;
   std::shared_ptr<PoolHealth> health_;  // shared with every worker's backend to this server
   std::uint32_t server_ = 0;             // this server's index in the pool, for health_
   stats::ServerCounters& counters_;

@@ -89,11 +89,12 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     blocks(keys_then_timeout("BZPOPMAX")),
     blocks(two("BRPOPLPUSH")), blocks(two("BLMOVE")), blocks(of("BLMPOP", Routing::numkeys, 2)),
     blocks(of("BZMPOP", Routing::numkeys, 2)),
+    {"SUBSCRIBE", Routing::pubsub}, {"SSUBSCRIBE", Routing::pubsub}, {"PSUBSCRIBE", Routing::pubsub},
+    {"UNSUBSCRIBE", Routing::pubsub}, {"SUNSUBSCRIBE", Routing::pubsub}, {"PUNSUBSCRIBE", Routing::pubsub},
+    one("PUBLISH"), one("SPUBLISH"),  // to the server its channel's subscribers listen to
     // Meaningless or unsafe through a sharding proxy
     {"KEYS", Routing::unsupported}, {"SCAN", Routing::unsupported}, {"RANDOMKEY", Routing::unsupported},
-    {"SUBSCRIBE", Routing::unsupported}, {"PSUBSCRIBE", Routing::unsupported},
-    {"UNSUBSCRIBE", Routing::unsupported}, {"PUNSUBSCRIBE", Routing::unsupported},
-    {"PUBLISH", Routing::unsupported}, {"XREAD", Routing::unsupported}, {"XREADGROUP", Routing::unsupported}, {"WAIT", Routing::unsupported},
+    {"XREAD", Routing::unsupported}, {"XREADGROUP", Routing::unsupported}, {"WAIT", Routing::unsupported},
     {"MOVE", Routing::unsupported}, {"DBSIZE", Routing::unsupported},
     {"FLUSHDB", Routing::unsupported}, {"FLUSHALL", Routing::unsupported},
     {"CONFIG", Routing::unsupported}, {"MONITOR", Routing::unsupported},

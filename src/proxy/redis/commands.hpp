@@ -22,6 +22,7 @@ enum class Routing {
   split_pairs,  // MSET: key value pairs split per server, +OK when every server said OK
   ping, echo, quit, auth, hello, client, select, reset, info,  // answered by the proxy (connection_commands.hpp)
   transaction,  // MULTI, EXEC, DISCARD, WATCH (its keys), UNWATCH: on a connection of the client's own (pinned.hpp)
+  pubsub,       // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: on connections of the client's own (subscriber.hpp)
   unsupported,  // KEYS, SCAN, MULTI, SUBSCRIBE, blocking pops, ...
 };
 

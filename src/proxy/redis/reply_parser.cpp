@@ -107,7 +107,7 @@ bool split_array(std::string_view reply, std::vector<std::string_view>& elements
   elements.clear();
   const auto newline = reply.find("\r\n");
   long long count = 0;
-  if (reply.empty() || reply.front() != '*' || newline == std::string_view::npos ||
+  if (reply.empty() || (reply.front() != '*' && reply.front() != '>') || newline == std::string_view::npos ||
       !read_integer(reply.substr(1, newline - 1), count)) {
     return false;
   }

@@ -30,8 +30,8 @@ struct ReplyFrame {
 /// Frames the first reply in `buffer`.
 ReplyFrame frame_reply(std::string_view buffer) noexcept;
 
-/// The elements of a complete array reply, each as its own complete reply's bytes. False if `reply`
-/// is not an array (an error, say).
+/// The elements of a complete array reply (or RESP3 push), each as its own complete reply's bytes.
+/// False if `reply` is not one (an error, say).
 bool split_array(std::string_view reply, std::vector<std::string_view>& elements);
 
 /// The value of an integer reply (":<n>\r\n"), false if `reply` is not one.

@@ -37,7 +37,8 @@ Session::Session(Socket socket, PoolWorker& pool)
       pool_(pool),
       connection_(pool.pool()),
       router_([this](auto reply) { enqueue(std::move(reply)); }),
-      pinned_(pool, [this](auto reply) { enqueue(std::move(reply)); }) {}
+      pinned_(pool, [this](auto reply) { enqueue(std::move(reply)); }),
+      subscriber_(pool, [this](auto reply) { enqueue(std::move(reply)); }, [this] { close_after_replies(); }) {}
 
 Session::~Session() {
   stream_.abandon();  // the client left in the middle of a value
@@ -130,7 +131,30 @@ bool Session::handle(const Request& request) {
     reply_now("-NOAUTH Authentication required.\r\n");
     return true;
   }
-  if (spec->routing == Routing::reset) pinned_.reset();
+  if (spec->routing == Routing::reset) {
+    pinned_.reset();
+    subscriber_.reset();
+  }
+  // A RESP2 client with subscriptions only reads what is published (RESP3 ones may do anything).
+  if (subscriber_.subscribed() && connection_.resp == 2) {
+    if (spec->routing == Routing::ping && request.args.size() <= 2) {
+      std::string pong = "*2\r\n$4\r\npong\r\n";
+      append_bulk(pong, request.args.size() == 2 ? request.args[1] : std::string_view());
+      reply_now(pong);
+      return true;
+    }
+    if (spec->routing != Routing::pubsub && spec->routing != Routing::reset) {
+      std::string lower(spec->name);
+      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      reply_error("Can't execute '" + lower +
+                  "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+      return true;
+    }
+  }
+  if (spec->routing == Routing::pubsub && !pinned_.takes(*spec)) {
+    subscriber_.run(spec->name, request.args, connection_.dialect());
+    return true;
+  }
   if (pinned_.takes(*spec)) {
     keys_.clear();
     if (!command_keys(*spec, request.args, keys_)) {

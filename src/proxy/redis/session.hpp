@@ -3,7 +3,8 @@
 // Commands are routed per commands.hpp: a command's keys must all live on one server (hash tags put
 // related keys together), except MGET, DEL, UNLINK, TOUCH, EXISTS and MSET, which are split per
 // server and merged (merged_replies.hpp). Transactions and blocking commands run on connections of
-// the client's own (pinned.hpp). PING, ECHO, QUIT and AUTH (against redis_auth) are
+// the client's own (pinned.hpp), and so do subscriptions (subscriber.hpp). PING, ECHO, QUIT and AUTH
+// (against redis_auth) are
 // answered here; commands that cannot work through a sharding proxy get
 // "-ERR ... not supported by proxy" and the connection stays open. A protocol error closes the
 // connection after its error reply, as Redis does.
@@ -22,6 +23,7 @@
 #include "proxy/redis/commands.hpp"
 #include "proxy/redis/connection_commands.hpp"
 #include "proxy/redis/pinned.hpp"
+#include "proxy/redis/subscriber.hpp"
 #include "proxy/redis/request_parser.hpp"
 #include "proxy/redis/route_command.hpp"
 #include "proxy/route/router.hpp"
@@ -66,6 +68,7 @@ class Session final : public ClientSession {
   RouteCommand command_;                 // the current command, described for router_
   route::Router router_;                 // where each command goes (route/router.hpp)...
   Pinned pinned_;                        // ...but a transaction's and a blocking command's (pinned.hpp)
+  Subscriber subscriber_;                // ...and pub/sub's (subscriber.hpp)
   std::string request_bytes_;            // an inline command written as RESP
   StreamedRequest stream_;               // a command whose argument streams...
   StreamedRest rest_;                    // ...and what is still to come of it (or to drop)

@@ -43,6 +43,15 @@ r.rpush("{py}list", "x")
 assert r.blpop(["{py}list"], timeout=1) == (b"{py}list", b"x")
 assert r.blpop(["{py}list"], timeout=0.05) is None
 assert r.delete("{py}a", "{py}b") == 2
+# Pub/sub: a channel and a pattern, each message once.
+p = r.pubsub()
+p.subscribe("py:news")
+p.psubscribe("py:n*")
+assert [p.get_message(timeout=5)["type"] for _ in range(2)] == ["subscribe", "psubscribe"]
+assert r.publish("py:news", "hi") == 2
+got = [p.get_message(timeout=5) for _ in range(2)]
+assert [(m["type"], m["data"]) for m in got] == [("message", b"hi"), ("pmessage", b"hi")]
+p.close()
 # What the library asks of the connection itself, answered by the proxy.
 assert r.client_setname("py-client") and r.client_getname() == "py-client"
 assert isinstance(r.client_id(), int)

@@ -165,6 +165,28 @@ TEST(ProxyFailures, RedisAuthAndDb) {
   EXPECT_EQ(redis(c, {"GET", "nosuch"}), "_\r\n");
 }
 
+// A subscriber whose server dies is disconnected, so its library connects and subscribes again; a
+// client blocked on that server gets an error naming it.
+TEST(ProxyFailures, SubscriberAndBlockedClientWhoseServerDies) {
+  TempDir dir;
+  auto backend = start_redis(dir);
+  const std::uint16_t rd = free_port();
+  const auto file = dir.write("c.yml", pool("store", tcp(rd), {backend.port}, "  redis: true\n"));
+  auto proxy = start_ringleader(dir, file, {rd});
+  Connection sub(rd);
+  EXPECT_EQ(redis(sub, {"SUBSCRIBE", "news"}), "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+  Connection blocked(rd);
+  blocked.send(resp({"BLPOP", "jobs", "0"}));
+  Connection direct(backend.port);
+  for (int i = 0; i < 2000 && redis(direct, {"INFO", "clients"}).find("blocked_clients:1") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  backend.process.stop();
+  EXPECT_TRUE(sub.closed_by_peer());
+  const std::string error = redis_reply(blocked);
+  EXPECT_TRUE(error.starts_with("-ERR") && error.find("127.0.0.1:" + std::to_string(backend.port)) != std::string::npos)
+      << error;
+}
+
 // A server without RESP3 (here, one that refuses HELLO as a Redis before 6 does): a RESP3 client's
 // commands get an error that says why, and RESP2 clients go on as before.
 TEST(ProxyFailures, ServerWithoutResp3) {

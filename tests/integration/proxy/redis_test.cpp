@@ -269,10 +269,49 @@ TEST_F(RedisProxy, BlockingCommands) {
   EXPECT_EQ(redis(c, {"DEL", "{bl}gone", "bl:0", "bl:1", "bl:2"}), ":4\r\n");
 }
 
+// Pub/sub: channels placed like keys over the 3 servers, a pattern on all of them; each published
+// message comes once, confirmations in the client's order with Redis's counts. A RESP2 subscriber
+// may only (un)subscribe and PING; out of every subscription it is an ordinary client again.
+TEST_F(RedisProxy, PubSub) {
+  auto sub = proxy();
+  auto pub = proxy();
+  const auto confirmation = [](const std::string& kind, const std::string& channel, int count) {
+    return "*3\r\n" + bulk(kind) + bulk(channel) + ":" + std::to_string(count) + "\r\n";
+  };
+  sub.send(resp({"SUBSCRIBE", "ch:0", "ch:1", "ch:2", "ch:3"}));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(redis_reply(sub), confirmation("subscribe", "ch:" + std::to_string(i), i + 1));
+  EXPECT_EQ(redis(sub, {"PSUBSCRIBE", "ch:*"}), confirmation("psubscribe", "ch:*", 5));
+  for (int i = 0; i < 4; ++i) {
+    const std::string channel = "ch:" + std::to_string(i);
+    EXPECT_EQ(redis(pub, {"PUBLISH", channel, "m"}), ":2\r\n");  // the channel and the pattern, on one server
+    EXPECT_EQ(redis_reply(sub), "*3\r\n$7\r\nmessage\r\n" + bulk(channel) + "$1\r\nm\r\n");
+    EXPECT_EQ(redis_reply(sub), "*4\r\n$8\r\npmessage\r\n$4\r\nch:*\r\n" + bulk(channel) + "$1\r\nm\r\n");
+  }
+  EXPECT_EQ(redis(pub, {"PUBLISH", "ch:9", "p"}), ":1\r\n");
+  EXPECT_EQ(redis_reply(sub), "*4\r\n$8\r\npmessage\r\n$4\r\nch:*\r\n$4\r\nch:9\r\n$1\r\np\r\n");
+  EXPECT_EQ(redis(sub, {"GET", "k"}), "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
+                                      "QUIT / RESET are allowed in this context\r\n");
+  EXPECT_EQ(redis(sub, {"PING"}), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+  sub.send(resp({"UNSUBSCRIBE"}));  // from every channel
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(redis_reply(sub), confirmation("unsubscribe", "ch:" + std::to_string(i), 4 - i));
+  EXPECT_EQ(redis(sub, {"PUNSUBSCRIBE"}), confirmation("punsubscribe", "ch:*", 0));
+  EXPECT_EQ(redis(sub, {"GET", "k"}), "$-1\r\n");
+  EXPECT_EQ(redis(pub, {"PUBLISH", "ch:0", "x"}), ":0\r\n");
+  EXPECT_EQ(redis(sub, {"UNSUBSCRIBE"}), "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+  // Sharded channels, and a RESP3 subscriber: pushes, and any command meanwhile.
+  EXPECT_EQ(redis(sub, {"HELLO", "3"}).substr(0, 4), "%8\r\n");
+  EXPECT_EQ(redis(sub, {"SSUBSCRIBE", "{s}a"}), ">3\r\n$10\r\nssubscribe\r\n$4\r\n{s}a\r\n:1\r\n");
+  EXPECT_EQ(redis(pub, {"SPUBLISH", "{s}a", "v"}), ":1\r\n");
+  EXPECT_EQ(redis_reply(sub), ">3\r\n$8\r\nsmessage\r\n$4\r\n{s}a\r\n$1\r\nv\r\n");
+  EXPECT_EQ(redis(sub, {"GET", "k"}), "_\r\n");
+  EXPECT_EQ(redis(sub, {"RESET"}), "+RESET\r\n");
+  EXPECT_EQ(redis(pub, {"SPUBLISH", "{s}a", "v"}), ":0\r\n");
+}
+
 // Commands a sharding proxy cannot serve get a clear error; the connection stays usable.
 TEST_F(RedisProxy, UnsupportedCommands) {
   auto c = proxy();
-  for (std::string name : {"KEYS", "SCAN", "SUBSCRIBE", "XREAD", "FLUSHALL"}) {
+  for (std::string name : {"KEYS", "SCAN", "XREAD", "CONFIG", "FLUSHALL"}) {
     const std::string reply = redis(c, {name, "x"});
     EXPECT_TRUE(reply.starts_with("-ERR") && reply.find("not supported by proxy") != std::string::npos) << reply;
   }

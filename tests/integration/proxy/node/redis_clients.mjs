@@ -50,6 +50,19 @@ async function nodeRedis(create, options, tag) {
   const popped = client.blPop(`${t}list`, 0);
   await pusher.rPush(`${t}list`, "woken");
   assert.deepEqual({ ...(await popped) }, { key: `${t}list`, element: "woken" });
+  // Pub/sub on a connection of its own, as node-redis wants it: a channel and a pattern.
+  const subscriber = client.duplicate();
+  await subscriber.connect();
+  const received = [];
+  let arrived;
+  const both = new Promise((resolve) => { arrived = resolve; });
+  const note = (message) => { received.push(message); if (received.length === 2) arrived(); };
+  await subscriber.subscribe(`${tag}:news`, (message) => note(message));
+  await subscriber.pSubscribe(`${tag}:n*`, (message) => note(`p:${message}`));
+  assert.equal(await pusher.publish(`${tag}:news`, "hello"), 2);
+  await both;
+  assert.deepEqual(received.sort(), ["hello", "p:hello"]);
+  await subscriber.quit();
   await pusher.quit();
   assert.equal(await client.del([`${t}a`, `${t}b`]), 2);
   if (options.name) assert.equal(await client.clientGetName(), options.name);
