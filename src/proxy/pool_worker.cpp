@@ -153,6 +153,14 @@ std::shared_ptr<Backend> PoolWorker::own_connection(std::uint32_t server, Dialec
   return backend;
 }
 
+std::shared_ptr<Backend> PoolWorker::pinned_connection(std::uint32_t server, Dialect dialect) {
+  std::erase_if(pinned_, [](const auto& weak) { return weak.expired(); });
+  if (pinned_.size() >= pool().redis_pinned_connections) return nullptr;
+  auto backend = own_connection(server, dialect);
+  pinned_.push_back(backend);
+  return backend;
+}
+
 void PoolWorker::stop_accepting() {
   std::error_code ec;
   acceptor_.close(ec);  // accept_loop() sees operation_aborted and ends

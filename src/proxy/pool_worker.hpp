@@ -65,6 +65,10 @@ class PoolWorker final : public RouteContext {
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
   std::shared_ptr<Backend> own_connection(std::uint32_t server, Dialect dialect);
+  /// own_connection() for one client's transaction, blocking command or subscription (redis/pinned.hpp,
+  /// redis/subscriber.hpp), counted against the pool's redis_pinned_connections on this worker;
+  /// null past it.
+  std::shared_ptr<Backend> pinned_connection(std::uint32_t server, Dialect dialect);
   /// A warm-up is on (route/warm_up.hpp): deletes of moved keys go to their previous owner too, and their
   /// writes are noted in recent_writes().
   bool warming() const noexcept override { return warm_.open(); }
@@ -114,6 +118,7 @@ class PoolWorker final : public RouteContext {
   std::vector<std::weak_ptr<Backend>> others_;       // removed by a reload, or one stream's own:
                                                      // maybe still answering
   std::vector<std::uint64_t> loads_;                 // for bounded_load: requests in flight per server
+  std::vector<std::weak_ptr<Backend>> pinned_;       // pinned_connection()'s, maybe still open
   bool started_ = false;
   Acceptor acceptor_;
   WarmUpWindow warm_;  // after a change (route/warm_up_window.hpp)

@@ -114,6 +114,10 @@ class PoolReader {
         pool_.redis_auth_user = text;
       } else if (key == "redis_db") {
         pool_.redis_db = number(value, key, text);
+      } else if (key == "redis_pinned_connections") {
+        pool_.redis_pinned_connections = number(value, key, text);
+      } else if (key == "redis_fan_out") {
+        pool_.redis_fan_out = boolean(value, key, text);
       } else if (key == "preconnect") {
         pool_.preconnect = boolean(value, key, text);
       } else if (key == "auto_eject_hosts") {
@@ -182,7 +186,8 @@ class PoolReader {
              "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
              "etcd_min_servers, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
              "http_key, http_key_missing, http_retries, health_check_path, http_underscores_in_headers, "
-             "http_max_connections, client_header_timeout, client_idle_timeout, redis_auth_user, redis_users)");
+             "http_max_connections, client_header_timeout, client_idle_timeout, redis_auth_user, redis_users, "
+             "redis_pinned_connections, redis_fan_out)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");

@@ -171,6 +171,11 @@ struct Pool {
   /// (`sha256:` and 64 hex digits: the password's SHA-256, so the file need not hold it).
   std::map<std::string, std::string> redis_users;
   std::uint32_t redis_db = 0;
+  /// Connections of a client's own (transactions, blocking commands, subscriptions) a worker thread
+  /// may have open for the pool; a client past it gets an error.
+  std::uint32_t redis_pinned_connections = 1000;
+  /// KEYS, SCAN and DBSIZE go to every server (false: refused, for large fleets).
+  bool redis_fan_out = true;
   /// Connections per server and worker thread: memcache and redis pools open one whatever it says
   /// (twemproxy compatibility); an http pool keeps this many free kept-alive ones (32 if not given).
   std::optional<std::uint32_t> server_connections;

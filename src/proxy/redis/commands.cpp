@@ -93,9 +93,10 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     {"UNSUBSCRIBE", Routing::pubsub}, {"SUNSUBSCRIBE", Routing::pubsub}, {"PUNSUBSCRIBE", Routing::pubsub},
     one("PUBLISH"), one("SPUBLISH"),  // to the server its channel's subscribers listen to
     // Meaningless or unsafe through a sharding proxy
-    {"KEYS", Routing::unsupported}, {"SCAN", Routing::unsupported}, {"RANDOMKEY", Routing::unsupported},
+    {"KEYS", Routing::fan_out}, {"SCAN", Routing::fan_out}, {"DBSIZE", Routing::fan_out},
+    {"RANDOMKEY", Routing::unsupported},
     {"XREAD", Routing::unsupported}, {"XREADGROUP", Routing::unsupported}, {"WAIT", Routing::unsupported},
-    {"MOVE", Routing::unsupported}, {"DBSIZE", Routing::unsupported},
+    {"MOVE", Routing::unsupported},
     {"FLUSHDB", Routing::unsupported}, {"FLUSHALL", Routing::unsupported},
     {"CONFIG", Routing::unsupported}, {"MONITOR", Routing::unsupported},
     {"SCRIPT", Routing::unsupported}, {"OBJECT", Routing::unsupported}, {"SAVE", Routing::unsupported},

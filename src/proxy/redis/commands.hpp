@@ -23,6 +23,7 @@ enum class Routing {
   ping, echo, quit, auth, hello, client, select, reset, info,  // answered by the proxy (connection_commands.hpp)
   transaction,  // MULTI, EXEC, DISCARD, WATCH (its keys), UNWATCH: on a connection of the client's own (pinned.hpp)
   pubsub,       // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: on connections of the client's own (subscriber.hpp)
+  fan_out,      // KEYS, SCAN, DBSIZE: every server (fan_out.hpp)
   unsupported,  // KEYS, SCAN, MULTI, SUBSCRIBE, blocking pops, ...
 };
 

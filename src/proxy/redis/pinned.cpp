@@ -16,6 +16,16 @@ std::string error(std::string_view message) { return "-ERR " + std::string(messa
 
 }  // namespace
 
+std::string no_pinned_connection(const config::Pool& pool) {
+  return error("redis_pinned_connections (" + std::to_string(pool.redis_pinned_connections) +
+               " per worker thread) reached: no connection of its own for this client's transaction, blocking "
+               "command or subscription");
+}
+
+namespace {
+
+}  // namespace
+
 Pinned::~Pinned() {
   // The client is gone: a transaction it left open, or a pop it waits for, must not run for nobody.
   if (pinned_) pinned_->abandon();
@@ -90,7 +100,8 @@ void Pinned::block(const CommandSpec& spec, const Request& request, std::span<co
   if (pool_.replicated()) return reply(error(std::string(spec.name) + " is not supported by proxy on a pool with replicas"));
   std::uint32_t server = 0;
   if (!one_server(spec, keys, server)) return;
-  auto connection = pool_.own_connection(server, dialect);
+  auto connection = pool_.pinned_connection(server, dialect);
+  if (!connection) return reply(no_pinned_connection(pool_.pool()));
   connection->wait_forever();  // the server answers at the client's own timeout
   std::erase_if(blocked_, [](const auto& weak) { return weak.expired(); });
   blocked_.push_back(connection);
@@ -106,7 +117,12 @@ bool Pinned::send_pinned(const CommandSpec& spec, const Request& request, std::s
     return false;
   }
   if (!pinned_) {
-    pinned_ = pool_.own_connection(server, dialect);
+    pinned_ = pool_.pinned_connection(server, dialect);
+    if (!pinned_) {
+      aborted_ = multi_;
+      reply(no_pinned_connection(pool_.pool()));
+      return false;
+    }
     pinned_->connect_once();
     layout_ = pool_.layout();
     server_ = server;

@@ -13,7 +13,8 @@
 //   connection of its own, closed once it is answered, so it holds up no other client. The server
 //   keeps the client's own timeout; the pool's `timeout` does not apply to it.
 //
-// A pool with replicas refuses both: one copy would run them, and the copies would differ. During
+// Each connection counts against the pool's redis_pinned_connections per worker thread: past it, the
+// command gets an error (and a transaction aborts). A pool with replicas refuses both: one copy would run them, and the copies would differ. During
 // a warm-up they go to the keys' new owners only.
 #pragma once
 
@@ -35,6 +36,9 @@ class PoolWorker;
 }
 
 namespace ringleader::proxy::redis {
+
+/// The error a client gets when no connection of its own may be opened (redis_pinned_connections).
+std::string no_pinned_connection(const config::Pool& pool);
 
 class Pinned {
  public:

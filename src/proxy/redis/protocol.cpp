@@ -97,7 +97,8 @@ class RespProtocol final : public Protocol {
   const WarmUpSteps* warm_up_steps() const noexcept override { return &redis::warm_up_steps(); }
 
   std::span<const std::string_view> own_keys() const noexcept override {
-    static constexpr std::string_view keys[] = {"redis_auth", "redis_auth_user", "redis_users"};
+    static constexpr std::string_view keys[] = {"redis_auth", "redis_auth_user", "redis_users",
+                                                "redis_pinned_connections", "redis_fan_out"};
     return keys;
   }
   std::optional<PoolProblem> check(const config::Pool& pool) const override {

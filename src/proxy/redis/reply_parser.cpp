@@ -120,6 +120,12 @@ bool split_array(std::string_view reply, std::vector<std::string_view>& elements
   return true;
 }
 
+std::string_view bulk_text(std::string_view reply) noexcept {
+  const auto newline = reply.find("\r\n");
+  if (!reply.starts_with('$') || newline == std::string_view::npos || reply.size() < newline + 4) return {};
+  return reply.substr(newline + 2, reply.size() - newline - 4);
+}
+
 bool integer_value(std::string_view reply, long long& value) noexcept {
   if (reply.size() < 4 || reply.front() != ':' || !reply.ends_with("\r\n")) return false;
   return read_integer(reply.substr(1, reply.size() - 3), value);

@@ -34,6 +34,9 @@ ReplyFrame frame_reply(std::string_view buffer) noexcept;
 /// False if `reply` is not one (an error, say).
 bool split_array(std::string_view reply, std::vector<std::string_view>& elements);
 
+/// The text of a complete bulk string reply ("$9\r\nsubscribe\r\n": "subscribe"); empty if it is not one.
+std::string_view bulk_text(std::string_view reply) noexcept;
+
 /// The value of an integer reply (":<n>\r\n"), false if `reply` is not one.
 bool integer_value(std::string_view reply, long long& value) noexcept;
 

@@ -6,6 +6,7 @@
 
 #include "proxy/buffers.hpp"
 #include "proxy/pool_worker.hpp"
+#include "proxy/redis/fan_out.hpp"
 #include "proxy/redis/resp.hpp"
 
 namespace ringleader::proxy::redis {
@@ -175,6 +176,9 @@ bool Session::handle(const Request& request) {
     case Routing::reset:
     case Routing::info:
       reply_now(answer_connection_command(*spec, request.args, pool_.pool(), connection_));
+      return true;
+    case Routing::fan_out:
+      fan_out(pool_, request.args, connection_.dialect(), [this](auto reply) { enqueue(std::move(reply)); });
       return true;
     case Routing::unsupported:
       reply_error("command '" + std::string(spec->name) + "' is not supported by proxy");

@@ -11,13 +11,6 @@
 namespace ringleader::proxy::redis {
 namespace {
 
-// The text of a bulk string reply ("$9\r\nsubscribe\r\n": "subscribe").
-std::string_view bulk_text(std::string_view reply) {
-  const auto newline = reply.find("\r\n");
-  if (!reply.starts_with('$') || newline == std::string_view::npos || reply.size() < newline + 4) return {};
-  return reply.substr(newline + 2, reply.size() - newline - 4);
-}
-
 bool confirms(std::string_view kind) {
   return kind == "subscribe" || kind == "unsubscribe" || kind == "psubscribe" || kind == "punsubscribe" ||
          kind == "ssubscribe" || kind == "sunsubscribe";
@@ -82,8 +75,14 @@ void Subscriber::run(std::string_view name, std::span<const std::string_view> ar
       set.erase(found);
     }
     if (kind == Kind::pattern) {  // on every server; the first one's confirmation is the client's
+      bool linked = true;
+      for (std::uint32_t s = 0; s < servers && linked; ++s) linked = link(s, dialect) != nullptr;
+      if (!linked) {
+        reply->complete(i, no_pinned_connection(pool_.pool()), true);
+        continue;
+      }
       for (std::uint32_t s = 0; s < servers; ++s) {
-        Link& l = link(s, dialect);
+        Link& l = *link(s, dialect);
         l.expected.push_back({s == 0 ? reply : nullptr, i, count()});
         l.request.push_back(targets[i]);
       }
@@ -103,9 +102,13 @@ void Subscriber::run(std::string_view name, std::span<const std::string_view> ar
       reply->complete(i, "-ERR no server available\r\n", true);
       continue;
     }
-    Link& l = link(servers_[0], dialect);
-    l.expected.push_back({reply, i, count()});
-    l.request.push_back(targets[i]);
+    Link* l = link(servers_[0], dialect);
+    if (l == nullptr) {
+      reply->complete(i, no_pinned_connection(pool_.pool()), true);
+      continue;
+    }
+    l->expected.push_back({reply, i, count()});
+    l->request.push_back(targets[i]);
   }
   std::string request;
   for (auto& [server, l] : links_) {
@@ -118,16 +121,14 @@ void Subscriber::run(std::string_view name, std::span<const std::string_view> ar
   }
 }
 
-Subscriber::Link& Subscriber::link(std::uint32_t server, Dialect dialect) {
-  const auto [it, made] = links_.try_emplace(server);
-  if (made) {
-    if (links_.size() == 1) layout_ = pool_.layout();
-    auto& connection = it->second.connection;
-    connection = pool_.own_connection(server, dialect);
-    connection->connect_once();  // its subscriptions would not be on a new one
-    connection->on_message([this, server](std::string_view bytes) { message(server, bytes); }, [this] { lost(); });
-  }
-  return it->second;
+Subscriber::Link* Subscriber::link(std::uint32_t server, Dialect dialect) {
+  if (const auto found = links_.find(server); found != links_.end()) return &found->second;
+  auto connection = pool_.pinned_connection(server, dialect);
+  if (!connection) return nullptr;
+  if (links_.empty()) layout_ = pool_.layout();
+  connection->connect_once();  // its subscriptions would not be on a new one
+  connection->on_message([this, server](std::string_view bytes) { message(server, bytes); }, [this] { lost(); });
+  return &(links_[server] = Link{std::move(connection), {}, {}});
 }
 
 void Subscriber::message(std::uint32_t server, std::string_view bytes) {

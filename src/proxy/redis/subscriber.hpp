@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "proxy/backend.hpp"
+#include "proxy/redis/pinned.hpp"
 
 namespace ringleader::proxy {
 class PoolWorker;
@@ -68,8 +69,8 @@ class Subscriber {
   };
 
   std::set<std::string, std::less<>>& set_of(Kind kind);
-  /// The connection to `server`, made at the first use.
-  Link& link(std::uint32_t server, Dialect dialect);
+  /// The connection to `server`, made at the first use; null if it may not be (redis_pinned_connections).
+  Link* link(std::uint32_t server, Dialect dialect);
   /// A message from `server`: a confirmation goes into its reply, anything else to the client as it is.
   void message(std::uint32_t server, std::string_view bytes);
   /// A server's connection failed: every confirmation still to come is an error, and the client's

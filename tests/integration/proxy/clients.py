@@ -63,9 +63,16 @@ try:
     raise AssertionError("SELECT 1 should be refused")
 except redis.ResponseError as e:
     assert "servers use db 0" in str(e)
+# KEYS, SCAN and DBSIZE over every server.
+scan_keys = {f"py:scan:{i}".encode() for i in range(20)}
+r.mset({k: 1 for k in scan_keys})
+assert set(r.keys("py:scan:*")) == scan_keys
+assert set(r.scan_iter(match="py:scan:*", count=3)) == scan_keys
+assert r.dbsize() >= len(scan_keys)
+assert r.delete(*scan_keys) == len(scan_keys)
 try:
-    r.keys("*")
-    raise AssertionError("KEYS should be refused")
+    r.randomkey()
+    raise AssertionError("RANDOMKEY should be refused")
 except redis.ResponseError as e:
     assert "not supported by proxy" in str(e)
 print("ok")

@@ -187,6 +187,38 @@ TEST(ProxyFailures, SubscriberAndBlockedClientWhoseServerDies) {
       << error;
 }
 
+// redis_pinned_connections bounds a worker's connections of clients' own: past it, a blocking
+// command gets an error and a transaction aborts; one coming free makes room again.
+// redis_fan_out: false refuses KEYS, SCAN and DBSIZE.
+TEST(ProxyFailures, PinnedConnectionsLimitAndFanOutOff) {
+  TempDir dir;
+  auto backend = start_redis(dir);
+  const std::uint16_t rd = free_port();
+  const auto file = dir.write("c.yml", pool("store", tcp(rd), {backend.port},
+                                            "  redis: true\n  redis_pinned_connections: 1\n  redis_fan_out: false\n"));
+  auto proxy = start_ringleader(dir, file, {rd}, {"--threads", "1"});
+  Connection blocked(rd);
+  blocked.send(resp({"BLPOP", "q", "0"}));
+  Connection c(rd);
+  const std::string refused = redis(c, {"BLPOP", "other", "0"});
+  EXPECT_TRUE(refused.starts_with("-ERR redis_pinned_connections (1 per worker thread) reached")) << refused;
+  EXPECT_EQ(redis(c, {"MULTI"}), "+OK\r\n");
+  EXPECT_TRUE(redis(c, {"SET", "k", "v"}).starts_with("-ERR redis_pinned_connections"));
+  EXPECT_EQ(redis(c, {"EXEC"}), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_EQ(redis(c, {"RPUSH", "q", "x"}), ":1\r\n");
+  EXPECT_EQ(redis_reply(blocked), "*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+  // The blocked client's connection closes once answered: room for another.
+  std::string reply;
+  for (int i = 0; i < 2000; ++i) {
+    reply = redis(c, {"BLPOP", "other", "0.01"});
+    if (reply == "*-1\r\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(reply, "*-1\r\n");
+  EXPECT_EQ(redis(c, {"DBSIZE"}),
+            "-ERR command 'DBSIZE' is not supported by proxy: the pool has redis_fan_out: false\r\n");
+}
+
 // A server without RESP3 (here, one that refuses HELLO as a Redis before 6 does): a RESP3 client's
 // commands get an error that says why, and RESP2 clients go on as before.
 TEST(ProxyFailures, ServerWithoutResp3) {

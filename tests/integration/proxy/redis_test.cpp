@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 #include <thread>
 
 #include "cluster.hpp"
+#include "proxy/redis/reply_parser.hpp"
 
 namespace ringleader::test {
 namespace {
@@ -308,10 +310,52 @@ TEST_F(RedisProxy, PubSub) {
   EXPECT_EQ(redis(pub, {"SPUBLISH", "{s}a", "v"}), ":0\r\n");
 }
 
+// KEYS, SCAN and DBSIZE go to every server: the answers one Redis holding all their keys would give.
+TEST_F(RedisProxy, FanOut) {
+  auto c = proxy();
+  std::set<std::string> mine;
+  for (int i = 0; i < 30; ++i) {
+    mine.insert("fan:" + std::to_string(i));
+    EXPECT_EQ(redis(c, {"SET", "fan:" + std::to_string(i), "v"}), "+OK\r\n");
+  }
+  long long direct = 0;
+  for (const auto& server : cluster->redis) {
+    Connection d(server.port);
+    direct += std::stoll(redis(d, {"DBSIZE"}).substr(1));
+  }
+  EXPECT_EQ(redis(c, {"DBSIZE"}), ":" + std::to_string(direct) + "\r\n");
+  const auto elements = [](const std::string& array) {
+    std::vector<std::string_view> out;
+    EXPECT_TRUE(proxy::redis::split_array(array, out)) << array;
+    std::set<std::string> keys;
+    for (const auto e : out) keys.emplace(proxy::redis::bulk_text(e));
+    return keys;
+  };
+  EXPECT_EQ(elements(redis(c, {"KEYS", "fan:*"})), mine);
+  // SCAN, 5 at a time: every key once at least, over several calls and all three servers.
+  std::set<std::string> scanned;
+  std::string cursor = "0";
+  int calls = 0;
+  do {
+    const std::string reply = redis(c, {"SCAN", cursor, "MATCH", "fan:*", "COUNT", "5"});
+    std::vector<std::string_view> two;
+    ASSERT_TRUE(proxy::redis::split_array(reply, two) && two.size() == 2) << reply;
+    cursor = std::string(proxy::redis::bulk_text(two[0]));
+    for (const auto& key : elements(std::string(two[1]))) scanned.insert(key);
+    ++calls;
+  } while (cursor != "0" && calls < 1000);
+  EXPECT_EQ(scanned, mine);
+  EXPECT_GT(calls, 3);
+  EXPECT_EQ(redis(c, {"SCAN", "x"}), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(redis(c, {"SCAN", "1023"}), "-ERR invalid cursor\r\n");  // server 1023 of 3
+  EXPECT_EQ(redis(c, {"KEYS"}), "-ERR wrong number of arguments for 'keys' command\r\n");
+  for (const auto& key : mine) redis(c, {"DEL", key});
+}
+
 // Commands a sharding proxy cannot serve get a clear error; the connection stays usable.
 TEST_F(RedisProxy, UnsupportedCommands) {
   auto c = proxy();
-  for (std::string name : {"KEYS", "SCAN", "XREAD", "CONFIG", "FLUSHALL"}) {
+  for (std::string name : {"RANDOMKEY", "XREAD", "CONFIG", "FLUSHALL"}) {
     const std::string reply = redis(c, {name, "x"});
     EXPECT_TRUE(reply.starts_with("-ERR") && reply.find("not supported by proxy") != std::string::npos) << reply;
   }
