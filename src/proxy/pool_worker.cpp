@@ -156,7 +156,9 @@ std::shared_ptr<Backend> PoolWorker::own_connection(std::uint32_t server, Dialec
 std::shared_ptr<Backend> PoolWorker::pinned_connection(std::uint32_t server, Dialect dialect) {
   std::erase_if(pinned_, [](const auto& weak) { return weak.expired(); });
   if (pinned_.size() >= pool().redis_pinned_connections) return nullptr;
-  auto backend = own_connection(server, dialect);
+  // Not among others_, which busy() waits for: a blocked client may wait for ever, and a
+  // subscriber's connection always does.
+  auto backend = backends_[server]->in_dialect(dialect).another_connection();
   pinned_.push_back(backend);
   return backend;
 }

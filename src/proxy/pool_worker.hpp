@@ -65,9 +65,9 @@ class PoolWorker final : public RouteContext {
   /// A connection of its own to `server` for one streamed request (Backend::another_connection);
   /// busy() counts it until it closes, so a graceful shutdown waits for its reply too.
   std::shared_ptr<Backend> own_connection(std::uint32_t server, Dialect dialect);
-  /// own_connection() for one client's transaction, blocking command or subscription (redis/pinned.hpp,
-  /// redis/subscriber.hpp), counted against the pool's redis_pinned_connections on this worker;
-  /// null past it.
+  /// A connection of one client's own to `server` in `dialect`, for its transaction, blocking command
+  /// or subscription (redis/pinned.hpp, redis/subscriber.hpp), counted against the pool's
+  /// redis_pinned_connections on this worker; null past it. busy() does not wait for it.
   std::shared_ptr<Backend> pinned_connection(std::uint32_t server, Dialect dialect);
   /// A warm-up is on (route/warm_up.hpp): deletes of moved keys go to their previous owner too, and their
   /// writes are noted in recent_writes().

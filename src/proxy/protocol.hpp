@@ -126,7 +126,9 @@ enum class ConnectionPolicy {
   /// new one (Backend::free_connection). It may wait for its client to write a large reply
   /// (pending_reply.hpp), which bounds the memory of a body of any size.
   per_request,
-  // Next (Redis transactions, pub/sub and blocking commands; WebSocket): pinned to one client.
+  // A connection of one client's own (Redis transactions, pub/sub, blocking commands: redis/pinned.hpp;
+  // a WebSocket tunnel) is not a policy of the protocol's: its session asks for one
+  // (PoolWorker::pinned_connection, own_connection).
 };
 
 class Protocol {

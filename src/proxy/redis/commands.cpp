@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <unordered_map>
 
@@ -71,6 +72,7 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     // HyperLogLog, geo, streams
     one("PFADD"), reads(all("PFCOUNT")), all("PFMERGE"), one("GEOADD"), reads(one("GEODIST")), reads(one("GEOHASH")),
     reads(one("GEOPOS")), one("GEORADIUS"), one("GEORADIUSBYMEMBER"), reads(one("GEOSEARCH")), two("GEOSEARCHSTORE"),
+    reads({"XREAD", Routing::streams}), {"XREADGROUP", Routing::streams},
     one("XADD"), reads(one("XLEN")), reads(one("XRANGE")), reads(one("XREVRANGE")), one("XDEL"), one("XTRIM"),
     // Scripts: the keys follow their count
     {"EVAL", Routing::numkeys, 2, -1, 1}, {"EVALSHA", Routing::numkeys, 2, -1, 1},
@@ -95,7 +97,7 @@ constexpr auto kCommands = std::to_array<CommandSpec>({
     // Meaningless or unsafe through a sharding proxy
     {"KEYS", Routing::fan_out}, {"SCAN", Routing::fan_out}, {"DBSIZE", Routing::fan_out},
     {"RANDOMKEY", Routing::unsupported},
-    {"XREAD", Routing::unsupported}, {"XREADGROUP", Routing::unsupported}, {"WAIT", Routing::unsupported},
+    {"WAIT", Routing::unsupported},
     {"MOVE", Routing::unsupported},
     {"FLUSHDB", Routing::unsupported}, {"FLUSHALL", Routing::unsupported},
     {"CONFIG", Routing::unsupported}, {"MONITOR", Routing::unsupported},
@@ -115,12 +117,41 @@ const std::unordered_map<std::string_view, const CommandSpec*>& table() {
   return *map;
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::toupper(x) == std::toupper(y);
+         });
+}
+
+// XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...: the index of STREAMS (0 if none). An argument
+// of an option (a group named "streams") is skipped over with its option.
+std::size_t streams_at(std::span<const std::string_view> args) {
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (iequals(args[i], "STREAMS")) return i;
+    if (iequals(args[i], "GROUP")) {
+      i += 2;  // GROUP group consumer (XREADGROUP)
+    } else if (iequals(args[i], "COUNT") || iequals(args[i], "BLOCK")) {
+      i += 1;
+    }
+  }
+  return 0;
+}
+
 bool read_count(std::string_view text, long long& count) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
   return ec == std::errc{} && ptr == text.data() + text.size() && count >= 0;
 }
 
 }  // namespace
+
+bool CommandSpec::blocks_with(std::span<const std::string_view> args) const noexcept {
+  if (blocks) return true;
+  if (routing != Routing::streams) return false;
+  const std::size_t streams = streams_at(args);
+  for (std::size_t i = 1; i < streams; ++i)
+    if (iequals(args[i], "BLOCK")) return true;
+  return false;
+}
 
 const CommandSpec* find_command(std::string_view name) noexcept {
   if (name.empty() || name.size() > kMaxName) return nullptr;
@@ -146,6 +177,14 @@ bool command_keys(const CommandSpec& spec, std::span<const std::string_view> arg
       if (spec.routing == Routing::store_numkeys) keys.push_back(args[1]);
       first += 1;
       last = first + count - 1;
+      break;
+    }
+    case Routing::streams: {
+      const auto streams = static_cast<long long>(streams_at(args));
+      const long long rest = size - streams - 1;
+      if (streams == 0 || rest <= 0 || rest % 2 != 0) return false;
+      first = streams + 1;
+      last = streams + rest / 2;
       break;
     }
     case Routing::transaction:

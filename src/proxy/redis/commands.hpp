@@ -24,6 +24,7 @@ enum class Routing {
   transaction,  // MULTI, EXEC, DISCARD, WATCH (its keys), UNWATCH: on a connection of the client's own (pinned.hpp)
   pubsub,       // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: on connections of the client's own (subscriber.hpp)
   fan_out,      // KEYS, SCAN, DBSIZE: every server (fan_out.hpp)
+  streams,      // XREAD, XREADGROUP: the keys follow STREAMS, then as many IDs; with BLOCK, it blocks
   unsupported,  // KEYS, SCAN, MULTI, SUBSCRIBE, blocking pops, ...
 };
 
@@ -36,6 +37,9 @@ struct CommandSpec {
   bool reads = false;     // only reads its keys: a pool with replicas asks one copy (route/replicas.hpp)
   bool blocks = false;    // waits for data (BLPOP ...): on a connection of its own (pinned.hpp)
 
+  /// Whether `args` (args[0] is the command) wait for data: a blocking command, or XREAD/XREADGROUP
+  /// with BLOCK.
+  bool blocks_with(std::span<const std::string_view> args) const noexcept;
   /// Whether its keys may be split over several servers (MGET, DEL, UNLINK, TOUCH, EXISTS, MSET).
   bool splits() const noexcept {
     return routing == Routing::split_values || routing == Routing::split_count || routing == Routing::split_pairs;

@@ -9,7 +9,8 @@
 //   error and the transaction is aborted, as Redis aborts one with a command it refused: EXEC
 //   answers -EXECABORT. EXEC, DISCARD, UNWATCH outside MULTI, RESET and the client leaving let
 //   go of the connection, which closes once its replies are in (or at once, the client gone).
-// - A blocking command (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN, BZPOPMAX, BZMPOP): on a
+// - A blocking command (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN, BZPOPMAX, BZMPOP, and
+//   XREAD or XREADGROUP with BLOCK): on a
 //   connection of its own, closed once it is answered, so it holds up no other client. The server
 //   keeps the client's own timeout; the pool's `timeout` does not apply to it.
 //
@@ -48,10 +49,10 @@ class Pinned {
   Pinned(const Pinned&) = delete;
   Pinned& operator=(const Pinned&) = delete;
 
-  /// Whether `spec`'s command is run here: a transaction's own command, a blocking one, or any
-  /// command while MULTI is open.
-  bool takes(const CommandSpec& spec) const noexcept {
-    return spec.routing == Routing::transaction || spec.blocks || multi_;
+  /// Whether `args`, a `spec` command, is run here: a transaction's own command, a blocking one, or
+  /// any command while MULTI is open.
+  bool takes(const CommandSpec& spec, std::span<const std::string_view> args) const noexcept {
+    return spec.routing == Routing::transaction || multi_ || spec.blocks_with(args);
   }
   /// Runs `request`, a command that takes() says is run here, with its `keys`, for a client
   /// speaking `dialect`.

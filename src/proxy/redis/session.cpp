@@ -152,11 +152,11 @@ bool Session::handle(const Request& request) {
       return true;
     }
   }
-  if (spec->routing == Routing::pubsub && !pinned_.takes(*spec)) {
+  if (spec->routing == Routing::pubsub && !pinned_.takes(*spec, request.args)) {
     subscriber_.run(spec->name, request.args, connection_.dialect());
     return true;
   }
-  if (pinned_.takes(*spec)) {
+  if (pinned_.takes(*spec, request.args)) {
     keys_.clear();
     if (!command_keys(*spec, request.args, keys_)) {
       pinned_.refused();
@@ -202,7 +202,7 @@ bool Session::handle(const Request& request) {
 
 const CommandSpec* Session::streamable(const Request& request) const {
   const CommandSpec* spec = find_command(request.args[0]);
-  if (spec == nullptr || !connection_.authenticated || pinned_.takes(*spec) || spec->routing != Routing::keys ||
+  if (spec == nullptr || !connection_.authenticated || pinned_.takes(*spec, request.args) || spec->routing != Routing::keys ||
       spec->reads || spec->step != 1 ||
       spec->last < 0 || static_cast<std::size_t>(spec->last) >= request.args.size())
     return nullptr;

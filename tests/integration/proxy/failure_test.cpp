@@ -219,6 +219,29 @@ TEST(ProxyFailures, PinnedConnectionsLimitAndFanOutOff) {
             "-ERR command 'DBSIZE' is not supported by proxy: the pool has redis_fan_out: false\r\n");
 }
 
+// With replicas, a transaction or a blocking pop would run on one copy only: refused, as KEYS is
+// (each key would count once per copy). A subscriber listens to its channel's first copy, and a
+// PUBLISH (a write) goes to every copy: the message comes once.
+TEST(ProxyFailures, PinnedCommandsWithReplicas) {
+  TempDir dir;
+  auto first = start_redis(dir);
+  auto second = start_redis(dir);
+  const std::uint16_t rd = free_port();
+  const auto file = dir.write("c.yml", pool("store", tcp(rd), {first.port, second.port},
+                                            "  redis: true\n  replicas: 2\n"));
+  auto proxy = start_ringleader(dir, file, {rd});
+  Connection c(rd);
+  EXPECT_EQ(redis(c, {"MULTI"}), "-ERR MULTI is not supported by proxy on a pool with replicas\r\n");
+  EXPECT_EQ(redis(c, {"WATCH", "k"}), "-ERR WATCH is not supported by proxy on a pool with replicas\r\n");
+  EXPECT_EQ(redis(c, {"BLPOP", "k", "0"}), "-ERR BLPOP is not supported by proxy on a pool with replicas\r\n");
+  EXPECT_EQ(redis(c, {"KEYS", "*"}), "-ERR command 'KEYS' is not supported by proxy on a pool with replicas\r\n");
+  Connection sub(rd);
+  EXPECT_EQ(redis(sub, {"SUBSCRIBE", "news"}), "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+  redis(c, {"PUBLISH", "news", "once"});
+  EXPECT_EQ(redis_reply(sub), "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$4\r\nonce\r\n");
+  EXPECT_EQ(redis(sub, {"PING"}), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");  // and no second copy before it
+}
+
 // A server without RESP3 (here, one that refuses HELLO as a Redis before 6 does): a RESP3 client's
 // commands get an error that says why, and RESP2 clients go on as before.
 TEST(ProxyFailures, ServerWithoutResp3) {

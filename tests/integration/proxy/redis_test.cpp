@@ -231,18 +231,6 @@ TEST_F(RedisProxy, TransactionsOverServersAbort) {
 // on meanwhile, and the push wakes it. The server keeps the client's timeout. A client that leaves
 // while blocked leaves nothing blocked behind: a later push stays in the list.
 TEST_F(RedisProxy, BlockingCommands) {
-  auto blocked = proxy();
-  auto c = proxy();
-  blocked.send(resp({"BLPOP", "{bl}list", "{bl}other", "0"}));
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(redis(c, {"SET", "bl:" + std::to_string(i), "v"}), "+OK\r\n");
-  EXPECT_EQ(redis(c, {"RPUSH", "{bl}list", "woken"}), ":1\r\n");
-  EXPECT_EQ(redis_reply(blocked), "*2\r\n$8\r\n{bl}list\r\n$5\r\nwoken\r\n");
-  EXPECT_EQ(redis(blocked, {"BRPOP", "{bl}list", "0.05"}), "*-1\r\n");  // the server's timeout
-  // Keys on two servers: refused, as any command's (one of these keys lives elsewhere).
-  int apart = 0;
-  for (int i = 0; i < 10; ++i)
-    apart += redis(c, {"BLPOP", "{bl}list", "bl:" + std::to_string(i), "0.01"}).starts_with("-ERR keys of 'BLPOP' live on");
-  EXPECT_GT(apart, 0);
   // The clients the servers hold blocked, over the 3 of them.
   const auto blocked_at_servers = [] {
     int count = 0;
@@ -260,6 +248,28 @@ TEST_F(RedisProxy, BlockingCommands) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return blocked_at_servers() == count;
   };
+  auto blocked = proxy();
+  auto c = proxy();
+  blocked.send(resp({"BLPOP", "{bl}list", "{bl}other", "0"}));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(redis(c, {"SET", "bl:" + std::to_string(i), "v"}), "+OK\r\n");
+  EXPECT_EQ(redis(c, {"RPUSH", "{bl}list", "woken"}), ":1\r\n");
+  EXPECT_EQ(redis_reply(blocked), "*2\r\n$8\r\n{bl}list\r\n$5\r\nwoken\r\n");
+  EXPECT_EQ(redis(blocked, {"BRPOP", "{bl}list", "0.05"}), "*-1\r\n");  // the server's timeout
+  // Streams: XREAD as a read; with BLOCK, on a connection of its own, woken by XADD.
+  EXPECT_EQ(redis(c, {"XADD", "{bl}s", "1-1", "f", "v"}), "$3\r\n1-1\r\n");
+  EXPECT_EQ(redis(c, {"XREAD", "STREAMS", "{bl}s", "0"}),
+            "*1\r\n*2\r\n$5\r\n{bl}s\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+  blocked.send(resp({"XREAD", "BLOCK", "0", "STREAMS", "{bl}s", "$"}));
+  EXPECT_EQ(redis(c, {"GET", "bl:0"}), "$1\r\nv\r\n");
+  ASSERT_TRUE(wait_for_blocked(1));
+  EXPECT_EQ(redis(c, {"XADD", "{bl}s", "2-1", "f", "w"}), "$3\r\n2-1\r\n");
+  EXPECT_EQ(redis_reply(blocked),
+            "*1\r\n*2\r\n$5\r\n{bl}s\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nf\r\n$1\r\nw\r\n");
+  // Keys on two servers: refused, as any command's (one of these keys lives elsewhere).
+  int apart = 0;
+  for (int i = 0; i < 10; ++i)
+    apart += redis(c, {"BLPOP", "{bl}list", "bl:" + std::to_string(i), "0.01"}).starts_with("-ERR keys of 'BLPOP' live on");
+  EXPECT_GT(apart, 0);
   {
     Connection leaving(cluster->ringleader_ports.redis);
     leaving.send(resp({"BLPOP", "{bl}gone", "0"}));
@@ -268,7 +278,7 @@ TEST_F(RedisProxy, BlockingCommands) {
   ASSERT_TRUE(wait_for_blocked(0));  // the client left: the proxy closed its connection
   EXPECT_EQ(redis(c, {"RPUSH", "{bl}gone", "kept"}), ":1\r\n");
   EXPECT_EQ(redis(c, {"LLEN", "{bl}gone"}), ":1\r\n");
-  EXPECT_EQ(redis(c, {"DEL", "{bl}gone", "bl:0", "bl:1", "bl:2"}), ":4\r\n");
+  EXPECT_EQ(redis(c, {"DEL", "{bl}gone", "{bl}s", "bl:0", "bl:1", "bl:2"}), ":5\r\n");
 }
 
 // Pub/sub: channels placed like keys over the 3 servers, a pattern on all of them; each published
@@ -355,7 +365,7 @@ TEST_F(RedisProxy, FanOut) {
 // Commands a sharding proxy cannot serve get a clear error; the connection stays usable.
 TEST_F(RedisProxy, UnsupportedCommands) {
   auto c = proxy();
-  for (std::string name : {"RANDOMKEY", "XREAD", "CONFIG", "FLUSHALL"}) {
+  for (std::string name : {"RANDOMKEY", "WAIT", "CONFIG", "FLUSHALL"}) {
     const std::string reply = redis(c, {name, "x"});
     EXPECT_TRUE(reply.starts_with("-ERR") && reply.find("not supported by proxy") != std::string::npos) << reply;
   }

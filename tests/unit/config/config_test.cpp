@@ -285,6 +285,19 @@ TEST(Config, RedisUsers) {
   EXPECT_EQ(error_of(head + "  redis_users: alice\n" + tail).key(), "redis_users");
 }
 
+// A Redis pool's bound on clients' own connections, and whether KEYS, SCAN and DBSIZE fan out.
+TEST(Config, RedisPinnedConnectionsAndFanOut) {
+  const std::string tail = "  servers:\n   - h:1:1\n";
+  const Pool defaults = parse("a:\n  listen: h:1\n  redis: true\n" + tail).pool("a");
+  EXPECT_EQ(defaults.redis_pinned_connections, 1000u);
+  EXPECT_TRUE(defaults.redis_fan_out);
+  const Pool p = parse("a:\n  listen: h:1\n  redis: true\n  redis_pinned_connections: 5\n  redis_fan_out: false\n" +
+                       tail).pool("a");
+  EXPECT_EQ(p.redis_pinned_connections, 5u);
+  EXPECT_FALSE(p.redis_fan_out);
+  EXPECT_EQ(error_of("a:\n  listen: h:1\n  redis: true\n  redis_fan_out: maybe\n" + tail).line(), 4u);
+}
+
 // Errors carry the file, the line of the offending node, the pool and the key.
 TEST(Config, ErrorsNameFileLinePoolAndKey) {
   const ConfigError e = error_of("alpha:\n  listen: 127.0.0.1:22121\n  redis: yes\n  servers:\n   - h:1:1\n");

@@ -65,6 +65,8 @@ TEST(Protocols, PoolsAskOnlyForWhatTheirProtocolDoes) {
             "x.yml:3: pool 'a': key 'redis_users': is only valid for a redis pool (protocol: redis)");
   EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  protocol: memcache\n  redis_auth: pw\n" + kServers),
             "x.yml:4: pool 'a': key 'redis_auth': is only valid for a redis pool (protocol: redis)");
+  EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  redis_fan_out: false\n" + kServers),
+            "x.yml:3: pool 'a': key 'redis_fan_out': is only valid for a redis pool (protocol: redis)");
   EXPECT_EQ(refused(http + "  redis_auth: pw\n" + kServers),
             "x.yml:4: pool 'a': key 'redis_auth': is only valid for a redis pool (protocol: redis)");
   EXPECT_EQ(refused("a:\n  listen: 127.0.0.1:1\n  redis: true\n  redis_auth_user: app\n" + kServers),

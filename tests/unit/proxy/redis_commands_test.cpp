@@ -18,7 +18,8 @@ std::vector<std::string_view> keys_of(std::vector<std::string_view> args) {
 TEST(RedisCommands, Lookup) {
   ASSERT_NE(find_command("get"), nullptr);
   EXPECT_EQ(find_command("GeT")->name, "GET");
-  EXPECT_EQ(find_command("KEYS")->routing, Routing::unsupported);
+  EXPECT_EQ(find_command("RANDOMKEY")->routing, Routing::unsupported);
+  EXPECT_EQ(find_command("KEYS")->routing, Routing::fan_out);
   EXPECT_TRUE(find_command("BLPOP")->blocks);
   EXPECT_EQ(find_command("MULTI")->routing, Routing::transaction);
   EXPECT_EQ(find_command("MGET")->routing, Routing::split_values);
@@ -42,6 +43,15 @@ TEST(RedisCommands, Keys) {
   EXPECT_EQ(keys_of({"BLPOP", "0"}), (std::vector<std::string_view>{"<error>"}));
   EXPECT_EQ(keys_of({"BLMOVE", "a", "b", "LEFT", "RIGHT", "0"}), (std::vector<std::string_view>{"a", "b"}));
   EXPECT_EQ(keys_of({"BLMPOP", "0", "2", "a", "b", "LEFT"}), (std::vector<std::string_view>{"a", "b"}));
+  // Streams: the keys after STREAMS (as many IDs follow); BLOCK makes them blocking.
+  EXPECT_EQ(keys_of({"XREAD", "COUNT", "2", "STREAMS", "a", "b", "0", "0"}), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(keys_of({"XREADGROUP", "GROUP", "streams", "c", "STREAMS", "a", ">"}), (std::vector<std::string_view>{"a"}));
+  EXPECT_EQ(keys_of({"XREAD", "STREAMS", "a", "b", "0"}), (std::vector<std::string_view>{"<error>"}));
+  EXPECT_EQ(keys_of({"XREAD", "COUNT", "2"}), (std::vector<std::string_view>{"<error>"}));
+  const std::string_view blocking[] = {"XREAD", "BLOCK", "0", "STREAMS", "a", "$"};
+  const std::string_view plain[] = {"XREAD", "STREAMS", "block", "$"};
+  EXPECT_TRUE(find_command("XREAD")->blocks_with(blocking));
+  EXPECT_FALSE(find_command("XREAD")->blocks_with(plain));
   // Transactions: WATCH's keys; the others take no arguments.
   EXPECT_EQ(keys_of({"WATCH", "a", "b"}), (std::vector<std::string_view>{"a", "b"}));
   EXPECT_EQ(keys_of({"WATCH"}), (std::vector<std::string_view>{"<error>"}));
