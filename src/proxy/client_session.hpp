@@ -103,6 +103,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   /// Queues a reply slot (in request order).
   void enqueue(std::shared_ptr<PendingReply> reply);
+  /// enqueue() as a function, for what queues replies on the session's behalf (its router).
+  auto enqueuer() {
+    return [this](std::shared_ptr<PendingReply> reply) { enqueue(std::move(reply)); };
+  }
   /// Every reply queued is ready (every request sent has been answered).
   bool all_answered() const noexcept;
   /// Queues a reply the proxy makes itself.

@@ -27,7 +27,7 @@ Limits limits_of(const config::Pool& pool) {
 }  // namespace
 
 Session::Session(Socket socket, PoolWorker& pool)
-    : ClientSession(std::move(socket)), pool_(pool), router_([this](auto reply) { enqueue(std::move(reply)); }) {}
+    : ClientSession(std::move(socket)), pool_(pool), router_(enqueuer()) {}
 
 Session::~Session() {
   stream_.request.abandon();  // the client left in the middle of a value

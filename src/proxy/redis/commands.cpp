@@ -117,12 +117,6 @@ const std::unordered_map<std::string_view, const CommandSpec*>& table() {
   return *map;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::toupper(x) == std::toupper(y);
-         });
-}
-
 // XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...: the index of STREAMS (0 if none). An argument
 // of an option (a group named "streams") is skipped over with its option.
 std::size_t streams_at(std::span<const std::string_view> args) {
@@ -143,6 +137,18 @@ bool read_count(std::string_view text, long long& count) {
 }
 
 }  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 bool CommandSpec::blocks_with(std::span<const std::string_view> args) const noexcept {
   if (blocks) return true;

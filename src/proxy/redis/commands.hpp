@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +46,11 @@ struct CommandSpec {
     return routing == Routing::split_values || routing == Routing::split_count || routing == Routing::split_pairs;
   }
 };
+
+/// Names and options are matched in any case, as Redis matches them.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+/// `text` in lower case (a command's name as Redis's errors show it).
+std::string lower(std::string_view text);
 
 /// The spec of a command by name (any case), or nullptr for a command the proxy does not know.
 const CommandSpec* find_command(std::string_view name) noexcept;

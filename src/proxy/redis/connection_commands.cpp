@@ -16,21 +16,6 @@ namespace {
 
 std::atomic<std::uint64_t> next_id{1};
 
-std::string error(std::string_view message) { return "-ERR " + std::string(message) + "\r\n"; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string integer(std::uint64_t value) { return ":" + std::to_string(value) + "\r\n"; }
 
 // A nil: RESP2's null bulk string, RESP3's null.
@@ -70,7 +55,7 @@ constexpr std::string_view kBadName = "Client names cannot contain spaces, newli
 std::string auth(std::span<const std::string_view> args, const config::Pool& pool, ConnectionState& state) {
   if (args.size() != 2 && args.size() != 3) return wrong_arguments(args[0]);
   if (args.size() == 2 && pool.redis_auth.empty())
-    return error("AUTH <password> called without any password configured for the default user. "
+    return error_reply("AUTH <password> called without any password configured for the default user. "
                  "Are you sure your configuration is correct?");
   // A refused AUTH leaves the connection as it was, authenticated or not, as in Redis.
   if (!(args.size() == 2 ? args[1] == pool.redis_auth : credentials_match(pool, args[1], args[2])))
@@ -86,7 +71,7 @@ std::string hello(std::span<const std::string_view> args, const config::Pool& po
   if (args.size() >= 2) {
     const std::string_view v = args[1];
     if (std::from_chars(v.data(), v.data() + v.size(), version).ptr != v.data() + v.size() || v.empty())
-      return error("Protocol version is not an integer or out of range");
+      return error_reply("Protocol version is not an integer or out of range");
     if (version != 2 && version != 3) return "-NOPROTO unsupported protocol version\r\n";
   }
   std::span<const std::string_view> credentials;
@@ -97,9 +82,9 @@ std::string hello(std::span<const std::string_view> args, const config::Pool& po
       i += 2;
     } else if (iequals(args[i], "SETNAME") && i + 1 < args.size()) {
       name = args[++i];
-      if (!valid_name(*name)) return error(kBadName);
+      if (!valid_name(*name)) return error_reply(kBadName);
     } else {
-      return error("Syntax error in HELLO option '" + std::string(args[i]) + "'");
+      return error_reply("Syntax error in HELLO option '" + std::string(args[i]) + "'");
     }
   }
   if (!credentials.empty()) {
@@ -136,7 +121,7 @@ std::string client(std::span<const std::string_view> args, ConnectionState& stat
   const auto wrong = [&] { return wrong_arguments("client|" + lower(sub)); };
   if (iequals(sub, "SETNAME")) {
     if (!arity(3)) return wrong();
-    if (!valid_name(args[2])) return error(kBadName);
+    if (!valid_name(args[2])) return error_reply(kBadName);
     state.name = args[2];
     return "+OK\r\n";
   }
@@ -151,19 +136,19 @@ std::string client(std::span<const std::string_view> args, ConnectionState& stat
   if (iequals(sub, "SETINFO")) {
     if (!arity(4)) return wrong();
     if (!iequals(args[2], "LIB-NAME") && !iequals(args[2], "LIB-VER"))
-      return error("Unrecognized option '" + std::string(args[2]) + "'");
+      return error_reply("Unrecognized option '" + std::string(args[2]) + "'");
     return "+OK\r\n";
   }
   // Eviction and LRU hints for this client's commands: the servers' connections are shared, so
   // there is no connection of this client's to set them on; accepted, as they only tune caching.
   if (iequals(sub, "NO-EVICT") || iequals(sub, "NO-TOUCH")) {
     if (!arity(3)) return wrong();
-    if (!iequals(args[2], "ON") && !iequals(args[2], "OFF")) return error("syntax error");
+    if (!iequals(args[2], "ON") && !iequals(args[2], "OFF")) return error_reply("syntax error");
     return "+OK\r\n";
   }
   std::string shown;
   for (const char c : sub.substr(0, 32)) shown += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
-  return error("command 'CLIENT " + shown + "' is not supported by proxy");
+  return error_reply("command 'CLIENT " + shown + "' is not supported by proxy");
 }
 
 // SELECT of the db the pool's servers use (redis_db) is what the client has already.
@@ -172,9 +157,9 @@ std::string select(std::span<const std::string_view> args, const config::Pool& p
   std::uint64_t db = 0;
   const std::string_view v = args[1];
   if (v.empty() || std::from_chars(v.data(), v.data() + v.size(), db).ptr != v.data() + v.size())
-    return error("value is not an integer or out of range");
+    return error_reply("value is not an integer or out of range");
   if (db != pool.redis_db)
-    return error("SELECT " + std::to_string(db) + " is not supported by proxy: the pool's servers use db " +
+    return error_reply("SELECT " + std::to_string(db) + " is not supported by proxy: the pool's servers use db " +
                  std::to_string(pool.redis_db));
   return "+OK\r\n";
 }
@@ -200,7 +185,7 @@ std::string info(std::span<const std::string_view> args, const ConnectionState& 
 }  // namespace
 
 std::string wrong_arguments(std::string_view command) {
-  return error("wrong number of arguments for '" + lower(command) + "' command");
+  return error_reply("wrong number of arguments for '" + lower(command) + "' command");
 }
 
 ConnectionState::ConnectionState(const config::Pool& pool)

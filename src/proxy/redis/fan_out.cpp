@@ -1,7 +1,6 @@
 // redis::fan_out; see fan_out.hpp.
 #include "proxy/redis/fan_out.hpp"
 
-#include <cctype>
 #include <charconv>
 #include <string>
 #include <vector>
@@ -82,28 +81,24 @@ class ScanReply final : public PendingReply {
   std::uint64_t servers_;
 };
 
-std::string error(std::string_view message) { return "-ERR " + std::string(message) + "\r\n"; }
-
 }  // namespace
 
-void fan_out(PoolWorker& pool, std::span<const std::string_view> args, Dialect dialect,
+void fan_out(PoolWorker& pool, std::string_view name, std::span<const std::string_view> args, Dialect dialect,
              const std::function<void(std::shared_ptr<PendingReply>)>& enqueue) {
-  std::string name(args[0]);
-  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const auto refuse = [&](std::string_view message) { enqueue(PendingReply::local(message)); };
   if (!pool.pool().redis_fan_out)
-    return refuse(error("command '" + name + "' is not supported by proxy: the pool has redis_fan_out: false"));
+    return refuse(error_reply("command '" + std::string(name) + "' is not supported by proxy: the pool has redis_fan_out: false"));
   if (pool.replicated())
-    return refuse(error("command '" + name + "' is not supported by proxy on a pool with replicas"));
+    return refuse(error_reply("command '" + std::string(name) + "' is not supported by proxy on a pool with replicas"));
   const auto servers = static_cast<std::uint32_t>(pool.layout()->pool.servers.size());
   std::string request;
   if (name == "SCAN") {
     std::uint64_t cursor = 0;
     const std::string_view text = args.size() >= 2 ? args[1] : std::string_view();
     if (text.empty() || std::from_chars(text.data(), text.data() + text.size(), cursor).ptr != text.data() + text.size())
-      return refuse(args.size() < 2 ? wrong_arguments(args[0]) : error("invalid cursor"));
+      return refuse(args.size() < 2 ? wrong_arguments(args[0]) : error_reply("invalid cursor"));
     const std::uint64_t server = cursor & ((1u << kServerBits) - 1);
-    if (server >= servers) return refuse(error("invalid cursor"));
+    if (server >= servers) return refuse(error_reply("invalid cursor"));
     std::vector<std::string_view> scan(args.begin(), args.end());
     const std::string own = std::to_string(cursor >> kServerBits);
     scan[1] = own;

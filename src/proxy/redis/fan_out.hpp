@@ -29,9 +29,9 @@ namespace ringleader::proxy::redis {
 /// The bits of a SCAN cursor that name the server: a pool has at most 2^kServerBits servers for SCAN.
 inline constexpr unsigned kServerBits = 10;
 
-/// Runs `args` (KEYS, SCAN or DBSIZE) over `pool`'s servers for a client speaking `dialect`; its
-/// reply goes to `enqueue`.
-void fan_out(PoolWorker& pool, std::span<const std::string_view> args, Dialect dialect,
+/// Runs `args`, whose command `name` (upper case) is KEYS, SCAN or DBSIZE, over `pool`'s servers for a
+/// client speaking `dialect`; its reply goes to `enqueue`.
+void fan_out(PoolWorker& pool, std::string_view name, std::span<const std::string_view> args, Dialect dialect,
              const std::function<void(std::shared_ptr<PendingReply>)>& enqueue);
 
 }  // namespace ringleader::proxy::redis

@@ -12,19 +12,13 @@ namespace {
 const std::string kMulti = command({"MULTI"});
 const std::string kDiscard = command({"DISCARD"});
 
-std::string error(std::string_view message) { return "-ERR " + std::string(message) + "\r\n"; }
-
 }  // namespace
 
 std::string no_pinned_connection(const config::Pool& pool) {
-  return error("redis_pinned_connections (" + std::to_string(pool.redis_pinned_connections) +
+  return error_reply("redis_pinned_connections (" + std::to_string(pool.redis_pinned_connections) +
                " per worker thread) reached: no connection of its own for this client's transaction, blocking "
                "command or subscription");
 }
-
-namespace {
-
-}  // namespace
 
 Pinned::~Pinned() {
   // The client is gone: a transaction it left open, or a pop it waits for, must not run for nobody.
@@ -40,7 +34,7 @@ void Pinned::run(const CommandSpec& spec, const Request& request, std::span<cons
   if (multi_) {  // queued by the server, or refused here
     if (keys.empty()) {
       aborted_ = true;
-      return reply(error("command '" + std::string(spec.name) + "' inside MULTI is not supported by proxy"));
+      return reply(error_reply("command '" + std::string(spec.name) + "' inside MULTI is not supported by proxy"));
     }
     send_pinned(spec, request, keys, dialect);
     return;
@@ -52,28 +46,28 @@ void Pinned::transaction_command(const CommandSpec& spec, const Request& request
                                  std::span<const std::string_view> keys, Dialect dialect) {
   const std::string_view name = spec.name;
   if ((name == "MULTI" || name == "WATCH") && pool_.replicated())
-    return reply(error(std::string(name) + " is not supported by proxy on a pool with replicas"));
+    return reply(error_reply(std::string(name) + " is not supported by proxy on a pool with replicas"));
   if (name == "MULTI") {
-    if (multi_) return reply(error("MULTI calls can not be nested"));
+    if (multi_) return reply(error_reply("MULTI calls can not be nested"));
     multi_ = true;
     multi_sent_ = aborted_ = false;
     return reply("+OK\r\n");
   }
   if (name == "WATCH") {
-    if (multi_) return reply(error("WATCH inside MULTI is not allowed"));
+    if (multi_) return reply(error_reply("WATCH inside MULTI is not allowed"));
     send_pinned(spec, request, keys, dialect);
     return;
   }
   if (name == "UNWATCH") {
     if (multi_) {
       aborted_ = true;
-      return reply(error("UNWATCH inside MULTI is not supported by proxy"));
+      return reply(error_reply("UNWATCH inside MULTI is not supported by proxy"));
     }
     if (!pinned_) return reply("+OK\r\n");
     send(*pinned_, command({"UNWATCH"}), true);
     return unpin();
   }
-  if (!multi_) return reply(error(std::string(name) + " without MULTI"));
+  if (!multi_) return reply(error_reply(std::string(name) + " without MULTI"));
   multi_ = false;
   if (name == "DISCARD") {
     if (multi_sent_) {
@@ -97,7 +91,7 @@ void Pinned::transaction_command(const CommandSpec& spec, const Request& request
 
 void Pinned::block(const CommandSpec& spec, const Request& request, std::span<const std::string_view> keys,
                    Dialect dialect) {
-  if (pool_.replicated()) return reply(error(std::string(spec.name) + " is not supported by proxy on a pool with replicas"));
+  if (pool_.replicated()) return reply(error_reply(std::string(spec.name) + " is not supported by proxy on a pool with replicas"));
   std::uint32_t server = 0;
   if (!one_server(spec, keys, server)) return;
   auto connection = pool_.pinned_connection(server, dialect);
@@ -128,7 +122,7 @@ bool Pinned::send_pinned(const CommandSpec& spec, const Request& request, std::s
     server_ = server;
   } else if (server != server_ || layout_ != pool_.layout()) {
     aborted_ = multi_;
-    reply(error("keys of '" + std::string(spec.name) +
+    reply(error_reply("keys of '" + std::string(spec.name) +
                 "' live on another server than the transaction's; use hash tags to keep them on one server"));
     return false;
   }
@@ -149,11 +143,11 @@ std::string_view Pinned::as_resp(const Request& request) {
 
 bool Pinned::one_server(const CommandSpec& spec, std::span<const std::string_view> keys, std::uint32_t& server) {
   if (!pool_.route(keys, servers_)) {
-    reply(error("no server available"));
+    reply(error_reply("no server available"));
     return false;
   }
   if (!std::all_of(servers_.begin(), servers_.end(), [&](std::uint32_t s) { return s == servers_[0]; })) {
-    reply(error("keys of '" + std::string(spec.name) +
+    reply(error_reply("keys of '" + std::string(spec.name) +
                 "' live on different servers; use hash tags to keep them on one server"));
     return false;
   }

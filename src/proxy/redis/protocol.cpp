@@ -33,11 +33,7 @@ class RespProtocol final : public Protocol {
     return reply_frame_of(redis::frame_reply(input));
   }
 
-  std::string error_reply(std::string_view reason) const override {
-    std::string reply = "-ERR ";
-    reply.append(reason).append("\r\n");
-    return reply;
-  }
+  std::string error_reply(std::string_view reason) const override { return redis::error_reply(reason); }
 
   Handshake handshake(const config::Pool& pool, Dialect dialect) const override {
     Handshake hello;

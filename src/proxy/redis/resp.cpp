@@ -16,6 +16,8 @@ void append_command(std::string& out, std::span<const std::string_view> args) {
   for (auto arg : args) append_bulk(out, arg);
 }
 
+std::string error_reply(std::string_view message) { return "-ERR " + std::string(message) + "\r\n"; }
+
 std::string command(std::initializer_list<std::string_view> args) {
   std::string out;
   append_command(out, std::span<const std::string_view>(args.begin(), args.size()));

@@ -18,6 +18,8 @@ void append_array_head(std::string& out, std::size_t count);
 void append_bulk(std::string& out, std::string_view value);
 /// Appends a command: an array of `args` as bulk strings.
 void append_command(std::string& out, std::span<const std::string_view> args);
+/// An error reply: "-ERR <message>\r\n".
+std::string error_reply(std::string_view message);
 /// A command, e.g. command({"SELECT", "2"}).
 std::string command(std::initializer_list<std::string_view> args);
 

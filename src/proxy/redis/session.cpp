@@ -37,9 +37,9 @@ Session::Session(Socket socket, PoolWorker& pool)
     : ClientSession(std::move(socket)),
       pool_(pool),
       connection_(pool.pool()),
-      router_([this](auto reply) { enqueue(std::move(reply)); }),
-      pinned_(pool, [this](auto reply) { enqueue(std::move(reply)); }),
-      subscriber_(pool, [this](auto reply) { enqueue(std::move(reply)); }, [this] { close_after_replies(); }) {}
+      router_(enqueuer()),
+      pinned_(pool, enqueuer()),
+      subscriber_(pool, enqueuer(), [this] { close_after_replies(); }) {}
 
 Session::~Session() {
   stream_.abandon();  // the client left in the middle of a value
@@ -50,11 +50,7 @@ bool Session::input_paused() const {
   return stream_.active() && stream_.holds_reader(!rest_.done());
 }
 
-void Session::reply_error(std::string_view message) {
-  std::string reply;
-  reply.append("-ERR ").append(message).append("\r\n");
-  reply_now(reply);
-}
+void Session::reply_error(std::string_view message) { reply_now(error_reply(message)); }
 
 std::size_t Session::consume(std::string_view input) {
   const Limits limits = limits_of(pool_.pool());
@@ -145,9 +141,7 @@ bool Session::handle(const Request& request) {
       return true;
     }
     if (spec->routing != Routing::pubsub && spec->routing != Routing::reset) {
-      std::string lower(spec->name);
-      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      reply_error("Can't execute '" + lower +
+      reply_error("Can't execute '" + lower(spec->name) +
                   "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
       return true;
     }
@@ -178,7 +172,7 @@ bool Session::handle(const Request& request) {
       reply_now(answer_connection_command(*spec, request.args, pool_.pool(), connection_));
       return true;
     case Routing::fan_out:
-      fan_out(pool_, request.args, connection_.dialect(), [this](auto reply) { enqueue(std::move(reply)); });
+      fan_out(pool_, spec->name, request.args, connection_.dialect(), enqueuer());
       return true;
     case Routing::unsupported:
       reply_error("command '" + std::string(spec->name) + "' is not supported by proxy");

@@ -1,8 +1,6 @@
 // redis::Subscriber; see subscriber.hpp.
 #include "proxy/redis/subscriber.hpp"
 
-#include <cctype>
-
 #include "proxy/pool_worker.hpp"
 #include "proxy/redis/connection_commands.hpp"
 #include "proxy/redis/reply_parser.hpp"
@@ -55,8 +53,7 @@ void Subscriber::run(std::string_view name, std::span<const std::string_view> ar
   const bool subscribe = name.find("UNSUB") == std::string_view::npos;
   auto& set = set_of(kind);
   std::vector<std::string> targets(args.begin() + 1, args.end());
-  std::string kind_name(name);
-  for (auto& c : kind_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string kind_name = lower(name);
   const auto count = [&] { return kind == Kind::shard ? shards_.size() : channels_.size() + patterns_.size(); };
   if (targets.empty()) {
     if (subscribe) return enqueue_(PendingReply::local(wrong_arguments(name)));
