@@ -1,0 +1,72 @@
+// Listener; see listener.hpp.
+#include "proxy/listener.hpp"
+
+#include <chrono>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "proxy/log.hpp"
+
+namespace ringleader::proxy {
+
+Listener::Listener(asio::io_context& io, Acceptor acceptor, std::function<const config::Pool&()> pool,
+                   stats::PoolStats& stats, stats::PoolCounters& counters)
+    : io_(io), acceptor_(std::move(acceptor)), pool_(std::move(pool)), stats_(stats), counters_(counters) {}
+
+void Listener::start(Serve serve) {
+  serve_ = std::move(serve);
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+void Listener::close() {
+  std::error_code ec;
+  acceptor_.close(ec);  // accept_loop() sees operation_aborted and ends
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+  std::error_code ec;
+  asio::steady_timer pause(io_);
+  acceptor_.non_blocking(true, ec);
+  for (;;) {
+    co_await acceptor_.async_wait(Acceptor::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    // Take the connections waiting, up to kAcceptBatch, before going back to the event loop. One
+    // accept per pass (an async_accept each) would make the thousandth client of a burst wait for a
+    // thousand passes over every busy client; an unbounded batch would starve the busy clients.
+    for (std::size_t i = 0; i < kAcceptBatch; ++i) {
+      Socket socket(io_);
+      acceptor_.accept(socket, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {  // none left waiting
+        ec = {};
+        break;
+      }
+      if (ec == asio::error::connection_aborted) continue;  // the client gave up while queued
+      if (ec) break;
+      admit(std::move(socket));
+    }
+    if (ec) {
+      // Out of file descriptors, say: keep the listener, and give connections time to close.
+      log::warn("cannot accept a client", {{"pool", pool_().name}, {"reason", ec.message()}});
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+}
+
+void Listener::admit(Socket socket) {
+  // twemproxy's client_connections: beyond it, a new client is closed at once. The count is over
+  // every worker, read without a lock, so a burst of accepts may overshoot by a few.
+  const config::Pool& pool = pool_();
+  if (pool.client_connections != 0 && stats_.clients() >= pool.client_connections) {
+    counters_.client_rejected.add();
+    log::debug("client refused: client_connections reached", {{"pool", pool.name}});
+    return;  // the socket closes with it
+  }
+  serve_(std::move(socket));
+}
+
+}  // namespace ringleader::proxy
