@@ -46,7 +46,6 @@ std::set<std::string, std::less<>>& Subscriber::set_of(Kind kind) {
 }
 
 void Subscriber::run(std::string_view name, std::span<const std::string_view> args, Dialect dialect) {
-  if (!links_.empty() && layout_ != pool_.layout()) return lost();  // renumbered: subscribe again
   const Kind kind = name.starts_with('P')                                  ? Kind::pattern
                     : name.starts_with("SS") || name.starts_with("SUNSUB") ? Kind::shard
                                                                            : Kind::channel;
@@ -122,7 +121,7 @@ Subscriber::Link* Subscriber::link(std::uint32_t server, Dialect dialect) {
   if (const auto found = links_.find(server); found != links_.end()) return &found->second;
   auto connection = pool_.pinned_connection(server, dialect);
   if (!connection) return nullptr;
-  if (links_.empty()) layout_ = pool_.layout();
+  if (links_.empty()) layout_watch_ = pool_.on_new_layout([this] { lost(); });
   connection->connect_once();  // its subscriptions would not be on a new one
   connection->on_message([this, server](std::string_view bytes) { message(server, bytes); }, [this] { lost(); });
   return &(links_[server] = Link{std::move(connection), {}, {}});
@@ -155,7 +154,7 @@ void Subscriber::lost() {
 void Subscriber::leave(std::string_view error) {
   auto links = std::move(links_);
   links_.clear();
-  layout_.reset();
+  layout_watch_.reset();
   channels_.clear();
   patterns_.clear();
   shards_.clear();

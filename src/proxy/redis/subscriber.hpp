@@ -12,7 +12,8 @@
 //
 // If a server's connection is lost, the client gets an error and its connection closes: a client
 // library then connects again and subscribes again, to the servers that own its channels then. A
-// client whose command comes after a reload renumbered the servers is closed the same way.
+// new layout of the pool's servers (a reload, a membership change) closes it the same way, at once:
+// its channels may have moved, and what is published to them goes to their new owners.
 #pragma once
 
 #include <cstdint>
@@ -83,7 +84,7 @@ class Subscriber {
   Enqueue enqueue_;
   std::function<void()> end_;
   std::map<std::uint32_t, Link> links_;              // by server
-  std::shared_ptr<const PoolLayout> layout_;         // links_' servers are indices into it
+  std::shared_ptr<void> layout_watch_;               // while links_ has any: a new layout ends them
   std::set<std::string, std::less<>> channels_, patterns_, shards_;
   std::vector<std::string_view> elements_;  // scratch: a message's
   std::vector<std::uint32_t> servers_;      // scratch: a channel's server

@@ -39,6 +39,17 @@ with r.pipeline(transaction=True) as tx:
     tx.multi()
     tx.set("{py}a", 1).incr("{py}b")
     assert tx.execute() == [True, 1]
+# One over keys of several servers is refused whole: EXECABORT, and no key written.
+spread = [f"py:tx:{i}" for i in range(20)]
+try:
+    with r.pipeline(transaction=True) as tx:
+        for key in spread:
+            tx.set(key, 1)
+        tx.execute()
+    raise AssertionError("a transaction over several servers should abort")
+except redis.ResponseError as e:
+    assert "EXECABORT" in str(e) or "another server" in str(e), e
+assert r.exists(*spread) == 0
 r.rpush("{py}list", "x")
 assert r.blpop(["{py}list"], timeout=1) == (b"{py}list", b"x")
 assert r.blpop(["{py}list"], timeout=0.05) is None

@@ -37,6 +37,29 @@ TEST(RealClients, NodeLibraries) {
   EXPECT_EQ(output, "ok\n");
 }
 
+// Each library's subscriber and blocked client when the server behind them dies, the pool's one
+// server shut down by the script (node/redis_failures.mjs, redis_failures.py): the blocked client
+// gets an error that names the server, and the subscriber is disconnected.
+TEST(RealClients, LibrariesWhenTheServerDies) {
+  for (const std::string library : {"node5", "node5resp3", "node4", "ioredis", "redis-py"}) {
+    SCOPED_TRACE(library);
+    TempDir dir;
+    auto server = start_redis(dir);
+    const std::uint16_t port = free_port();
+    const auto file = dir.write("c.yml", "store:\n  listen: 127.0.0.1:" + std::to_string(port) +
+                                             "\n  redis: true\n  servers:\n   - 127.0.0.1:" +
+                                             std::to_string(server.port) + ":1\n");
+    auto proxy = start_ringleader(dir, file, {port});
+    const std::string ports = std::to_string(port) + " " + std::to_string(server.port);
+    auto [status, output] =
+        run_shell(library == "redis-py"
+                      ? "/usr/bin/python3 " RINGLEADER_PROXY_TEST_DIR "/redis_failures.py " + ports
+                      : "node " RINGLEADER_PROXY_TEST_DIR "/node/redis_failures.mjs " + library + " " + ports);
+    EXPECT_EQ(status, 0) << output;
+    EXPECT_EQ(output, "ok\n");
+  }
+}
+
 // pymemcache and redis-py, including their multi-key calls and pipelines.
 TEST(RealClients, PythonLibraries) {
   Cluster cluster;

@@ -45,6 +45,10 @@ async function nodeRedis(create, options, tag) {
   // A transaction on hash-tagged keys, and a blocking pop woken by another client's push.
   const t = `{${tag}}`;
   assert.deepEqual((await client.multi().set(`${t}a`, "1").incr(`${t}b`).exec()).map(String), ["OK", "1"]);
+  // One over keys of several servers is refused whole (the error names why), and no key is written.
+  const spread = Array.from({ length: 20 }, (_, i) => `${tag}:tx${i}`);
+  await assert.rejects(spread.reduce((multi, key) => multi.set(key, "1"), client.multi()).exec(), /another server|EXECABORT/);
+  assert.equal(await client.exists(spread), 0);
   const pusher = client.duplicate();
   await pusher.connect();
   const popped = client.blPop(`${t}list`, 0);
@@ -82,6 +86,15 @@ assert.deepEqual(await io.mget(ioKeys), ioKeys.map((_, i) => `v${i}`));
 assert.deepEqual(await io.hgetall("io:none"), {});
 const piped = await io.pipeline().incr("io:p").incr("io:p").exec();
 assert.deepEqual(piped, [[null, 1], [null, 2]]);
+assert.deepEqual(await io.multi().set("{io}a", "1").incr("{io}b").exec(), [[null, "OK"], [null, 1]]);
+await assert.rejects(ioKeys.reduce((multi, key) => multi.set(key, "x"), io.multi()).exec(), /another server|EXECABORT/);
+assert.deepEqual(await io.mget(ioKeys.slice(0, 2)), ["v0", "v1"]);  // the aborted transaction wrote nothing
+const ioPusher = io.duplicate();
+const ioPopped = io.blpop("{io}list", 0);
+await ioPusher.rpush("{io}list", "woken");
+assert.deepEqual(await ioPopped, ["{io}list", "woken"]);
+ioPusher.disconnect();
+assert.equal(await io.del("{io}a", "{io}b"), 2);
 assert.equal(await io.del(...ioKeys, "io:p"), ioKeys.length + 1);
 assert.equal(await io.client("GETNAME"), "io-app");
 await io.quit();
