@@ -128,9 +128,10 @@ bool Session::handle(const Request& request) {
     reply_now("-NOAUTH Authentication required.\r\n");
     return true;
   }
-  if (spec->routing == Routing::reset) {
+  if (spec->routing == Routing::reset && request.args.size() == 1) {
     pinned_.reset();
-    subscriber_.reset();
+    subscriber_.reset(answer_connection_command(*spec, request.args, pool_.pool(), connection_));
+    return true;
   }
   // A RESP2 client with subscriptions only reads what is published (RESP3 ones may do anything).
   if (subscriber_.subscribed() && connection_.resp == 2) {

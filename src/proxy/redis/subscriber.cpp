@@ -39,6 +39,26 @@ class Confirmations final : public PendingReply {
   std::vector<std::string> parts_;
 };
 
+// One server's confirmation of a pattern, once every server has confirmed it: a PUBLISH sent after the
+// client's confirmation reaches no server that still counts the pattern otherwise. The first server's
+// is the client's, or the first failure.
+class AllConfirmed final : public PendingReply {
+ public:
+  explicit AllConfirmed(std::uint32_t servers) : PendingReply(servers) {}
+
+ protected:
+  void on_part(std::uint32_t part, std::string_view reply, bool failed) override {
+    if (failed_) return;
+    if (failed || part == 0) first_.assign(reply);
+    failed_ = failed;
+  }
+  void on_all_parts() override { append(first_); }
+
+ private:
+  std::string first_;
+  bool failed_ = false;
+};
+
 }  // namespace
 
 std::set<std::string, std::less<>>& Subscriber::set_of(Kind kind) {
@@ -70,16 +90,18 @@ void Subscriber::run(std::string_view name, std::span<const std::string_view> ar
     } else if (const auto found = set.find(targets[i]); found != set.end()) {
       set.erase(found);
     }
-    if (kind == Kind::pattern) {  // on every server; the first one's confirmation is the client's
+    if (kind == Kind::pattern) {  // on every server
       bool linked = true;
       for (std::uint32_t s = 0; s < servers && linked; ++s) linked = link(s, dialect) != nullptr;
       if (!linked) {
         reply->complete(i, no_pinned_connection(pool_.pool()), true);
         continue;
       }
+      auto all = std::make_shared<AllConfirmed>(static_cast<std::uint32_t>(servers));
+      all->answer_into(reply, i);
       for (std::uint32_t s = 0; s < servers; ++s) {
         Link& l = *link(s, dialect);
-        l.expected.push_back({s == 0 ? reply : nullptr, i, count()});
+        l.expected.push_back({all, s, count()});
         l.request.push_back(targets[i]);
       }
       continue;
@@ -123,27 +145,59 @@ Subscriber::Link* Subscriber::link(std::uint32_t server, Dialect dialect) {
   if (!connection) return nullptr;
   if (links_.empty()) layout_watch_ = pool_.on_new_layout([this] { lost(); });
   connection->connect_once();  // its subscriptions would not be on a new one
-  connection->on_message([this, server](std::string_view bytes) { message(server, bytes); }, [this] { lost(); });
-  return &(links_[server] = Link{std::move(connection), {}, {}});
+  Link& l = links_[server] = Link{std::move(connection), {}, {}};
+  // A map's node stays where it is, also once extract()ed by reset(): the callback keeps its link.
+  l.connection->on_message([this, &l](std::string_view bytes) { message(l, bytes); }, [this] { lost(); });
+  return &l;
 }
 
-void Subscriber::message(std::uint32_t server, std::string_view bytes) {
-  if (!split_array(bytes, elements_) || elements_.size() != 3 || !confirms(bulk_text(elements_[0]))) {
-    enqueue_(PendingReply::local(bytes));  // something published, as the server sent it
+void Subscriber::message(Link& l, std::string_view bytes) {
+  const bool confirmed =
+      split_array(bytes, elements_) && elements_.size() == 3 && confirms(bulk_text(elements_[0]));
+  const bool reset = !confirmed && !l.expected.empty() && l.expected.front().reset && bytes.starts_with("+RESET");
+  if (!confirmed && !reset) {
+    if (!l.resetting) enqueue_(PendingReply::local(bytes));  // something published, as the server sent it
     return;
   }
-  Link& l = links_.at(server);
   if (l.expected.empty()) return;
   const Expected expected = std::move(l.expected.front());
   l.expected.pop_front();
-  if (expected.reply) {
-    const std::string_view header = bytes.substr(0, bytes.find("\r\n") + 2);
-    expected.reply->complete(expected.part,
-                             confirmation(bulk_text(elements_[0]), header, elements_[1], expected.count), false);
+  if (reset) {
+    expected.reply->complete(expected.part, expected.part == 0 ? bytes : std::string_view(), false);
+    const auto done = std::find_if(resetting_.begin(), resetting_.end(), [&](auto& n) { return &n.mapped() == &l; });
+    const auto node = std::move(*done);  // closed when this returns
+    resetting_.erase(done);
+    node.mapped().connection->on_message({}, {});
+    node.mapped().connection->abandon();
+    return;
   }
+  const std::string_view header = bytes.substr(0, bytes.find("\r\n") + 2);
+  expected.reply->complete(expected.part,
+                           confirmation(bulk_text(elements_[0]), header, elements_[1], expected.count), false);
   // Out of the subscribed context, with every confirmation in: the connections are not needed.
   const bool waiting = std::any_of(links_.begin(), links_.end(), [](const auto& l) { return !l.second.expected.empty(); });
-  if (!subscribed() && !waiting) leave({});
+  if (!l.resetting && !subscribed() && !waiting) leave({});
+}
+
+void Subscriber::reset(std::string_view answer) {
+  channels_.clear();
+  patterns_.clear();
+  shards_.clear();
+  if (links_.empty()) return enqueue_(PendingReply::local(answer));
+  auto reply = std::make_shared<AllConfirmed>(static_cast<std::uint32_t>(links_.size()));
+  enqueue_(reply);
+  // The links leave links_ (new subscriptions get new connections: RESET made these RESP2 and, with
+  // a password, unauthenticated) and close at their server's +RESET.
+  std::uint32_t part = 0;
+  while (!links_.empty()) {
+    auto node = links_.extract(links_.begin());
+    Link& l = node.mapped();
+    l.resetting = true;
+    l.expected.push_back({reply, part++, 0, true});
+    l.connection->send_unanswered("*1\r\n$5\r\nRESET\r\n");
+    resetting_.push_back(std::move(node));
+  }
+  layout_watch_.reset();
 }
 
 void Subscriber::lost() {
@@ -154,16 +208,20 @@ void Subscriber::lost() {
 void Subscriber::leave(std::string_view error) {
   auto links = std::move(links_);
   links_.clear();
+  auto resetting = std::move(resetting_);
+  resetting_.clear();
   layout_watch_.reset();
   channels_.clear();
   patterns_.clear();
   shards_.clear();
-  for (auto& [server, l] : links) {
+  const auto close = [&](Link& l) {
     l.connection->on_message({}, {});
     l.connection->abandon();
     for (const auto& expected : l.expected)
-      if (expected.reply && !error.empty()) expected.reply->complete(expected.part, error, true);
-  }
+      if (!error.empty()) expected.reply->complete(expected.part, expected.reset ? "+RESET\r\n" : error, true);
+  };
+  for (auto& [server, l] : links) close(l);
+  for (auto& node : resetting) close(node.mapped());
 }
 
 }  // namespace ringleader::proxy::redis

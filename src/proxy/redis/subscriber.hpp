@@ -51,8 +51,10 @@ class Subscriber {
   /// Runs `args`, whose command `name` (upper case) is SUBSCRIBE, SSUBSCRIBE, PSUBSCRIBE or an
   /// UNSUBSCRIBE of them, for a client speaking `dialect`.
   void run(std::string_view name, std::span<const std::string_view> args, Dialect dialect);
-  /// RESET: every subscription dropped, the connections closed.
-  void reset() { leave("-ERR RESET before the server confirmed the subscription\r\n"); }
+  /// RESET: every subscription dropped. `answer` goes to the client once each server it listened
+  /// to has reset that connection too, so that nothing published after it reaches the client and a
+  /// PUBLISH sent after it counts this client no more; then those connections close.
+  void reset(std::string_view answer);
 
  private:
   enum class Kind { channel, pattern, shard };
@@ -62,18 +64,21 @@ class Subscriber {
     std::shared_ptr<PendingReply> reply;
     std::uint32_t part;
     std::size_t count;
+    bool reset = false;  // the server's +RESET, not a confirmation
   };
   struct Link {
     std::shared_ptr<Backend> connection;
     std::deque<Expected> expected;  // in the order the server sends them
     std::vector<std::string_view> request;  // the command being written for this server
+    bool resetting = false;  // RESET sent: what it publishes is not the client's any more
   };
+  using Links = std::map<std::uint32_t, Link>;
 
   std::set<std::string, std::less<>>& set_of(Kind kind);
   /// The connection to `server`, made at the first use; null if it may not be (redis_pinned_connections).
   Link* link(std::uint32_t server, Dialect dialect);
-  /// A message from `server`: a confirmation goes into its reply, anything else to the client as it is.
-  void message(std::uint32_t server, std::string_view bytes);
+  /// A message on `link`: a confirmation goes into its reply, anything else to the client as it is.
+  void message(Link& link, std::string_view bytes);
   /// A server's connection failed: every confirmation still to come is an error, and the client's
   /// connection ends.
   void lost();
@@ -83,7 +88,8 @@ class Subscriber {
   PoolWorker& pool_;
   Enqueue enqueue_;
   std::function<void()> end_;
-  std::map<std::uint32_t, Link> links_;              // by server
+  Links links_;                                      // by server
+  std::vector<Links::node_type> resetting_;          // links RESET, until their server confirms it
   std::shared_ptr<void> layout_watch_;               // while links_ has any: a new layout ends them
   std::set<std::string, std::less<>> channels_, patterns_, shards_;
   std::vector<std::string_view> elements_;  // scratch: a message's
