@@ -362,7 +362,11 @@ asio::awaitable<bool> Backend::read_some(std::uint64_t generation) {
       answered_by_close();
       co_return false;
     }
-    if (!replay_front()) fail("connection to " + name_ + " lost: " + ec.message());
+    // A kept-alive connection the server closed before replying (its keep-alive limit or idle
+    // timeout): no fault of the server's, also when the request may not go again (a POST: 502).
+    const bool closed_idle = ec == asio::error::eof && options_.protocol->servers_close_idle() &&
+                             unanswered_on_kept_connection();
+    if (!replay_front()) fail("connection to " + name_ + " lost: " + ec.message(), !closed_idle);
     co_return false;
   }
   to.filled(n);
@@ -485,8 +489,12 @@ void Backend::answered_by_close() {
   came_free();
 }
 
+bool Backend::unanswered_on_kept_connection() const {
+  return answered_here_ > 0 && in_flight_.size() == 1 && !in_pieces_ && taken_ == input_.size();
+}
+
 bool Backend::replay_front() {
-  if (answered_here_ == 0 || in_flight_.size() != 1 || in_pieces_ || taken_ != input_.size()) return false;
+  if (!unanswered_on_kept_connection()) return false;
   InFlight& front = in_flight_.front();
   if (!front.replayable || !front.reply || front.expired) return false;
   log::debug("request sent again on a new connection",

@@ -224,6 +224,8 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// request goes again on a new connection to the same server, once, and counts as no failure
   /// (RFC 9112 §9.3.1; nginx does the same for its cached connections). False if it may not.
   bool replay_front();
+  /// A connection that served requests before holds one request and no byte of its reply yet.
+  bool unanswered_on_kept_connection() const;
   /// The server closed the connection, which ends the front reply (ReplyFrame::ends_at_close): it
   /// is answered, and its client's connection ends after it (PendingReply::cut), as that is how
   /// the client learns where it ends.

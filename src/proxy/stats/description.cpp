@@ -40,7 +40,7 @@ constexpr Field kServer[] = {
     {"server_eof", "\"# eof on server connections\""},
     {"server_err", "\"# errors on server connections\""},
     {"server_timedout", "\"# timeouts on server connections\""},
-    {"server_connections", "\"# active server connections (one per worker thread)\""},
+    {"server_connections", "\"# active server connections\""},
     {"server_ejected_at", "\"timestamp when server was ejected in seconds since epoch\""},
     {"requests", "\"# requests\""},
     {"request_bytes", "\"total request bytes\""},

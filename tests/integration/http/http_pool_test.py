@@ -118,7 +118,8 @@ class Test:
             "underscores": {"listen": f"127.0.0.1:{self.ports['underscores']}", "protocol": "http",
                             "http_underscores_in_headers": "true", "servers": [self.line("a")]},
             "closes": {"listen": f"127.0.0.1:{self.ports['closes']}", "protocol": "http", "distribution": "ketama",
-                       "http_retries": 1, "timeout": 5000, "servers": [self.line("a"), self.line("b")]},
+                       "http_retries": 1, "timeout": 5000, "auto_eject_hosts": "true", "server_failure_limit": 1,
+                       "server_retry_timeout": 60000, "servers": [self.line("a"), self.line("b")]},
             "timeouts": {"listen": f"127.0.0.1:{self.ports['timeouts']}", "protocol": "http", "timeout": 10000,
                          "client_header_timeout": 1000, "client_idle_timeout": 1500, "servers": [self.line("a")]},
             "ws": {"listen": f"127.0.0.1:{self.ports['ws']}", "protocol": "http", "distribution": "ketama", "timeout": 5000,
@@ -451,12 +452,15 @@ class Test:
         forward_error, failovers, ejects, _ = counters()
         assert (forward_error, failovers, ejects) == (0, 0, 0), counters()
 
+        before = counters()
         with Connection(port) as c:  # a POST is not sent twice: 502 (after a GET, on the same worker's connection)
             c.send(b"GET /vanish/0 HTTP/1.1\r\nHost: t\r\n\r\n")
             assert c.response()[0] == 200
             c.send(b"POST /vanish/0 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
             status, _, body = c.response()
             assert status == 502, (status, body)
+        # ...and the server's closing is no failure of it: not ejected (server_failure_limit: 1)
+        assert counters()[1:3] == before[1:3], (before, counters())
         sizes = [0, 1000, 300_000, 5_000_000]
         before = counters()
         for version in (b"1.1", b"1.0"):
@@ -474,7 +478,7 @@ class Test:
             assert c.closed()
         print("upstreams that close: 40 Connection: close responses, none sent into a closing connection; "
               "40 GETs on connections the server closed unanswered sent again to the same server, no failure; "
-              f"a POST there: 502; responses that end at the close ({', '.join(map(str, sizes))} bytes) "
+              f"a POST there: 502, and no ejection; responses that end at the close ({', '.join(map(str, sizes))} bytes) "
               "byte-exact to HTTP/1.1 and 1.0 clients, the connection closed after; no chunks to HTTP/1.0")
 
     # 12
