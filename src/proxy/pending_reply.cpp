@@ -92,10 +92,9 @@ void PendingReply::gathered_written() {
     piece_bytes_ -= bytes_.size();
     bytes_.clear();
   }
-  for (; gathered_ > 0; --gathered_) {
-    piece_bytes_ -= pieces_.front().size();
-    pieces_.pop_front();
-  }
+  const auto written = pieces_.begin() + static_cast<std::ptrdiff_t>(std::exchange(gathered_, 0));
+  for (auto piece = pieces_.begin(); piece != written; ++piece) piece_bytes_ -= piece->size();
+  pieces_.erase(pieces_.begin(), written);
   if (written_) written_();
 }
 

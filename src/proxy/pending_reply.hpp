@@ -24,7 +24,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -130,8 +129,9 @@ class PendingReply {
   static constexpr std::size_t kBlock = 256 * 1024;
   std::vector<Bytes> blocks_;      // append(): the reply after bytes_, once past kBlock
   std::size_t block_bytes_ = 0;
-  std::deque<Bytes> pieces_;       // not yet written, in order (after bytes_, which holds the first
-                                   // piece when a head filter rewrote it)
+  std::vector<Bytes> pieces_;      // not yet written, in order (after bytes_, which holds the first
+                                   // piece when a head filter rewrote it); a vector, as a deque
+                                   // allocates twice when made, and a reply is made per request
   std::size_t piece_bytes_ = 0;    // in pieces_ and, while in pieces, bytes_
   std::size_t gathered_ = 0;       // pieces_ that gather() handed out
   bool head_gathered_ = false;     // ...after bytes_, the first piece
