@@ -1,14 +1,20 @@
 // Real servers for integration tests; see servers.hpp.
 #include "harness/servers.hpp"
 
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <mutex>
 #include <stdexcept>
+#include <system_error>
 
 namespace ringleader::test {
 namespace {
@@ -46,7 +52,46 @@ std::string unique_name(const std::string& stem) {
   return stem + "-" + std::to_string(counter++) + ".log";
 }
 
+// Where the kernel takes no port for outgoing connections (ip_local_port_range is their range).
+std::pair<int, int> ports_to_reserve() {
+  int low = 32768;
+  int high = 60999;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low >> high;
+  if (low > 12000) return {10000, low - 1};
+  return {high + 1, 65535};
+}
+
+bool bindable(std::uint16_t port) {
+  const support::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return fd && ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+}
+
 }  // namespace
+
+std::uint16_t free_port() {
+  static const std::string locks = "/tmp/ringleader-test-ports";
+  static std::vector<support::UniqueFd> reserved;  // held until this process exits
+  static std::mt19937 random(std::random_device{}());
+  static std::mutex mutex;
+  const std::lock_guard hold(mutex);
+  std::error_code ignored;  // another user's directory: its mode is theirs to set
+  std::filesystem::create_directories(locks);
+  std::filesystem::permissions(locks, std::filesystem::perms::all, std::filesystem::perm_options::add, ignored);
+  const auto [first, last] = ports_to_reserve();
+  std::uniform_int_distribution<int> pick(first, last);
+  for (;;) {
+    const auto port = static_cast<std::uint16_t>(pick(random));
+    support::UniqueFd lock(::open((locks + "/" + std::to_string(port)).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666));
+    if (!lock) throw std::system_error(errno, std::generic_category(), "cannot open a port lock in " + locks);
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0 || !bindable(port)) continue;
+    reserved.push_back(std::move(lock));
+    return port;
+  }
+}
 
 TempDir::TempDir() {
   std::random_device random;

@@ -22,8 +22,14 @@ namespace ringleader::test {
 // Processes and ports come from the support library, which `ringleader demo` uses too.
 using Process = support::ChildProcess;
 using support::accepting;
-using support::free_port;
 using support::wait_until_accepting;
+
+/// A port nothing listens on, reserved against every other test process of this machine until this
+/// one exits: ctest runs tests side by side, and a port one test found free could otherwise be taken
+/// by another before its server binds it. The same reservation as the Python tests' free_port
+/// (tests/integration/operations/processes.py): a lock on a file in /tmp, and a port outside the
+/// kernel's ephemeral range, which no outgoing connection takes.
+std::uint16_t free_port();
 
 /// A temporary directory, removed with everything in it.
 class TempDir {

@@ -5,7 +5,9 @@ The one copy of these helpers: the operations tests import it from their folder;
 compat and package tests, the soak, python/tests, tests/data/twemproxy/generate) put this folder on
 sys.path first."""
 
+import fcntl
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -17,20 +19,38 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 NUTCRACKER = "/usr/sbin/nutcracker"
 
 
-_handed_out = set()  # ports free_port() returned in this process
+_reserved = []  # the lock files holding this process's ports (see free_port), open until it exits
+PORT_LOCKS = "/tmp/ringleader-test-ports"
+
+
+def _port_candidates():
+    """Random ports outside the kernel's ephemeral range, so that no outgoing connection's local
+    port (which the kernel takes from that range) is ever a port a test server is about to bind."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low, high = (int(x) for x in f.read().split())
+    first, last = (10000, low - 1) if low > 12000 else (high + 1, 65535)
+    while True:
+        yield random.randint(first, last)
 
 
 def free_port():
-    """A port nothing listens on, and not one this process was given before: the kernel may hand
-    out a port it just freed again, and two servers of one test given the same port (nginx takes
-    both as virtual hosts of one listener) would route to each other."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _handed_out:
-            _handed_out.add(port)
-            return port
+    """A port nothing listens on, reserved against every other test process of this machine: ctest
+    runs tests side by side, and a port one test found free could be taken by another before its
+    server binds it (a proxy then fails with "address in use" while the test talks to the other
+    test's server). The reservation is a lock on a file in /tmp, held until this process exits;
+    C++ tests take the same locks (tests/integration/harness/servers.cpp)."""
+    os.makedirs(PORT_LOCKS, mode=0o777, exist_ok=True)
+    for port in _port_candidates():
+        lock = open(os.path.join(PORT_LOCKS, str(port)), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            lock.close()
+            continue
+        _reserved.append(lock)
+        return port
 
 
 def tcp_connections(pid, ports, remote=True):
