@@ -11,8 +11,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string_view>
 #include <utility>
 
@@ -26,12 +28,13 @@ void clear_and_trim(Container& container, std::size_t keep) noexcept {
   if (container.capacity() > keep) Container().swap(container);
 }
 
-/// A block of bytes read from a socket: `capacity` allocated, the first size() filled.
+/// A block of bytes read from a socket: `capacity` allocated, the first size() filled. It comes
+/// from malloc, not new, so that grow() can realloc: a block past glibc's mmap threshold (128 KiB
+/// under `serve`) then grows by mremap, which moves no byte and faults no page in again.
 class Bytes {
  public:
   Bytes() = default;
-  explicit Bytes(std::size_t capacity)
-      : data_(std::make_unique_for_overwrite<char[]>(capacity)), capacity_(capacity) {}
+  explicit Bytes(std::size_t capacity) : data_(allocate(capacity)), capacity_(capacity) {}
   Bytes(Bytes&& other) noexcept
       : data_(std::move(other.data_)),
         capacity_(std::exchange(other.capacity_, 0)),
@@ -56,9 +59,27 @@ class Bytes {
   void filled(std::size_t n) noexcept { size_ += n; }
   /// Forgets the bytes filled; keeps the memory.
   void clear() noexcept { size_ = 0; }
+  /// Room for `capacity` bytes in all, the bytes filled kept (realloc: see the class comment).
+  void grow(std::size_t capacity) {
+    if (capacity <= capacity_) return;
+    char* bigger = static_cast<char*>(std::realloc(data_.get(), capacity));
+    if (bigger == nullptr) throw std::bad_alloc();
+    (void)data_.release();  // realloc took it
+    data_.reset(bigger);
+    capacity_ = capacity;
+  }
 
  private:
-  std::unique_ptr<char[]> data_;
+  struct Free {
+    void operator()(char* p) const noexcept { std::free(p); }
+  };
+  static char* allocate(std::size_t capacity) {
+    char* p = static_cast<char*>(std::malloc(capacity == 0 ? 1 : capacity));
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+  }
+
+  std::unique_ptr<char, Free> data_;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
 };
@@ -66,10 +87,16 @@ class Bytes {
 /// A read buffer: keeps the bytes not taken yet, [taken, size()), and makes room for `want` bytes
 /// from `taken` on. Moves them to the front when that is room enough twice over, else grows to
 /// at least twice its size (so each byte is moved O(1) times, whatever the size of a message);
-/// never zeroes memory a read will fill.
+/// never zeroes memory a read will fill. Growing with nothing taken is a realloc (Bytes::grow):
+/// the usual case of a long message read into one buffer, which then costs no copy past glibc's
+/// mmap threshold.
 inline void make_room(Bytes& buffer, std::size_t& taken, std::size_t want) {
   if (buffer.capacity() - taken >= want) return;
   const std::size_t have = buffer.size() - taken;
+  if (taken == 0) {
+    buffer.grow(std::max(want, 2 * buffer.capacity()));
+    return;
+  }
   if (buffer.capacity() >= 2 * want) {
     std::memmove(buffer.data(), buffer.data() + taken, have);
   } else {

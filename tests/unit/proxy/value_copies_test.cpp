@@ -5,7 +5,9 @@
 // O(size^2) work and fails here long before it shows in a benchmark.
 //
 // Allocations are counted by replacing the global operator new in this test binary (which is why it
-// is a binary of its own); copies by watching where a read buffer's bytes go.
+// is a binary of its own), and for a read buffer (Bytes, which comes from malloc so that it can
+// grow by realloc) by watching its capacity change; copies by watching where a read buffer's bytes
+// go (a realloc that moved them by mremap, without a copy, counts as one: an upper bound).
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
@@ -74,7 +76,12 @@ Cost read_reply(std::size_t size, bool known) {
     while (buffer.size() - taken < size) {
       const std::size_t have = buffer.size() - taken;
       const char* before = buffer.data() + taken;
+      const std::size_t capacity = buffer.capacity();
       make_room(buffer, taken, std::max(have, known ? size : 0) + kMinRead);
+      if (buffer.capacity() != capacity) {
+        ++cost.allocations;
+        cost.allocated += buffer.capacity();
+      }
       if (have > 0 && buffer.data() + taken != before) cost.copied += have;
       const std::size_t n = std::min({kRead, buffer.room(), size - have});
       std::memset(buffer.tail(), 'v', n);
@@ -82,8 +89,8 @@ Cost read_reply(std::size_t size, bool known) {
     }
     taken = buffer.size();  // the reply is whole: it is taken
   });
-  cost.allocations = allocated.allocations;
-  cost.allocated = allocated.allocated;
+  cost.allocations += allocated.allocations;
+  cost.allocated += allocated.allocated;
   return cost;
 }
 
@@ -94,7 +101,9 @@ void expect_linear(const Cost& small, std::size_t small_size, const Cost& large,
   EXPECT_LE(per_byte(large.allocated, large_size), 1.25 * per_byte(small.allocated, small_size) + 0.01)
       << "allocated " << small.allocated << " bytes for " << small_size << ", " << large.allocated << " for "
       << large_size;
-  EXPECT_LE(per_byte(large.copied, large_size), 1.25 * per_byte(small.copied, small_size) + 0.01)
+  // Copies: no more per byte than the small value's, or than once per byte, which a doubling buffer
+  // may need (a realloc extends a heap block in place, copying nothing, at one size and not another).
+  EXPECT_LE(per_byte(large.copied, large_size), std::max(1.25 * per_byte(small.copied, small_size), 1.1))
       << "copied " << small.copied << " bytes for " << small_size << ", " << large.copied << " for " << large_size;
   // Blocks of 128 KiB or more (a doubling buffer: O(log size) of them), not one per small read.
   EXPECT_LE(large.allocations, large_size / (128 * 1024) + 16);
@@ -128,7 +137,8 @@ std::string memcache_part(char server, std::size_t values, std::size_t size) {
   return part + "END\r\n";
 }
 
-/// A memcached get of 100 keys over 2 servers, values of `size` bytes, merged.
+/// A memcached get of 100 keys over 2 servers, values of `size` bytes, merged. (The reply's blocks
+/// past its first 256 KiB are Bytes, from malloc, so not counted: one per 256 KiB, by construction.)
 Cost merge_memcache(std::size_t size) {
   const std::string a = memcache_part('a', 50, size), b = memcache_part('b', 50, size);
   std::size_t merged = 0;
