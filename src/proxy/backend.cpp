@@ -485,7 +485,7 @@ void Backend::answered_by_close() {
   if (health_) health_->success(server_);
   close();
   count_queues();
-  if (done.reply && !done.expired) done.reply->complete(done.part, {}, true);  // cut: the client's end too
+  if (done.reply && !done.expired) done.reply->ended_by_close(done.part);
   came_free();
 }
 

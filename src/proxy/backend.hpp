@@ -227,8 +227,8 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// A connection that served requests before holds one request and no byte of its reply yet.
   bool unanswered_on_kept_connection() const;
   /// The server closed the connection, which ends the front reply (ReplyFrame::ends_at_close): it
-  /// is answered, and its client's connection ends after it (PendingReply::cut), as that is how
-  /// the client learns where it ends.
+  /// is answered (PendingReply::ended_by_close: its last chunk, or its client's connection closes
+  /// after it).
   void answered_by_close();
   /// A connection of an HTTP pool waits for its client to write what it was handed.
   bool waiting_for_client() const noexcept {

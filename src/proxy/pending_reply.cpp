@@ -51,22 +51,49 @@ bool PendingReply::can_take_pieces() const {
   return passes_through_ && sends_ && waiting_ == 1 && session && !session->closed();
 }
 
+namespace {
+
+Bytes copied(std::string_view text) {
+  Bytes bytes(text.size());
+  std::memcpy(bytes.data(), text.data(), text.size());
+  bytes.filled(text.size());
+  return bytes;
+}
+
+}  // namespace
+
+std::size_t PendingReply::push_piece(Bytes piece) {
+  const std::size_t size = piece.size();
+  pieces_.push_back(std::move(piece));
+  return size;
+}
+
 void PendingReply::add_piece(Bytes piece) {
   const auto session = session_.lock();
   if (!session || session->closed()) return;  // the client left: nobody will write it
-  const std::size_t size = piece.size();
+  std::size_t added = 0;
   if (!in_pieces_ && head_filter_) {
     bytes_.assign(piece.view());
-    head_filter_(bytes_);
-    piece_bytes_ += bytes_.size();
-    session->keep(bytes_.size());
+    frames_ = head_filter_(bytes_);
+    added = bytes_.size();
+  } else if (frames_.before) {
+    if (piece.empty()) return;  // an empty frame may end the body (an HTTP chunk of size 0 does)
+    added = push_piece(copied(frames_.before(piece.size())));
+    added += push_piece(std::move(piece));
+    added += push_piece(copied(frames_.after));
   } else {
-    pieces_.push_back(std::move(piece));
-    piece_bytes_ += size;
-    session->keep(size);
+    added = push_piece(std::move(piece));
   }
+  piece_bytes_ += added;
+  session->keep(added);
   in_pieces_ = true;
   session->reply_ready();
+}
+
+void PendingReply::ended_by_close(std::uint32_t part) {
+  if (!frames_.before || !in_pieces_) return complete(part, {}, true);
+  const std::string_view last = std::exchange(frames_, {}).last;  // added as it is, not framed
+  complete(part, last, false);
 }
 
 std::size_t PendingReply::gather(std::vector<asio::const_buffer>& out) {
@@ -111,12 +138,7 @@ void PendingReply::complete(std::uint32_t part, std::string_view reply, bool fai
     reply = {};
   }
   if (in_pieces_) {  // the pieces were the reply, but for what followed them (a chunked body's end)
-    if (!reply.empty()) {
-      Bytes last(reply.size());
-      std::memcpy(last.data(), reply.data(), reply.size());
-      last.filled(reply.size());
-      add_piece(std::move(last));
-    }
+    if (!reply.empty()) add_piece(copied(reply));
     waiting_ = 0;
     finish();
     return;

@@ -71,6 +71,9 @@ class PendingReply {
   void abandon();
   /// Failed after pieces went out: the client's connection closes after what it was sent.
   bool cut() const noexcept { return cut_; }
+  /// The server closed its connection, which ends this reply (one without a length): re-framed
+  /// (Frames), its `last` ends it; else the client's connection closes after it (cut()).
+  void ended_by_close(std::uint32_t part);
   /// False for noreply requests: the backend's answer is dropped.
   bool sends() const noexcept { return sends_; }
   /// The reply (once ready), or its first bytes when it was built in blocks (append()).
@@ -79,10 +82,19 @@ class PendingReply {
   std::size_t size() const noexcept { return bytes_.size() + block_bytes_; }
 
   void set_session(std::weak_ptr<ClientSession> session) { session_ = std::move(session); }
+  /// How the pieces after a rewritten start are framed when the head filter re-frames the body
+  /// (HTTP's chunks, for a response that ends at its server's close to a client that keeps its
+  /// connection): each piece between before(its size) and `after`, and `last` once the server's
+  /// close ended the reply.
+  struct Frames {
+    std::string (*before)(std::size_t size) = nullptr;  // null: the pieces go as they came
+    std::string_view after;
+    std::string_view last;
+  };
   /// Rewrites the start of the reply (the whole reply, or its first piece) before it goes to the
   /// client: a protocol whose replies carry fields about one connection sets one (HTTP's
-  /// Connection, response_head.hpp).
-  using HeadFilter = std::function<void(std::string&)>;
+  /// Connection, response_head.hpp). Returns how the pieces after that start are framed.
+  using HeadFilter = std::function<Frames(std::string&)>;
   void set_head_filter(HeadFilter filter) { head_filter_ = std::move(filter); }
   /// Once ready, this reply becomes part `part` of `whole` instead of going to a client (one copy
   /// of a replicated write split over several servers: route/replicas.hpp).
@@ -124,7 +136,11 @@ class PendingReply {
   std::weak_ptr<ClientSession> session_;
   std::shared_ptr<PendingReply> whole_;  // answer_into()
   std::uint32_t part_of_whole_ = 0;
+  /// Adds one piece to write, counted in piece_bytes_; returns its size.
+  std::size_t push_piece(Bytes piece);
+
   bool in_pieces_ = false;  // pieces came
+  Frames frames_;           // how pieces go out (HeadFilter)
   bool cut_ = false;
   static constexpr std::size_t kBlock = 256 * 1024;
   std::vector<Bytes> blocks_;      // append(): the reply after bytes_, once past kBlock

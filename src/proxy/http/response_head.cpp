@@ -3,14 +3,17 @@
 
 #include "proxy/http/message_head.hpp"
 
+#include <cstdio>
+
 namespace ringleader::proxy::http {
 namespace {
 
 /// Appends the head `head` (status line and fields, without the final empty line) rewritten. A 101
 /// (`switching`: the server switched to the WebSocket protocol the client asked for) keeps its
 /// Connection and Upgrade fields: the client and the server speak through the proxy from there on.
-/// A response with a body (`has_body`) that gives it no length ends at the close: it says so.
-void append_head(std::string& out, std::string_view head, AfterResponse after, bool switching, bool has_body) {
+/// A response with a body (`has_body`) that gives it no length ends at the close: to a client whose
+/// connection stays open it goes in chunks (returns true), else the client's connection closes.
+bool append_head(std::string& out, std::string_view head, AfterResponse after, bool switching, bool has_body) {
   const std::size_t line_end = head.find("\r\n");
   const std::string_view status_line = head.substr(0, line_end);
   const std::size_t space = status_line.find(' ');
@@ -36,10 +39,14 @@ void append_head(std::string& out, std::string_view head, AfterResponse after, b
     framed = framed || iequals(trimmed(name), "content-length") || iequals(trimmed(name), "transfer-encoding");
     at = end + 2;
   }
-  if (has_body && !framed) after = AfterResponse::closes;
+  const bool ends_at_close = has_body && !framed;
+  const bool chunks = ends_at_close && after == AfterResponse::stays_open;
+  if (chunks) out.append("Transfer-Encoding: chunked\r\n");
+  if (ends_at_close && !chunks) after = AfterResponse::closes;
   if (after == AfterResponse::closes) out.append("Connection: close\r\n");
   if (after == AfterResponse::kept_alive) out.append("Connection: keep-alive\r\n");
   out.append("\r\n");
+  return chunks;
 }
 
 /// The status code of a status line ("HTTP/1.1 200 OK"); 0 if it has none.
@@ -64,22 +71,32 @@ bool hop_by_hop(std::string_view name, std::string_view connection) noexcept {
   return list_has(connection, name);
 }
 
-void rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head) {
+bool rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head) {
   std::string out;
   std::size_t at = 0;
+  bool chunks = false;
   for (;;) {
     const std::size_t end = bytes.find("\r\n\r\n", at);
-    if (end == std::string::npos) return;  // not a whole head: leave the bytes alone
+    if (end == std::string::npos) return false;  // not a whole head: leave the bytes alone
     const std::string_view head = std::string_view(bytes).substr(at, end - at);
     const unsigned status = status_of(head);
     const bool has_body = status >= 200 && status != 204 && status != 304 && !to_head;
     out.reserve(bytes.size() + 32);
-    append_head(out, head, status >= 200 ? after : AfterResponse::stays_open, status == 101, has_body);
+    chunks = append_head(out, head, status >= 200 ? after : AfterResponse::stays_open, status == 101, has_body);
     at = end + 4;
     if (status >= 200 || status == 101 || status == 0) break;
   }
-  out.append(std::string_view(bytes).substr(at));
+  const std::string_view body = std::string_view(bytes).substr(at);
+  if (chunks && !body.empty()) out.append(chunk_size_line(body.size())).append(body).append("\r\n");
+  if (!chunks) out.append(body);
   bytes.swap(out);
+  return chunks;
+}
+
+std::string chunk_size_line(std::size_t size) {
+  char line[24];
+  const int n = std::snprintf(line, sizeof line, "%zx\r\n", size);
+  return {line, static_cast<std::size_t>(n)};
 }
 
 }  // namespace ringleader::proxy::http

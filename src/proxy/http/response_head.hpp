@@ -6,6 +6,7 @@
 // (`Connection: close`). Transfer-Encoding stays: the body is forwarded with its framing.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -24,10 +25,20 @@ enum class AfterResponse {
 };
 
 /// Rewrites the response heads at the start of `bytes` (interim 1xx ones and the final one) as
-/// the client must see them, saying what becomes of the client's connection (`after`). A final
-/// response whose body has no length (it ends when the server closes; not one to HEAD: `to_head`)
-/// closes the client's connection too, which is how the client learns where it ends. Bytes
+/// the client must see them, saying what becomes of the client's connection (`after`). Bytes
 /// without a whole head are left as they are.
-void rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head);
+///
+/// A final response with a body that has no length (it ends when the server closes; not one to
+/// HEAD: `to_head`) is re-framed for a client whose connection stays open (HTTP/1.1): it gets
+/// `Transfer-Encoding: chunked`, the body bytes after the head in `bytes` become its first chunk,
+/// and true is returned: the caller sends the rest of the body as chunks (chunk()) and ends it with
+/// kLastChunk. Otherwise (an HTTP/1.0 client, or one that asked to close) the client's connection
+/// closes after it, which is how that client learns where it ends, as nginx does.
+bool rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head);
+
+/// The line before a chunk of `size` bytes (RFC 9112 §7.1): its size in hex, CRLF.
+std::string chunk_size_line(std::size_t size);
+/// The end of a chunked body: the last chunk, no trailer.
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 }  // namespace ringleader::proxy::http

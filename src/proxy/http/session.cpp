@@ -238,17 +238,23 @@ PendingReply::HeadFilter Session::response_filter(bool upgrade) {
                               : head_.version < 11         ? AfterResponse::kept_alive
                                                            : AfterResponse::stays_open;
   const bool to_head = head_.method == "HEAD";
-  if (!upgrade) return [after, to_head](std::string& bytes) { rewrite_response_heads(bytes, after, to_head); };
+  if (!upgrade) {
+    return [after, to_head](std::string& bytes) {
+      static constexpr PendingReply::Frames kChunks{chunk_size_line, "\r\n", kLastChunk};
+      return rewrite_response_heads(bytes, after, to_head) ? kChunks : PendingReply::Frames{};
+    };
+  }
   // A WebSocket handshake is a GET: no response to HEAD.
   return [after, session = weak_from_this()](std::string& bytes) {
     rewrite_response_heads(bytes, after, false);
-    if (bytes.starts_with("HTTP/1.1 101 ")) return;
+    if (bytes.starts_with("HTTP/1.1 101 ")) return PendingReply::Frames{};
     // A refused WebSocket handshake: what the client sends next was meant for a tunnel that is not
     // there. Its connection ends after the response (which says so).
     if (const auto self = std::static_pointer_cast<Session>(session.lock())) {
       self->upgrade_refused_ = self->stop_reading_ = true;
       self->close_after_replies();
     }
+    return PendingReply::Frames{};
   };
 }
 

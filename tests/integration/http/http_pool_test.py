@@ -31,8 +31,9 @@ Upstreams are upstream.py processes that answer with their own name; clients are
    its end: server_eof stays); a kept-alive connection closed before replying gets an idempotent
    request sent again to the same server on a new connection (RFC 9112 §9.3.1), not counted as a
    failure nor retried elsewhere; a POST there gets 502, as nginx does. A response without a
-   length (it ends at the server's close) is passed on byte-exact, to HTTP/1.1 and HTTP/1.0
-   clients, whose connection closes after it (said: Connection: close); not a server failure. An
+   length (it ends at the server's close) is passed on byte-exact: re-framed in chunks to an
+   HTTP/1.1 client, whose connection stays for its next request; as it came to an HTTP/1.0 one,
+   whose connection closes after it (said: Connection: close); not a server failure. An
    HTTP/1.0 client never gets a chunked body: its request goes on as HTTP/1.0 (as nginx's does).
 12. client timeouts (client_header_timeout 1 s, client_idle_timeout 1.5 s here): 50 slowloris
    connections (a byte every 0.3 s) are closed, while a normal client is served; an idle
@@ -463,13 +464,21 @@ class Test:
         assert counters()[1:3] == before[1:3], (before, counters())
         sizes = [0, 1000, 300_000, 5_000_000]
         before = counters()
-        for version in (b"1.1", b"1.0"):
-            for size in sizes:
-                with Connection(port) as c:
-                    c.send(b"GET /until-close/%d HTTP/%s\r\nHost: t\r\nConnection: keep-alive\r\n\r\n" % (size, version))
+        for size in sizes:  # HTTP/1.1: in chunks, and the connection stays for the next request
+            with Connection(port) as c:
+                for _ in range(2):
+                    c.send(b"GET /until-close/%d HTTP/1.1\r\nHost: t\r\n\r\n" % size)
                     status, headers, body = c.response()
-                    assert status == 200 and headers.get("connection") == "close", (version, size, status, headers)
-                    assert body == (PATTERN * 5)[:size], (version, size, len(body))
+                    assert status == 200 and headers.get("transfer-encoding") == "chunked", (size, status, headers)
+                    assert "connection" not in headers and "content-length" not in headers, (size, headers)
+                    assert body == (PATTERN * 5)[:size], (size, len(body))
+        for size in sizes:  # HTTP/1.0: as it came, and the connection closes after it
+            with Connection(port) as c:
+                c.send(b"GET /until-close/%d HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n" % size)
+                status, headers, body = c.response()
+                assert status == 200 and headers.get("connection") == "close", (size, status, headers)
+                assert "transfer-encoding" not in headers and body == (PATTERN * 5)[:size], (size, headers, len(body))
+                assert c.closed()
         assert counters()[:3] == before[:3], (before, counters())  # no error, retry or ejection
         with Connection(port) as c:
             c.send(b"GET /chunked/300000 HTTP/1.0\r\nHost: t\r\n\r\n")
@@ -479,7 +488,8 @@ class Test:
         print("upstreams that close: 40 Connection: close responses, none sent into a closing connection; "
               "40 GETs on connections the server closed unanswered sent again to the same server, no failure; "
               f"a POST there: 502, and no ejection; responses that end at the close ({', '.join(map(str, sizes))} bytes) "
-              "byte-exact to HTTP/1.1 and 1.0 clients, the connection closed after; no chunks to HTTP/1.0")
+              "byte-exact: in chunks to HTTP/1.1 clients, whose connection stays, as they came to HTTP/1.0 ones, "
+              "whose connection closes after; no chunks to HTTP/1.0")
 
     # 12
     def client_timeouts(self):

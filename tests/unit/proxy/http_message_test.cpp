@@ -230,10 +230,23 @@ TEST(HttpResponseHead, IsRewrittenForTheClient) {
   // An HTTP/1.0 client that asked for keep-alive is told it is kept (ab -k waits for it).
   EXPECT_EQ(rewritten("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok", AfterResponse::kept_alive),
             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
-  // A body without a length ends at the close: the client's connection closes too, and is told so;
-  // not a response to HEAD, nor one that has no body.
+  // A body without a length ends at the close: to an HTTP/1.0 client (or one that asked to close)
+  // the client's connection closes too, and is told so; to an HTTP/1.1 client it goes in chunks, the
+  // bytes after the head the first, and its connection stays (RFC 9112 §7.1, as nginx does). Not a
+  // response to HEAD, nor one that has no body.
   EXPECT_EQ(rewritten("HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nbody", AfterResponse::kept_alive),
             "HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: close\r\n\r\nbody");
+  EXPECT_EQ(rewritten("HTTP/1.0 200 OK\r\nX-A: 1\r\n\r\nbody", AfterResponse::closes),
+            "HTTP/1.1 200 OK\r\nX-A: 1\r\nConnection: close\r\n\r\nbody");
+  std::string unframed = "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n0123456789abcdefg";
+  EXPECT_TRUE(rewrite_response_heads(unframed, AfterResponse::stays_open, false));
+  EXPECT_EQ(unframed, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n11\r\n0123456789abcdefg\r\n");
+  unframed = "HTTP/1.0 200 OK\r\n\r\n";  // no body bytes yet: no chunk (an empty one would end it)
+  EXPECT_TRUE(rewrite_response_heads(unframed, AfterResponse::stays_open, false));
+  EXPECT_EQ(unframed, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_EQ(chunk_size_line(0x12345), "12345\r\n");
+  std::string framed = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  EXPECT_FALSE(rewrite_response_heads(framed, AfterResponse::stays_open, false));
   EXPECT_EQ(rewritten("HTTP/1.1 200 OK\r\n\r\n", AfterResponse::stays_open, true), "HTTP/1.1 200 OK\r\n\r\n");
   EXPECT_EQ(rewritten("HTTP/1.1 204 No Content\r\n\r\n", AfterResponse::stays_open),
             "HTTP/1.1 204 No Content\r\n\r\n");
