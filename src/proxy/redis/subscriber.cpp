@@ -167,8 +167,7 @@ void Subscriber::message(Link& l, std::string_view bytes) {
     const auto done = std::find_if(resetting_.begin(), resetting_.end(), [&](auto& n) { return &n.mapped() == &l; });
     const auto node = std::move(*done);  // closed when this returns
     resetting_.erase(done);
-    node.mapped().connection->on_message({}, {});
-    node.mapped().connection->abandon();
+    hang_up(node.mapped());
     return;
   }
   const std::string_view header = bytes.substr(0, bytes.find("\r\n") + 2);
@@ -215,13 +214,17 @@ void Subscriber::leave(std::string_view error) {
   patterns_.clear();
   shards_.clear();
   const auto close = [&](Link& l) {
-    l.connection->on_message({}, {});
-    l.connection->abandon();
+    hang_up(l);
     for (const auto& expected : l.expected)
       if (!error.empty()) expected.reply->complete(expected.part, expected.reset ? "+RESET\r\n" : error, true);
   };
   for (auto& [server, l] : links) close(l);
   for (auto& node : resetting) close(node.mapped());
+}
+
+void Subscriber::hang_up(Link& link) {
+  link.connection->on_message({}, {});  // what it still sends is nobody's
+  link.connection->abandon();
 }
 
 }  // namespace ringleader::proxy::redis

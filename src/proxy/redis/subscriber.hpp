@@ -84,6 +84,8 @@ class Subscriber {
   void lost();
   /// Drops every subscription and closes every connection; confirmations still to come get `error`.
   void leave(std::string_view error);
+  /// Closes the connection of `link`, deaf to anything its server still sends.
+  static void hang_up(Link& link);
 
   PoolWorker& pool_;
   Enqueue enqueue_;

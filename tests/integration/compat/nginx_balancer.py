@@ -13,7 +13,7 @@ import random
 import shutil
 import subprocess
 
-from processes import free_port, wait_port
+from processes import free_port, nginx_preamble, wait_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -63,12 +63,7 @@ def config_text(pools, prefix):
     for pool in pools:
         for text, _, _ in pool.servers:
             backends.setdefault(pool.listen[text], f"b{len(backends)}")
-    lines = [
-        "daemon off;", "master_process off;", "worker_processes 1;", f"pid {prefix}/nginx.pid;",
-        f"error_log {prefix}/error.log;", "events { worker_connections 256; }", "http {",
-        "  access_log off;", f"  client_body_temp_path {prefix}/body;", f"  proxy_temp_path {prefix}/proxy;",
-        f"  fastcgi_temp_path {prefix}/fastcgi;", f"  uwsgi_temp_path {prefix}/uwsgi;", f"  scgi_temp_path {prefix}/scgi;",
-    ]
+    lines = [nginx_preamble(prefix, connections=256).rstrip("\n")]
     for pool in pools:
         lines.append(f"  upstream {pool.name} {{")
         lines.append("    hash $request_uri consistent;")

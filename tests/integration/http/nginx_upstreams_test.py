@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "operations"))
-from processes import Processes, free_port, read_all  # noqa: E402
+from processes import Processes, free_port, nginx_preamble, read_all  # noqa: E402
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CLIENTS = 16
@@ -27,13 +27,9 @@ REQUESTS = 400  # per client
 
 
 def upstreams_config(directory, ports):
-    temp = "".join(f"  {kind}_temp_path {directory}/{kind};\n"
-                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     servers = "".join(f"  server {{ listen 127.0.0.1:{port}; keepalive_requests 100; "
                       f"location / {{ return 200 \"{label}\"; }} }}\n" for label, port in ports.items())
-    return (f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {directory}/nginx.pid;\n"
-            f"error_log {directory}/nginx.error.log;\nevents {{ worker_connections 1024; }}\n"
-            f"http {{\n  access_log off;\n{temp}{servers}}}\n")
+    return nginx_preamble(directory) + servers + "}\n"
 
 
 def main():

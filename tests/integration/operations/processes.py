@@ -53,6 +53,20 @@ def free_port():
         return port
 
 
+def nginx_preamble(directory, name="nginx", workers=1, connections=1024, master=False):
+    """The start of an nginx config for a test or a benchmark, up to an open `http {` block for the
+    caller's servers (the caller closes it): in the foreground, its pid, error log and temp files
+    under `directory`, no access log. Without `master` one process serves (tests); with it,
+    `workers` worker processes, which under root run as root, as nginx would otherwise switch them
+    to nobody, who cannot write under `directory`."""
+    process = (("user root;\n" if os.geteuid() == 0 else "") if master else "master_process off;\n")
+    temp = "".join(f"  {kind}_temp_path {directory}/{name}-{kind};\n"
+                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return (f"daemon off;\n{process}worker_processes {workers};\npid {directory}/{name}.pid;\n"
+            f"error_log {directory}/{name}.error.log;\nevents {{ worker_connections {connections}; }}\n"
+            f"http {{\n  access_log off;\n{temp}")
+
+
 def tcp_connections(pid, ports, remote=True):
     """How many of process `pid`'s descriptors are TCP connections whose remote port (connections it
     made) or, with remote=False, whose local port (connections it accepted; listeners aside) is one
