@@ -29,8 +29,9 @@ void clear_and_trim(Container& container, std::size_t keep) noexcept {
 }
 
 /// A block of bytes read from a socket: `capacity` allocated, the first size() filled. It comes
-/// from malloc, not new, so that grow() can realloc: a block past glibc's mmap threshold (128 KiB
-/// under `serve`) then grows by mremap, which moves no byte and faults no page in again.
+/// from malloc, not new, so that grow() can realloc: a heap block may then extend in place, and one
+/// past glibc's mmap threshold (4 MiB under `serve`: src/proxy/server.cpp) grows by mremap, which
+/// copies no byte.
 class Bytes {
  public:
   Bytes() = default;

@@ -131,14 +131,13 @@ class PendingReply {
  private:
   /// Every part is in (or answer_early()): builds the reply and says it is ready.
   void finish();
+  /// Adds one piece to write after the others; returns its size.
+  std::size_t push_piece(Bytes piece);
 
   std::uint32_t waiting_;
   std::weak_ptr<ClientSession> session_;
   std::shared_ptr<PendingReply> whole_;  // answer_into()
   std::uint32_t part_of_whole_ = 0;
-  /// Adds one piece to write, counted in piece_bytes_; returns its size.
-  std::size_t push_piece(Bytes piece);
-
   bool in_pieces_ = false;  // pieces came
   Frames frames_;           // how pieces go out (HeadFilter)
   bool cut_ = false;

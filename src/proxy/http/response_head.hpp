@@ -31,8 +31,8 @@ enum class AfterResponse {
 /// A final response with a body that has no length (it ends when the server closes; not one to
 /// HEAD: `to_head`) is re-framed for a client whose connection stays open (HTTP/1.1): it gets
 /// `Transfer-Encoding: chunked`, the body bytes after the head in `bytes` become its first chunk,
-/// and true is returned: the caller sends the rest of the body as chunks (chunk()) and ends it with
-/// kLastChunk. Otherwise (an HTTP/1.0 client, or one that asked to close) the client's connection
+/// and true is returned: the caller sends the rest of the body as chunks (chunk_size_line(), the
+/// bytes, CRLF) and ends it with kLastChunk. Otherwise (an HTTP/1.0 client, or one that asked to close) the client's connection
 /// closes after it, which is how that client learns where it ends, as nginx does.
 bool rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head);
 

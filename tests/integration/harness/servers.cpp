@@ -11,8 +11,8 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 #include <system_error>
 
