@@ -37,8 +37,10 @@ def free_port():
     """A port nothing listens on, reserved against every other test process of this machine: ctest
     runs tests side by side, and a port one test found free could be taken by another before its
     server binds it (a proxy then fails with "address in use" while the test talks to the other
-    test's server). The reservation is a lock on a file in /tmp, held until this process exits;
-    C++ tests take the same locks (tests/integration/harness/servers.cpp)."""
+    test's server). The reservation is a lock on a file in /tmp, held until this process exits, so
+    this process is not given the same port twice either (two servers of one test on one port would
+    route to each other: nginx takes both as virtual hosts of one listener). C++ tests take the same
+    locks (tests/integration/harness/servers.cpp); the benchmarks in bench/proxy use this one."""
     os.makedirs(PORT_LOCKS, mode=0o777, exist_ok=True)
     for port in _port_candidates():
         lock = open(os.path.join(PORT_LOCKS, str(port)), "a")
