@@ -31,6 +31,7 @@
 #include "proxy/membership/file_source.hpp"
 #include "proxy/protocols.hpp"
 #include "proxy/server.hpp"
+#include "proxy/transport/tls.hpp"
 #include "proxy/signals.hpp"
 
 namespace ringleader::cli {
@@ -83,6 +84,8 @@ config::Listen stats_address(const std::string& host, std::uint16_t port) {
 config::Config load_config(const std::string& path) {
   config::Config config = config::load_file(path);
   proxy::check_protocols(config);
+  for (const auto& pool : config.pools)  // reads the certificates, so -t finds a bad one
+    proxy::tls::PoolTls::load(pool, config.file, proxy::protocol_of(pool).alpn());
   for (const auto& warning : config.warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   return config;
 }

@@ -26,6 +26,14 @@ constexpr std::size_t kKeepBuffer = 64 * 1024;
 constexpr std::size_t kPiecesAbove = 32 * 1024;
 using Clock = std::chrono::steady_clock;
 
+// The host of a server's "host:port" name, whose certificate names it (TLS); empty for a unix socket.
+std::string host_of(const std::string& name) {
+  if (name.find('/') != std::string::npos) return "";
+  std::string host = name.substr(0, name.rfind(':'));
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
 }  // namespace
 
 Backend::Backend(asio::io_context& io, std::string name, asio::generic::stream_protocol::endpoint endpoint,
@@ -268,6 +276,17 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
     counters_.server_err.add();
     fail("cannot connect to " + name_ + ": " + ec.message());
     co_return;
+  }
+  if (const auto tls = options_.tls ? options_.tls->servers() : nullptr) {
+    transport_.use_tls(*tls, host_of(name_));
+    co_await transport_.handshake(ec);
+    if (generation != generation_) co_return;
+    if (ec) {
+      counters_.server_err.add();
+      fail("TLS handshake with " + name_ + " failed: " + ec.message());
+      co_return;
+    }
+    if (transport_.resumed()) log::debug("TLS session resumed", {{"server", name_}});
   }
   counters_.server_connections.add();
   if (!healthy_) log::info("server reachable again", {{"server", name_}});

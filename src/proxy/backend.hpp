@@ -62,6 +62,7 @@ struct BackendOptions {
   // http_max_connections), past which requests wait for one (WaitingRoom).
   std::size_t keep_free = 32;
   std::size_t max_connections = 0;
+  std::shared_ptr<tls::PoolTls> tls;  // server_tls: its servers() context, as it is at each connect
 
   bool operator==(const BackendOptions&) const = default;
 };

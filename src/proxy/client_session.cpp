@@ -11,6 +11,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "proxy/log.hpp"
+#include "proxy/route_table.hpp"
 
 namespace ringleader::proxy {
 
@@ -21,7 +22,8 @@ ClientSession::ClientSession(Socket socket)
       soft_timer_(transport_.executor()),
       timeout_timer_(transport_.executor()) {}
 
-void ClientSession::start(stats::PoolCounters& counters, const config::Pool& pool, std::size_t value_limit) {
+void ClientSession::start(stats::PoolCounters& counters, const PoolLayout& layout, std::size_t value_limit) {
+  const config::Pool& pool = layout.pool;
   counters_ = &counters;
   max_in_flight_ = pool.max_replies_in_flight;
   limit_ = pool.output_limit(value_limit);
@@ -29,6 +31,10 @@ void ClientSession::start(stats::PoolCounters& counters, const config::Pool& poo
   counters_->total_connections.add();
   std::error_code ec;
   transport_.start(ec);
+  if (const auto tls = layout.tls ? layout.tls->clients() : nullptr) {
+    transport_.use_tls(*tls);
+    handshake_timeout_ = std::chrono::milliseconds(pool.tls.handshake_timeout_ms);
+  }
   asio::co_spawn(transport_.executor(), [self = shared_from_this()] { return self->read_loop(); },
                  asio::detached);
   asio::co_spawn(transport_.executor(), [self = shared_from_this()] { return self->write_loop(); },
@@ -109,7 +115,31 @@ void ClientSession::close() {
   kept_ = 0;
 }
 
+asio::awaitable<bool> ClientSession::handshake() {
+  // Bounded on its own: a client that never finishes it holds a connection and an SSL object.
+  timeout_timer_.expires_after(handshake_timeout_);
+  timeout_timer_.async_wait([session = weak_from_this()](const std::error_code& ec) {
+    const auto self = session.lock();
+    if (ec || !self || self->closing_) return;
+    log::info("client closed: its TLS handshake did not finish in time",
+              {{"timeout_ms", std::to_string(self->handshake_timeout_.count())}});
+    self->failed_ = true;
+    self->close();
+  });
+  std::error_code ec;
+  co_await transport_.handshake(ec);
+  timeout_timer_.cancel();
+  if (!ec || closed_) co_return !closed_;
+  // A plaintext client on a TLS port, a wrong or missing certificate: the client's mistake, logged
+  // (as nginx logs SSL_do_handshake() failures) and closed, disturbing no one else.
+  log::info("client closed: TLS handshake failed", {{"reason", ec.message()}});
+  failed_ = true;
+  close();
+  co_return false;
+}
+
 asio::awaitable<void> ClientSession::read_loop() {
+  if (transport_.encrypted() && !co_await handshake()) co_return;
   std::error_code ec;
   Bytes buffer;           // allocated at the first byte, so idle connections cost no buffer
   std::size_t taken = 0;  // bytes of buffer consumed

@@ -44,6 +44,8 @@
 
 namespace ringleader::proxy {
 
+struct PoolLayout;  // route_table.hpp
+
 using Socket = Transport::Socket;
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
@@ -58,7 +60,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   /// requests while the pool's max_replies_in_flight replies wait, and keeps replies up to the
   /// pool's output limits (config::Pool::output_limit for `value_limit`, the protocol's largest
   /// value). Both are kept for the session's life: a reload applies to clients that connect after.
-  void start(stats::PoolCounters& counters, const config::Pool& pool, std::size_t value_limit);
+  /// With the pool's TLS to clients, the handshake comes first (within tls_handshake_timeout).
+  void start(stats::PoolCounters& counters, const PoolLayout& pool, std::size_t value_limit);
 
   /// Called by a PendingReply of this session when it becomes ready (or has a piece to write).
   void reply_ready();
@@ -116,6 +119,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
  private:
   asio::awaitable<void> read_loop();
+  /// The TLS handshake with the client; false if it failed or timed out (the session is closed).
+  asio::awaitable<bool> handshake();
   asio::awaitable<void> write_loop();
   /// Writes `buffers` whole; false on a socket error.
   asio::awaitable<bool> write_all(std::vector<asio::const_buffer>& buffers);
@@ -152,6 +157,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool blocked_ = false;     // the writer waits for the client to take what it was sent
   asio::steady_timer soft_timer_;
   Timeouts timeouts_;
+  std::chrono::milliseconds handshake_timeout_{0};
   std::optional<std::chrono::steady_clock::time_point> request_begun_;  // bytes of a request wait for more
   asio::steady_timer timeout_timer_;
 };

@@ -37,8 +37,27 @@ class ProbeSocket {
       if (error != 0) throw std::runtime_error(std::string("connect: ") + std::strerror(error));
     }
   }
+  /// The TLS handshake, within the same deadline.
+  void start_tls(const tls::Context& context, const std::string& peer) {
+    tls_ = tls::Session(context, fd_.get(), peer);
+    for (;;) {
+      std::error_code ec;
+      const tls::Session::Want want = tls_.handshake(ec);
+      if (ec) throw std::runtime_error("TLS handshake: " + ec.message());
+      if (want == tls::Session::Want::nothing) return;
+      wait(want == tls::Session::Want::read ? POLLIN : POLLOUT, "TLS handshake");
+    }
+  }
   void send(std::string_view bytes) {
     while (!bytes.empty()) {
+      if (tls_) {
+        std::error_code ec;
+        const asio::const_buffer buffer(bytes.data(), bytes.size());
+        bytes.remove_prefix(tls_.write(&buffer, 1, ec));
+        if (ec) throw std::runtime_error("write: " + ec.message());
+        if (!bytes.empty()) wait(tls_.write_wants() == tls::Session::Want::read ? POLLIN : POLLOUT, "write");
+        continue;
+      }
       wait(POLLOUT, "write");
       const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n < 0 && errno != EAGAIN) throw_error("write");
@@ -60,20 +79,35 @@ class ProbeSocket {
         return line;
       }
       if (buffer_.size() > kMaxReply) throw std::runtime_error("reply too long");
-      wait(POLLIN, "read");
       char chunk[4096];
-      const ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
+      const ssize_t n = receive(chunk, sizeof chunk);
       if (n == 0) {
         // A reply that ends at the close (an HTTP body without a length) is judged by its first line.
         if (end == std::string::npos) throw std::runtime_error("connection closed");
         return buffer_.substr(0, end);
       }
-      if (n < 0 && errno != EAGAIN) throw_error("read");
       if (n > 0) buffer_.append(chunk, static_cast<std::size_t>(n));
     }
   }
 
  private:
+  // Bytes read (waiting for them first if none are there), or 0 at the end.
+  ssize_t receive(char* into, std::size_t size) {
+    for (;;) {
+      if (tls_) {  // bytes decrypted already are read before the socket is waited for
+        std::error_code ec;
+        const std::size_t n = tls_.read(asio::buffer(into, size), ec);
+        if (ec == asio::error::eof) return 0;
+        if (!ec) return static_cast<ssize_t>(n);
+        if (ec != asio::error::would_block) throw std::runtime_error("read: " + ec.message());
+      } else {
+        const ssize_t n = ::recv(fd_.get(), into, size, 0);
+        if (n >= 0) return n;
+        if (errno != EAGAIN) throw_error("read");
+      }
+      wait(POLLIN, "read");
+    }
+  }
   [[noreturn]] static void throw_error(const char* what) {
     throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
   }
@@ -89,16 +123,19 @@ class ProbeSocket {
   UniqueFd fd_;
   Clock::time_point deadline_;
   std::string buffer_;
+  tls::Session tls_;  // after fd_: freed before the descriptor closes
 };
 
 }  // namespace
 
-std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint) {
+std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint,
+                         const tls::Context* tls, const std::string& peer) {
   const auto timeout = std::chrono::milliseconds(pool.timeout_ms.value_or(1000));
   try {
     const Protocol& protocol = protocol_of(pool);
     const std::vector<ProbeStep> steps = protocol.probe(pool);
     ProbeSocket socket(endpoint, Clock::now() + timeout);
+    if (tls != nullptr) socket.start_tls(*tls, peer);
     for (const ProbeStep& step : steps) {
       socket.send(step.request);
       const std::string reply = socket.reply_line(protocol, step.kind);
@@ -153,7 +190,10 @@ void HealthChecker::loop() {
       if (Clock::now() < next) continue;
       next = Clock::now() + std::chrono::milliseconds(health->pool().health_check_interval_ms);
       for (const std::uint32_t server : health->due_for_check(Clock::now())) {
-        const std::string problem = probe_server(health->pool(), health->layout().endpoints[server]);
+        const PoolLayout& layout = health->layout();
+        const auto tls = layout.tls ? layout.tls->servers() : nullptr;
+        const std::string problem =
+            probe_server(layout.pool, layout.endpoints[server], tls.get(), layout.pool.servers[server].host);
         if (problem.empty()) {
           health->restore(server);
         } else {

@@ -3,8 +3,9 @@
 // twemproxy puts an ejected server back blindly when server_retry_timeout is over (nc_server.c
 // server_pool_update()); a server that accepts connections but is broken then fails requests again.
 // Here a probe must pass first: the pool's protocol says what to ask and which answer passes
-// (Protocol::probe: a version or a PING, say). The probe uses its own blocking socket with the
-// pool's timeout (1 s if none), on the checker's own thread, never on a worker.
+// (Protocol::probe: a version or a PING, say). The probe uses its own socket, each step bounded by
+// the pool's timeout (1 s if none), on the checker's own thread, never on a worker; over TLS when
+// the pool's servers speak it.
 #pragma once
 
 #include <condition_variable>
@@ -18,11 +19,15 @@
 
 #include "proxy/config/config.hpp"
 #include "proxy/ejection.hpp"
+#include "proxy/transport/tls.hpp"
 
 namespace ringleader::proxy {
 
-/// Probes `endpoint` as `pool` says (protocol and its settings, timeout). Empty on success, else the reason.
-std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint);
+/// Probes `endpoint` as `pool` says (protocol and its settings, timeout), over TLS with `tls` (the
+/// pool's server_tls context; `peer`: the server's host, whose certificate must name it). Empty on
+/// success, else the reason.
+std::string probe_server(const config::Pool& pool, const asio::generic::stream_protocol::endpoint& endpoint,
+                         const tls::Context* tls = nullptr, const std::string& peer = {});
 
 /// A thread that probes the ejected servers of every registered pool, each pool every
 /// health_check_interval (100 ms unless configured), until destroyed.

@@ -11,7 +11,8 @@ namespace ringleader::proxy {
 
 namespace {
 
-BackendOptions backend_options(const config::Pool& pool) {
+BackendOptions backend_options(const PoolLayout& layout) {
+  const config::Pool& pool = layout.pool;
   BackendOptions options;
   options.protocol = &protocol_of(pool);
   if (pool.timeout_ms) options.timeout = std::chrono::milliseconds(*pool.timeout_ms);
@@ -21,6 +22,7 @@ BackendOptions backend_options(const config::Pool& pool) {
   options.tcp_keepalive = pool.tcpkeepalive;
   options.keep_free = pool.server_connections.value_or(options.keep_free);
   options.max_connections = pool.http_max_connections;
+  if (pool.tls.server) options.tls = layout.tls;
   return options;
 }
 
@@ -46,7 +48,7 @@ void PoolBackends::start(const config::Pool& pool) {
 
 void PoolBackends::adopt(const Routes& routes, const PoolLayout* before) {
   const PoolLayout& layout = *routes.layout;
-  const BackendOptions options = backend_options(layout.pool);
+  const BackendOptions options = backend_options(layout);
   std::unordered_map<std::string_view, const std::shared_ptr<Backend>*> current;  // by address
   for (auto& backend : backends_) {
     if (backend) current.emplace(backend->name(), &backend);

@@ -145,6 +145,8 @@ class Protocol {
   /// What to send first on every new connection to a server of `pool` that speaks `dialect`
   /// (nothing by default).
   virtual Handshake handshake(const config::Pool& pool, Dialect dialect) const;
+  /// The name a TLS client may ask for by ALPN ("http/1.1"); empty: none.
+  virtual std::string_view alpn() const noexcept { return {}; }
   /// How many dialects the protocol has (1: only its usual one).
   virtual Dialect dialects() const noexcept { return 1; }
   /// The server answered `step` of the handshake with `reply`; `refused_before`: it refused an

@@ -18,6 +18,7 @@
 #include <asio/generic/stream_protocol.hpp>
 
 #include "proxy/config/config.hpp"
+#include "proxy/transport/tls.hpp"
 #include "ringleader/hash/xxh3.hpp"
 #include "ringleader/placement.hpp"
 
@@ -30,6 +31,7 @@ class PoolHealth;
 struct PoolLayout {
   config::Pool pool;
   std::vector<asio::generic::stream_protocol::endpoint> endpoints;  // endpoints[i] reaches pool.servers[i]
+  std::shared_ptr<tls::PoolTls> tls;  // the pool's TLS; null: plaintext both ways
 };
 
 /// What a request is routed with. placement.server_for() is an index into layout->pool.servers.

@@ -31,6 +31,13 @@
 namespace ringleader::proxy {
 namespace {
 
+// A pool's layout, its TLS certificates read now (a ConfigError names the key whose file failed).
+std::shared_ptr<const PoolLayout> make_layout(const config::Pool& pool, std::vector<Endpoint> endpoints,
+                                              const std::string& file) {
+  auto tls = tls::PoolTls::load(pool, file, protocol_of(pool).alpn());
+  return std::make_shared<const PoolLayout>(PoolLayout{pool, std::move(endpoints), std::move(tls)});
+}
+
 std::runtime_error pool_error(const config::Pool& pool, const std::string& what, const std::error_code& ec) {
   return std::runtime_error("pool '" + pool.name + "': " + what + ": " + ec.message());
 }
@@ -186,7 +193,7 @@ Server::Server(config::Config config, unsigned threads, std::chrono::millisecond
   for (unsigned t = 0; t < threads; ++t) workers_.push_back(std::make_unique<Worker>());
   for (const auto& pool : config.pools) {
     const ResolvedPool resolved = resolve(pool);
-    auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolved.servers_or_throw()});
+    auto layout = make_layout(pool, resolved.servers_or_throw(), config.file);
     add_pool(std::move(layout), open_listeners(pool, resolved), false);
   }
 }
@@ -280,7 +287,8 @@ bool Server::apply_members(const std::string& name, std::vector<config::Server> 
     config::check_unique_names(fresh, "members");
     config::make_placement(fresh);  // validates: at least one server, names that fit the distribution
     if (fresh.same_settings(pool->config())) return true;
-    plan.changed.emplace_back(pool, std::make_shared<const PoolLayout>(PoolLayout{std::move(fresh), std::move(endpoints)}));
+    plan.changed.emplace_back(pool, std::make_shared<const PoolLayout>(
+                                        PoolLayout{std::move(fresh), std::move(endpoints), pool->health->layout().tls}));
   } catch (const std::exception& e) {
     log::error("membership change failed", {{"pool", name}, {"error", e.what()}});
     return false;
@@ -318,7 +326,10 @@ void Server::plan_reload(const config::Config& fresh, const std::vector<Resolved
   for (std::size_t i = 0; i < fresh.pools.size(); ++i) {
     const config::Pool& pool = fresh.pools[i];
     RunningPool* old = running(pool.name);
-    if (old != nullptr && old->config().same_settings(pool)) continue;
+    if (old != nullptr && old->config().same_settings(pool)) {
+      reread_certificates(*old, fresh.file);
+      continue;
+    }
     const bool moved = old != nullptr && old->config().listen.text != pool.listen.text;
     if (old != nullptr && !moved) {
       if (const std::string reason = needs_restart(old->config(), pool); !reason.empty()) {
@@ -327,7 +338,7 @@ void Server::plan_reload(const config::Config& fresh, const std::vector<Resolved
       }
     }
     config::make_placement(pool);  // validates hash and distribution
-    auto layout = std::make_shared<const PoolLayout>(PoolLayout{pool, resolved[i].servers_or_throw()});
+    auto layout = make_layout(pool, resolved[i].servers_or_throw(), fresh.file);
     if (old == nullptr || moved) {
       plan.added.push_back({std::move(layout), open_listeners(pool, resolved[i])});
       if (moved) plan.removed.push_back(old);
@@ -340,6 +351,17 @@ void Server::plan_reload(const config::Config& fresh, const std::vector<Resolved
     if (!pool->removed && std::none_of(fresh.pools.begin(), fresh.pools.end(),
                                        [&](const config::Pool& p) { return p.name == name; }))
       plan.removed.push_back(pool.get());
+  }
+}
+
+void Server::reread_certificates(const RunningPool& pool, const std::string& file) {
+  const auto& tls = pool.health->layout().tls;
+  if (!tls) return;
+  try {
+    tls->reload(pool.config(), file, protocol_of(pool.config()).alpn());
+  } catch (const std::exception& e) {
+    log::error("TLS certificates not reloaded: the pool keeps those it had",
+               {{"pool", pool.config().name}, {"error", e.what()}});
   }
 }
 

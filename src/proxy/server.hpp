@@ -96,6 +96,9 @@ class Server {
   /// What applying `fresh` (whose names are `resolved`, pool by pool) changes, into `plan`; throws
   /// (with `plan` holding what it opened) if `fresh` cannot be applied.
   void plan_reload(const config::Config& fresh, const std::vector<ResolvedPool>& resolved, ReloadPlan& plan);
+  /// A pool a reload left as it was reads its TLS files again (renewed certificates); if they fail,
+  /// it keeps those it had, and says why in the log.
+  void reread_certificates(const RunningPool& pool, const std::string& file);
   /// Applies a plan; cannot fail.
   void apply(ReloadPlan& plan);
   /// Every worker's listener for `pool` (throws like the constructor).

@@ -9,6 +9,7 @@
 #include "proxy/config/config.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -169,6 +170,8 @@ class PoolReader {
       } else if (key.starts_with("http_") || key == "health_check_path" || key == "client_header_timeout" ||
                  key == "client_idle_timeout") {
         read_http(value, key, text);
+      } else if (key.starts_with("tls_") || key.starts_with("server_tls")) {
+        read_tls(value, key, text);
       } else if (key == "warmup_ms") {
         pool_.warmup_ms = number(value, key, text);
         warmup_line_ = line_of(value);
@@ -187,7 +190,9 @@ class PoolReader {
              "etcd_min_servers, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
              "http_key, http_key_missing, http_retries, health_check_path, http_underscores_in_headers, "
              "http_max_connections, client_header_timeout, client_idle_timeout, redis_auth_user, redis_users, "
-             "redis_pinned_connections, redis_fan_out)");
+             "redis_pinned_connections, redis_fan_out, tls_cert, tls_key, tls_ca, tls_min_version, tls_ciphers, "
+             "tls_handshake_timeout, server_tls, server_tls_ca, server_tls_verify, server_tls_sni, server_tls_cert, "
+             "server_tls_key)");
       }
     }
     if (!seen.contains("listen")) fail(body, "listen", "is missing (twemproxy requires it)");
@@ -202,6 +207,7 @@ class PoolReader {
       if (!ejection_given) pool_.ejection = Ejection::stable;
     }
     check_unique_names(pool_, file_);
+    check_tls(seen);
     check_replicas();
     check_warm_up();
     add_warnings(seen);
@@ -332,6 +338,57 @@ class PoolReader {
     }
   }
 
+  // tls_* and server_tls_* (config::Pool::Tls). Files are read when the pool starts (tls::load).
+  void read_tls(const YAML::Node& value, const std::string& key, const std::string& text) {
+    Pool::Tls& tls = pool_.tls;
+    std::string* file = key == "tls_cert" ? &tls.cert : key == "tls_key" ? &tls.key : key == "tls_ca" ? &tls.ca
+                      : key == "server_tls_ca" ? &tls.server_ca : key == "server_tls_cert" ? &tls.server_cert
+                      : key == "server_tls_key" ? &tls.server_key : nullptr;
+    if (file != nullptr) {
+      if (text.empty()) fail(value, key, "must name a PEM file");
+      // Relative to the config file, as nginx's are to its prefix: the same after a daemon's chdir("/").
+      const std::filesystem::path path(text);
+      *file = path.is_relative() && file_ != "<string>"
+                  ? (std::filesystem::path(file_).parent_path() / path).lexically_normal().string()
+                  : text;
+    } else if (key == "tls_min_version") {
+      tls.min_version = one_of<std::string>(value, key, text, {{"TLSv1.2", "TLSv1.2"}, {"TLSv1.3", "TLSv1.3"}},
+                                            "must be TLSv1.2 or TLSv1.3");
+    } else if (key == "tls_ciphers") {
+      tls.ciphers = text;
+    } else if (key == "tls_handshake_timeout") {
+      tls.handshake_timeout_ms = positive(value, key, text);
+    } else if (key == "server_tls") {
+      tls.server = boolean(value, key, text);
+    } else if (key == "server_tls_verify") {
+      tls.server_verify = boolean(value, key, text);
+    } else if (key == "server_tls_sni") {
+      if (text.empty()) fail(value, key, "must name a host");
+      tls.server_sni = text;
+    } else {
+      fail(value, key, "unknown key (TLS: tls_cert, tls_key, tls_ca, tls_min_version, tls_ciphers, "
+                       "tls_handshake_timeout, server_tls, server_tls_ca, server_tls_verify, server_tls_sni, "
+                       "server_tls_cert, server_tls_key)");
+    }
+  }
+
+  // A certificate needs its key; client-side keys need tls_cert, server-side ones server_tls: true.
+  void check_tls(const std::unordered_set<std::string>& seen) const {
+    const auto refuse = [&](const std::string& key, const std::string& reason) {
+      throw ConfigError(file_, pool_.lines.at(key), pool_.name, key, reason);
+    };
+    if (seen.contains("tls_cert") != seen.contains("tls_key"))
+      refuse(seen.contains("tls_cert") ? "tls_cert" : "tls_key", "needs both tls_cert and tls_key");
+    for (const char* key : {"tls_ca", "tls_min_version", "tls_ciphers", "tls_handshake_timeout"})
+      if (seen.contains(key) && !seen.contains("tls_cert"))
+        refuse(key, "has no effect without tls_cert and tls_key (TLS to clients)");
+    if (seen.contains("server_tls_cert") != seen.contains("server_tls_key"))
+      refuse(seen.contains("server_tls_cert") ? "server_tls_cert" : "server_tls_key",
+             "needs both server_tls_cert and server_tls_key");
+    for (const char* key : {"server_tls_ca", "server_tls_verify", "server_tls_sni", "server_tls_cert", "server_tls_key"})
+      if (seen.contains(key) && !pool_.tls.server) refuse(key, "has no effect without server_tls: true");
+  }
+
   // redis_users: a mapping of user name to password, or to `sha256:` and the password's SHA-256 in hex.
   void read_redis_users(const YAML::Node& value) {
     const std::string key = "redis_users";
@@ -430,6 +487,9 @@ class PoolReader {
     auto warn = [&](const std::string& key, const std::string& text) {
       pool_.warnings.push_back(describe(file_, pool_.line, pool_.name, key, text));
     };
+    if (pool_.tls.server && !pool_.tls.server_verify)
+      warn("server_tls_verify", "is false: the servers' certificates are not checked, so anyone on the path "
+                                "between the proxy and a server can pose as it");
     using Family = DistributionInfo::Family;
     const DistributionInfo& distribution = pool_.distribution_info();
     if (const auto* f = hash::twemproxy::find(pool_.hash); f != nullptr && f->bits < 32) {

@@ -260,6 +260,22 @@ struct Pool {
   /// past it requests wait for a free one up to the pool's `timeout`, then get 503.
   std::uint32_t http_max_connections = 0;
 
+  /// TLS (docs/operations.md, "TLS"; src/proxy/transport/tls.hpp). To clients: `tls_cert` and
+  /// `tls_key` (PEM files; both or neither); `tls_ca`: clients must show a certificate it signed
+  /// (mTLS); `tls_min_version` (TLSv1.2 or TLSv1.3); `tls_ciphers` (OpenSSL's list for TLS 1.2; its
+  /// defaults if empty); `tls_handshake_timeout` (ms): a client not through its handshake by then is
+  /// closed. To servers: `server_tls: true`, the server's certificate checked against
+  /// `server_tls_ca` (the system's CAs if empty) and its name unless `server_tls_verify: false`;
+  /// `server_tls_sni` (the server's host if empty); `server_tls_cert`/`server_tls_key` (mTLS).
+  struct Tls {
+    std::string cert, key, ca, min_version = "TLSv1.2", ciphers;
+    std::uint32_t handshake_timeout_ms = 10'000;
+    bool server = false;
+    std::string server_ca, server_sni, server_cert, server_key;
+    bool server_verify = true;
+    bool operator==(const Tls&) const = default;
+  } tls;
+
   /// In file order (twemproxy sorts them by name internally; Placement reproduces that where it matters).
   /// With `etcd` or `dns`, the servers used until the source first answers; may then be empty.
   std::vector<Server> servers;

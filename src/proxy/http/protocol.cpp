@@ -37,8 +37,10 @@ class Http11 final : public Protocol {
     // what a client leaves unread is a few pieces, whatever the body's size.
     constexpr std::size_t kBodyLimit = 64 * 1024 * 1024;
     std::make_shared<Session>(std::move(socket), pool, std::move(client))
-        ->start(counters, pool.pool(), pool.pool().max_value_bytes.value_or(kBodyLimit));
+        ->start(counters, *pool.layout(), pool.pool().max_value_bytes.value_or(kBodyLimit));
   }
+
+  std::string_view alpn() const noexcept override { return "http/1.1"; }
 
   proxy::ReplyFrame frame_reply(std::string_view input, ReplyKind kind) const noexcept override {
     try {

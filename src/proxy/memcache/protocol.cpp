@@ -14,8 +14,8 @@ namespace {
 class TextProtocol final : public Protocol {
  public:
   void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const override {
-    const config::Pool& config = pool.pool();
-    std::make_shared<Session>(std::move(socket), pool)->start(counters, config, config.max_value_bytes.value_or(Limits{}.max_value));
+    std::make_shared<Session>(std::move(socket), pool)
+        ->start(counters, *pool.layout(), pool.pool().max_value_bytes.value_or(Limits{}.max_value));
   }
 
   proxy::ReplyFrame frame_reply(std::string_view input, ReplyKind kind) const noexcept override {

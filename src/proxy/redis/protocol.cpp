@@ -25,8 +25,8 @@ enum Step : std::uint32_t { auth, select, hello };
 class RespProtocol final : public Protocol {
  public:
   void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const override {
-    const config::Pool& config = pool.pool();
-    std::make_shared<Session>(std::move(socket), pool)->start(counters, config, config.max_value_bytes.value_or(Limits{}.max_bulk));
+    std::make_shared<Session>(std::move(socket), pool)
+        ->start(counters, *pool.layout(), pool.pool().max_value_bytes.value_or(Limits{}.max_bulk));
   }
 
   proxy::ReplyFrame frame_reply(std::string_view input, ReplyKind) const noexcept override {

@@ -1,6 +1,6 @@
-// Transport: what carries one connection's bytes (TCP or a unix socket today; TLS is next, beneath
-// this same interface). Client sessions and backends move bytes only through it, so no protocol or
-// route code knows how its bytes travel.
+// Transport: what carries one connection's bytes: TCP or a unix socket, with or without TLS
+// (tls.hpp). Client sessions and backends move bytes only through it, so no protocol or route code
+// knows how its bytes travel, or whether they are encrypted.
 //
 // The interface keeps the shape the proxy's loops already use, because it is the cheap one: wait
 // until bytes can be read, then read what is there without waiting (an idle connection holds no
@@ -10,13 +10,19 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <system_error>
+#include <type_traits>
+#include <vector>
 
 #include <asio/awaitable.hpp>
 #include <asio/generic/stream_protocol.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+
+#include "proxy/transport/tls.hpp"
 
 namespace ringleader::proxy {
 
@@ -39,20 +45,48 @@ class Transport {
   /// Readies an accepted connection: TCP_NODELAY (replies are gathered already), non-blocking.
   void start(std::error_code& ec);
 
+  /// Encrypts the connection as `context` says, from handshake() on: after start() or connect()
+  /// (a reconnect needs it again). `peer`: the server's host, whose name is sent and checked.
+  /// A connection to a server resumes the TLS session of the one before (a reconnect after a fault
+  /// costs no full handshake).
+  void use_tls(const tls::Context& context, const std::string& peer = {}) {
+    tls_ = tls::Session(context, socket_.native_handle(), peer);
+    if (last_session_ && context.side() == tls::Context::Side::connect) tls_.resume(last_session_);
+  }
+  /// The last handshake resumed a session.
+  bool resumed() const noexcept { return tls_ && tls_.resumed(); }
+  bool encrypted() const noexcept { return static_cast<bool>(tls_); }
+  /// The TLS handshake (nothing without use_tls()); ec says why it failed. close() ends it.
+  asio::awaitable<void> handshake(std::error_code& ec);
+
   /// Waits until read_now() may find bytes, or the connection ends or is closed (ec).
   /// (Like write_all, it hands back the socket's own operation rather than being a coroutine: no
   /// second coroutine frame per read on the request path.)
   asio::awaitable<void> wait_readable(std::error_code& ec) {
+    if (tls_ && tls_.pending()) {  // decrypted already: the socket may have nothing more
+      ec = {};
+      return asio::post(socket_.get_executor(), asio::use_awaitable);
+    }
     return socket_.async_wait(Socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
   }
   /// Reads what is there into `into` without waiting: asio::error::would_block if nothing is,
   /// asio::error::eof at the end.
-  std::size_t read_now(asio::mutable_buffer into, std::error_code& ec) { return socket_.read_some(into, ec); }
+  std::size_t read_now(asio::mutable_buffer into, std::error_code& ec) {
+    return tls_ ? tls_.read(into, ec) : socket_.read_some(into, ec);
+  }
 
   /// Writes what the connection takes now, without waiting; a full socket is not an error (0 or
   /// fewer bytes than given are written).
   template <class Buffers>
   std::size_t write_now(const Buffers& buffers, std::error_code& ec) {
+    if (tls_) {
+      if constexpr (std::is_convertible_v<Buffers, asio::const_buffer>) {
+        const asio::const_buffer one(buffers);
+        return tls_.write(&one, 1, ec);
+      } else {
+        return tls_.write(buffers.data(), buffers.size(), ec);
+      }
+    }
     const std::size_t n = socket_.write_some(buffers, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       ec = {};
@@ -63,18 +97,35 @@ class Transport {
   /// Writes all of `buffers`, waiting for the connection to take them; co_awaits to the bytes written.
   template <class Buffers>
   asio::awaitable<std::size_t> write_all(const Buffers& buffers, std::error_code& ec) {
+    if (tls_) {
+      if constexpr (std::is_convertible_v<Buffers, asio::const_buffer>) {
+        return write_all_tls({asio::const_buffer(buffers)}, ec);
+      } else {
+        return write_all_tls(std::vector<asio::const_buffer>(buffers.begin(), buffers.end()), ec);
+      }
+    }
     return asio::async_write(socket_, buffers, asio::redirect_error(asio::use_awaitable, ec));
   }
 
-  /// Closes the connection; waits and writes in progress end with an error.
+  /// Closes the connection (after TLS's close_notify, if the socket takes it at once); waits and
+  /// writes in progress end with an error.
   void close() noexcept {
+    if (tls_) {
+      if (auto session = tls_.resumable()) last_session_ = std::move(session);
+    }
+    tls_.shut_down();
+    tls_ = {};  // before the descriptor closes: its number may be another connection's next
     std::error_code ignored;
     socket_.close(ignored);
   }
   Socket::executor_type executor() noexcept { return socket_.get_executor(); }
 
  private:
+  asio::awaitable<std::size_t> write_all_tls(std::vector<asio::const_buffer> buffers, std::error_code& ec);
+
   Socket socket_;
+  tls::Session tls_;  // empty: plaintext
+  tls::Session::Resumable last_session_;  // of the connection before, to resume
 };
 
 }  // namespace ringleader::proxy

@@ -509,5 +509,42 @@ TEST(Config, HttpKeys) {
   }
 }
 
+// TLS keys: files relative to the config file; a certificate needs its key; keys of one side need
+// that side on; server_tls_verify: false warns.
+TEST(Config, Tls) {
+  const Pool p = parse("a:\n  listen: h:1\n  tls_cert: certs/proxy.pem\n  tls_key: /etc/keys/proxy.key\n"
+                       "  tls_ca: ca.pem\n  tls_min_version: TLSv1.3\n  tls_handshake_timeout: 500\n"
+                       "  server_tls: true\n  server_tls_verify: false\n  server_tls_sni: cache.example\n"
+                       "  servers:\n   - h:1:1\n",
+                       "/srv/conf/nutcracker.yml")
+                     .pool("a");
+  EXPECT_EQ(p.tls.cert, "/srv/conf/certs/proxy.pem");
+  EXPECT_EQ(p.tls.key, "/etc/keys/proxy.key");
+  EXPECT_EQ(p.tls.ca, "/srv/conf/ca.pem");
+  EXPECT_EQ(p.tls.min_version, "TLSv1.3");
+  EXPECT_EQ(p.tls.handshake_timeout_ms, 500u);
+  EXPECT_TRUE(p.tls.server);
+  EXPECT_FALSE(p.tls.server_verify);
+  EXPECT_EQ(p.tls.server_sni, "cache.example");
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_NE(p.warnings[0].find("server_tls_verify"), std::string::npos);
+  EXPECT_EQ(parse(kMinimal).pool("alpha").tls, Pool::Tls{});
+
+  const auto expect = [&](const std::string& lines, const std::string& key, const std::string& says) {
+    const ConfigError e = error_of("a:\n  listen: h:1\n" + lines + "  servers:\n   - h:1:1\n");
+    EXPECT_EQ(e.key(), key) << lines;
+    EXPECT_EQ(e.line(), 3u) << lines;
+    EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+  };
+  expect("  tls_cert: c.pem\n", "tls_cert", "needs both tls_cert and tls_key");
+  expect("  tls_key: k.pem\n", "tls_key", "needs both");
+  expect("  tls_ca: ca.pem\n", "tls_ca", "without tls_cert");
+  expect("  server_tls_ca: ca.pem\n", "server_tls_ca", "without server_tls: true");
+  expect("  server_tls_cert: c.pem\n  server_tls_key: k.pem\n", "server_tls_cert", "without server_tls: true");
+  expect("  tls_min_version: TLSv1.1\n  tls_cert: c\n  tls_key: k\n", "tls_min_version", "TLSv1.2 or TLSv1.3");
+  expect("  server_tls: yes\n", "server_tls", "is not \"true\" or \"false\"");
+  expect("  tls_certificate: c.pem\n", "tls_certificate", "unknown key");
+}
+
 }  // namespace
 }  // namespace ringleader::config

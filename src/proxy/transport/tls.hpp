@@ -1,0 +1,127 @@
+// TLS beneath Transport: a pool's contexts (built from its tls_* and server_tls_* keys) and one
+// connection's TLS state.
+//
+// OpenSSL reads and writes the connection's non-blocking socket itself (SSL_set_fd): a TLS read
+// returns would_block exactly where a plain read would, so the proxy's loops stay as they are.
+// Writes run in OpenSSL's partial-write mode, so a write takes what the socket takes, whole records
+// at a time, and the caller retries the rest as it would after a short write.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <asio/buffer.hpp>
+
+#include "proxy/config/config.hpp"
+
+struct ssl_ctx_st;
+struct ssl_st;
+struct ssl_session_st;
+
+namespace ringleader::proxy::tls {
+
+/// An OpenSSL context: certificates, CAs and versions. Shared by every connection of a pool on every
+/// worker thread (OpenSSL allows that once it is built).
+class Context {
+ public:
+  enum class Side { accept, connect };
+  explicit Context(Side side);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  ssl_ctx_st* get() const noexcept { return ctx_; }
+  Side side() const noexcept { return side_; }
+  /// connect side: the server's certificate is checked (its CA and its name).
+  bool verifies() const noexcept { return verify_; }
+  void set_verifies(bool verify) noexcept { verify_ = verify; }
+  /// connect side: the name sent (SNI) and checked, instead of the server's host.
+  const std::string& server_name() const noexcept { return server_name_; }
+  void set_server_name(std::string name) { server_name_ = std::move(name); }
+  /// accept side: the protocol name chosen when a client offers it by ALPN ("http/1.1").
+  void set_alpn(std::string_view name);
+
+ private:
+  ssl_ctx_st* ctx_;
+  Side side_;
+  bool verify_ = true;
+  std::string server_name_;
+  std::string alpn_;  // as ALPN writes it: its length, then the name
+};
+
+/// A pool's TLS: to its clients, to its servers, or both (a null context: plaintext that way).
+/// Certificates read again (reload(), on SIGHUP) serve the handshakes after; connections open keep
+/// theirs, so none is dropped.
+class PoolTls {
+ public:
+  /// Builds `pool`'s contexts, reading its certificate, key and CA files now. Throws
+  /// config::ConfigError naming `file`, the key's line and what OpenSSL said. Null if the pool uses
+  /// no TLS. `alpn`: the protocol's name for ALPN (Protocol::alpn), chosen when a client offers it.
+  static std::shared_ptr<PoolTls> load(const config::Pool& pool, const std::string& file, std::string_view alpn);
+  /// Reads the files again. Throws as load() does, and then the contexts in use stay.
+  void reload(const config::Pool& pool, const std::string& file, std::string_view alpn);
+
+  std::shared_ptr<const Context> clients() const noexcept { return clients_.load(); }
+  std::shared_ptr<const Context> servers() const noexcept { return servers_.load(); }
+
+ private:
+  std::atomic<std::shared_ptr<const Context>> clients_;
+  std::atomic<std::shared_ptr<const Context>> servers_;
+};
+
+/// Errors of OpenSSL ("wrong version number") and of certificate checks ("certificate has expired").
+const std::error_category& error_category() noexcept;
+const std::error_category& verify_category() noexcept;
+
+/// One connection's TLS: the SSL object over the connection's socket.
+class Session {
+ public:
+  Session() = default;
+  /// Over `fd` (not owned), as `context` says. `peer`: the server's host on the connect side (its
+  /// name is sent and checked unless the context names another), ignored on the accept side.
+  Session(const Context& context, int fd, const std::string& peer);
+  explicit operator bool() const noexcept { return ssl_ != nullptr; }
+
+  enum class Want { nothing, read, write };
+  /// One step of the handshake: what to wait for before the next, or nothing once it is done
+  /// (or failed: ec).
+  Want handshake(std::error_code& ec);
+  /// Decrypted bytes are waiting: a read will find them without the socket.
+  bool pending() const noexcept;
+  /// Reads what is there (would_block if nothing, eof at the end).
+  std::size_t read(asio::mutable_buffer into, std::error_code& ec);
+  /// Writes what the socket takes now (0 if it takes nothing). Called again after a short write,
+  /// the bytes after those written must start the same way (they do: the caller's rest).
+  std::size_t write(const asio::const_buffer* buffers, std::size_t count, std::error_code& ec);
+  /// After a short write: what to wait for before writing the rest.
+  Want write_wants() const noexcept { return want_; }
+  /// Sends close_notify if the socket takes it at once; never waits.
+  void shut_down() noexcept;
+
+  /// connect side: the session to resume in the next connection's handshake (null if the server
+  /// gave none that can be); the server's certificate is not checked again then, as it vouched.
+  using Resumable = std::shared_ptr<ssl_session_st>;
+  Resumable resumable() const;
+  void resume(const Resumable& session);
+  /// The handshake resumed a session.
+  bool resumed() const noexcept;
+
+ private:
+  struct Free {
+    void operator()(ssl_st* ssl) const noexcept;
+  };
+  std::size_t write_one(const void* data, std::size_t size, std::error_code& ec);
+  void fail(int result, std::error_code& ec);
+
+  std::unique_ptr<ssl_st, Free> ssl_;
+  bool connects_ = false;  // the connect side (to a server)
+  bool failed_ = false;  // OpenSSL forbids shutdown after a fatal error
+  Want want_ = Want::nothing;
+  std::string gathered_;  // small buffers written as one record
+};
+
+}  // namespace ringleader::proxy::tls
