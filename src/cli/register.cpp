@@ -37,6 +37,7 @@ namespace {
 
 struct RegisterArgs {
   std::string etcd;
+  std::string ca, cert, key;  // for https:// endpoints
   std::string prefix;
   unsigned ttl = 10;
   std::string line;
@@ -125,7 +126,12 @@ void run_register(const RegisterArgs& args) {
   }
   std::string key;
   StopSignals stop;
-  const auto etcd = proxy::membership::make_etcd_client({endpoints, "", ""});
+  std::unique_ptr<proxy::membership::EtcdClient> etcd;
+  try {
+    etcd = proxy::membership::make_etcd_client({.endpoints = endpoints, .ca = args.ca, .cert = args.cert, .key = args.key});
+  } catch (const std::invalid_argument& e) {
+    throw CLI::RuntimeError(std::string("register: ") + e.what(), 2);
+  }
   std::int64_t lease = 0;
   const milliseconds renew = duration_cast<milliseconds>(seconds(args.ttl)) / 3;
   for (;;) {
@@ -164,7 +170,10 @@ void run_register(const RegisterArgs& args) {
 void add_register(CLI::App& app) {
   auto args = std::make_shared<RegisterArgs>();
   CLI::App* cmd = app.add_subcommand("register", "Keep one server line in etcd while this runs (a cache host's sidecar)");
-  cmd->add_option("--etcd", args->etcd, "etcd's client endpoints: HOST:PORT[,HOST:PORT...]")->required();
+  cmd->add_option("--etcd", args->etcd, "etcd's client endpoints: [https://]HOST:PORT[,...]")->required();
+  cmd->add_option("--etcd-ca", args->ca, "https: the CA that signed etcd's certificate (default: the system's)");
+  cmd->add_option("--etcd-cert", args->cert, "https: a client certificate, for etcd --client-cert-auth")->needs(
+      cmd->add_option("--etcd-key", args->key, "https: the client certificate's key"));
   cmd->add_option("--prefix", args->prefix, "the pool's etcd_prefix, e.g. /ringleader/cache/")->required();
   cmd->add_option("--ttl", args->ttl, "seconds a crashed host stays listed")->capture_default_str()->check(CLI::Range(2u, 3600u));
   cmd->add_option("server", args->line, "the server line, as in servers: (\"host:port:weight [name]\")")->required();

@@ -187,7 +187,7 @@ class PoolReader {
              "max_value_bytes, max_line_bytes, max_replies_in_flight, client_output_limit, client_output_soft_limit, "
              "client_output_soft_seconds, health_check_interval, protocol, replicas, "
              "replica_writes, replica_reads, warmup_ms, etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
-             "etcd_min_servers, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
+             "etcd_min_servers, etcd_ca, etcd_cert, etcd_key, dns_srv, dns_a, dns_resolver, dns_refresh_ms, dns_min_servers, dns_weight, "
              "http_key, http_key_missing, http_retries, health_check_path, http_underscores_in_headers, "
              "http_max_connections, client_header_timeout, client_idle_timeout, redis_auth_user, redis_users, "
              "redis_pinned_connections, redis_fan_out, tls_cert, tls_key, tls_ca, tls_min_version, tls_ciphers, "
@@ -338,6 +338,15 @@ class PoolReader {
     }
   }
 
+  // A PEM file's name, relative to the config file when not absolute (as nginx's are to its prefix):
+  // the same file after a daemon's chdir("/").
+  std::string pem_file(const YAML::Node& value, const std::string& key, const std::string& text) const {
+    if (text.empty()) fail(value, key, "must name a PEM file");
+    const std::filesystem::path path(text);
+    if (path.is_absolute() || file_ == "<string>") return text;
+    return (std::filesystem::path(file_).parent_path() / path).lexically_normal().string();
+  }
+
   // tls_* and server_tls_* (config::Pool::Tls). Files are read when the pool starts (tls::load).
   void read_tls(const YAML::Node& value, const std::string& key, const std::string& text) {
     Pool::Tls& tls = pool_.tls;
@@ -345,12 +354,7 @@ class PoolReader {
                       : key == "server_tls_ca" ? &tls.server_ca : key == "server_tls_cert" ? &tls.server_cert
                       : key == "server_tls_key" ? &tls.server_key : nullptr;
     if (file != nullptr) {
-      if (text.empty()) fail(value, key, "must name a PEM file");
-      // Relative to the config file, as nginx's are to its prefix: the same after a daemon's chdir("/").
-      const std::filesystem::path path(text);
-      *file = path.is_relative() && file_ != "<string>"
-                  ? (std::filesystem::path(file_).parent_path() / path).lexically_normal().string()
-                  : text;
+      *file = pem_file(value, key, text);
     } else if (key == "tls_min_version") {
       tls.min_version = one_of<std::string>(value, key, text, {{"TLSv1.2", "TLSv1.2"}, {"TLSv1.3", "TLSv1.3"}},
                                             "must be TLSv1.2 or TLSv1.3");
@@ -429,8 +433,15 @@ class PoolReader {
       etcd.settle_ms = number(value, key, text);
     } else if (key == "etcd_min_servers") {
       etcd.min_servers = positive(value, key, text);
+    } else if (key == "etcd_ca") {
+      etcd.ca = pem_file(value, key, text);
+    } else if (key == "etcd_cert") {
+      etcd.cert = pem_file(value, key, text);
+    } else if (key == "etcd_key") {
+      etcd.key = pem_file(value, key, text);
     } else {
-      fail(value, key, "unknown key (etcd's: etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, etcd_min_servers)");
+      fail(value, key, "unknown key (etcd's: etcd, etcd_prefix, etcd_user, etcd_password, etcd_settle_ms, "
+                       "etcd_min_servers, etcd_ca, etcd_cert, etcd_key)");
     }
   }
 
@@ -442,6 +453,13 @@ class PoolReader {
     if (!seen.contains("etcd_prefix")) fail(body, "etcd_prefix", "is missing: etcd needs the prefix its servers are under");
     if (seen.contains("etcd_password") != seen.contains("etcd_user"))
       fail(body, seen.contains("etcd_user") ? "etcd_password" : "etcd_user", "etcd_user and etcd_password go together");
+    if (seen.contains("etcd_cert") != seen.contains("etcd_key"))
+      fail(body, seen.contains("etcd_cert") ? "etcd_key" : "etcd_cert", "etcd_cert and etcd_key go together");
+    const bool https = std::any_of(etcd_settings_.endpoints.begin(), etcd_settings_.endpoints.end(),
+                                   [](const std::string& e) { return e.starts_with("https://"); });
+    for (const char* key : {"etcd_ca", "etcd_cert", "etcd_key"})
+      if (seen.contains(key) && !https)
+        throw ConfigError(file_, pool_.lines.at(key), pool_.name, key, "needs an https:// endpoint in 'etcd:'");
     pool_.etcd = etcd_settings_;
   }
 

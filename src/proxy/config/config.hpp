@@ -116,12 +116,15 @@ using Ejection = ringleader::Ejection;
 /// Where a pool's members come from when etcd keeps them (`etcd:` and `etcd_prefix:`): every key under
 /// the prefix holds one server line, as in `servers:` (docs/operations.md, "Fleet").
 struct Etcd {
-  std::vector<std::string> endpoints;  // "host:port", from `etcd: HOST:PORT[,HOST:PORT...]`, tried in turn
+  std::vector<std::string> endpoints;  // "host:port" or "https://host:port", from `etcd:`, tried in turn
   std::string prefix;                  // `etcd_prefix:`
   std::string user;                    // `etcd_user:`; empty: etcd without authentication
   std::string password;                // `etcd_password:`
   std::uint32_t settle_ms = 100;       // `etcd_settle_ms:`: changes this close together are applied as one
   std::uint32_t min_servers = 1;       // `etcd_min_servers:`: a smaller membership is refused (logged)
+  /// For https:// endpoints: `etcd_ca` (the system's CAs if empty), and a client certificate
+  /// (`etcd_cert`, `etcd_key`) for an etcd started with --client-cert-auth.
+  std::string ca, cert, key;
 
   bool operator==(const Etcd&) const = default;
 };

@@ -115,8 +115,9 @@ Listen parse_listen(std::string_view text) {
 
 namespace {
 
-// HOST:PORT[,HOST:PORT...] (spaces ignored); `usage` ends each message.
-std::vector<std::string> parse_endpoints(std::string_view text, const std::string& usage) {
+// HOST:PORT[,HOST:PORT...] (spaces ignored); `usage` ends each message. With `schemes`, each may
+// begin with http:// or https://.
+std::vector<std::string> parse_endpoints(std::string_view text, const std::string& usage, bool schemes = false) {
   std::vector<std::string> endpoints;
   while (!text.empty()) {
     const std::size_t comma = std::min(text.find(','), text.size());
@@ -124,7 +125,10 @@ std::vector<std::string> parse_endpoints(std::string_view text, const std::strin
     std::erase(endpoint, ' ');
     text.remove_prefix(std::min(comma + 1, text.size()));
     try {
-      if (parse_listen(endpoint).is_unix()) throw std::invalid_argument("is a path, not HOST:PORT");
+      std::string_view address = endpoint;
+      for (const std::string_view scheme : {"http://", "https://"})
+        if (schemes && address.starts_with(scheme)) address.remove_prefix(scheme.size());
+      if (parse_listen(std::string(address)).is_unix()) throw std::invalid_argument("is a path, not HOST:PORT");
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("endpoint '" + endpoint + "': " + e.what() + " (" + usage + ")");
     }
@@ -137,7 +141,7 @@ std::vector<std::string> parse_endpoints(std::string_view text, const std::strin
 }  // namespace
 
 std::vector<std::string> parse_etcd_endpoints(std::string_view text) {
-  return parse_endpoints(text, "etcd: HOST:PORT[,HOST:PORT...]");
+  return parse_endpoints(text, "etcd: [https://]HOST:PORT[,...]", /*schemes=*/true);
 }
 
 std::vector<std::string> parse_dns_resolvers(std::string_view text) {

@@ -25,7 +25,7 @@ Server parse_server(std::string_view text);
 /// Parses a listen address. Throws std::invalid_argument with the reason.
 Listen parse_listen(std::string_view text);
 
-/// Parses etcd's client endpoints, "HOST:PORT[,HOST:PORT...]" (spaces ignored). Throws
+/// Parses etcd's client endpoints, "[https://]HOST:PORT[,...]" (spaces ignored). Throws
 /// std::invalid_argument naming the bad one.
 std::vector<std::string> parse_etcd_endpoints(std::string_view text);
 

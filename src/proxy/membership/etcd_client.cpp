@@ -6,6 +6,7 @@
 // chunked body of one JSON object per line: {"result": {...}} or {"error": {...}}.
 #include "proxy/membership/etcd_client.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
@@ -43,15 +44,30 @@ std::string error_text(const json& error) {
   return error.dump();
 }
 
-HttpEndpoint parse_endpoint(const std::string& text) {
+// "[http://|https://]HOST:PORT"; an https one is reached with `tls`.
+HttpEndpoint parse_endpoint(const std::string& text, const std::shared_ptr<const tls::Context>& tls) {
+  std::string_view address_text = text;
+  const bool https = address_text.starts_with("https://");
+  if (https) address_text.remove_prefix(std::string_view("https://").size());
+  if (address_text.starts_with("http://")) address_text.remove_prefix(std::string_view("http://").size());
   config::Listen address;
   try {
-    address = config::parse_listen(text);
+    address = config::parse_listen(std::string(address_text));
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument("etcd endpoint '" + text + "': " + e.what());
   }
   if (address.is_unix()) throw std::invalid_argument("etcd endpoint '" + text + "' is not HOST:PORT");
-  return {address.host, address.port};
+  return {address.host, address.port, https ? tls : nullptr};
+}
+
+// The context https endpoints are reached with; null if there is none.
+std::shared_ptr<const tls::Context> tls_of(const EtcdOptions& options) {
+  const bool https = std::any_of(options.endpoints.begin(), options.endpoints.end(),
+                                 [](const std::string& e) { return e.starts_with("https://"); });
+  if (!https) return nullptr;
+  return tls::connect_context({options.ca, options.cert, options.key}, [](const char* which, const std::string& problem) {
+    throw std::invalid_argument(std::string("etcd_") + which + ": " + problem);
+  });
 }
 
 // Turns the watch's lines into batches for the source's handler.
@@ -98,7 +114,8 @@ class GatewayClient : public EtcdClient {
  public:
   explicit GatewayClient(EtcdOptions options) : options_(std::move(options)) {
     if (options_.endpoints.empty()) throw std::invalid_argument("no etcd endpoint");
-    for (const auto& text : options_.endpoints) endpoints_.push_back(parse_endpoint(text));
+    const auto tls = tls_of(options_);
+    for (const auto& text : options_.endpoints) endpoints_.push_back(parse_endpoint(text, tls));
   }
 
   Range range(const std::string& prefix) override {

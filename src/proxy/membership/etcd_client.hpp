@@ -94,13 +94,15 @@ class EtcdClient {
 };
 
 struct EtcdOptions {
-  std::vector<std::string> endpoints;  // "host:port", tried in turn
+  std::vector<std::string> endpoints;  // "host:port" or "https://host:port", tried in turn
   std::string user;                    // empty: no authentication
   std::string password;
   std::chrono::milliseconds timeout{2000};  // of one request (of a watch: until its first answer)
+  std::string ca, cert, key;  // https: etcd's CA (the system's if empty); a client certificate (none if empty)
 };
 
-/// The JSON gateway client. Throws std::invalid_argument for an endpoint that is not HOST:PORT.
+/// The JSON gateway client. Throws std::invalid_argument for an endpoint that is not
+/// [https://]HOST:PORT, or TLS files that cannot be used (naming etcd_ca, etcd_cert or etcd_key).
 std::unique_ptr<EtcdClient> make_etcd_client(EtcdOptions options);
 
 /// The end of etcd's range for every key starting with `prefix` (etcd's GetPrefixRangeEnd).

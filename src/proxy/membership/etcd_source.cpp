@@ -17,7 +17,10 @@ std::size_t not_removed(const std::vector<config::Server>& lines) {
   return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [](const config::Server& s) { return !s.removed; }));
 }
 
-EtcdOptions options_of(const config::Etcd& etcd) { return {etcd.endpoints, etcd.user, etcd.password}; }
+EtcdOptions options_of(const config::Etcd& etcd) {
+  return {.endpoints = etcd.endpoints, .user = etcd.user, .password = etcd.password, .ca = etcd.ca, .cert = etcd.cert,
+          .key = etcd.key};
+}
 
 }  // namespace
 

@@ -10,6 +10,10 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+
+#include <asio/buffer.hpp>
+#include <asio/error.hpp>
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -66,21 +70,67 @@ UniqueFd connect_to(const HttpEndpoint& to, Clock::time_point deadline, const Ca
   throw HttpError(failure);
 }
 
-void send_all(int fd, std::string_view data, Clock::time_point deadline, const Cancel& cancel) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait(fd, Wait::out, left(deadline), cancel)) throw HttpError("send timed out");
-    } else {
-      throw HttpError(std::string("send: ") + std::strerror(errno));
+// One connection: TCP, with TLS over it for an https endpoint.
+class Link {
+ public:
+  Link(const HttpEndpoint& to, Clock::time_point deadline, const Cancel& cancel)
+      : fd_(connect_to(to, deadline, cancel)), cancel_(cancel) {
+    if (!to.tls) return;
+    tls_ = tls::Session(*to.tls, fd_.get(), to.host);
+    for (;;) {
+      std::error_code ec;
+      const tls::Session::Want want = tls_.handshake(ec);
+      if (ec) throw HttpError("TLS handshake: " + ec.message());
+      if (want == tls::Session::Want::nothing) return;
+      if (!wait(fd_.get(), want == tls::Session::Want::read ? Wait::in : Wait::out, left(deadline), cancel))
+        throw HttpError("TLS handshake timed out");
     }
   }
-}
+
+  void send_all(std::string_view data, Clock::time_point deadline) {
+    while (!data.empty()) {
+      Wait next = Wait::out;
+      if (tls_) {
+        std::error_code ec;
+        const asio::const_buffer buffer(data.data(), data.size());
+        data.remove_prefix(tls_.write(&buffer, 1, ec));
+        if (ec) throw HttpError("send: " + ec.message());
+        if (tls_.write_wants() == tls::Session::Want::read) next = Wait::in;
+      } else if (const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL); n > 0) {
+        data.remove_prefix(static_cast<std::size_t>(n));
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        throw HttpError(std::string("send: ") + std::strerror(errno));
+      }
+      if (!data.empty() && !wait(fd_.get(), next, left(deadline), cancel_)) throw HttpError("send timed out");
+    }
+  }
+
+  /// Bytes read (0 at the end of the stream), or nullopt if none came within `limit`.
+  std::optional<std::size_t> receive(char* into, std::size_t size, std::chrono::milliseconds limit) {
+    for (;;) {
+      if (tls_) {  // bytes decrypted already are read before the socket is waited for
+        std::error_code ec;
+        const std::size_t n = tls_.read(asio::buffer(into, size), ec);
+        if (!ec) return n;
+        if (ec == asio::error::eof) return 0;
+        if (ec != asio::error::would_block) throw HttpError("recv: " + ec.message());
+      } else if (const ssize_t n = ::recv(fd_.get(), into, size, 0); n >= 0) {
+        return static_cast<std::size_t>(n);
+      } else if (errno != EAGAIN && errno != EINTR) {
+        throw HttpError(std::string("recv: ") + std::strerror(errno));
+      }
+      if (!wait(fd_.get(), Wait::in, limit, cancel_)) return std::nullopt;
+    }
+  }
+
+ private:
+  UniqueFd fd_;
+  const Cancel& cancel_;
+  tls::Session tls_;  // after fd_: freed before the descriptor closes
+};
 
 std::string request(const HttpEndpoint& to, std::string_view target, std::string_view body, const HttpHeaders& headers) {
-  std::string out = "POST " + std::string(target) + " HTTP/1.1\r\nHost: " + to.text() +
+  std::string out = "POST " + std::string(target) + " HTTP/1.1\r\nHost: " + to.host + ":" + std::to_string(to.port) +
                     "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\n";
   for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
@@ -92,27 +142,23 @@ std::string request(const HttpEndpoint& to, std::string_view target, std::string
 // One response read off one connection, fed to Beast's parser as it arrives.
 class Reader {
  public:
-  Reader(int fd, const Cancel& cancel) : fd_(fd), cancel_(cancel) {
+  explicit Reader(Link& link) : link_(link) {
     parser_.eager(true);
     parser_.body_limit(boost::none);  // a watch streams for as long as it lives; lines are taken as they come
   }
 
   /// Reads more within `limit`: false if nothing came. Throws at the end of the stream or on an error.
   bool read(std::chrono::milliseconds limit) {
-    if (!wait(fd_, Wait::in, limit, cancel_)) return false;
     std::array<char, 16384> buffer;
-    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+    const std::optional<std::size_t> n = link_.receive(buffer.data(), buffer.size(), limit);
+    if (!n) return false;
     boost::beast::error_code ec;
-    if (n == 0) {
+    if (*n == 0) {
       parser_.put_eof(ec);
       if (ec || !parser_.is_done()) throw HttpError("connection closed by etcd");
       return true;
     }
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) return true;
-      throw HttpError(std::string("recv: ") + std::strerror(errno));
-    }
-    pending_.append(buffer.data(), static_cast<std::size_t>(n));
+    pending_.append(buffer.data(), *n);
     while (!pending_.empty() && !parser_.is_done()) {
       const std::size_t used = parser_.put(boost::asio::buffer(pending_.data(), pending_.size()), ec);
       pending_.erase(0, used);
@@ -129,8 +175,7 @@ class Reader {
   std::string& body() { return parser_.get().body(); }
 
  private:
-  int fd_;
-  const Cancel& cancel_;
+  Link& link_;
   http::response_parser<http::string_body> parser_;
   std::string pending_;  // bytes the parser has not taken yet
 };
@@ -160,9 +205,9 @@ bool Cancel::cancelled() const noexcept {
 HttpResponse http_post(const HttpEndpoint& to, std::string_view target, std::string_view body,
                        const HttpHeaders& headers, std::chrono::milliseconds timeout, const Cancel& cancel) {
   const auto deadline = Clock::now() + timeout;
-  UniqueFd fd = connect_to(to, deadline, cancel);
-  send_all(fd.get(), request(to, target, body, headers), deadline, cancel);
-  Reader reader(fd.get(), cancel);
+  Link link(to, deadline, cancel);
+  link.send_all(request(to, target, body, headers), deadline);
+  Reader reader(link);
   read_whole(reader, deadline);
   return {reader.status(), std::move(reader.body())};
 }
@@ -171,9 +216,9 @@ void http_post_streamed(const HttpEndpoint& to, std::string_view target, std::st
                         const HttpHeaders& headers, std::chrono::milliseconds timeout, const Cancel& cancel,
                         LineHandler& handler) {
   const auto deadline = Clock::now() + timeout;
-  UniqueFd fd = connect_to(to, deadline, cancel);
-  send_all(fd.get(), request(to, target, body, headers), deadline, cancel);
-  Reader reader(fd.get(), cancel);
+  Link link(to, deadline, cancel);
+  link.send_all(request(to, target, body, headers), deadline);
+  Reader reader(link);
   while (!reader.header_done())
     if (!reader.read(left(deadline))) throw HttpError("no response within the timeout");
   if (reader.status() != 200) {

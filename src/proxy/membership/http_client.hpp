@@ -1,5 +1,6 @@
 // A minimal HTTP/1.1 client for etcd's JSON gateway: one POST per connection ("Connection: close"),
-// on a blocking thread of the caller's, every wait bounded by a deadline and cut short by a Cancel.
+// over TLS for an https:// endpoint, on a blocking thread of the caller's, every wait bounded by a
+// deadline and cut short by a Cancel.
 //
 // Why not Asio: the etcd source and `ringleader register` each own one thread that does nothing but
 // talk to etcd, so plain blocking calls read best; what they need from the network is that no call
@@ -14,12 +15,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "proxy/transport/tls.hpp"
 #include "proxy/unique_fd.hpp"
 
 namespace ringleader::proxy::membership {
@@ -47,7 +50,8 @@ class HttpError : public std::runtime_error {
 struct HttpEndpoint {
   std::string host;
   std::uint16_t port = 0;
-  std::string text() const { return host + ":" + std::to_string(port); }
+  std::shared_ptr<const tls::Context> tls;  // https: the context to connect with; null: plain HTTP
+  std::string text() const { return (tls ? "https://" : "") + host + ":" + std::to_string(port); }
 };
 
 struct HttpResponse {

@@ -68,6 +68,24 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_size, const 
   return SSL_TLSEXT_ERR_OK;
 }
 
+// Settings of every context: the least version, partial writes, no renegotiation.
+void configure(Context& context, const std::string& min_version) {
+  SSL_CTX* ctx = context.get();
+  SSL_CTX_set_min_proto_version(ctx, version_of(min_version));
+  // Renegotiation is off (a read would need to write); an EOF without close_notify reads as an EOF.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // Partial writes: a write returns what the socket took. Moving buffers: the rest of a write is
+  // retried from wherever the caller keeps it. Released buffers: an idle connection holds none.
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+}
+
+// The certificate chain and its key.
+void identity(Context& context, const std::string& cert, const std::string& key, const FileFailed& fail) {
+  if (SSL_CTX_use_certificate_chain_file(context.get(), cert.c_str()) != 1) fail("cert", cert + ": " + openssl_reason());
+  if (SSL_CTX_use_PrivateKey_file(context.get(), key.c_str(), SSL_FILETYPE_PEM) != 1) fail("key", key + ": " + openssl_reason());
+  if (SSL_CTX_check_private_key(context.get()) != 1) fail("key", key + " does not match " + cert);
+}
+
 // Reads a pool's files into a context, naming the key whose file failed.
 class Loader {
  public:
@@ -77,12 +95,16 @@ class Loader {
     const config::Pool::Tls& tls = pool_.tls;
     if (tls.cert.empty()) return nullptr;
     auto context = std::make_shared<Context>(Context::Side::accept);
-    common(*context, tls.min_version, tls.ciphers);
-    identity(*context, tls.cert, "tls_cert", tls.key, "tls_key");
+    const auto fail_file = [&](const char* which, const std::string& problem) { fail(std::string("tls_") + which, problem); };
+    configure(*context, tls.min_version);
+    if (!tls.ciphers.empty() && SSL_CTX_set_cipher_list(context->get(), tls.ciphers.c_str()) != 1)
+      fail("tls_ciphers", openssl_reason());
+    identity(*context, tls.cert, tls.key, fail_file);
     if (!tls.ca.empty()) {
-      if (SSL_CTX_load_verify_locations(context->get(), tls.ca.c_str(), nullptr) != 1) fail("tls_ca", tls.ca);
-      STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.ca.c_str());
-      if (names == nullptr) fail("tls_ca", tls.ca);
+      STACK_OF(X509_NAME)* names = nullptr;
+      if (SSL_CTX_load_verify_locations(context->get(), tls.ca.c_str(), nullptr) != 1 ||
+          (names = SSL_load_client_CA_file(tls.ca.c_str())) == nullptr)
+        fail("tls_ca", tls.ca + ": " + openssl_reason());
       SSL_CTX_set_client_CA_list(context->get(), names);
       SSL_CTX_set_verify(context->get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     }
@@ -93,44 +115,15 @@ class Loader {
   std::shared_ptr<const Context> servers() {
     const config::Pool::Tls& tls = pool_.tls;
     if (!tls.server) return nullptr;
-    auto context = std::make_shared<Context>(Context::Side::connect);
-    common(*context, tls.min_version, "");
-    if (!tls.server_cert.empty()) identity(*context, tls.server_cert, "server_tls_cert", tls.server_key, "server_tls_key");
-    context->set_verifies(tls.server_verify);
-    context->set_server_name(tls.server_sni);
-    if (tls.server_verify) {
-      SSL_CTX_set_verify(context->get(), SSL_VERIFY_PEER, nullptr);
-      const bool loaded = tls.server_ca.empty()
-                              ? SSL_CTX_set_default_verify_paths(context->get()) == 1
-                              : SSL_CTX_load_verify_locations(context->get(), tls.server_ca.c_str(), nullptr) == 1;
-      if (!loaded) fail("server_tls_ca", tls.server_ca);
-    }
-    return context;
+    return connect_context({tls.server_ca, tls.server_cert, tls.server_key, tls.min_version, tls.server_verify,
+                            tls.server_sni},
+                           [&](const char* which, const std::string& problem) { fail(std::string("server_tls_") + which, problem); });
   }
 
  private:
-  [[noreturn]] void fail(const std::string& key, const std::string& path = {}) const {
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
     const auto line = pool_.lines.find(key);
-    throw config::ConfigError(file_, line == pool_.lines.end() ? pool_.line : line->second, pool_.name, key,
-                              (path.empty() ? "" : path + ": ") + openssl_reason());
-  }
-
-  void common(Context& context, const std::string& min_version, const std::string& ciphers) const {
-    SSL_CTX* ctx = context.get();
-    SSL_CTX_set_min_proto_version(ctx, version_of(min_version));
-    // Renegotiation is off (a read would need to write); an EOF without close_notify reads as an EOF.
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
-    // Partial writes: a write returns what the socket took. Moving buffers: the rest of a write is
-    // retried from wherever the caller keeps it. Released buffers: an idle connection holds none.
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-    if (!ciphers.empty() && SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) fail("tls_ciphers");
-  }
-
-  void identity(Context& context, const std::string& cert, const char* cert_key, const std::string& key,
-                const char* key_key) const {
-    if (SSL_CTX_use_certificate_chain_file(context.get(), cert.c_str()) != 1) fail(cert_key, cert);
-    if (SSL_CTX_use_PrivateKey_file(context.get(), key.c_str(), SSL_FILETYPE_PEM) != 1) fail(key_key, key);
-    if (SSL_CTX_check_private_key(context.get()) != 1) fail(key_key, key + " does not match " + cert);
+    throw config::ConfigError(file_, line == pool_.lines.end() ? pool_.line : line->second, pool_.name, key, problem);
   }
 
   const config::Pool& pool_;
@@ -138,6 +131,21 @@ class Loader {
 };
 
 }  // namespace
+
+std::shared_ptr<const Context> connect_context(const ConnectSettings& settings, const FileFailed& fail) {
+  auto context = std::make_shared<Context>(Context::Side::connect);
+  configure(*context, settings.min_version);
+  if (!settings.cert.empty()) identity(*context, settings.cert, settings.key, fail);
+  context->set_verifies(settings.verify);
+  context->set_server_name(settings.server_name);
+  if (settings.verify) {
+    SSL_CTX_set_verify(context->get(), SSL_VERIFY_PEER, nullptr);
+    const bool loaded = settings.ca.empty() ? SSL_CTX_set_default_verify_paths(context->get()) == 1
+                                            : SSL_CTX_load_verify_locations(context->get(), settings.ca.c_str(), nullptr) == 1;
+    if (!loaded) fail("ca", settings.ca + ": " + openssl_reason());
+  }
+  return context;
+}
 
 const std::error_category& error_category() noexcept {
   static const OpensslErrors category;

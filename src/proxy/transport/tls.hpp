@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -72,6 +73,20 @@ class PoolTls {
   std::atomic<std::shared_ptr<const Context>> clients_;
   std::atomic<std::shared_ptr<const Context>> servers_;
 };
+
+/// A file of a context could not be used: `which` is "ca", "cert" or "key", `problem` names the file
+/// and says what is wrong with it. Must throw (an error naming the caller's key for it, say).
+using FileFailed = std::function<void(const char* which, const std::string& problem)>;
+
+/// How to connect to a server: its CA (the system's if empty), a client certificate and key (none
+/// if empty), the least version, whether the certificate is checked, the name checked (SNI).
+struct ConnectSettings {
+  std::string ca, cert, key;
+  std::string min_version = "TLSv1.2";
+  bool verify = true;
+  std::string server_name;
+};
+std::shared_ptr<const Context> connect_context(const ConnectSettings& settings, const FileFailed& fail);
 
 /// Errors of OpenSSL ("wrong version number") and of certificate checks ("certificate has expired").
 const std::error_category& error_category() noexcept;

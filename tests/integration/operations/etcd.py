@@ -1,12 +1,14 @@
 """A real etcd for the tests: one member on free loopback ports, data in a temporary directory,
 always killed when the test ends (by its own PID), restartable on the same ports and data.
-Reads and writes through etcd's JSON gateway (urllib), so a write's revision is known exactly."""
+Reads and writes through etcd's JSON gateway (urllib), so a write's revision is known exactly.
+With `tls` (cert, key, ca), its clients speak https and must show a certificate the ca signed."""
 
 import base64
 import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import urllib.request
@@ -25,7 +27,8 @@ def prefix_end(prefix):
 
 
 class Etcd:
-    def __init__(self):
+    def __init__(self, tls=None):
+        self.tls = tls
         self.dir = tempfile.mkdtemp(prefix="ringleader-etcd-")
         self.port = free_port()
         self.peer_port = free_port()
@@ -41,17 +44,19 @@ class Etcd:
 
     @property
     def endpoint(self):
-        return f"127.0.0.1:{self.port}"
+        return f"{'https://' if self.tls else ''}127.0.0.1:{self.port}"
 
     def start(self):
-        client = f"http://127.0.0.1:{self.port}"
+        client = f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
         peer = f"http://127.0.0.1:{self.peer_port}"
         log = open(os.path.join(self.dir, "etcd.log"), "ab")
         self.proc = subprocess.Popen(
             [ETCD, "--name", "default", "--data-dir", os.path.join(self.dir, "data"),
              "--listen-client-urls", client, "--advertise-client-urls", client,
              "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-             "--initial-cluster", f"default={peer}"],
+             "--initial-cluster", f"default={peer}",
+             *(["--cert-file", self.tls["cert"], "--key-file", self.tls["key"], "--client-cert-auth",
+                "--trusted-ca-file", self.tls["ca"]] if self.tls else [])],
             stdout=log, stderr=subprocess.STDOUT)
         wait_port(self.port, process=self.proc)
         wait_for(self.answers, "etcd to answer")
@@ -83,8 +88,13 @@ class Etcd:
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = self.token
-        request = urllib.request.Request(f"http://{self.endpoint}{path}", data=json.dumps(body).encode(), headers=headers)
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
+        url = f"{self.endpoint if self.tls else 'http://' + self.endpoint}{path}"
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
+        context = None
+        if self.tls:
+            context = ssl.create_default_context(cafile=self.tls["ca"])
+            context.load_cert_chain(self.tls["cert"], self.tls["key"])  # etcd's own: signed by the ca too
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as reply:
             return json.loads(reply.read())
 
     def answers(self):

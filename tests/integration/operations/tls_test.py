@@ -17,7 +17,10 @@ Usage: tls_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
 3. 1,000 failed handshakes: the proxy's fds come back to their baseline, its RSS stays near it.
 4. Certificates read again on SIGHUP: a renewed one serves the next handshake, an open connection
    stays; a broken one is refused in the log and the renewed one stays in use.
-5. Config errors name file, line and key: tls_cert without tls_key; a missing certificate file (-t).
+5. Config errors name file, line and key: tls_cert without tls_key; a missing certificate file (--check).
+6. etcd over TLS: a pool takes its servers from an etcd that serves https only and requires client
+   certificates (etcd_ca, etcd_cert, etcd_key), and `ringleader register` writes to it; with a CA
+   that did not sign etcd's certificate, the proxy refuses to start and says why.
 """
 
 import os
@@ -31,6 +34,7 @@ import sys
 import time
 from pathlib import Path
 
+from etcd import Etcd
 from processes import (MEMCACHED, REDIS_SERVER, Processes, free_port, nginx_preamble, open_fds, redis_command,
                        vm_rss_kib, wait_for, wait_port)
 
@@ -316,6 +320,31 @@ def main():
         path, status, said = config_error(f"  tls_cert: {procs.dir}/missing.pem\n  tls_key: {key}\n")
         check(status != 0 and re.search(re.escape(path) + r":5\b.*tls_cert.*missing.pem: No such file", said) is not None,
               f"a missing certificate file, with --check: {said.strip()}")
+        # 6. etcd over TLS, with client certificates.
+        with Etcd(tls={"cert": server, "key": key, "ca": ca}) as etcd:
+            member = procs.memcached()
+            etcd.put("/tls/a", f"127.0.0.1:{member}:1")
+            etcd_port = free_port()
+            etcd_pool = (f"from_etcd:\n  listen: 127.0.0.1:{etcd_port}\n  etcd: {etcd.endpoint}\n  etcd_prefix: /tls/\n"
+                         f"  etcd_cert: {client}\n  etcd_key: {client[:-4]}.key\n")
+            procs.ringleader(binary, procs.config(etcd_pool + f"  etcd_ca: {ca}\n"), etcd_port, name="ringleader-etcd")
+            with socket.create_connection(("127.0.0.1", etcd_port), timeout=10) as c:
+                stored, got = memcache_roundtrip(c, b"etcd-key", b"via etcd")
+            check(got == b"VALUE etcd-key 0 8\r\nvia etcd\r\nEND\r\n",
+                  "a pool takes its servers from an https-only etcd that requires client certificates")
+            registrar = subprocess.Popen([binary, "register", "--etcd", etcd.endpoint, "--etcd-ca", ca, "--etcd-cert", client,
+                                          "--etcd-key", client[:-4] + ".key", "--prefix", "/tls/", "127.0.0.1:1:1 second"],
+                                         stderr=subprocess.DEVNULL)
+            procs.procs.append(registrar)
+            wait_for(lambda: "127.0.0.1:1:1 second" in "".join(etcd.keys("/tls/").values()),
+                     "ringleader register --etcd https://... to write its line")
+            registrar.terminate()
+            check(registrar.wait(timeout=20) == 0, "ringleader register keeps a line in an https etcd, with a client certificate")
+            out = subprocess.run([binary, "serve", "-c", procs.config(etcd_pool + f"  etcd_ca: {pki.path('other-ca.pem')}\n")],
+                                 capture_output=True, timeout=30)
+            said = out.stderr.decode()
+            check(out.returncode != 0 and "certificate verify failed" in said,
+                  f"etcd's certificate signed by another CA: the proxy does not start ({said.strip().splitlines()[-1][:240]})")
     print("all TLS checks passed")
 
 

@@ -544,6 +544,19 @@ TEST(Config, Tls) {
   expect("  tls_min_version: TLSv1.1\n  tls_cert: c\n  tls_key: k\n", "tls_min_version", "TLSv1.2 or TLSv1.3");
   expect("  server_tls: yes\n", "server_tls", "is not \"true\" or \"false\"");
   expect("  tls_certificate: c.pem\n", "tls_certificate", "unknown key");
+
+  // etcd over https: its CA and client certificate, only with an https:// endpoint.
+  const Pool e = parse("a:\n  listen: h:1\n  etcd: https://e1:2379, e2:2379\n  etcd_prefix: /p/\n  etcd_ca: ca.pem\n"
+                       "  etcd_cert: c.pem\n  etcd_key: k.pem\n", "/srv/nutcracker.yml").pool("a");
+  EXPECT_EQ(e.etcd->endpoints, (std::vector<std::string>{"https://e1:2379", "e2:2379"}));
+  EXPECT_EQ(e.etcd->ca, "/srv/ca.pem");
+  EXPECT_EQ(e.etcd->key, "/srv/k.pem");
+  const ConfigError plain = error_of("a:\n  listen: h:1\n  etcd: e1:2379\n  etcd_prefix: /p/\n  etcd_ca: ca.pem\n");
+  EXPECT_EQ(plain.key(), "etcd_ca");
+  EXPECT_EQ(plain.line(), 5u);
+  EXPECT_NE(std::string(plain.what()).find("https://"), std::string::npos);
+  EXPECT_EQ(error_of("a:\n  listen: h:1\n  etcd: https://e1:2379\n  etcd_prefix: /p/\n  etcd_cert: c.pem\n").key(),
+            "etcd_key");
 }
 
 }  // namespace
