@@ -109,6 +109,11 @@ class Loader {
       SSL_CTX_set_verify(context->get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     }
     if (!alpn.empty()) context->set_alpn(alpn);
+    // Clients resume with tickets, which they keep: no session store on the proxy to lock and sweep
+    // at every handshake (nginx's default too). The context id lets a client with a certificate resume.
+    SSL_CTX_set_session_cache_mode(context->get(), SSL_SESS_CACHE_OFF);
+    static constexpr unsigned char kContextId[] = "ringleader";
+    SSL_CTX_set_session_id_context(context->get(), kContextId, sizeof kContextId - 1);
     return context;
   }
 
