@@ -11,7 +11,7 @@ Usage: tls_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
    (ALPN http/1.1) in front of an nginx ssl upstream; mTLS with a client certificate.
 2. Bad cases, each with a clear error and no other client disturbed (a TLS client's connection is
    open through all of them and still answers after): plaintext to a TLS port; TLS to a plaintext
-   port; a server certificate of another CA, expired, or of another name (each pool's requests get
+   port (a client's, and the proxy's to a plaintext server); a server certificate of another CA, expired, or of another name (each pool's requests get
    an error naming it); a handshake that never finishes (closed at tls_handshake_timeout); a client
    without a certificate when mTLS is on.
 3. 1,000 failed handshakes: the proxy's fds come back to their baseline, its RSS stays near it.
@@ -129,7 +129,7 @@ def main():
         procs.start([NGINX, "-c", str(nginx_conf), "-p", procs.dir], nginx_port, "nginx")
 
         ports = {name: free_port() for name in ("redis", "mc_plain", "mc_tls", "web", "mtls", "stranger", "expired",
-                                                "misnamed", "slow", "ejecting")}
+                                                "misnamed", "slow", "ejecting", "to_plain")}
         client_tls = (f"  tls_cert: {proxy_cert}\n  tls_key: {proxy_cert[:-4]}.key\n")
         server_tls = f"  server_tls: true\n  server_tls_ca: {ca}\n"
         common = "  timeout: 3000\n  auto_eject_hosts: false\n"
@@ -148,6 +148,9 @@ def main():
         text += (f"ejecting:\n  listen: 127.0.0.1:{ports['ejecting']}\n  timeout: 3000\n  auto_eject_hosts: true\n"
                  f"  server_failure_limit: 1\n  server_retry_timeout: 100\n{server_tls}"
                  f"  servers:\n   - 127.0.0.1:{ejected_port}:1\n")
+        plain_port = procs.memcached()
+        text += (f"to_plain:\n  listen: 127.0.0.1:{ports['to_plain']}\n{common}{server_tls}"
+                 f"  servers:\n   - 127.0.0.1:{plain_port}:1\n")
         for name, port in bad_ports.items():
             text += (f"{name}:\n  listen: 127.0.0.1:{ports[name]}\n{common}{server_tls}"
                      f"  servers:\n   - 127.0.0.1:{port}:1\n")
@@ -208,6 +211,9 @@ def main():
                 reply = exchange(c, b"get k\r\n", b"\r\n")
             check(reply.startswith(b"SERVER_ERROR") and reason.encode() in reply.lower(),
                   f"a server certificate {name}: requests get {reply.strip()!r}")
+        with socket.create_connection(("127.0.0.1", ports["to_plain"]), timeout=10) as c:
+            reply = exchange(c, b"get k\r\n", b"\r\n")
+        check(reply.startswith(b"SERVER_ERROR TLS handshake with"), f"TLS to a plaintext server: requests get {reply.strip()!r}")
         slow = socket.create_connection(("127.0.0.1", ports["slow"]), timeout=10)
         started = time.monotonic()
         check(closed_by_peer(slow), f"a handshake that never finishes is closed (after {time.monotonic() - started:.2f} s,"
