@@ -77,6 +77,8 @@ void configure(Context& context, const std::string& min_version) {
   // Partial writes: a write returns what the socket took. Moving buffers: the rest of a write is
   // retried from wherever the caller keeps it. Released buffers: an idle connection holds none.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  // Read ahead: one recv() takes what the socket has, not a record's header and then its body.
+  SSL_CTX_set_read_ahead(ctx, 1);
 }
 
 // The certificate chain and its key.
@@ -229,12 +231,16 @@ Session::Want Session::handshake(std::error_code& ec) {
   }
 }
 
-bool Session::pending() const noexcept { return SSL_pending(ssl_.get()) > 0; }
+bool Session::pending() const noexcept {
+  // Bytes read ahead count too, unless the last read found them to be a record's beginning only.
+  return SSL_pending(ssl_.get()) > 0 || (!read_blocked_ && SSL_has_pending(ssl_.get()) == 1);
+}
 
 std::size_t Session::read(asio::mutable_buffer into, std::error_code& ec) {
   ERR_clear_error();
   std::size_t n = 0;
   const int result = SSL_read_ex(ssl_.get(), into.data(), into.size(), &n);
+  read_blocked_ = result != 1;
   if (result == 1) {
     ec = {};
     return n;

@@ -105,7 +105,7 @@ class Session {
   /// One step of the handshake: what to wait for before the next, or nothing once it is done
   /// (or failed: ec).
   Want handshake(std::error_code& ec);
-  /// Decrypted bytes are waiting: a read will find them without the socket.
+  /// Bytes are waiting inside OpenSSL: a read will find them without the socket.
   bool pending() const noexcept;
   /// Reads what is there (would_block if nothing, eof at the end).
   std::size_t read(asio::mutable_buffer into, std::error_code& ec);
@@ -135,6 +135,7 @@ class Session {
   std::unique_ptr<ssl_st, Free> ssl_;
   bool connects_ = false;  // the connect side (to a server)
   bool failed_ = false;  // OpenSSL forbids shutdown after a fatal error
+  bool read_blocked_ = false;  // the last read needed the socket: what is read ahead is not a whole record
   Want want_ = Want::nothing;
   std::string gathered_;  // small buffers written as one record
 };
