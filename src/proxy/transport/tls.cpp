@@ -325,7 +325,8 @@ void Session::fail(int result, std::error_code& ec) {
 }
 
 Session::Resumable Session::resumable() const {
-  if (!connects_ || failed_) return nullptr;
+  // Also after a reset: only a fatal alert ends a session, and OpenSSL then marks it not resumable.
+  if (!connects_) return nullptr;
   SSL_SESSION* session = SSL_get1_session(ssl_.get());
   if (session == nullptr) return nullptr;
   Resumable owned(session, SSL_SESSION_free);
