@@ -40,13 +40,9 @@ class ProbeSocket {
   /// The TLS handshake, within the same deadline.
   void start_tls(const tls::Context& context, const std::string& peer) {
     tls_ = tls::Session(context, fd_.get(), peer);
-    for (;;) {
-      std::error_code ec;
-      const tls::Session::Want want = tls_.handshake(ec);
-      if (ec) throw std::runtime_error("TLS handshake: " + ec.message());
-      if (want == tls::Session::Want::nothing) return;
-      wait(want == tls::Session::Want::read ? POLLIN : POLLOUT, "TLS handshake");
-    }
+    const std::error_code ec = tls_.handshake_polled(
+        [&](tls::Session::Want want) { wait(want == tls::Session::Want::read ? POLLIN : POLLOUT, "TLS handshake"); });
+    if (ec) throw std::runtime_error("TLS handshake: " + ec.message());
   }
   void send(std::string_view bytes) {
     while (!bytes.empty()) {

@@ -77,14 +77,11 @@ class Link {
       : fd_(connect_to(to, deadline, cancel)), cancel_(cancel) {
     if (!to.tls) return;
     tls_ = tls::Session(*to.tls, fd_.get(), to.host);
-    for (;;) {
-      std::error_code ec;
-      const tls::Session::Want want = tls_.handshake(ec);
-      if (ec) throw HttpError("TLS handshake: " + ec.message());
-      if (want == tls::Session::Want::nothing) return;
+    const std::error_code ec = tls_.handshake_polled([&](tls::Session::Want want) {
       if (!wait(fd_.get(), want == tls::Session::Want::read ? Wait::in : Wait::out, left(deadline), cancel))
         throw HttpError("TLS handshake timed out");
-    }
+    });
+    if (ec) throw HttpError("TLS handshake: " + ec.message());
   }
 
   void send_all(std::string_view data, Clock::time_point deadline) {

@@ -231,6 +231,15 @@ Session::Want Session::handshake(std::error_code& ec) {
   }
 }
 
+std::error_code Session::handshake_polled(const std::function<void(Want)>& wait) {
+  for (;;) {
+    std::error_code ec;
+    const Want want = handshake(ec);
+    if (ec || want == Want::nothing) return ec;
+    wait(want);
+  }
+}
+
 bool Session::pending() const noexcept {
   // Bytes read ahead count too, unless the last read found them to be a record's beginning only.
   return SSL_pending(ssl_.get()) > 0 || (!read_blocked_ && SSL_has_pending(ssl_.get()) == 1);

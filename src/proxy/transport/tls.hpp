@@ -105,6 +105,9 @@ class Session {
   /// One step of the handshake: what to wait for before the next, or nothing once it is done
   /// (or failed: ec).
   Want handshake(std::error_code& ec);
+  /// The whole handshake on a socket waited for by poll (the health probe's, etcd's): `wait` waits
+  /// for what a step wants, and throws if it cannot in time. Returns why the handshake failed.
+  std::error_code handshake_polled(const std::function<void(Want)>& wait);
   /// Bytes are waiting inside OpenSSL: a read will find them without the socket.
   bool pending() const noexcept;
   /// Reads what is there (would_block if nothing, eof at the end).

@@ -21,6 +21,14 @@ ConfigError error_of(const std::string& yaml) {
   return ConfigError("", 0, "", "", "");
 }
 
+// Pool `a` listening on line 2, then `rest`, must be refused for `key` on line 3, saying `says`.
+void expect_refused_at_line_3(const std::string& rest, const std::string& key, const std::string& says) {
+  const ConfigError e = error_of("a:\n  listen: h:1\n" + rest);
+  EXPECT_EQ(e.key(), key) << rest;
+  EXPECT_EQ(e.line(), 3u) << rest;
+  EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+}
+
 const std::string kMinimal = "alpha:\n  listen: 127.0.0.1:22121\n  servers:\n   - 127.0.0.1:11211:1\n";
 
 // A pool that sets nothing gets twemproxy's defaults (nc_conf.h).
@@ -189,10 +197,7 @@ TEST(Config, Replicas) {
 TEST(Config, RejectsBadReplicas) {
   const std::string servers = "  servers:\n   - h:1:1\n   - h:2:1\n";
   const auto expect = [&](const std::string& lines, const std::string& key, const std::string& says) {
-    const ConfigError e = error_of("a:\n  listen: h:1\n" + lines + servers);
-    EXPECT_EQ(e.key(), key) << lines;
-    EXPECT_EQ(e.line(), 3u) << lines;
-    EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    expect_refused_at_line_3(lines + servers, key, says);
   };
   expect("  replicas: 0\n", "replicas", "cannot be 0");
   expect("  replicas: 3\n", "replicas", "the pool has 2");
@@ -531,10 +536,7 @@ TEST(Config, Tls) {
   EXPECT_EQ(parse(kMinimal).pool("alpha").tls, Pool::Tls{});
 
   const auto expect = [&](const std::string& lines, const std::string& key, const std::string& says) {
-    const ConfigError e = error_of("a:\n  listen: h:1\n" + lines + "  servers:\n   - h:1:1\n");
-    EXPECT_EQ(e.key(), key) << lines;
-    EXPECT_EQ(e.line(), 3u) << lines;
-    EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    expect_refused_at_line_3(lines + "  servers:\n   - h:1:1\n", key, says);
   };
   expect("  tls_cert: c.pem\n", "tls_cert", "needs both tls_cert and tls_key");
   expect("  tls_key: k.pem\n", "tls_key", "needs both");
