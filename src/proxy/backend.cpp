@@ -278,7 +278,7 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
     co_return;
   }
   if (const auto tls = options_.tls ? options_.tls->servers() : nullptr) {
-    transport_.use_tls(*tls, host_of(name_));
+    transport_.use_tls(*tls, host_of(name_), name_);
     co_await transport_.handshake(ec);
     if (generation != generation_) co_return;
     if (ec) {
@@ -286,7 +286,7 @@ asio::awaitable<void> Backend::connect(std::uint64_t generation) {
       fail("TLS handshake with " + name_ + " failed: " + ec.message());
       co_return;
     }
-    if (transport_.resumed()) log::debug("TLS session resumed", {{"server", name_}});
+    log::debug(transport_.resumed() ? "TLS session resumed" : "TLS session started", {{"server", name_}});
   }
   counters_.server_connections.add();
   if (!healthy_) log::info("server reachable again", {{"server", name_}});

@@ -65,9 +65,10 @@ std::shared_ptr<const tls::Context> tls_of(const EtcdOptions& options) {
   const bool https = std::any_of(options.endpoints.begin(), options.endpoints.end(),
                                  [](const std::string& e) { return e.starts_with("https://"); });
   if (!https) return nullptr;
-  return tls::connect_context({options.ca, options.cert, options.key}, [](const char* which, const std::string& problem) {
+  const auto fail = [](const char* which, const std::string& problem) {
     throw std::invalid_argument(std::string("etcd_") + which + ": " + problem);
-  });
+  };
+  return tls::connect_context({.ca = options.ca, .cert = options.cert, .key = options.key}, fail);
 }
 
 // Turns the watch's lines into batches for the source's handler.

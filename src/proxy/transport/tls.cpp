@@ -5,6 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include <asio/error.hpp>
 #include <openssl/err.h>
@@ -53,6 +55,56 @@ int version_of(const std::string& text) {
 bool is_ip(const std::string& host) {
   unsigned char address[16];
   return inet_pton(AF_INET, host.c_str(), address) == 1 || inet_pton(AF_INET6, host.c_str(), address) == 1;
+}
+
+}  // namespace
+
+// The newest resumable session of each server, as bytes (i2d_SSL_SESSION): each connection decodes
+// its own copy, so no OpenSSL session object is shared between threads.
+class Sessions {
+ public:
+  void keep(const std::string& server, SSL_SESSION* session) {
+    const int size = i2d_SSL_SESSION(session, nullptr);
+    if (size <= 0) return;
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    auto* out = reinterpret_cast<unsigned char*>(bytes.data());
+    i2d_SSL_SESSION(session, &out);
+    const std::lock_guard lock(mutex_);
+    if (encoded_.size() >= kServers && !encoded_.contains(server)) encoded_.clear();  // servers come and go
+    encoded_[server] = std::move(bytes);
+  }
+  // The newest session of `server` (owned by the caller), or null.
+  SSL_SESSION* recall(const std::string& server) const {
+    std::string bytes;
+    {
+      const std::lock_guard lock(mutex_);
+      const auto found = encoded_.find(server);
+      if (found == encoded_.end()) return nullptr;
+      bytes = found->second;
+    }
+    const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+    return d2i_SSL_SESSION(nullptr, &in, static_cast<long>(bytes.size()));
+  }
+
+ private:
+  static constexpr std::size_t kServers = 4096;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::string> encoded_;
+};
+
+// Where a connection keeps the sessions it is given: the SSL object points at it.
+struct KeptFor {
+  std::shared_ptr<Sessions> sessions;
+  std::string server;
+};
+
+namespace {
+
+// OpenSSL's call when a server gives a session (TLS 1.3: a ticket, after the handshake).
+int keep_session(SSL* ssl, SSL_SESSION* session) {
+  if (const auto* kept = static_cast<const KeptFor*>(SSL_get_app_data(ssl)); kept && SSL_SESSION_is_resumable(session))
+    kept->sessions->keep(kept->server, session);
+  return 0;  // not taken: OpenSSL keeps its reference
 }
 
 // Selects the protocol's ALPN name (`wire`: its length, then it) when a client offers it; a client
@@ -144,6 +196,9 @@ std::shared_ptr<const Context> connect_context(const ConnectSettings& settings, 
   configure(*context, settings.min_version);
   if (!settings.cert.empty()) identity(*context, settings.cert, settings.key, fail);
   context->set_verifies(settings.verify);
+  // Sessions are kept by keep_session, not in OpenSSL's own store.
+  SSL_CTX_set_session_cache_mode(context->get(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(context->get(), keep_session);
   context->set_server_name(settings.server_name);
   if (settings.verify) {
     SSL_CTX_set_verify(context->get(), SSL_VERIFY_PEER, nullptr);
@@ -167,6 +222,7 @@ const std::error_category& verify_category() noexcept {
 Context::Context(Side side)
     : ctx_(SSL_CTX_new(side == Side::accept ? TLS_server_method() : TLS_client_method())), side_(side) {
   if (ctx_ == nullptr) throw std::bad_alloc();
+  if (side == Side::connect) sessions_ = std::make_shared<Sessions>();
 }
 
 Context::~Context() { SSL_CTX_free(ctx_); }
@@ -193,7 +249,8 @@ void PoolTls::reload(const config::Pool& pool, const std::string& file, std::str
 
 void Session::Free::operator()(ssl_st* ssl) const noexcept { SSL_free(ssl); }
 
-Session::Session(const Context& context, int fd, const std::string& peer) : ssl_(SSL_new(context.get())) {
+Session::Session(const Context& context, int fd, const std::string& peer, const std::string& server)
+    : ssl_(SSL_new(context.get())) {
   if (!ssl_) throw std::bad_alloc();
   SSL_set_fd(ssl_.get(), fd);
   if (context.side() == Context::Side::accept) {
@@ -201,7 +258,14 @@ Session::Session(const Context& context, int fd, const std::string& peer) : ssl_
     return;
   }
   SSL_set_connect_state(ssl_.get());
-  connects_ = true;
+  if (!server.empty()) {
+    kept_for_ = std::make_shared<KeptFor>(KeptFor{context.sessions(), server});
+    SSL_set_app_data(ssl_.get(), kept_for_.get());
+    if (SSL_SESSION* newest = context.sessions()->recall(server)) {
+      SSL_set_session(ssl_.get(), newest);
+      SSL_SESSION_free(newest);  // the SSL object holds its own reference
+    }
+  }
   const std::string& name = context.server_name().empty() ? peer : context.server_name();
   if (name.empty()) return;  // a unix socket: nothing to name
   if (!is_ip(name)) SSL_set_tlsext_host_name(ssl_.get(), name.c_str());  // SNI never carries an address
@@ -332,17 +396,6 @@ void Session::fail(int result, std::error_code& ec) {
   }
   ERR_clear_error();
 }
-
-Session::Resumable Session::resumable() const {
-  // Also after a reset: only a fatal alert ends a session, and OpenSSL then marks it not resumable.
-  if (!connects_) return nullptr;
-  SSL_SESSION* session = SSL_get1_session(ssl_.get());
-  if (session == nullptr) return nullptr;
-  Resumable owned(session, SSL_SESSION_free);
-  return SSL_SESSION_is_resumable(session) == 1 ? owned : nullptr;
-}
-
-void Session::resume(const Resumable& session) { SSL_set_session(ssl_.get(), session.get()); }
 
 bool Session::resumed() const noexcept { return SSL_session_reused(ssl_.get()) == 1; }
 

@@ -21,9 +21,11 @@
 
 struct ssl_ctx_st;
 struct ssl_st;
-struct ssl_session_st;
 
 namespace ringleader::proxy::tls {
+
+class Sessions;  // tls.cpp
+struct KeptFor;
 
 /// An OpenSSL context: certificates, CAs and versions. Shared by every connection of a pool on every
 /// worker thread (OpenSSL allows that once it is built).
@@ -45,10 +47,14 @@ class Context {
   void set_server_name(std::string name) { server_name_ = std::move(name); }
   /// accept side: the protocol name chosen when a client offers it by ALPN ("http/1.1").
   void set_alpn(std::string_view name);
+  /// connect side: the newest resumable session of each server, shared by every connection made
+  /// with this context on every worker (Session keeps them and offers them).
+  const std::shared_ptr<Sessions>& sessions() const noexcept { return sessions_; }
 
  private:
   ssl_ctx_st* ctx_;
   Side side_;
+  std::shared_ptr<Sessions> sessions_;
   bool verify_ = true;
   std::string server_name_;
   std::string alpn_;  // as ALPN writes it: its length, then the name
@@ -81,10 +87,10 @@ using FileFailed = std::function<void(const char* which, const std::string& prob
 /// How to connect to a server: its CA (the system's if empty), a client certificate and key (none
 /// if empty), the least version, whether the certificate is checked, the name checked (SNI).
 struct ConnectSettings {
-  std::string ca, cert, key;
+  std::string ca{}, cert{}, key{};
   std::string min_version = "TLSv1.2";
   bool verify = true;
-  std::string server_name;
+  std::string server_name{};
 };
 std::shared_ptr<const Context> connect_context(const ConnectSettings& settings, const FileFailed& fail);
 
@@ -96,9 +102,13 @@ const std::error_category& verify_category() noexcept;
 class Session {
  public:
   Session() = default;
-  /// Over `fd` (not owned), as `context` says. `peer`: the server's host on the connect side (its
-  /// name is sent and checked unless the context names another), ignored on the accept side.
-  Session(const Context& context, int fd, const std::string& peer);
+  /// Over `fd` (not owned), as `context` says. Connect side: `peer` is the server's host (its name
+  /// is sent and checked unless the context names another); with a `server` (its address, say),
+  /// the handshake resumes the newest session any connection to it was given, and the sessions this
+  /// one is given are kept for the next (a new connection, a reconnect after a fault, another
+  /// worker's first: none costs a full handshake). The server's certificate is not checked again
+  /// on a resumed session: it vouched for it.
+  Session(const Context& context, int fd, const std::string& peer, const std::string& server = {});
   explicit operator bool() const noexcept { return ssl_ != nullptr; }
 
   enum class Want { nothing, read, write };
@@ -120,11 +130,6 @@ class Session {
   /// Sends close_notify if the socket takes it at once; never waits.
   void shut_down() noexcept;
 
-  /// connect side: the session to resume in the next connection's handshake (null if the server
-  /// gave none that can be); the server's certificate is not checked again then, as it vouched.
-  using Resumable = std::shared_ptr<ssl_session_st>;
-  Resumable resumable() const;
-  void resume(const Resumable& session);
   /// The handshake resumed a session.
   bool resumed() const noexcept;
 
@@ -136,7 +141,7 @@ class Session {
   void fail(int result, std::error_code& ec);
 
   std::unique_ptr<ssl_st, Free> ssl_;
-  bool connects_ = false;  // the connect side (to a server)
+  std::shared_ptr<KeptFor> kept_for_;  // where the sessions given are kept (OpenSSL points at it)
   bool failed_ = false;  // OpenSSL forbids shutdown after a fatal error
   bool read_blocked_ = false;  // the last read needed the socket: what is read ahead is not a whole record
   Want want_ = Want::nothing;

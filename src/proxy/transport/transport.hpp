@@ -46,12 +46,10 @@ class Transport {
   void start(std::error_code& ec);
 
   /// Encrypts the connection as `context` says, from handshake() on: after start() or connect()
-  /// (a reconnect needs it again). `peer`: the server's host, whose name is sent and checked.
-  /// A connection to a server resumes the TLS session of the one before (a reconnect after a fault
-  /// costs no full handshake).
-  void use_tls(const tls::Context& context, const std::string& peer = {}) {
-    tls_ = tls::Session(context, socket_.native_handle(), peer);
-    if (last_session_ && context.side() == tls::Context::Side::connect) tls_.resume(last_session_);
+  /// (a reconnect needs it again). To a server: `peer` is its host, whose name is sent and checked,
+  /// and `server` names it for resuming TLS sessions (tls::Session).
+  void use_tls(const tls::Context& context, const std::string& peer = {}, const std::string& server = {}) {
+    tls_ = tls::Session(context, socket_.native_handle(), peer, server);
   }
   /// The last handshake resumed a session.
   bool resumed() const noexcept { return tls_ && tls_.resumed(); }
@@ -110,9 +108,6 @@ class Transport {
   /// Closes the connection (after TLS's close_notify, if the socket takes it at once); waits and
   /// writes in progress end with an error.
   void close() noexcept {
-    if (tls_) {
-      if (auto session = tls_.resumable()) last_session_ = std::move(session);
-    }
     tls_.shut_down();
     tls_ = {};  // before the descriptor closes: its number may be another connection's next
     std::error_code ignored;
@@ -125,7 +120,6 @@ class Transport {
 
   Socket socket_;
   tls::Session tls_;  // empty: plaintext
-  tls::Session::Resumable last_session_;  // of the connection before, to resume
 };
 
 }  // namespace ringleader::proxy

@@ -232,13 +232,19 @@ def main():
         stored, got = memcache_roundtrip(keeper, b"after", b"bad cases")
         check(got == b"VALUE after 0 9\r\nbad cases\r\nEND\r\n", "the TLS client open through the bad cases is still served")
 
-        # A server's connection lost: the next one resumes its TLS session.
-        resumed = procs.log("ringleader").count("TLS session resumed")
+        # A server's connection lost: the next one resumes its TLS session. So does every connection
+        # after the first, on either worker thread: one full handshake with redis-server in all.
+        def sessions(kind):
+            return sum(f"TLS session {kind}" in line and f":{redis_port}" in line
+                       for line in procs.log("ringleader").splitlines())
+        for _ in range(8):  # new clients, landing on both worker threads: each thread's first connection resumes
+            redis_cli(ports["redis"], ca, "GET", "tls-key")
+        resumed = sessions("resumed")
         subprocess.run([REDIS_CLI, "--tls", "--cacert", ca, "-h", "127.0.0.1", "-p", str(redis_port), "CLIENT", "KILL",
                         "TYPE", "normal"], capture_output=True, timeout=20, check=True)
         wait_for(lambda: redis_cli(ports["redis"], ca, "GET", "tls-key") == "tls-value", "a read after the kill")
-        check(procs.log("ringleader").count("TLS session resumed") > resumed,
-              "the proxy's reconnection to redis-server resumed its TLS session")
+        check(sessions("resumed") > resumed, "the proxy's reconnection to redis-server resumed its TLS session")
+        check(sessions("started") == 1, f"one full TLS handshake with redis-server, {sessions('resumed')} resumed")
         # An ejected TLS server is probed over TLS: restarted, it takes traffic again.
         def ejecting(request, until):
             with socket.create_connection(("127.0.0.1", ports["ejecting"]), timeout=10) as c:

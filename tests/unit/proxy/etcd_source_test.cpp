@@ -161,7 +161,7 @@ class EtcdSourceTest : public ::testing::Test {
     return applied_.size();
   }
   static config::Etcd settings(std::uint32_t settle_ms = 10, std::uint32_t min_servers = 1) {
-    return {{"fake:1"}, "/p/", "", "", settle_ms, min_servers};
+    return {{"fake:1"}, "/p/", "", "", settle_ms, min_servers, "", "", ""};
   }
 
   std::shared_ptr<FakeEtcd::Shared> etcd_ = std::make_shared<FakeEtcd::Shared>();

@@ -18,7 +18,7 @@ config::Pool pool_of(const std::string& servers) {
 }
 
 std::shared_ptr<const PoolLayout> layout_of(const std::string& servers) {
-  return std::make_shared<const PoolLayout>(PoolLayout{pool_of(servers), {}});
+  return std::make_shared<const PoolLayout>(PoolLayout{pool_of(servers), {}, nullptr});
 }
 
 TEST(ReloadState, AnEjectedServerStaysEjectedWhereverTheReloadPutsIt) {
