@@ -17,7 +17,8 @@ Usage: tls_test.py RINGLEADER_BINARY     (exit status 0: every check passed)
 3. 1,000 failed handshakes: the proxy's fds come back to their baseline, its RSS stays near it.
 4. Certificates read again on SIGHUP: a renewed one serves the next handshake, an open connection
    stays; a broken one is refused in the log and the renewed one stays in use.
-5. Config errors name file, line and key: tls_cert without tls_key; a missing certificate file (--check).
+5. Config errors name file, line and key: tls_cert without tls_key; a missing certificate file, a
+   missing etcd_ca file (--check).
 6. etcd over TLS: a pool takes its servers from an etcd that serves https only and requires client
    certificates (etcd_ca, etcd_cert, etcd_key), and `ringleader register` writes to it; with a CA
    that did not sign etcd's certificate, the proxy refuses to start and says why.
@@ -43,10 +44,12 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 
 
-def tls_client(port, ca, cert=None, timeout=10):
+def tls_client(port, ca, cert=None, timeout=10, alpn=None):
     context = ssl.create_default_context(cafile=ca)
     if cert:
         context.load_cert_chain(cert, cert[:-len(".pem")] + ".key")
+    if alpn:
+        context.set_alpn_protocols(alpn)
     raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     return context.wrap_socket(raw, server_hostname="localhost")
 
@@ -182,6 +185,12 @@ def main():
                               f"https://localhost:{ports['web']}/some/path"], capture_output=True, timeout=20)
         check(out.stdout == b"upstream /some/path\n 1.1",
               f"curl --cacert fetches through an HTTPS pool in front of an nginx ssl upstream ({out.stdout!r} {out.stderr!r})")
+        chosen = {}
+        for pool in ("web", "mc_tls"):
+            with tls_client(ports[pool], ca, alpn=["h2", "http/1.1"]) as offering:
+                chosen[pool] = offering.selected_alpn_protocol()
+        check(chosen == {"web": "http/1.1", "mc_tls": None},
+              f"ALPN: offered h2 and http/1.1, an HTTPS pool picks http/1.1, a memcache pool none ({chosen})")
         import pymemcache.client.base
         import redis
         r = redis.Redis(host="127.0.0.1", port=ports["redis"], ssl=True, ssl_ca_certs=ca, socket_timeout=10)
@@ -303,6 +312,12 @@ def main():
         path, status, said = config_error(f"  tls_cert: {procs.dir}/missing.pem\n  tls_key: {key}\n")
         check(status != 0 and re.search(re.escape(path) + r":5\b.*tls_cert.*missing.pem: No such file", said) is not None,
               f"a missing certificate file, with --check: {said.strip()}")
+        path = procs.config("from_etcd:\n  listen: 127.0.0.1:1\n  etcd: https://127.0.0.1:2\n  etcd_prefix: /tls/\n"
+                            f"  etcd_ca: {procs.dir}/missing-ca.pem\n")
+        out = subprocess.run([binary, "serve", "--check", "-c", path], capture_output=True, timeout=20)
+        said = (out.stdout + out.stderr).decode()
+        check(out.returncode != 0 and re.search(re.escape(path) + r":5\b.*etcd_ca.*missing-ca.pem: No such file", said),
+              f"a missing etcd_ca file, with --check: {said.strip()}")
         # 6. etcd over TLS, with client certificates.
         with Etcd(tls={"cert": server, "key": key, "ca": ca}) as etcd:
             member = procs.memcached()
