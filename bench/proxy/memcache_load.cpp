@@ -1,12 +1,18 @@
-// memcache_load: a closed-loop memcached text-protocol load generator for bench/proxy/run.
+// memcache_load: a memcached text-protocol load generator for bench/proxy/run and bench/proxy/latency.
 //
 // Why our own: memcslap (Debian's libmemcached-tools) reports only the total time, and the comparison
 // needs latency percentiles as redis-benchmark prints them. Like redis-benchmark, each of
 // --connections clients sends --pipeline requests, waits for all their replies, and records the
 // round trip as the latency of every request in the batch.
 //
+// With --rate, the load is open: the clients together send that many requests per second, each batch
+// at its scheduled time, and a batch's latency counts from that time, not from when it was sent, so
+// a server that stalls is charged for the requests that queued behind the stall (no coordinated
+// omission). A client behind its schedule sends at once.
+//
 //   memcache_load --port 22121 --connections 50 --pipeline 16 --test get --seconds 5
-//   -> rps=123456 p50_ms=0.391 p99_ms=1.207 errors=0
+//   -> rps=123456 p50_ms=0.391 p99_ms=1.207 p999_ms=2.300 errors=0
+//   memcache_load --port 22121 --connections 50 --rate 20000 --seconds 10
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -39,6 +45,7 @@ struct Options {
   double seconds = 5;
   int keys = 100'000;
   int value_size = 32;
+  double rate = 0;  // requests per second of all clients together; 0: closed loop
 };
 
 struct Result {
@@ -88,6 +95,12 @@ void client(const Options& o, Clock::time_point deadline, unsigned seed, Result&
   const std::string value(static_cast<std::size_t>(o.value_size), 'x');
   const bool get = o.test == "get";
   std::string batch, buffer;
+  // Open loop: this client's batches are due every `interval`, the first at a random offset in it.
+  const auto interval = o.rate > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                         o.connections * o.pipeline / o.rate))
+                                   : Clock::duration::zero();
+  auto due = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                interval * std::uniform_real_distribution<double>(0, 1)(random));
   while (Clock::now() < deadline) {
     batch.clear();
     for (int i = 0; i < o.pipeline; ++i) {
@@ -98,7 +111,13 @@ void client(const Options& o, Clock::time_point deadline, unsigned seed, Result&
         batch += "set " + k + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n";
       }
     }
-    const auto start = Clock::now();
+    auto start = Clock::now();
+    if (o.rate > 0) {
+      if (due >= deadline) break;
+      std::this_thread::sleep_until(due);
+      start = due;
+      due += interval;
+    }
     if (::send(fd, batch.data(), batch.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(batch.size()) ||
         !read_replies(fd, o.pipeline, get, buffer, result.errors)) {
       ++result.errors;
@@ -115,7 +134,7 @@ void client(const Options& o, Clock::time_point deadline, unsigned seed, Result&
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"Closed-loop memcached load: requests/s and latency percentiles", "memcache_load"};
+  CLI::App app{"memcached load, closed or at a fixed rate: requests/s and latency percentiles", "memcache_load"};
   app.add_option("--port", o.port, "memcached (or proxy) port on 127.0.0.1");
   app.add_option("--connections", o.connections, "Concurrent clients")->check(CLI::Range(1, 10000));
   app.add_option("--pipeline", o.pipeline, "Requests per batch")->check(CLI::Range(1, 10000));
@@ -123,6 +142,9 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", o.seconds, "Duration")->check(CLI::Range(0.1, 3600.0));
   app.add_option("--keys", o.keys, "Key space")->check(CLI::Range(1, 100'000'000));
   app.add_option("--value-size", o.value_size, "Bytes per value (set)")->check(CLI::Range(1, 1 << 20));
+  app.add_option("--rate", o.rate, "Requests per second of all clients together, each batch at its time (open loop); "
+                                   "0: each client sends its next batch when the last is answered")
+      ->check(CLI::Range(0.0, 1e8));
   CLI11_PARSE(app, argc, argv);
 
   std::vector<Result> results(static_cast<std::size_t>(o.connections));
@@ -160,7 +182,8 @@ int main(int argc, char** argv) {
   };
   const double p50 = percentile(0.50);
   const double p99 = percentile(0.99);
-  std::printf("rps=%.0f p50_ms=%.3f p99_ms=%.3f errors=%llu\n", static_cast<double>(all.size()) / elapsed, p50, p99,
-              static_cast<unsigned long long>(errors));
+  const double p999 = percentile(0.999);
+  std::printf("rps=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f errors=%llu\n", static_cast<double>(all.size()) / elapsed,
+              p50, p99, p999, static_cast<unsigned long long>(errors));
   return 0;
 }
