@@ -13,7 +13,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -82,28 +81,12 @@ config::Listen stats_address(const std::string& host, std::uint16_t port) {
   return address;
 }
 
-// Reads a pool's etcd TLS files (as the etcd client will), so that a bad one is a config error
-// naming its line, found by -t too.
-void check_etcd_tls(const config::Config& config, const config::Pool& pool) {
-  if (!pool.etcd || std::none_of(pool.etcd->endpoints.begin(), pool.etcd->endpoints.end(),
-                                 [](const std::string& e) { return e.starts_with("https://"); }))
-    return;
-  const config::Etcd& etcd = *pool.etcd;
-  proxy::tls::connect_context({.ca = etcd.ca, .cert = etcd.cert, .key = etcd.key},
-                              [&](const char* which, const std::string& problem) {
-                                const std::string key = std::string("etcd_") + which;
-                                const auto line = pool.lines.find(key);
-                                throw config::ConfigError(config.file, line == pool.lines.end() ? pool.line : line->second,
-                                                          pool.name, key, problem);
-                              });
-}
-
 config::Config load_config(const std::string& path) {
   config::Config config = config::load_file(path);
   proxy::check_protocols(config);
   for (const auto& pool : config.pools) {  // reads the certificates, so -t finds a bad one
     proxy::tls::PoolTls::load(pool, config.file, proxy::protocol_of(pool).alpn());
-    check_etcd_tls(config, pool);
+    proxy::membership::check_tls_files(pool, config.file);
   }
   for (const auto& warning : config.warnings()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
   return config;

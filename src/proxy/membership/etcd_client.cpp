@@ -62,13 +62,9 @@ HttpEndpoint parse_endpoint(const std::string& text, const std::shared_ptr<const
 
 // The context https endpoints are reached with; null if there is none.
 std::shared_ptr<const tls::Context> tls_of(const EtcdOptions& options) {
-  const bool https = std::any_of(options.endpoints.begin(), options.endpoints.end(),
-                                 [](const std::string& e) { return e.starts_with("https://"); });
-  if (!https) return nullptr;
-  const auto fail = [](const char* which, const std::string& problem) {
+  return tls_context(options, [](const char* which, const std::string& problem) {
     throw std::invalid_argument(std::string("etcd_") + which + ": " + problem);
-  };
-  return tls::connect_context({.ca = options.ca, .cert = options.cert, .key = options.key}, fail);
+  });
 }
 
 // Turns the watch's lines into batches for the source's handler.
@@ -255,6 +251,13 @@ std::string prefix_range_end(const std::string& prefix) {
     end.pop_back();
   }
   return std::string(1, '\0');  // every key: etcd reads "\0" as "to the end"
+}
+
+std::shared_ptr<const tls::Context> tls_context(const EtcdOptions& options, const tls::FileFailed& fail) {
+  const bool https = std::any_of(options.endpoints.begin(), options.endpoints.end(),
+                                 [](const std::string& e) { return e.starts_with("https://"); });
+  if (!https) return nullptr;
+  return tls::connect_context({.ca = options.ca, .cert = options.cert, .key = options.key}, fail);
 }
 
 std::unique_ptr<EtcdClient> make_etcd_client(EtcdOptions options) {

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "proxy/transport/tls.hpp"
+
 namespace ringleader::proxy::membership {
 
 /// etcd could not be reached, or refused or did not understand a request.
@@ -95,8 +97,8 @@ class EtcdClient {
 
 struct EtcdOptions {
   std::vector<std::string> endpoints;  // "host:port" or "https://host:port", tried in turn
-  std::string user;                    // empty: no authentication
-  std::string password;
+  std::string user{};                  // empty: no authentication
+  std::string password{};
   std::chrono::milliseconds timeout{2000};  // of one request (of a watch: until its first answer)
   std::string ca, cert, key;  // https: etcd's CA (the system's if empty); a client certificate (none if empty)
 };
@@ -104,6 +106,10 @@ struct EtcdOptions {
 /// The JSON gateway client. Throws std::invalid_argument for an endpoint that is not
 /// [https://]HOST:PORT, or TLS files that cannot be used (naming etcd_ca, etcd_cert or etcd_key).
 std::unique_ptr<EtcdClient> make_etcd_client(EtcdOptions options);
+
+/// The TLS context `options`' https endpoints are reached with (null if none is https), its files
+/// read now; `fail` is called for one that cannot be used ("ca", "cert" or "key") and must throw.
+std::shared_ptr<const tls::Context> tls_context(const EtcdOptions& options, const tls::FileFailed& fail);
 
 /// The end of etcd's range for every key starting with `prefix` (etcd's GetPrefixRangeEnd).
 std::string prefix_range_end(const std::string& prefix);

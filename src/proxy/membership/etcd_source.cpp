@@ -24,6 +24,15 @@ EtcdOptions options_of(const config::Etcd& etcd) {
 
 }  // namespace
 
+void check_tls_files(const config::Pool& pool, const std::string& file) {
+  if (!pool.etcd) return;
+  tls_context(options_of(*pool.etcd), [&](const char* which, const std::string& problem) {
+    const std::string key = std::string("etcd_") + which;
+    const auto line = pool.lines.find(key);
+    throw config::ConfigError(file, line == pool.lines.end() ? pool.line : line->second, pool.name, key, problem);
+  });
+}
+
 std::vector<config::Server> members_of(const std::string& pool, const std::map<std::string, std::string>& values,
                                        std::map<std::string, std::string>* bad_logged) {
   auto skip = [&](const std::string& key, const std::string& value, const std::string& reason) {

@@ -124,6 +124,10 @@ std::vector<config::Server> members_of(const std::string& pool, const std::map<s
 /// std::runtime_error naming the pool if etcd does not answer or holds fewer than etcd_min_servers.
 std::vector<config::Server> read_members(const config::Pool& pool);
 
+/// Reads `pool`'s etcd TLS files, as its etcd client will: a file that cannot be used throws
+/// config::ConfigError naming `file`, the key's line and why (so `serve -t` finds it).
+void check_tls_files(const config::Pool& pool, const std::string& file);
+
 /// One EtcdSource for every pool of `pools` that has `etcd:`, feeding `server`.
 std::vector<std::unique_ptr<EtcdSource>> start_etcd_sources(Server& server, const std::vector<config::Pool>& pools);
 
