@@ -125,15 +125,22 @@ void Backend::send_unanswered(std::string_view request) {
 
 void Backend::send_more(std::string_view bytes) {
   if (in_flight_.empty()) return;  // the request failed: its client swallows the rest
-  output_.append(bytes);
   InFlight& request = in_flight_.back();
   request.bytes += bytes.size();
   request.replayable = false;
   if (unsent_ == 0) sent_bytes_ += bytes.size();  // its head is written already
   if (options_.timeout) request.deadline = Clock::now() + *options_.timeout;
   counters_.request_bytes.add(bytes.size());
+  // Its head written and the writer idle: write from the client's buffer, and copy only what the
+  // socket does not take (a large value, 256 KiB at a time, was copied whole once: issue 28).
+  if (unsent_ == 0 && state_ == State::connected && output_.empty() && writing_.empty()) {
+    std::error_code ec;
+    const std::size_t written = transport_.write_now(asio::buffer(bytes), ec);
+    if (!ec) bytes.remove_prefix(written);  // an error: the writer meets it again and fails the request
+  }
+  output_.append(bytes);
   count_queues();
-  if (state_ == State::connected) wake_writer_.cancel();
+  if (state_ == State::connected && !bytes.empty()) wake_writer_.cancel();
 }
 
 std::shared_ptr<Backend> Backend::another_connection() const {

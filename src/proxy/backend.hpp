@@ -297,7 +297,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::size_t taken_ = 0;
   std::size_t expected_ = 0;  // bytes of the front reply known to come (framing said so): room for them
   Bytes piece_;               // read straight from the socket while passing_ > 0 and input_ is framed
-  static constexpr std::size_t kPiece = 256 * 1024;
+  static constexpr std::size_t kPiece = BlockPool::kBlockSize;
   std::vector<std::shared_ptr<Backend>> twins_;  // free_connection()'s
   std::vector<std::shared_ptr<Backend>> dialects_;  // in_dialect()'s: dialects_[d - 1] speaks d
   std::shared_ptr<WaitingRoom> waiting_room_;     // free_connection()'s, made at the first wait

@@ -7,13 +7,13 @@
 //
 // Bytes is the other half: one owned block of a reply's bytes, allocated without being zeroed (a
 // read fills it), handed from the backend that read it to the client that writes it without a copy.
+// Blocks of the size large values are read in come from a pool (BlockPool) that keeps them mapped.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -28,8 +28,25 @@ void clear_and_trim(Container& container, std::size_t keep) noexcept {
   if (container.capacity() > keep) Container().swap(container);
 }
 
+/// The blocks large values are read and merged in (Bytes of exactly kBlockSize), kept for the next
+/// value when freed. From glibc, a freed block soon goes back to the system (a thread's heap is
+/// unmapped once wholly free), and the next one costs a page fault and a zeroed page per 4 KiB read
+/// into it: with 16 MB values, whose pipelines pile up a few hundred MB in the proxy, that was ~100k
+/// faults per GB and more CPU than the copying itself (issue 28). nutcracker keeps its buffers for
+/// the life of the process; the pool gives back, at each release_unused(), the blocks no value took
+/// since the call before, so an idle proxy returns to its baseline within two calls.
+class BlockPool {
+ public:
+  static constexpr std::size_t kBlockSize = 256 * 1024;
+  /// A block of kBlockSize bytes: the one freed last (likeliest still in the cache), else a new one.
+  static char* take();
+  static void give(char* block) noexcept;
+  /// Frees the blocks not taken since the last call; returns how many.
+  static std::size_t release_unused() noexcept;
+};
+
 /// A block of bytes read from a socket: `capacity` allocated, the first size() filled. It comes
-/// from malloc, not new, so that grow() can realloc: a heap block may then extend in place, and one
+/// from malloc (or BlockPool, itself malloc), not new, so that grow() can realloc: a heap block may then extend in place, and one
 /// past glibc's mmap threshold (4 MiB under `serve`: src/proxy/server.cpp) grows by mremap, which
 /// copies no byte.
 class Bytes {
@@ -37,24 +54,29 @@ class Bytes {
   Bytes() = default;
   explicit Bytes(std::size_t capacity) : data_(allocate(capacity)), capacity_(capacity) {}
   Bytes(Bytes&& other) noexcept
-      : data_(std::move(other.data_)),
+      : data_(std::exchange(other.data_, nullptr)),
         capacity_(std::exchange(other.capacity_, 0)),
         size_(std::exchange(other.size_, 0)) {}
   Bytes& operator=(Bytes&& other) noexcept {
-    data_ = std::move(other.data_);
+    if (this == &other) return *this;
+    release();
+    data_ = std::exchange(other.data_, nullptr);
     capacity_ = std::exchange(other.capacity_, 0);
     size_ = std::exchange(other.size_, 0);
     return *this;
   }
+  Bytes(const Bytes&) = delete;
+  Bytes& operator=(const Bytes&) = delete;
+  ~Bytes() { release(); }
 
-  char* data() noexcept { return data_.get(); }
-  const char* data() const noexcept { return data_.get(); }
+  char* data() noexcept { return data_; }
+  const char* data() const noexcept { return data_; }
   std::size_t size() const noexcept { return size_; }
   std::size_t capacity() const noexcept { return capacity_; }
   bool empty() const noexcept { return size_ == 0; }
-  std::string_view view() const noexcept { return {data_.get(), size_}; }
+  std::string_view view() const noexcept { return {data_, size_}; }
   /// Room after the bytes filled.
-  char* tail() noexcept { return data_.get() + size_; }
+  char* tail() noexcept { return data_ + size_; }
   std::size_t room() const noexcept { return capacity_ - size_; }
   /// `n` more bytes were written at tail().
   void filled(std::size_t n) noexcept { size_ += n; }
@@ -63,24 +85,29 @@ class Bytes {
   /// Room for `capacity` bytes in all, the bytes filled kept (realloc: see the class comment).
   void grow(std::size_t capacity) {
     if (capacity <= capacity_) return;
-    char* bigger = static_cast<char*>(std::realloc(data_.get(), capacity));
+    char* bigger = static_cast<char*>(std::realloc(data_, capacity));  // a pooled block too: malloc's
     if (bigger == nullptr) throw std::bad_alloc();
-    (void)data_.release();  // realloc took it
-    data_.reset(bigger);
+    data_ = bigger;
     capacity_ = capacity;
   }
 
  private:
-  struct Free {
-    void operator()(char* p) const noexcept { std::free(p); }
-  };
   static char* allocate(std::size_t capacity) {
+    if (capacity == BlockPool::kBlockSize) return BlockPool::take();
     char* p = static_cast<char*>(std::malloc(capacity == 0 ? 1 : capacity));
     if (p == nullptr) throw std::bad_alloc();
     return p;
   }
+  void release() noexcept {
+    if (data_ == nullptr) return;
+    if (capacity_ == BlockPool::kBlockSize) {
+      BlockPool::give(data_);
+    } else {
+      std::free(data_);
+    }
+  }
 
-  std::unique_ptr<char, Free> data_;
+  char* data_ = nullptr;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
 };

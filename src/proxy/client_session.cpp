@@ -158,7 +158,7 @@ asio::awaitable<void> ClientSession::read_loop() {
       arm_timeout();
       co_await transport_.wait_readable(ec);
       if (ec || closing_) break;
-      make_room(buffer, taken, buffer.size() - taken + kMinRead);
+      make_room(buffer, taken, buffer.size() - taken + (input_streaming() ? kStreamRead : kMinRead));
       const std::size_t n = transport_.read_now(asio::buffer(buffer.tail(), buffer.room()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
       if (ec) break;
@@ -176,7 +176,7 @@ asio::awaitable<void> ClientSession::read_loop() {
       taken = 0;
       buffer.clear();
       // After a large value, give the memory back rather than keeping it for an idle connection.
-      if (buffer.capacity() > 4 * kMinRead) buffer = Bytes();
+      if (buffer.capacity() > 4 * kMinRead && !input_streaming()) buffer = Bytes();
       input_drained();
     }
   }

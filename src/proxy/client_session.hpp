@@ -37,6 +37,7 @@
 #include <asio/generic/stream_protocol.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proxy/buffers.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/pending_reply.hpp"
 #include "proxy/stats/counters.hpp"
@@ -103,6 +104,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   /// The input ended inside a request the protocol has begun to send on (a streamed value): its
   /// reply will never come, so the connection closes without waiting for it.
   virtual bool input_cut_short() const { return false; }
+  /// A streamed request's body is coming (StreamedRequest): the reader reads it in kStreamRead
+  /// bytes at a time rather than kMinRead, so a large value costs a read and a write per 256 KiB.
+  virtual bool input_streaming() const { return false; }
 
   /// Queues a reply slot (in request order).
   void enqueue(std::shared_ptr<PendingReply> reply);
@@ -138,6 +142,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void timed_out();
 
   static constexpr std::size_t kMinRead = 16 * 1024;
+  static constexpr std::size_t kStreamRead = BlockPool::kBlockSize;
   static constexpr std::size_t kMaxWriteBatch = 256;
 
   Transport transport_;

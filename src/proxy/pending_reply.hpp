@@ -141,7 +141,7 @@ class PendingReply {
   bool in_pieces_ = false;  // pieces came
   Frames frames_;           // how pieces go out (HeadFilter)
   bool cut_ = false;
-  static constexpr std::size_t kBlock = 256 * 1024;
+  static constexpr std::size_t kBlock = BlockPool::kBlockSize;
   std::vector<Bytes> blocks_;      // append(): the reply after bytes_, once past kBlock
   std::size_t block_bytes_ = 0;
   std::vector<Bytes> pieces_;      // not yet written, in order (after bytes_, which holds the first

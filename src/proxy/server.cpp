@@ -20,6 +20,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "proxy/buffers.hpp"
 #include "proxy/config/placement_change.hpp"
 #include "proxy/listen_socket.hpp"
 #include "proxy/log.hpp"
@@ -119,6 +120,7 @@ void reuse_large_buffers() {
 // thread only every kTrimPeriod, and costs nothing when little is free.
 void give_free_pages_back() {
   const auto start = std::chrono::steady_clock::now();
+  BlockPool::release_unused();
   const bool released = ::malloc_trim(0) != 0;
   const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   if (released) log::debug("free memory returned to the system", {{"took_us", std::to_string(took.count())}});

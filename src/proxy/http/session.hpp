@@ -53,6 +53,7 @@ class Session final : public ClientSession {
   bool input_cut_short() const override {
     return stream_.request.active() && !stream_.body.done && !upgrade_refused_;
   }
+  bool input_streaming() const override { return stream_.request.active() && !stream_.body.done; }
 
  private:
   /// What is left of the body of the request being read.

@@ -41,6 +41,7 @@ class Session final : public ClientSession {
   void input_drained() override;
   bool input_paused() const override;
   bool input_cut_short() const override { return stream_.left > 0; }
+  bool input_streaming() const override { return stream_.left > 0; }
 
  private:
   void handle(const Request& request);

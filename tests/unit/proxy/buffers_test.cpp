@@ -1,4 +1,6 @@
-// clear_and_trim: reused buffers keep a small capacity and give a large one back.
+// clear_and_trim: reused buffers keep a small capacity and give a large one back. BlockPool: the
+// blocks large values are read in are reused while values come, and freed once they stop.
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,48 @@ TEST(ClearAndTrim, GivesALargeCapacityBack) {
   clear_and_trim(keys, 256);
   EXPECT_TRUE(keys.empty());
   EXPECT_LE(keys.capacity(), 256u);
+}
+
+/// Empties the pool (other tests in this binary may have left blocks in it).
+void empty_pool() {
+  BlockPool::release_unused();
+  BlockPool::release_unused();
+}
+
+TEST(BlockPool, TheNextValueTakesTheBlockTheLastOneFreed) {
+  empty_pool();
+  Bytes first(BlockPool::kBlockSize);
+  const char* block = first.data();
+  first = Bytes();  // written to its client and freed
+  Bytes next(BlockPool::kBlockSize);
+  EXPECT_EQ(next.data(), block);  // still mapped, likely still in the cache
+  Bytes other(BlockPool::kBlockSize / 2);  // not the pool's size: malloc's
+  EXPECT_NE(other.data(), block);
+}
+
+TEST(BlockPool, FreesTheBlocksNoValueTookSinceTheCallBefore) {
+  empty_pool();
+  std::vector<Bytes> burst;
+  for (int i = 0; i < 4; ++i) burst.emplace_back(BlockPool::kBlockSize);
+  burst.clear();  // four blocks back in the pool
+  EXPECT_EQ(BlockPool::release_unused(), 0u);  // they were in use during this period
+  Bytes again(BlockPool::kBlockSize);  // one is taken again in the next
+  again = Bytes();
+  EXPECT_EQ(BlockPool::release_unused(), 3u);  // the three untouched go; the one in use stays
+  EXPECT_EQ(BlockPool::release_unused(), 1u);  // and goes once a period passes without values
+  EXPECT_EQ(BlockPool::release_unused(), 0u);
+}
+
+TEST(BlockPool, ABlockGrownPastItsSizeLeavesThePool) {
+  empty_pool();
+  Bytes value(BlockPool::kBlockSize);
+  std::memset(value.data(), 'v', BlockPool::kBlockSize);
+  value.filled(BlockPool::kBlockSize);
+  value.grow(2 * BlockPool::kBlockSize);  // realloc: the bytes kept, the memory now malloc's
+  EXPECT_EQ(value.view(), std::string(BlockPool::kBlockSize, 'v'));
+  value = Bytes();
+  EXPECT_EQ(BlockPool::release_unused(), 0u);  // nothing was given back to the pool
+  EXPECT_EQ(BlockPool::release_unused(), 0u);
 }
 
 }  // namespace

@@ -1,0 +1,75 @@
+// BlockPool; see buffers.hpp.
+#include "proxy/buffers.hpp"
+
+#include <sanitizer/asan_interface.h>  // no-ops unless built with AddressSanitizer
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace ringleader::proxy {
+namespace {
+
+// One pool for all workers: a block read by one worker's backend may be freed by the same worker's
+// client, but the release runs on the control thread, and a lock per 256 KiB costs nothing.
+struct Pool {
+  std::mutex mutex;
+  std::vector<char*> free;  // taken from the back
+  std::size_t untouched = 0;  // free[0, untouched) were not taken since the last release_unused()
+};
+
+// Never destroyed: a Bytes freed during static destruction may still give its block back.
+Pool& pool() {
+  static Pool* const instance = new Pool;
+  return *instance;
+}
+
+}  // namespace
+
+char* BlockPool::take() {
+  {
+    Pool& p = pool();
+    std::lock_guard lock(p.mutex);
+    if (!p.free.empty()) {
+      char* block = p.free.back();
+      p.free.pop_back();
+      p.untouched = std::min(p.untouched, p.free.size());
+      ASAN_UNPOISON_MEMORY_REGION(block, kBlockSize);
+      return block;
+    }
+  }
+  char* block = static_cast<char*>(std::malloc(kBlockSize));
+  if (block == nullptr) throw std::bad_alloc();
+  return block;
+}
+
+void BlockPool::give(char* block) noexcept {
+  Pool& p = pool();
+  std::lock_guard lock(p.mutex);
+  try {
+    p.free.push_back(block);
+  } catch (const std::bad_alloc&) {
+    std::free(block);
+    return;
+  }
+  ASAN_POISON_MEMORY_REGION(block, kBlockSize);  // a use after give() is reported as one after free
+}
+
+// Under the lock: it runs on the control thread once per trim period, and the workers wait for it
+// only if they take or give a block at that moment.
+std::size_t BlockPool::release_unused() noexcept {
+  Pool& p = pool();
+  std::lock_guard lock(p.mutex);
+  const std::size_t released = p.untouched;
+  for (std::size_t i = 0; i < released; ++i) {
+    ASAN_UNPOISON_MEMORY_REGION(p.free[i], kBlockSize);
+    std::free(p.free[i]);
+  }
+  p.free.erase(p.free.begin(), p.free.begin() + static_cast<std::ptrdiff_t>(released));
+  p.untouched = p.free.size();
+  return released;
+}
+
+}  // namespace ringleader::proxy
