@@ -82,9 +82,14 @@ void Backend::send(std::initializer_list<std::string_view> request, std::shared_
     return;
   }
   std::size_t bytes = 0;
-  for (const std::string_view piece : request) {
-    output_.append(piece);
-    bytes += piece.size();
+  for (const std::string_view piece : request) bytes += piece.size();
+  // Small requests wait for the writer, which sends those of many clients in one write; a value
+  // goes out now from the client's buffer if it can (copying 100 KB values into output_ took a
+  // quarter of the proxy's CPU: issue 28).
+  const std::size_t sent_now = bytes > kKeepBuffer ? write_at_once(request) : 0;
+  for (std::size_t skip = sent_now; const std::string_view piece : request) {
+    output_.append(piece.substr(std::min(skip, piece.size())));
+    skip -= std::min(skip, piece.size());
   }
   const auto now = Clock::now();
   const auto deadline = options_.timeout ? now + *options_.timeout : Clock::time_point::max();
@@ -98,7 +103,11 @@ void Backend::send(std::initializer_list<std::string_view> request, std::shared_
     for (const std::string_view piece : request) replay_.append(piece);
   }
   in_flight_.push_back({std::move(reply), part, kind, deadline, now, bytes, false, replayable});
-  ++unsent_;
+  if (sent_now < bytes) {
+    ++unsent_;
+  } else {
+    sent_bytes_ += bytes;
+  }
   counters_.requests.add();
   counters_.request_bytes.add(bytes);
   count_queues();
@@ -109,10 +118,19 @@ void Backend::send(std::initializer_list<std::string_view> request, std::shared_
     case State::connecting:
       break;
     case State::connected:
-      wake_writer_.cancel();
+      if (!output_.empty()) wake_writer_.cancel();
       break;
   }
   if (was_idle) deadline_timer_.cancel();  // the timeout loop was waiting for work
+}
+
+std::size_t Backend::write_at_once(std::initializer_list<std::string_view> bytes) {
+  if (state_ != State::connected || unsent_ > 0 || !output_.empty() || !writing_.empty()) return 0;
+  std::vector<asio::const_buffer> buffers;
+  for (const std::string_view piece : bytes) buffers.push_back(asio::buffer(piece));
+  std::error_code ec;
+  const std::size_t written = transport_.write_now(buffers, ec);
+  return ec ? 0 : written;  // an error: the writer meets it again and fails the request
 }
 
 void Backend::send_unanswered(std::string_view request) {
@@ -131,13 +149,7 @@ void Backend::send_more(std::string_view bytes) {
   if (unsent_ == 0) sent_bytes_ += bytes.size();  // its head is written already
   if (options_.timeout) request.deadline = Clock::now() + *options_.timeout;
   counters_.request_bytes.add(bytes.size());
-  // Its head written and the writer idle: write from the client's buffer, and copy only what the
-  // socket does not take (a large value, 256 KiB at a time, was copied whole once: issue 28).
-  if (unsent_ == 0 && state_ == State::connected && output_.empty() && writing_.empty()) {
-    std::error_code ec;
-    const std::size_t written = transport_.write_now(asio::buffer(bytes), ec);
-    if (!ec) bytes.remove_prefix(written);  // an error: the writer meets it again and fails the request
-  }
+  bytes.remove_prefix(write_at_once({bytes}));  // copied only where the socket does not take it
   output_.append(bytes);
   count_queues();
   if (state_ == State::connected && !bytes.empty()) wake_writer_.cancel();

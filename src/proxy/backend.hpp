@@ -201,6 +201,10 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   };
 
   asio::awaitable<void> connect(std::uint64_t generation);
+  /// With nothing waiting to be written and the writer idle, writes what the socket takes of
+  /// `bytes` now, from the caller's buffer (a value is then not copied into output_); returns the
+  /// bytes written.
+  std::size_t write_at_once(std::initializer_list<std::string_view> bytes);
   asio::awaitable<void> write_loop(std::uint64_t generation);
   asio::awaitable<void> read_loop(std::uint64_t generation);
   /// Reads what the server sent, into input_ or, inside a piece, into the piece; false when the
