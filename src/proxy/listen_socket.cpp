@@ -1,6 +1,8 @@
 // Listening sockets; see listen_socket.hpp.
 #include "proxy/listen_socket.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <string>
@@ -25,6 +27,11 @@ Acceptor open_listener(asio::io_context& io, const asio::generic::stream_protoco
   const int one = 1;
   ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (share_port) ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  // Replies are gathered already, and Nagle would only delay them. Set here, it is set once: Linux
+  // gives each accepted connection its listener's TCP_NODELAY, which saves a getsockname and a
+  // setsockopt per connection (issue 23: a connection per request).
+  if (endpoint.protocol().family() != AF_UNIX)
+    ::setsockopt(acceptor.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(backlog, ec);
   return acceptor;

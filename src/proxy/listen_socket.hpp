@@ -20,8 +20,9 @@ using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 /// host does not resolve.
 asio::generic::stream_protocol::endpoint resolve_listen_address(const config::Listen& listen, std::error_code& ec);
 
-/// A socket listening on `endpoint` with `backlog`. With `share_port`, SO_REUSEPORT too, so that each
-/// worker thread binds its own socket to the same address. Sets `ec` on failure.
+/// A socket listening on `endpoint` with `backlog`, whose TCP connections are accepted with
+/// TCP_NODELAY. With `share_port`, SO_REUSEPORT too, so that each worker thread binds its own socket
+/// to the same address. Sets `ec` on failure.
 Acceptor open_listener(asio::io_context& io, const asio::generic::stream_protocol::endpoint& endpoint, int backlog, bool share_port, std::error_code& ec);
 
 }  // namespace ringleader::proxy

@@ -16,10 +16,7 @@ void no_delay(Transport::Socket& socket) {
 
 }  // namespace
 
-void Transport::start(std::error_code& ec) {
-  if (socket_.local_endpoint(ec).protocol().family() != AF_UNIX && !ec) no_delay(socket_);
-  socket_.non_blocking(true, ec);
-}
+void Transport::start(std::error_code& ec) { socket_.non_blocking(true, ec); }
 
 asio::awaitable<void> Transport::connect(const Endpoint& to, ConnectOptions options, std::error_code& ec) {
   close();

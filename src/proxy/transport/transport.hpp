@@ -42,7 +42,8 @@ class Transport {
   /// Connects to `to` and readies the connection for the proxy's loops: TCP_NODELAY (requests are
   /// batched already; Nagle would only add latency), non-blocking. Closed first if open.
   asio::awaitable<void> connect(const Endpoint& to, ConnectOptions options, std::error_code& ec);
-  /// Readies an accepted connection: TCP_NODELAY (replies are gathered already), non-blocking.
+  /// Readies an accepted connection: non-blocking. (TCP_NODELAY it has from its listener:
+  /// open_listener.)
   void start(std::error_code& ec);
 
   /// Encrypts the connection as `context` says, from handshake() on: after start() or connect()
