@@ -39,14 +39,15 @@ asio::awaitable<void> Listener::accept_loop() {
     // thousand passes over every busy client; an unbounded batch would starve the busy clients.
     for (std::size_t i = 0; i < kAcceptBatch; ++i) {
       Socket socket(io_);
-      acceptor_.accept(socket, ec);
+      Socket::endpoint_type peer;
+      acceptor_.accept(socket, peer, ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {  // none left waiting
         ec = {};
         break;
       }
       if (ec == asio::error::connection_aborted) continue;  // the client gave up while queued
       if (ec) break;
-      admit(std::move(socket));
+      admit(std::move(socket), peer);
     }
     if (ec) {
       // Out of file descriptors, say: keep the listener, and give connections time to close.
@@ -57,7 +58,7 @@ asio::awaitable<void> Listener::accept_loop() {
   }
 }
 
-void Listener::admit(Socket socket) {
+void Listener::admit(Socket socket, const Socket::endpoint_type& peer) {
   // twemproxy's client_connections: beyond it, a new client is closed at once. The count is over
   // every worker, read without a lock, so a burst of accepts may overshoot by a few.
   const config::Pool& pool = pool_();
@@ -66,7 +67,7 @@ void Listener::admit(Socket socket) {
     log::debug("client refused: client_connections reached", {{"pool", pool.name}});
     return;  // the socket closes with it
   }
-  serve_(std::move(socket));
+  serve_(std::move(socket), peer);
 }
 
 }  // namespace ringleader::proxy

@@ -16,7 +16,8 @@ namespace ringleader::proxy {
 
 class Listener {
  public:
-  using Serve = std::function<void(Socket)>;
+  /// A client admitted, and its address (accept's: none of its own system call).
+  using Serve = std::function<void(Socket, const Socket::endpoint_type& peer)>;
 
   /// `acceptor` already listens. The pool's settings are asked of `pool` at each client (a reload
   /// may change them); its clients are counted in `stats`, and this worker's refusals in `counters`.
@@ -30,7 +31,7 @@ class Listener {
 
  private:
   asio::awaitable<void> accept_loop();
-  void admit(Socket socket);
+  void admit(Socket socket, const Socket::endpoint_type& peer);
 
   asio::io_context& io_;
   Acceptor acceptor_;

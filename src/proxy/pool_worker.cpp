@@ -20,7 +20,9 @@ PoolWorker::PoolWorker(asio::io_context& io, const RouteTable& routes, Acceptor 
 
 void PoolWorker::start() {
   backends_.start(pool());
-  listener_.start([this](Socket socket) { protocol_->start_session(std::move(socket), *this, counters_); });
+  listener_.start([this](Socket socket, const Socket::endpoint_type& peer) {
+    protocol_->start_session(std::move(socket), peer, *this, counters_);
+  });
 }
 
 const Placement& PoolWorker::router() {

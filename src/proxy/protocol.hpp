@@ -135,8 +135,10 @@ class Protocol {
  public:
   virtual ~Protocol() = default;
 
-  /// Serves a client just accepted on `pool`'s listener; the session counts itself in `counters`.
-  virtual void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const = 0;
+  /// Serves a client just accepted on `pool`'s listener, from address `peer`; the session counts
+  /// itself in `counters`.
+  virtual void start_session(Socket socket, const Socket::endpoint_type& peer, PoolWorker& pool,
+                             stats::PoolCounters& counters) const = 0;
   /// Frames the first reply in `input`, which answers a request sent with `kind`.
   virtual ReplyFrame frame_reply(std::string_view input, ReplyKind kind) const noexcept = 0;
   /// The reply a client gets for a request the server could not answer; `reason` is one line

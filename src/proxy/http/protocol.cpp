@@ -16,12 +16,10 @@ namespace ringleader::proxy::http {
 namespace {
 
 /// The client's address as X-Forwarded-For gives it ("unix" for a Unix socket).
-std::string peer_address(const Socket& socket) {
-  std::error_code ec;
-  const auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return "unknown";
+std::string peer_address(const Socket::endpoint_type& peer) {
+  if (peer.size() == 0) return "unknown";
   char text[INET6_ADDRSTRLEN] = {};
-  const sockaddr* address = endpoint.data();
+  const sockaddr* address = peer.data();
   if (address->sa_family == AF_INET)
     return ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text) ? text : "unknown";
   if (address->sa_family == AF_INET6)
@@ -31,8 +29,9 @@ std::string peer_address(const Socket& socket) {
 
 class Http11 final : public Protocol {
  public:
-  void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const override {
-    std::string client = peer_address(socket);
+  void start_session(Socket socket, const Socket::endpoint_type& peer, PoolWorker& pool,
+                     stats::PoolCounters& counters) const override {
+    std::string client = peer_address(peer);
     // Bodies stream on a connection of their own, which waits for the client (pending_reply.hpp):
     // what a client leaves unread is a few pieces, whatever the body's size.
     constexpr std::size_t kBodyLimit = 64 * 1024 * 1024;

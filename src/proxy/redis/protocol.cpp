@@ -24,7 +24,8 @@ enum Step : std::uint32_t { auth, select, hello };
 
 class RespProtocol final : public Protocol {
  public:
-  void start_session(Socket socket, PoolWorker& pool, stats::PoolCounters& counters) const override {
+  void start_session(Socket socket, const Socket::endpoint_type&, PoolWorker& pool,
+                     stats::PoolCounters& counters) const override {
     std::make_shared<Session>(std::move(socket), pool)
         ->start(counters, *pool.layout(), pool.pool().max_value_bytes.value_or(Limits{}.max_bulk));
   }
