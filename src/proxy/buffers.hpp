@@ -46,9 +46,9 @@ class BlockPool {
 };
 
 /// A block of bytes read from a socket: `capacity` allocated, the first size() filled. It comes
-/// from malloc (or BlockPool, itself malloc), not new, so that grow() can realloc: a heap block may then extend in place, and one
-/// past glibc's mmap threshold (4 MiB under `serve`: src/proxy/server.cpp) grows by mremap, which
-/// copies no byte.
+/// from malloc (or BlockPool, itself malloc), not new, so that grow() can realloc: a heap block may
+/// then extend in place, and one past glibc's mmap threshold (4 MiB under `serve`:
+/// src/proxy/server.cpp) grows by mremap, which copies no byte.
 class Bytes {
  public:
   Bytes() = default;

@@ -50,9 +50,7 @@ class Session final : public ClientSession {
   std::size_t consume(std::string_view input) override;
   void input_drained() override;
   bool input_paused() const override;
-  bool input_cut_short() const override {
-    return stream_.request.active() && !stream_.body.done && !upgrade_refused_;
-  }
+  bool input_cut_short() const override { return input_streaming() && !upgrade_refused_; }
   bool input_streaming() const override { return stream_.request.active() && !stream_.body.done; }
 
  private:

@@ -40,7 +40,7 @@ class Session final : public ClientSession {
   std::size_t consume(std::string_view input) override;
   void input_drained() override;
   bool input_paused() const override;
-  bool input_cut_short() const override { return stream_.left > 0; }
+  bool input_cut_short() const override { return input_streaming(); }
   bool input_streaming() const override { return stream_.left > 0; }
 
  private:

@@ -46,7 +46,7 @@ class Session final : public ClientSession {
   bool input_paused() const override;
   /// Also when a blocking command waits: as Redis drops a blocked client that closed, rather than
   /// waiting for a reply that may never come.
-  bool input_cut_short() const override { return (stream_.active() && !rest_.done()) || pinned_.blocked(); }
+  bool input_cut_short() const override { return input_streaming() || pinned_.blocked(); }
   bool input_streaming() const override { return stream_.active() && !rest_.done(); }
 
  private:
