@@ -29,8 +29,6 @@ void ClientSession::start(stats::PoolCounters& counters, const PoolLayout& layou
   limit_ = pool.output_limit(value_limit);
   counters_->client_connections.add();
   counters_->total_connections.add();
-  std::error_code ec;
-  transport_.start(ec);
   if (const auto tls = layout.tls ? layout.tls->clients() : nullptr) {
     transport_.use_tls(*tls);
     handshake_timeout_ = std::chrono::milliseconds(pool.tls.handshake_timeout_ms);
@@ -156,8 +154,10 @@ asio::awaitable<void> ClientSession::read_loop() {
     }
     if (!held) {
       arm_timeout();
-      co_await transport_.wait_readable(ec);
-      if (ec || closing_) break;
+      if (!transport_.read_first()) {
+        co_await transport_.wait_readable(ec);
+        if (ec || closing_) break;
+      }
       make_room(buffer, taken, buffer.size() - taken + (input_streaming() ? kStreamRead : kMinRead));
       const std::size_t n = transport_.read_now(asio::buffer(buffer.tail(), buffer.room()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) continue;

@@ -1,6 +1,9 @@
 // Listener; see listener.hpp.
 #include "proxy/listener.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
 
 #include <asio/co_spawn.hpp>
@@ -10,8 +13,22 @@
 #include <asio/use_awaitable.hpp>
 
 #include "proxy/log.hpp"
+#include "proxy/unique_fd.hpp"
 
 namespace ringleader::proxy {
+namespace {
+
+// Asio marks a descriptor it is given (assign) as one that may have a duplicate, and so takes it
+// out of epoll (EPOLL_CTL_DEL) before closing it. accept4's descriptor has none, and closing it
+// takes it out of epoll: without the mark, each client costs one system call fewer. (Asio's
+// internals, as in Asio 1.22, which Debian 12 ships.)
+class AcceptedSocket : public Socket {
+ public:
+  using Socket::Socket;
+  void has_no_duplicate() noexcept { impl_.get_implementation().state_ &= ~asio::detail::socket_ops::possible_dup; }
+};
+
+}  // namespace
 
 Listener::Listener(asio::io_context& io, Acceptor acceptor, std::function<const config::Pool&()> pool,
                    stats::PoolStats& stats, stats::PoolCounters& counters)
@@ -38,9 +55,8 @@ asio::awaitable<void> Listener::accept_loop() {
     // accept per pass (an async_accept each) would make the thousandth client of a burst wait for a
     // thousand passes over every busy client; an unbounded batch would starve the busy clients.
     for (std::size_t i = 0; i < kAcceptBatch; ++i) {
-      Socket socket(io_);
       Socket::endpoint_type peer;
-      acceptor_.accept(socket, peer, ec);
+      Socket socket = accept_one(peer, ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {  // none left waiting
         ec = {};
         break;
@@ -56,6 +72,26 @@ asio::awaitable<void> Listener::accept_loop() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
+}
+
+Socket Listener::accept_one(Socket::endpoint_type& peer, std::error_code& ec) {
+  // accept4 rather than Asio's accept: the connection comes non-blocking, as Transport needs it,
+  // without an ioctl of its own (one system call fewer for each client, which counts for clients
+  // that open a connection per request).
+  AcceptedSocket socket(io_);
+  socklen_t length = static_cast<socklen_t>(peer.capacity());
+  UniqueFd fd(::accept4(acceptor_.native_handle(), peer.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  if (!fd) {
+    ec = std::error_code(errno, asio::error::get_system_category());
+    return socket;
+  }
+  peer.resize(length);
+  socket.assign(peer.protocol(), fd.get(), ec);
+  if (!ec) {
+    fd.release();
+    socket.has_no_duplicate();
+  }
+  return socket;
 }
 
 void Listener::admit(Socket socket, const Socket::endpoint_type& peer) {

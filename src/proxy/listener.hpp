@@ -31,6 +31,8 @@ class Listener {
 
  private:
   asio::awaitable<void> accept_loop();
+  /// Accepts one waiting client, non-blocking, and its address; ec (would_block: none waits).
+  Socket accept_one(Socket::endpoint_type& peer, std::error_code& ec);
   void admit(Socket socket, const Socket::endpoint_type& peer);
 
   asio::io_context& io_;

@@ -4,6 +4,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
 
 namespace ringleader::proxy {
 
@@ -16,8 +20,6 @@ void no_delay(Transport::Socket& socket) {
 
 }  // namespace
 
-void Transport::start(std::error_code& ec) { socket_.non_blocking(true, ec); }
-
 asio::awaitable<void> Transport::connect(const Endpoint& to, ConnectOptions options, std::error_code& ec) {
   close();
   co_await socket_.async_connect(to, asio::redirect_error(asio::use_awaitable, ec));
@@ -27,7 +29,35 @@ asio::awaitable<void> Transport::connect(const Endpoint& to, ConnectOptions opti
     const int one = 1;
     if (options.keepalive) ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   }
-  socket_.non_blocking(true, ec);
+}
+
+std::size_t Transport::receive(asio::mutable_buffer into, std::error_code& ec) {
+  const ssize_t n = ::recv(socket_.native_handle(), into.data(), into.size(), 0);
+  if (n < 0) {
+    ec = std::error_code(errno, asio::error::get_system_category());
+    return 0;
+  }
+  ec = n == 0 && into.size() > 0 ? asio::error::eof : std::error_code();
+  return static_cast<std::size_t>(n);
+}
+
+std::size_t Transport::write_now(const asio::const_buffer* buffers, std::size_t count, std::error_code& ec) {
+  if (tls_) return tls_.write(buffers, count, ec);
+  // As Asio's write_some: up to 64 buffers per call; the caller writes the rest later.
+  std::array<iovec, 64> iov;
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < count && used < iov.size(); ++i) {
+    if (buffers[i].size() > 0) iov[used++] = {const_cast<void*>(buffers[i].data()), buffers[i].size()};
+  }
+  ec = {};
+  if (used == 0) return 0;
+  msghdr message{};
+  message.msg_iov = iov.data();
+  message.msg_iovlen = used;
+  const ssize_t n = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL);
+  if (n >= 0) return static_cast<std::size_t>(n);
+  if (errno != EAGAIN && errno != EWOULDBLOCK) ec = std::error_code(errno, asio::error::get_system_category());
+  return 0;  // a full socket is not an error
 }
 
 asio::awaitable<void> Transport::handshake(std::error_code& ec) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <asio/awaitable.hpp>
@@ -31,8 +32,8 @@ class Transport {
   using Socket = asio::generic::stream_protocol::socket;
   using Endpoint = asio::generic::stream_protocol::endpoint;
 
-  /// A connection accepted by a listener.
-  explicit Transport(Socket socket) : socket_(std::move(socket)) {}
+  /// A connection accepted by a listener, non-blocking already (Listener::accept_one).
+  explicit Transport(Socket socket) : socket_(std::move(socket)), read_first_(true) {}
   /// Not connected yet: connect() opens it.
   explicit Transport(const Socket::executor_type& executor) : socket_(executor) {}
 
@@ -40,11 +41,9 @@ class Transport {
     bool keepalive = false;  // SO_KEEPALIVE (TCP only)
   };
   /// Connects to `to` and readies the connection for the proxy's loops: TCP_NODELAY (requests are
-  /// batched already; Nagle would only add latency), non-blocking. Closed first if open.
+  /// batched already; Nagle would only add latency), non-blocking (as Asio's connect leaves it).
+  /// Closed first if open.
   asio::awaitable<void> connect(const Endpoint& to, ConnectOptions options, std::error_code& ec);
-  /// Readies an accepted connection: non-blocking. (TCP_NODELAY it has from its listener:
-  /// open_listener.)
-  void start(std::error_code& ec);
 
   /// Encrypts the connection as `context` says, from handshake() on: after start() or connect()
   /// (a reconnect needs it again). To a server: `peer` is its host, whose name is sent and checked,
@@ -57,6 +56,11 @@ class Transport {
   bool encrypted() const noexcept { return static_cast<bool>(tls_); }
   /// The TLS handshake (nothing without use_tls()); ec says why it failed. close() ends it.
   asio::awaitable<void> handshake(std::error_code& ec);
+
+  /// True once, for an accepted connection: read_now() before any wait_readable(). A client
+  /// usually sends its first request as soon as it has connected, so it is there by the time the
+  /// connection is accepted, and the wait (an epoll_ctl) would only cost a system call.
+  bool read_first() noexcept { return std::exchange(read_first_, false); }
 
   /// Waits until read_now() may find bytes, or the connection ends or is closed (ec).
   /// (Like write_all, it hands back the socket's own operation rather than being a coroutine: no
@@ -71,27 +75,19 @@ class Transport {
   /// Reads what is there into `into` without waiting: asio::error::would_block if nothing is,
   /// asio::error::eof at the end.
   std::size_t read_now(asio::mutable_buffer into, std::error_code& ec) {
-    return tls_ ? tls_.read(into, ec) : socket_.read_some(into, ec);
+    return tls_ ? tls_.read(into, ec) : receive(into, ec);
   }
 
   /// Writes what the connection takes now, without waiting; a full socket is not an error (0 or
   /// fewer bytes than given are written).
   template <class Buffers>
   std::size_t write_now(const Buffers& buffers, std::error_code& ec) {
-    if (tls_) {
-      if constexpr (std::is_convertible_v<Buffers, asio::const_buffer>) {
-        const asio::const_buffer one(buffers);
-        return tls_.write(&one, 1, ec);
-      } else {
-        return tls_.write(buffers.data(), buffers.size(), ec);
-      }
+    if constexpr (std::is_convertible_v<Buffers, asio::const_buffer>) {
+      const asio::const_buffer one(buffers);
+      return write_now(&one, 1, ec);
+    } else {
+      return write_now(buffers.data(), buffers.size(), ec);
     }
-    const std::size_t n = socket_.write_some(buffers, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      ec = {};
-      return 0;
-    }
-    return n;
   }
   /// Writes all of `buffers`, waiting for the connection to take them; co_awaits to the bytes written.
   template <class Buffers>
@@ -118,9 +114,14 @@ class Transport {
 
  private:
   asio::awaitable<std::size_t> write_all_tls(std::vector<asio::const_buffer> buffers, std::error_code& ec);
+  // The socket's own recv and sendmsg, not Asio's read_some and write_some: those need Asio told
+  // that the socket is non-blocking, which costs an ioctl per connection.
+  std::size_t receive(asio::mutable_buffer into, std::error_code& ec);
+  std::size_t write_now(const asio::const_buffer* buffers, std::size_t count, std::error_code& ec);
 
   Socket socket_;
   tls::Session tls_;  // empty: plaintext
+  bool read_first_ = false;
 };
 
 }  // namespace ringleader::proxy
