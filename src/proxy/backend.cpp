@@ -47,13 +47,15 @@ Backend::Backend(asio::io_context& io, std::string name, asio::generic::stream_p
       deadline_timer_(io, asio::steady_timer::time_point::max()),
       wake_reader_(io, asio::steady_timer::time_point::max()),
       counters_(counters),
-      exclusive_(options_.protocol->connection_policy() == ConnectionPolicy::per_request) {}
+      exclusive_(options_.protocol->connection_policy() == ConnectionPolicy::per_request),
+      idle_timer_(io) {}
 
 Backend::~Backend() { transport_.close(); }
 
 void Backend::retire() {
   for (const auto& twin : twins_) twin->retire();  // each closes once its reply is in
   for (const auto& other : dialects_) other->retire();
+  for (const auto& stream : streams_) stream.connection->retire();
   if (waiting_room_) waiting_room_->fail_all(error_reply(name_ + " was removed from the pool"));
   retired_ = true;
   health_.reset();  // the server is no longer in the pool it would report to
@@ -142,7 +144,12 @@ void Backend::send_unanswered(std::string_view request) {
 }
 
 void Backend::send_more(std::string_view bytes) {
-  if (in_flight_.empty()) return;  // the request failed: its client swallows the rest
+  if (in_flight_.empty()) {
+    // The request failed, or was answered before all of it came (memcached's "object too large"):
+    // its client swallows the rest. The server may still wait for it: the connection closes.
+    retire();
+    return;
+  }
   InFlight& request = in_flight_.back();
   request.bytes += bytes.size();
   request.replayable = false;
@@ -159,6 +166,27 @@ std::shared_ptr<Backend> Backend::another_connection() const {
   auto twin = std::make_shared<Backend>(io_, name_, endpoint_, options_, counters_);
   twin->report_to(health_, server_);
   return twin;
+}
+
+std::shared_ptr<Backend> Backend::stream_connection() {
+  // Forgotten: retired ones that are closed (or close once answered, which all_idle() waits for).
+  // Retired: idle ones beyond kKeepStreams, and any a reload retired this server's with.
+  std::size_t kept = 0;
+  std::erase_if(streams_, [&](const Stream& stream) {
+    Backend& connection = *stream.connection;
+    if (!stream.lease.expired()) return false;
+    if (!connection.retired_ && connection.idle() && (exclusive_ || ++kept > kKeepStreams)) connection.retire();
+    return connection.retired_ && connection.idle();
+  });
+  const auto free = std::find_if(streams_.begin(), streams_.end(), [this](const Stream& stream) {
+    return !exclusive_ && stream.lease.expired() && !stream.connection->retired_ && stream.connection->idle();
+  });
+  Stream& stream = free != streams_.end() ? *free : streams_.emplace_back(Stream{another_connection(), {}});
+  stream.connection->kept_for_streams_ = !exclusive_;
+  // The stream's pointer shares ownership with `lease`: when the last copy goes, the lease expires.
+  auto lease = std::make_shared<std::shared_ptr<Backend>>(stream.connection);
+  stream.lease = lease;
+  return std::shared_ptr<Backend>(lease, lease->get());
 }
 
 Connection& Backend::free_connection() {
@@ -211,12 +239,20 @@ Backend& Backend::in_dialect(Dialect dialect) {
 bool Backend::all_idle() const noexcept {
   const auto idle = [](const auto& backend) { return !backend || backend->all_idle(); };
   return this->idle() && (!waiting_room_ || waiting_room_->empty()) && std::all_of(twins_.begin(), twins_.end(), idle) &&
-         std::all_of(dialects_.begin(), dialects_.end(), idle);
+         std::all_of(dialects_.begin(), dialects_.end(), idle) &&
+         std::all_of(streams_.begin(), streams_.end(), [&](const Stream& stream) { return idle(stream.connection); });
 }
 
 void Backend::came_free() {
   if (const auto room = room_.lock(); room && !room->empty() && idle())
     asio::post(io_, [room] { room->dispatch(); });
+  if (kept_for_streams_ && idle()) {
+    idle_timer_.expires_after(kStreamIdle);
+    idle_timer_.async_wait([connection = weak_from_this()](const std::error_code& ec) {
+      const auto self = connection.lock();
+      if (!ec && self && self->idle()) self->retire();
+    });
+  }
 }
 
 WaitingRoom::WaitingRoom(asio::io_context& io, std::weak_ptr<Backend> server, const BackendOptions& options,

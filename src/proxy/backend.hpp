@@ -128,10 +128,21 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::size_t unwritten() const noexcept { return output_.size() + writing_.size(); }
   /// Calls `written` after each batch written to the server (a stream's client reads again).
   void on_written(std::function<void()> written) { written_ = std::move(written); }
-  /// A second connection to the same server, with the same settings, counters and health: a value
-  /// streamed from a client goes on a connection of its own, so other clients' requests never wait
-  /// behind it, nor land inside it.
+  /// A second connection to the same server, with the same settings, counters and health.
   std::shared_ptr<Backend> another_connection() const;
+  /// A connection of its own for one streamed request (a value streamed from a client), so other
+  /// clients' requests never wait behind it, nor land inside it: one an earlier stream to this
+  /// server used, if it is idle, else a new one. The stream has it for as long as it holds the
+  /// pointer returned (or a copy). Reused because a connection per value costs a connect and
+  /// leaves a socket in TIME_WAIT; up to kKeepStreams idle ones stay open, each until no stream
+  /// has used it for kStreamIdle (so an idle proxy goes back to its baseline of connections).
+  std::shared_ptr<Backend> stream_connection();
+  /// All of a stream's request is written to this stream_connection(). An HTTP connection then
+  /// closes once answered, as it is not reused: were the server to close it while idle, the next
+  /// stream's body could not be sent again (RFC 9112 §9.3.1), as it is not kept.
+  void stream_sent() {
+    if (exclusive_) retire();
+  }
   /// Where the next request goes when the protocol's connections carry one request at a time
   /// (ConnectionPolicy::per_request): this connection if nothing waits on it, else another one
   /// to the same server that is free, made if none is (as nginx's upstream keepalive cache does),
@@ -145,7 +156,8 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   /// after HELLO 3): this one for dialect 0, else one of its own, made at the first request, with
   /// that dialect's handshake and the same counters and health.
   Backend& in_dialect(Dialect dialect);
-  /// This connection and every other free_connection() or in_dialect() made are idle.
+  /// This connection and every other free_connection(), in_dialect() or stream_connection() made
+  /// are idle.
   bool all_idle() const noexcept;
   /// Closes the connection now; requests in flight are dropped unanswered (their client is gone).
   void abandon();
@@ -177,6 +189,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   void report_to(std::shared_ptr<PoolHealth> health, std::uint32_t server) {
     for (const auto& twin : twins_) twin->report_to(health, server);
     for (const auto& other : dialects_) other->report_to(health, server);
+    for (const auto& stream : streams_) stream.connection->report_to(health, server);
     health_ = std::move(health);
     server_ = server;
   }
@@ -304,6 +317,15 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   static constexpr std::size_t kPiece = BlockPool::kBlockSize;
   std::vector<std::shared_ptr<Backend>> twins_;  // free_connection()'s
   std::vector<std::shared_ptr<Backend>> dialects_;  // in_dialect()'s: dialects_[d - 1] speaks d
+  struct Stream {
+    std::shared_ptr<Backend> connection;
+    std::weak_ptr<void> lease;  // expired: no stream holds the connection
+  };
+  std::vector<Stream> streams_;  // stream_connection()'s
+  static constexpr std::size_t kKeepStreams = 4;
+  static constexpr std::chrono::seconds kStreamIdle{2};
+  bool kept_for_streams_ = false;  // a stream_connection() that may be reused
+  asio::steady_timer idle_timer_;  // ...closes it once idle for kStreamIdle
   std::shared_ptr<WaitingRoom> waiting_room_;     // free_connection()'s, made at the first wait
   std::weak_ptr<WaitingRoom> room_;              // ...the one this connection tells when it comes free
   /// This connection came free: its server's waiting requests may go on it.

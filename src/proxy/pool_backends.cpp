@@ -95,10 +95,7 @@ std::shared_ptr<Backend> PoolBackends::previous_owner(std::string_view key, std:
 }
 
 std::shared_ptr<Backend> PoolBackends::own_connection(std::uint32_t server, Dialect dialect) {
-  auto backend = backends_[server]->in_dialect(dialect).another_connection();
-  forget_closed(others_);
-  others_.push_back(backend);
-  return backend;
+  return backends_[server]->in_dialect(dialect).stream_connection();
 }
 
 std::shared_ptr<Backend> PoolBackends::pinned_connection(std::uint32_t server, Dialect dialect, std::size_t limit) {

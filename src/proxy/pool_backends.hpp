@@ -1,6 +1,6 @@
 // PoolBackends: one pool's connections to its servers on one worker thread. A Backend per server of
 // the layout adopted; during a warm-up, the previous servers' too (route/warm_up_window.hpp); and
-// the connections of one streamed request's or one client's own. Backends a reload removed close
+// the connections of one streamed request's (kept by their server's Backend) or one client's own. Backends a reload removed close
 // once their replies are in, and a graceful shutdown waits for them (busy()).
 #pragma once
 
@@ -35,7 +35,8 @@ class PoolBackends {
   Backend& operator[](std::uint32_t server) const noexcept { return *backends_[server]; }
   std::size_t size() const noexcept { return backends_.size(); }
 
-  /// A connection of its own to `server` for one streamed request; busy() counts it until it closes.
+  /// A connection of its own to `server` for one streamed request (Backend::stream_connection);
+  /// busy() counts it while it answers.
   std::shared_ptr<Backend> own_connection(std::uint32_t server, Dialect dialect);
   /// A connection of one client's own to `server`, the client's for as long as it wants; null when
   /// `limit` of them are open. busy() does not wait for it.
@@ -59,8 +60,7 @@ class PoolBackends {
   std::size_t pool_index_;
   bool started_ = false;
   std::vector<std::shared_ptr<Backend>> backends_;  // backends_[i] reaches the layout's server i
-  std::vector<std::weak_ptr<Backend>> others_;       // removed by a reload, or one stream's own:
-                                                     // maybe still answering
+  std::vector<std::weak_ptr<Backend>> others_;       // removed by a reload: maybe still answering
   std::vector<std::weak_ptr<Backend>> pinned_;       // pinned_connection()'s, maybe still open
   WarmUpWindow warm_;
 };

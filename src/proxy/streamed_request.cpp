@@ -33,7 +33,8 @@ void StreamedRequest::forward(std::string_view bytes) {
 }
 
 void StreamedRequest::sent() {
-  for (const auto& backend : backends_) backend->retire();
+  sent_ = true;
+  for (const auto& backend : backends_) backend->stream_sent();
 }
 
 void StreamedRequest::fail(std::string_view reply) {
@@ -44,7 +45,11 @@ void StreamedRequest::fail(std::string_view reply) {
 }
 
 void StreamedRequest::abandon() {
-  for (const auto& backend : backends_) backend->abandon();
+  // A connection that took the whole request and has its reply is left open for the next stream;
+  // one that has not may have a server waiting for the rest of it.
+  for (const auto& backend : backends_) {
+    if (!sent_ || !backend->idle()) backend->abandon();
+  }
 }
 
 bool StreamedRequest::holds_reader(bool sending) const {

@@ -10,8 +10,9 @@ For each:
 2. Four 16 MiB values, the sets pipelined in one write, then the gets pipelined.
 3. A streamed set between a small set and a get of the same key keeps its place in that order
    (Redis: with an argument after the value, EX, which still applies).
-4. Clients that leave halfway through a value they send or get: the proxy serves the next ones.
-5. Redis: a streamed SET whose value does not end in CRLF gets Redis's protocol error, and only
+4. Streamed values one after another, from one client and the next, share one server connection.
+5. Clients that leave halfway through a value they send or get: the proxy serves the next ones.
+6. Redis: a streamed SET whose value does not end in CRLF gets Redis's protocol error, and only
    that client is closed.
 Each time the proxy's peak RSS (VmHWM) while the values are set stays within GROWTH_LIMIT_MIB of its
 RSS before: a value sent goes through in pieces of a buffer's size (before 2026-11 the proxy held it
@@ -153,8 +154,9 @@ def reset_peak(proxy_pid):
 
 def order_kept(protocol, port, proxy_pid):
     """A streamed value goes on a connection of its own, yet takes its place in the client's order:
-    after the small set before it, before the get after it. That connection closes once answered,
-    though the client stays. An expiry sent after a Redis value still applies to it."""
+    after the small set before it, before the get after it. That connection is the one earlier
+    streams used, so the proxy holds no descriptor more than the client's. An expiry sent after a
+    Redis value still applies to it."""
     value = value_of(b"order", 1 << 20)
     fds = open_fds(proxy_pid)
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
@@ -167,8 +169,8 @@ def order_kept(protocol, port, proxy_pid):
             s.sendall(redis_command("TTL", "order"))
             ttl = int(reader.line()[1:])
             assert 0 < ttl <= 100, f"the EX after the streamed value was lost: TTL {ttl}"
-        wait_for(lambda: open_fds(proxy_pid) <= fds + 1, "the stream's own connection closed", 10)
-    print(f"{protocol.__name__}, order: a streamed set stays between the requests around it; its connection is closed")
+        wait_for(lambda: open_fds(proxy_pid) <= fds + 1, "no descriptor but the client's more", 10)
+    print(f"{protocol.__name__}, order: a streamed set stays between the requests around it, on a connection kept")
 
 
 def bad_end_of_a_streamed_value(port, proxy_pid):
@@ -188,9 +190,43 @@ def bad_end_of_a_streamed_value(port, proxy_pid):
     print("Redis, bad end of a streamed value: the protocol error, then only that client closed")
 
 
+def connections_accepted(protocol, server_port):
+    """How many connections the server accepted since it started, this one (the question) included."""
+    client = Client(server_port)
+    if protocol is Memcache:
+        client.send(b"stats\r\n")
+        stats = dict(line.split(b" ")[1:3] for line in iter(client.line, b"END"))
+        count = int(stats[b"total_connections"])
+    else:
+        client.send(redis_command("INFO", "stats"))
+        info = client.exact(int(client.line()[1:]) + 2).decode()
+        count = int(info.split("total_connections_received:")[1].split()[0])
+    client.close()
+    return count
+
+
+def streams_share_a_connection(protocol, port, server_port):
+    """Streamed values one after another, from one client or from the next, go on the connection the
+    first one opened: not a connection to the server per value (each a connect, and a socket left in
+    TIME_WAIT, which at hundreds of values a second runs out of local ports)."""
+    value = value_of(b"shared", 300 << 10)  # over the 256 KiB above which a value streams
+    before = connections_accepted(protocol, server_port)
+    for c in range(3):
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+            reader = Reader(s)
+            for i in range(5):
+                key = b"shared-%d-%d" % (c, i)
+                s.sendall(set_request(protocol, key, value) + protocol.get(key))
+                assert reader.line() == protocol.stored, f"set {key!r}"
+                protocol.read(reader, key, value)
+    opened = connections_accepted(protocol, server_port) - before - 1  # the question's own aside
+    assert opened <= 1, f"15 streamed values opened {opened} connections to the server"
+    print(f"{protocol.__name__}, 15 streamed values from 3 clients: {opened} server connection(s) opened")
+
+
 def clients_leaving_mid_value(protocol, port, proxy_pid):
     """A client that leaves halfway through a value it sends, or one it gets, harms nobody, and the
-    connection opened for the value it sent is closed."""
+    connection its value went on is closed (its server waits for the rest of the value)."""
     fds = open_fds(proxy_pid)
     value = value_of(b"left", 32 << 20)
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
@@ -230,6 +266,7 @@ def main():
             set_and_get(protocol, port, [64 << 20], proxy.pid, f"{name}, one 64 MiB value")
             set_and_get(protocol, port, [16 << 20] * 4, proxy.pid, f"{name}, four 16 MiB values, pipelined")
             order_kept(protocol, port, proxy.pid)
+            streams_share_a_connection(protocol, port, memcached if protocol is Memcache else redis)
             clients_leaving_mid_value(protocol, port, proxy.pid)
         bad_end_of_a_streamed_value(ports[Redis], proxy.pid)
         assert proxy.poll() is None, "the proxy exited"
