@@ -95,7 +95,13 @@ std::shared_ptr<Backend> PoolBackends::previous_owner(std::string_view key, std:
 }
 
 std::shared_ptr<Backend> PoolBackends::own_connection(std::uint32_t server, Dialect dialect) {
-  return backends_[server]->in_dialect(dialect).stream_connection();
+  auto backend = backends_[server]->in_dialect(dialect).stream_connection();
+  // Its server's Backend counts it in all_idle(), unless a reload retires that one before the
+  // stream is answered: others_ keeps it counted then.
+  forget_closed(others_);
+  const auto same = [&](const std::weak_ptr<Backend>& other) { return other.lock().get() == backend.get(); };
+  if (std::none_of(others_.begin(), others_.end(), same)) others_.push_back(backend->weak_from_this());
+  return backend;
 }
 
 std::shared_ptr<Backend> PoolBackends::pinned_connection(std::uint32_t server, Dialect dialect, std::size_t limit) {

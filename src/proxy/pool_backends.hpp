@@ -60,7 +60,8 @@ class PoolBackends {
   std::size_t pool_index_;
   bool started_ = false;
   std::vector<std::shared_ptr<Backend>> backends_;  // backends_[i] reaches the layout's server i
-  std::vector<std::weak_ptr<Backend>> others_;       // removed by a reload: maybe still answering
+  std::vector<std::weak_ptr<Backend>> others_;       // removed by a reload, or a stream's own:
+                                                     // maybe still answering
   std::vector<std::weak_ptr<Backend>> pinned_;       // pinned_connection()'s, maybe still open
   WarmUpWindow warm_;
 };
