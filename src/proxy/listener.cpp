@@ -80,8 +80,7 @@ asio::awaitable<void> Listener::accept_loop() {
 
 Socket Listener::accept_one(Socket::endpoint_type& peer, std::error_code& ec) {
   // accept4 rather than Asio's accept: the connection comes non-blocking, as Transport needs it,
-  // without an ioctl of its own (one system call fewer for each client, which counts for clients
-  // that open a connection per request).
+  // without an ioctl of its own (AcceptedSocket).
   AcceptedSocket socket(io_);
   socklen_t length = static_cast<socklen_t>(peer.capacity());
   UniqueFd fd(::accept4(acceptor_.native_handle(), peer.data(), &length, SOCK_NONBLOCK | SOCK_CLOEXEC));

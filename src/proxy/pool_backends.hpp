@@ -1,7 +1,8 @@
 // PoolBackends: one pool's connections to its servers on one worker thread. A Backend per server of
 // the layout adopted; during a warm-up, the previous servers' too (route/warm_up_window.hpp); and
-// the connections of one streamed request's (kept by their server's Backend) or one client's own. Backends a reload removed close
-// once their replies are in, and a graceful shutdown waits for them (busy()).
+// the connections of one streamed request's (kept by their server's Backend) or one client's own.
+// Backends a reload removed close once their replies are in, and a graceful shutdown waits for them
+// (busy()).
 #pragma once
 
 #include <cstddef>

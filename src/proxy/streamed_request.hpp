@@ -3,9 +3,9 @@
 //
 // A connection of its own (Backend::stream_connection: one an earlier stream used, if idle), so
 // other clients' requests never wait behind the value on a shared connection, nor land inside it;
-// no buffer holds the whole value. The client's reader pauses while
-// more than ClientSession::kStreamBuffer waits to be written to a copy, and, once the request is
-// all sent, until its reply is in, so a later request on a shared connection cannot overtake it.
+// no buffer holds the whole value. The client's reader pauses while more than
+// ClientSession::kStreamBuffer waits to be written to a copy, and, once the request is all sent,
+// until its reply is in, so a later request on a shared connection cannot overtake it.
 // Each protocol's session frames the request (which bytes belong to it); this is what they share.
 #pragma once
 

@@ -45,9 +45,9 @@ class Transport {
   /// Closed first if open.
   asio::awaitable<void> connect(const Endpoint& to, ConnectOptions options, std::error_code& ec);
 
-  /// Encrypts the connection as `context` says, from handshake() on: after start() or connect()
-  /// (a reconnect needs it again). To a server: `peer` is its host, whose name is sent and checked,
-  /// and `server` names it for resuming TLS sessions (tls::Session).
+  /// Encrypts the connection as `context` says, from handshake() on: once accepted, or after
+  /// connect() (a reconnect needs it again). To a server: `peer` is its host, whose name is sent and
+  /// checked, and `server` names it for resuming TLS sessions (tls::Session).
   void use_tls(const tls::Context& context, const std::string& peer = {}, const std::string& server = {}) {
     tls_ = tls::Session(context, socket_.native_handle(), peer, server);
   }
@@ -114,8 +114,9 @@ class Transport {
 
  private:
   asio::awaitable<std::size_t> write_all_tls(std::vector<asio::const_buffer> buffers, std::error_code& ec);
-  // The socket's own recv and sendmsg, not Asio's read_some and write_some: those need Asio told
-  // that the socket is non-blocking, which costs an ioctl per connection.
+  // The socket's own recv and sendmsg, not Asio's read_some and write_some: those wait (poll) on
+  // an empty or full socket unless Asio was told it is non-blocking, which costs an ioctl for a
+  // connection to a server (Asio's connect makes it non-blocking without saying so).
   std::size_t receive(asio::mutable_buffer into, std::error_code& ec);
   std::size_t write_now(const asio::const_buffer* buffers, std::size_t count, std::error_code& ec);
 
