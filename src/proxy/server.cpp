@@ -100,13 +100,14 @@ Acceptor listen_unix(asio::io_context& io, const config::Pool& pool) {
 
 // Large values are read into blocks of up to 256 KiB (and buffers of a value's size), freed as soon
 // as they are written (blocks of exactly 256 KiB to BlockPool, which keeps them: buffers.hpp).
-// Served by their own mmap (glibc's default above 128 KiB), each would cost a page fault and a zeroed page per 4 KiB, which took more CPU than copying the value (issue 28:
-// 8-14x nutcracker's CPU per byte at 100-200 KB). So blocks up to 4 MiB come from glibc's heaps,
-// and freeing them shrinks a heap only past 4 MiB free at its top, so the next value finds them
-// mapped. Not more: malloc_trim() gives back the free pages inside a heap but not the free top of a
-// thread's heap, which a larger trim threshold kept resident after a burst (43 MiB idle in the
-// leaks test at 32 MiB). Fixed values also turn off glibc's own adjustment, under which a burst of
-// large values stayed resident for the life of the process (3.5 GB idle, once).
+// Served by their own mmap (glibc's default above 128 KiB), each would cost a page fault and a
+// zeroed page per 4 KiB, which took more CPU than copying the value (issue 28: 8-14x nutcracker's
+// CPU per byte at 100-200 KB). So blocks up to 4 MiB come from glibc's heaps, and freeing them
+// shrinks a heap only past 4 MiB free at its top, so the next value finds them mapped. Not more:
+// malloc_trim() gives back the free pages inside a heap but not the free top of a thread's heap,
+// which a larger trim threshold kept resident after a burst (43 MiB idle in the leaks test at
+// 32 MiB). Fixed values also turn off glibc's own adjustment, under which a burst of large values
+// stayed resident for the life of the process (3.5 GB idle, once).
 void reuse_large_buffers() {
   constexpr int kReused = 4 * 1024 * 1024;
   ::mallopt(M_MMAP_THRESHOLD, kReused);
