@@ -47,13 +47,20 @@ class HeadParser final : public beast::http::basic_parser<isRequest> {
 };
 
 /// A bare LF or CR, or an obs-fold line (one starting with whitespace): lines other parsers may
-/// split or join differently than Beast does.
+/// split or join differently than Beast does. Line by line with memchr (find), as every message
+/// head passes through here.
 const char* ambiguous_lines(std::string_view head) noexcept {
-  for (std::size_t i = 0; i < head.size(); ++i) {
-    if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r')) return "bare LF in the header section";
-    if (head[i] == '\r' && (i + 1 == head.size() || head[i + 1] != '\n')) return "bare CR in the header section";
-    if (head[i] == '\n' && i + 1 < head.size() && (head[i + 1] == ' ' || head[i + 1] == '\t'))
+  for (std::size_t at = 0; at < head.size();) {
+    const std::size_t lf = head.find('\n', at);
+    const std::string_view line = head.substr(at, lf == std::string_view::npos ? lf : lf - at);
+    const std::size_t cr = line.find('\r');  // must be the line's last byte, before its LF
+    if (cr != std::string_view::npos && (cr + 1 != line.size() || lf == std::string_view::npos))
+      return "bare CR in the header section";
+    if (lf == std::string_view::npos) break;
+    if (cr == std::string_view::npos) return "bare LF in the header section";
+    if (lf + 1 < head.size() && (head[lf + 1] == ' ' || head[lf + 1] == '\t'))
       return "obs-fold (a header line starting with whitespace)";
+    at = lf + 1;
   }
   return nullptr;
 }
@@ -88,19 +95,6 @@ HeadParse parse_head(std::string_view input, std::size_t max_bytes, MessageHead&
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
-
-std::string_view trimmed(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 bool list_has(std::string_view list, std::string_view token) noexcept {
   while (!list.empty()) {
@@ -149,7 +143,8 @@ HeadParse parse_response_head(std::string_view input, bool to_head, std::size_t 
 }
 
 bool idempotent(std::string_view method) noexcept {
-  for (const std::string_view m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}) {
+  static constexpr std::string_view kIdempotent[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"};
+  for (const std::string_view m : kIdempotent) {
     if (method == m) return true;
   }
   return false;

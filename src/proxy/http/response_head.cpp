@@ -36,7 +36,8 @@ bool append_head(std::string& out, std::string_view head, AfterResponse after, b
     const std::string_view name = colon == std::string_view::npos ? line : line.substr(0, colon);
     const bool kept = switching && (iequals(name, "connection") || iequals(name, "upgrade"));
     if (colon == std::string_view::npos || kept || !hop_by_hop(name, connection)) out.append(line).append("\r\n");
-    framed = framed || iequals(trimmed(name), "content-length") || iequals(trimmed(name), "transfer-encoding");
+    const std::string_view trimmed_name = trimmed(name);
+    framed = framed || iequals(trimmed_name, "content-length") || iequals(trimmed_name, "transfer-encoding");
     at = end + 2;
   }
   const bool ends_at_close = has_body && !framed;
@@ -64,11 +65,13 @@ unsigned status_of(std::string_view head) {
 }  // namespace
 
 bool hop_by_hop(std::string_view name, std::string_view connection) noexcept {
-  for (const std::string_view hop : {"connection", "keep-alive", "te", "trailer", "upgrade", "proxy-connection"}) {
+  static constexpr std::string_view kHopByHop[] = {"connection", "keep-alive", "te", "trailer", "upgrade",
+                                                   "proxy-connection"};
+  for (const std::string_view hop : kHopByHop) {
     if (iequals(name, hop)) return true;
   }
   if (name.size() >= 6 && iequals(name.substr(0, 6), "proxy-")) return true;
-  return list_has(connection, name);
+  return !connection.empty() && list_has(connection, name);
 }
 
 bool rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "proxy/http/chunked.hpp"
 #include "proxy/http/message_head.hpp"
@@ -72,6 +73,34 @@ TEST(HttpRequestHead, RefusesSmugglingShapes) {
     const HeadParse parse = request(shape, head);
     EXPECT_EQ(parse.status, HeadStatus::bad) << shape;
     EXPECT_FALSE(parse.reason.empty()) << shape;
+  }
+}
+
+// Field names and tokens compare ignoring ASCII case, and only letters fold: bytes that differ in
+// the case bit alone but are not letters ('[' and '{', '-' and CR) stay different.
+TEST(HttpFieldNames, CompareIgnoringTheCaseOfLettersOnly) {
+  EXPECT_TRUE(iequals("Content-Length", "content-LENGTH"));
+  EXPECT_FALSE(iequals("content-length", "content-lengtx"));
+  EXPECT_FALSE(iequals("host", "hos"));
+  EXPECT_FALSE(iequals("[", "{"));
+  EXPECT_FALSE(iequals("@", "`"));
+  EXPECT_FALSE(iequals("x-a", "x\ra"));
+  EXPECT_TRUE(list_has("keep-alive, Upgrade", "upgrade"));
+  EXPECT_FALSE(list_has("keep-alive", "keep"));
+}
+
+// An obs-fold line, which Beast accepts, is refused by name (Beast itself refuses a bare CR or LF).
+TEST(HttpRequestHead, NamesTheAmbiguousLine) {
+  const std::pair<const char*, const char*> shapes[] = {
+      {"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", "obs-fold"},
+      {"GET / HTTP/1.1\r\nHost: x\r\n\tfolded\r\n\r\n", "obs-fold"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n folded\r\n\r\n", "obs-fold"},
+  };
+  for (const auto& [shape, reason] : shapes) {
+    MessageHead head;
+    const HeadParse parse = request(shape, head);
+    EXPECT_EQ(parse.status, HeadStatus::bad) << shape;
+    EXPECT_NE(parse.reason.find(reason), std::string::npos) << shape << ": " << parse.reason;
   }
 }
 
