@@ -7,12 +7,13 @@
 #include "proxy/client_session.hpp"
 #include "proxy/pending_reply.hpp"
 #include "proxy/pool_worker.hpp"
+#include "proxy/recycled.hpp"
 #include "proxy/route/replicas.hpp"
 
 namespace ringleader::proxy {
 
 std::shared_ptr<PendingReply> StreamedRequest::write_reply(PoolWorker& pool, std::size_t copies, bool sends) {
-  if (copies == 1) return std::make_shared<PassThroughReply>(sends);
+  if (copies == 1) return make_recycled<PassThroughReply>(sends);
   return ReplicatedWrite::make(pool, static_cast<std::uint32_t>(copies), sends);
 }
 

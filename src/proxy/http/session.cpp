@@ -12,6 +12,7 @@
 #include "proxy/http/response_head.hpp"
 #include "proxy/http/status_reply.hpp"
 #include "proxy/pool_worker.hpp"
+#include "proxy/recycled.hpp"
 
 namespace ringleader::proxy::http {
 namespace {
@@ -279,7 +280,7 @@ void Session::forward(std::string_view key, std::string_view bytes) {
 
 void Session::start_stream(Body body, bool upgrade) {
   send_continue();
-  auto reply = std::make_shared<PassThroughReply>();
+  auto reply = make_recycled<PassThroughReply>();
   reply->set_head_filter(response_filter(upgrade));
   enqueue(reply);
   request_.clear();

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "proxy/pool_worker.hpp"
+#include "proxy/recycled.hpp"
 #include "proxy/redis/resp.hpp"
 
 namespace ringleader::proxy::redis {
@@ -156,7 +157,7 @@ bool Pinned::one_server(const CommandSpec& spec, std::span<const std::string_vie
 }
 
 void Pinned::send(Backend& connection, std::string_view request, bool sends) {
-  auto reply = std::make_shared<PassThroughReply>(sends);
+  auto reply = make_recycled<PassThroughReply>(sends);
   if (sends) enqueue_(reply);
   connection.send({request}, std::move(reply), 0);
 }

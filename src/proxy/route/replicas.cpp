@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "proxy/recycled.hpp"
 
 namespace ringleader::proxy {
 
@@ -12,7 +13,7 @@ ReplicatedWrite::ReplicatedWrite(std::uint32_t copies, bool wait_for_all, bool s
 }
 
 std::shared_ptr<ReplicatedWrite> ReplicatedWrite::make(RouteContext& pool, std::uint32_t copies, bool sends) {
-  return std::make_shared<ReplicatedWrite>(copies, pool.pool().replica_writes == config::Pool::ReplicaWrites::all,
+  return make_recycled<ReplicatedWrite>(copies, pool.pool().replica_writes == config::Pool::ReplicaWrites::all,
                                            sends, pool.protocol());
 }
 
@@ -71,7 +72,7 @@ void FailoverRead::send_each(RouteContext& pool, const std::shared_ptr<PendingRe
     }
     request.clear();
     request_for(k, request);
-    auto read = std::make_shared<FailoverRead>(pool, copies.servers(), request, kind, true, dialect);
+    auto read = make_recycled<FailoverRead>(pool, copies.servers(), request, kind, true, dialect);
     read->answer_into(whole, static_cast<std::uint32_t>(k));
     read->send();
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "proxy/buffers.hpp"
+#include "proxy/recycled.hpp"
 #include "proxy/route/replicas.hpp"
 #include "proxy/route/warm_up.hpp"
 
@@ -20,7 +21,7 @@ void Router::send(RouteContext& pool, const Command& command) {
 
 void Router::send_to(RouteContext& pool, const Command& command, std::uint32_t server) {
   if (command.retries > 0) return fail_over(pool, command, server);
-  auto reply = std::make_shared<PassThroughReply>(command.sends);
+  auto reply = make_recycled<PassThroughReply>(command.sends);
   enqueue_(reply);
   const auto& r = command.request;
   pool.connection(server, command.dialect).send({r[0], r[1], r[2], r[3]}, std::move(reply), 0, command.kind);
@@ -38,7 +39,7 @@ void Router::fail_over(RouteContext& pool, const Command& command, std::uint32_t
   }
   scratch_.clear();
   command.one_key(0, scratch_);
-  auto reply = std::make_shared<FailoverRead>(pool, order.servers(), scratch_, command.kind, command.sends,
+  auto reply = make_recycled<FailoverRead>(pool, order.servers(), scratch_, command.kind, command.sends,
                                               command.dialect);
   enqueue_(reply);
   reply->send();
@@ -89,7 +90,7 @@ void Router::replicate(RouteContext& pool, const Command& command) {
   for (const std::string_view piece : command.request) scratch_.append(piece);
   const std::span<const std::uint32_t> copies = copies_[0].servers();
   if (command.reads) {
-    auto reply = std::make_shared<FailoverRead>(pool, copies, scratch_, command.kind, command.sends, command.dialect);
+    auto reply = make_recycled<FailoverRead>(pool, copies, scratch_, command.kind, command.sends, command.dialect);
     enqueue_(reply);
     reply->send();
     return;

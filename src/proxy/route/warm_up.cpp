@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "proxy/recycled.hpp"
 #include "proxy/route/replicas.hpp"
 
 namespace ringleader::proxy {
@@ -29,7 +30,7 @@ class CopyReply final : public PendingReply {
     // Sent after the copy on the same connection, so the server deletes the copy, not a write.
     std::string undo;
     steps_.remove(key_, data_, reply, undo);
-    owner_->send({undo}, std::make_shared<PassThroughReply>(false), 0, steps_.copy_kind());
+    owner_->send({undo}, make_recycled<PassThroughReply>(false), 0, steps_.copy_kind());
   }
 
  private:
@@ -144,7 +145,7 @@ bool remove(RouteContext& pool, const WarmUpSteps& steps, const Command& command
     if (previous[k] == nullptr) continue;
     request.clear();
     command.one_key(k, request);
-    previous[k]->send({request}, std::make_shared<PassThroughReply>(false), 0, command.kind);
+    previous[k]->send({request}, make_recycled<PassThroughReply>(false), 0, command.kind);
   }
   return false;
 }
@@ -179,7 +180,7 @@ bool read(RouteContext& pool, const WarmUpSteps& steps, const Command& command, 
       read->send();
       continue;
     }
-    auto reply = std::make_shared<PassThroughReply>();
+    auto reply = make_recycled<PassThroughReply>();
     reply->answer_into(whole, part);
     pool.connection(servers[k], command.dialect).send({request}, std::move(reply), 0, command.kind);
   }
