@@ -72,4 +72,54 @@ std::size_t BlockPool::release_unused() noexcept {
   return released;
 }
 
+namespace {
+
+constexpr std::size_t kKeptReadBlocks = 64;
+
+// A thread's kept read blocks; freed when the thread ends, after which its blocks go to the heap.
+thread_local bool read_blocks_gone = false;
+struct ReadBlockList {
+  std::vector<char*> blocks;
+  ReadBlockList() { blocks.reserve(kKeptReadBlocks); }
+  ~ReadBlockList() {
+    for (char* block : blocks) {
+      ASAN_UNPOISON_MEMORY_REGION(block, ReadBlocks::kSize);
+      std::free(block);
+    }
+    read_blocks_gone = true;
+  }
+  ReadBlockList(const ReadBlockList&) = delete;
+  ReadBlockList& operator=(const ReadBlockList&) = delete;
+};
+
+std::vector<char*>* read_blocks() {
+  if (read_blocks_gone) return nullptr;
+  thread_local ReadBlockList list;
+  return &list.blocks;
+}
+
+}  // namespace
+
+char* ReadBlocks::take() {
+  if (std::vector<char*>* kept = read_blocks(); kept != nullptr && !kept->empty()) {
+    char* block = kept->back();
+    kept->pop_back();
+    ASAN_UNPOISON_MEMORY_REGION(block, kSize);
+    return block;
+  }
+  char* block = static_cast<char*>(std::malloc(kSize));
+  if (block == nullptr) throw std::bad_alloc();
+  return block;
+}
+
+void ReadBlocks::give(char* block) noexcept {
+  std::vector<char*>* kept = read_blocks();
+  if (kept == nullptr || kept->size() >= kKeptReadBlocks) {  // room reserved: push_back does not allocate
+    std::free(block);
+    return;
+  }
+  ASAN_POISON_MEMORY_REGION(block, kSize);
+  kept->push_back(block);
+}
+
 }  // namespace ringleader::proxy

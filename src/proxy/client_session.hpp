@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <asio/awaitable.hpp>
@@ -40,6 +41,7 @@
 #include "proxy/buffers.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/pending_reply.hpp"
+#include "proxy/recycled.hpp"
 #include "proxy/stats/counters.hpp"
 #include "proxy/transport/transport.hpp"
 
@@ -141,7 +143,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void arm_timeout();
   void timed_out();
 
-  static constexpr std::size_t kMinRead = 16 * 1024;
+  static constexpr std::size_t kMinRead = ReadBlocks::kSize;
   static constexpr std::size_t kStreamRead = BlockPool::kBlockSize;
   static constexpr std::size_t kMaxWriteBatch = 256;
 
@@ -166,5 +168,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::optional<std::chrono::steady_clock::time_point> request_begun_;  // bytes of a request wait for more
   asio::steady_timer timeout_timer_;
 };
+
+/// A protocol's session, made for a client that connected. Its memory is recycled (recycled.hpp):
+/// a client that connects for one request (HTTP without keep-alive) costs no malloc of its session,
+/// which is larger than glibc's per-thread cache takes. Up to 64 are kept per worker.
+template <class Session, class... Args>
+std::shared_ptr<Session> make_session(Args&&... args) {
+  return make_recycled<Session, 64>(std::forward<Args>(args)...);
+}
 
 }  // namespace ringleader::proxy

@@ -20,14 +20,18 @@
 
 namespace ringleader::proxy {
 
-template <class T>
+template <class T, std::size_t Keep = 1024>
 class Recycling {
  public:
   using value_type = T;
+  template <class U>
+  struct rebind {
+    using other = Recycling<U, Keep>;
+  };
 
   Recycling() noexcept = default;
   template <class U>
-  Recycling(const Recycling<U>&) noexcept {}  // NOLINT(google-explicit-constructor): rebinding
+  Recycling(const Recycling<U, Keep>&) noexcept {}  // NOLINT(google-explicit-constructor): rebinding
 
   T* allocate(std::size_t n) {
     if (n == 1 && !gone_) {
@@ -45,7 +49,7 @@ class Recycling {
   void deallocate(T* block, std::size_t n) noexcept {
     if (n == 1 && !gone_) {
       std::vector<void*>& kept = list().blocks;
-      if (kept.size() < kKeep) {  // room reserved: push_back does not allocate
+      if (kept.size() < Keep) {  // room reserved: push_back does not allocate
         ASAN_POISON_MEMORY_REGION(block, sizeof(T));  // a use after free is reported as one
         kept.push_back(block);
         return;
@@ -57,11 +61,9 @@ class Recycling {
   friend bool operator==(const Recycling&, const Recycling&) noexcept { return true; }
 
  private:
-  static constexpr std::size_t kKeep = 1024;
-
   struct List {
     std::vector<void*> blocks;
-    List() { blocks.reserve(kKeep); }
+    List() { blocks.reserve(Keep); }
     ~List() {
       for (void* block : blocks) {
         ASAN_UNPOISON_MEMORY_REGION(block, sizeof(T));
@@ -80,10 +82,10 @@ class Recycling {
   static inline thread_local bool gone_ = false;
 };
 
-/// std::make_shared<T>(args...), its memory recycled (see above).
-template <class T, class... Args>
+/// std::make_shared<T>(args...), its memory recycled (see above); up to `Keep` blocks kept.
+template <class T, std::size_t Keep = 1024, class... Args>
 std::shared_ptr<T> make_recycled(Args&&... args) {
-  return std::allocate_shared<T>(Recycling<T>(), std::forward<Args>(args)...);
+  return std::allocate_shared<T>(Recycling<T, Keep>(), std::forward<Args>(args)...);
 }
 
 }  // namespace ringleader::proxy

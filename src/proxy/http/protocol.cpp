@@ -46,7 +46,7 @@ class Http11 final : public Protocol {
     // Bodies stream on a connection of their own, which waits for the client (pending_reply.hpp):
     // what a client leaves unread is a few pieces, whatever the body's size.
     constexpr std::size_t kBodyLimit = 64 * 1024 * 1024;
-    std::make_shared<Session>(std::move(socket), pool, std::move(client))
+    make_session<Session>(std::move(socket), pool, std::move(client))
         ->start(counters, *pool.layout(), pool.pool().max_value_bytes.value_or(kBodyLimit));
   }
 

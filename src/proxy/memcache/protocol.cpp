@@ -15,7 +15,7 @@ class TextProtocol final : public Protocol {
  public:
   void start_session(Socket socket, const Socket::endpoint_type&, PoolWorker& pool,
                      stats::PoolCounters& counters) const override {
-    std::make_shared<Session>(std::move(socket), pool)
+    make_session<Session>(std::move(socket), pool)
         ->start(counters, *pool.layout(), pool.pool().max_value_bytes.value_or(Limits{}.max_value));
   }
 

@@ -26,7 +26,7 @@ class RespProtocol final : public Protocol {
  public:
   void start_session(Socket socket, const Socket::endpoint_type&, PoolWorker& pool,
                      stats::PoolCounters& counters) const override {
-    std::make_shared<Session>(std::move(socket), pool)
+    make_session<Session>(std::move(socket), pool)
         ->start(counters, *pool.layout(), pool.pool().max_value_bytes.value_or(Limits{}.max_bulk));
   }
 
