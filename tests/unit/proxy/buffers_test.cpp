@@ -1,5 +1,6 @@
 // clear_and_trim: reused buffers keep a small capacity and give a large one back. BlockPool: the
 // blocks large values are read in are reused while values come, and freed once they stop.
+// ReadBlocks: a client's first read buffer is reused by the next client.
 #include <cstring>
 #include <string>
 #include <vector>
@@ -71,6 +72,24 @@ TEST(BlockPool, ABlockGrownPastItsSizeLeavesThePool) {
   value = Bytes();
   EXPECT_EQ(BlockPool::release_unused(), 0u);  // nothing was given back to the pool
   EXPECT_EQ(BlockPool::release_unused(), 0u);
+}
+
+// A client's first read buffer is the one the last client's connection freed on this thread; one
+// grown past it by realloc keeps its bytes.
+TEST(ReadBlocks, TheNextClientTakesTheBufferTheLastOneFreed) {
+  char* freed = nullptr;
+  {
+    Bytes buffer;
+    buffer.grow(ReadBlocks::kSize);  // as make_room does at a client's first byte
+    freed = buffer.data();
+  }
+  Bytes next;
+  next.grow(ReadBlocks::kSize);
+  EXPECT_EQ(next.data(), freed);
+  std::memcpy(next.tail(), "abc", 3);
+  next.filled(3);
+  next.grow(4 * ReadBlocks::kSize);
+  EXPECT_EQ(next.view(), "abc");
 }
 
 }  // namespace
