@@ -1,4 +1,4 @@
-// BlockPool; see buffers.hpp.
+// BlockPool and ReadBlocks; see buffers.hpp.
 #include "proxy/buffers.hpp"
 
 #include <sanitizer/asan_interface.h>  // no-ops unless built with AddressSanitizer
@@ -8,6 +8,8 @@
 #include <mutex>
 #include <new>
 #include <vector>
+
+#include "proxy/recycled.hpp"
 
 namespace ringleader::proxy {
 namespace {
@@ -74,52 +76,17 @@ std::size_t BlockPool::release_unused() noexcept {
 
 namespace {
 
-constexpr std::size_t kKeptReadBlocks = 64;
-
-// A thread's kept read blocks; freed when the thread ends, after which its blocks go to the heap.
-thread_local bool read_blocks_gone = false;
-struct ReadBlockList {
-  std::vector<char*> blocks;
-  ReadBlockList() { blocks.reserve(kKeptReadBlocks); }
-  ~ReadBlockList() {
-    for (char* block : blocks) {
-      ASAN_UNPOISON_MEMORY_REGION(block, ReadBlocks::kSize);
-      std::free(block);
-    }
-    read_blocks_gone = true;
-  }
-  ReadBlockList(const ReadBlockList&) = delete;
-  ReadBlockList& operator=(const ReadBlockList&) = delete;
+struct ReadBlock {
+  char bytes[ReadBlocks::kSize];
 };
-
-std::vector<char*>* read_blocks() {
-  if (read_blocks_gone) return nullptr;
-  thread_local ReadBlockList list;
-  return &list.blocks;
-}
+using ReadBlockMemory = Recycling<ReadBlock, 64>;  // 1 MiB per thread at most
 
 }  // namespace
 
-char* ReadBlocks::take() {
-  if (std::vector<char*>* kept = read_blocks(); kept != nullptr && !kept->empty()) {
-    char* block = kept->back();
-    kept->pop_back();
-    ASAN_UNPOISON_MEMORY_REGION(block, kSize);
-    return block;
-  }
-  char* block = static_cast<char*>(std::malloc(kSize));
-  if (block == nullptr) throw std::bad_alloc();
-  return block;
-}
+char* ReadBlocks::take() { return ReadBlockMemory().allocate(1)->bytes; }
 
 void ReadBlocks::give(char* block) noexcept {
-  std::vector<char*>* kept = read_blocks();
-  if (kept == nullptr || kept->size() >= kKeptReadBlocks) {  // room reserved: push_back does not allocate
-    std::free(block);
-    return;
-  }
-  ASAN_POISON_MEMORY_REGION(block, kSize);
-  kept->push_back(block);
+  ReadBlockMemory().deallocate(reinterpret_cast<ReadBlock*>(block), 1);
 }
 
 }  // namespace ringleader::proxy

@@ -46,10 +46,10 @@ class BlockPool {
 };
 
 /// A client's first read buffer (ReadBlocks::kSize bytes, ClientSession's kMinRead), kept by its
-/// thread for the next client when its connection ends. With a connection per request (HTTP
-/// without keep-alive) a malloc of 16 KiB per client, past glibc's per-thread cache, went through
-/// its bins and consolidated its fast ones each time. Up to kKeep per thread (1 MiB); the blocks
-/// come from malloc, so a buffer that outgrows one reallocs it as any other.
+/// thread for the next client when its connection ends (recycled.hpp). With a connection per
+/// request (HTTP without keep-alive) a malloc of 16 KiB per client, past glibc's per-thread cache,
+/// went through its bins and consolidated its fast ones each time. Up to 64 per thread (1 MiB);
+/// the blocks come from malloc, so a buffer that outgrows one reallocs it as any other.
 class ReadBlocks {
  public:
   static constexpr std::size_t kSize = 16 * 1024;

@@ -1,18 +1,20 @@
-// make_recycled<T>(...): a shared object whose memory is reused, for what is made and freed once
-// per request (a reply's slot in its session's queue).
+// Recycling<T, Keep>: memory for what is made and freed once per request or per client, reused.
 //
-// With std::make_shared each request cost a malloc and a free; the only allocation left on the
-// small-request path (issue 28: "no allocation per request on the hot path"). Here the block a
-// request frees goes on a list of its thread, and the next request of that type takes it: a few
-// instructions instead of glibc's bins. Up to kKeep blocks per type and thread are kept (enough
-// for every request in flight on a busy worker); past that, and once the thread has ended, blocks
-// go back to the heap. A block freed on another thread than the one that made it joins that
-// thread's list, which is as good.
+// A reply's slot in its session's queue (make_recycled), a client's session (make_session,
+// client_session.hpp) and its first read buffer (ReadBlocks, buffers.hpp) were a malloc and a free
+// each; the slot was the only allocation left on the small-request path (issue 28: "no allocation
+// per request on the hot path"), and a session and a read buffer are larger than glibc's
+// per-thread cache takes. Here the block one frees goes on a list of its thread, and the next one
+// of that type takes it: a few instructions instead of glibc's bins. Up to `Keep` blocks per type
+// and thread are kept; past that, and once the thread has ended, blocks go back to the heap. A
+// block freed on another thread than the one that made it joins that thread's list, which is as
+// good. Blocks come from malloc, so a read buffer may grow by realloc like any other.
 #pragma once
 
 #include <sanitizer/asan_interface.h>  // no-ops unless built with AddressSanitizer
 
 #include <cstddef>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <utility>
@@ -43,7 +45,9 @@ class Recycling {
         return static_cast<T*>(block);
       }
     }
-    return static_cast<T*>(::operator new(n * sizeof(T)));
+    void* block = std::malloc(n * sizeof(T));
+    if (block == nullptr) throw std::bad_alloc();
+    return static_cast<T*>(block);
   }
 
   void deallocate(T* block, std::size_t n) noexcept {
@@ -55,7 +59,7 @@ class Recycling {
         return;
       }
     }
-    ::operator delete(block);
+    std::free(block);
   }
 
   friend bool operator==(const Recycling&, const Recycling&) noexcept { return true; }
@@ -67,7 +71,7 @@ class Recycling {
     ~List() {
       for (void* block : blocks) {
         ASAN_UNPOISON_MEMORY_REGION(block, sizeof(T));
-        ::operator delete(block);
+        std::free(block);
       }
       gone_ = true;  // what this thread frees from now on (its last objects) goes to the heap
     }
