@@ -716,7 +716,8 @@ void Backend::fail(std::string_view reason, bool server_fault) {
   in_flight_.clear();
   unsent_ = sent_bytes_ = 0;
   count_queues();
-  for (auto& request : failed) {
+  for (std::size_t i = 0; i < failed.size(); ++i) {
+    InFlight& request = failed[i];
     if (!request.reply || request.expired) continue;
     counters_.forward_error.add();
     request.reply->complete(request.part, reply, true);

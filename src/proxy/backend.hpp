@@ -44,6 +44,7 @@
 #include "proxy/buffers.hpp"
 #include "proxy/ejection.hpp"
 #include "proxy/pending_reply.hpp"
+#include "proxy/ring_queue.hpp"
 #include "proxy/protocol.hpp"
 #include "proxy/route/context.hpp"
 #include "proxy/stats/counters.hpp"
@@ -288,7 +289,7 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::uint64_t generation_ = 0;  // bumped on every reset, so the old connection's loops stop
   std::string output_;            // requests not yet written
   std::string writing_;           // the batch being written (swapped with output_, both reused)
-  std::deque<InFlight> in_flight_;
+  RingQueue<InFlight> in_flight_;
   std::function<void()> written_;       // on_written()
   std::function<void(std::string_view)> message_;  // on_message()
   std::function<void()> lost_;

@@ -90,7 +90,10 @@ void ClientSession::close_over_limit(std::string_view which) {
 }
 
 bool ClientSession::all_answered() const noexcept {
-  return std::all_of(queue_.begin(), queue_.end(), [](const auto& reply) { return reply->ready(); });
+  for (std::size_t i = 0; i < queue_.size(); ++i) {
+    if (!queue_[i]->ready()) return false;
+  }
+  return true;
 }
 
 void ClientSession::close_after_replies() {
@@ -108,7 +111,7 @@ void ClientSession::close() {
   wake_reader_.cancel();
   soft_timer_.cancel();
   timeout_timer_.cancel();
-  for (const auto& reply : queue_) reply->abandon();
+  for (std::size_t i = 0; i < queue_.size(); ++i) queue_[i]->abandon();
   queue_.clear();
   kept_ = 0;
 }
@@ -229,7 +232,7 @@ asio::awaitable<void> ClientSession::write_loop() {
     below_soft_limit();
     if (partial) partial->gathered_written();
     const bool was_full = queue_.size() >= max_in_flight_;
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
+    for (std::size_t i = 0; i < count; ++i) queue_.pop_front();
     if (was_full) wake_reader_.cancel();
     if (queue_.empty()) arm_timeout();  // owed nothing now: the idle clock starts
     if (cut) break;

@@ -25,7 +25,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -41,6 +40,7 @@
 #include "proxy/buffers.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/pending_reply.hpp"
+#include "proxy/ring_queue.hpp"
 #include "proxy/recycled.hpp"
 #include "proxy/stats/counters.hpp"
 #include "proxy/transport/transport.hpp"
@@ -150,7 +150,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Transport transport_;
   asio::steady_timer wake_writer_;
   asio::steady_timer wake_reader_;
-  std::deque<std::shared_ptr<PendingReply>> queue_;
+  RingQueue<std::shared_ptr<PendingReply>> queue_;
   std::string input_;          // bytes read and not yet consumed
   bool closing_ = false;       // no more requests are read
   bool paused_ = false;        // the reader waits for input_paused() to change

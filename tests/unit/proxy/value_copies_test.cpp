@@ -9,11 +9,13 @@
 // grow by realloc) by watching its capacity change; copies by watching where a read buffer's bytes
 // go (a realloc that moved them by mremap, without a copy, counts as one: an upper bound).
 //
-// The same counting shows that a small request's reply slot costs no allocation (RequestCost).
+// The same counting shows that a small request's reply slot, and its place in the queues it passes
+// through, cost no allocation (RequestCost).
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "proxy/pending_reply.hpp"
 #include "proxy/recycled.hpp"
 #include "proxy/redis/merged_replies.hpp"
+#include "proxy/ring_queue.hpp"
 
 namespace {
 bool counting = false;
@@ -206,6 +209,54 @@ TEST(RequestCost, AReplySlotReusesTheMemoryOfTheLastOne) {
     }
   });
   EXPECT_EQ(cost.allocations, 0u);
+}
+
+// A client's replies and a backend's requests wait in RingQueues (ring_queue.hpp). A queue
+// allocates when it first holds something and when it outgrows its array, never per request: with
+// std::deque, constructing one allocated twice and a steady stream of requests once per 512-byte
+// block. The order is first in, first out across the array's end and across a growth, and a
+// request put back at the front comes out first.
+TEST(RequestCost, AQueueAllocatesOnlyWhenItOutgrowsItsArray) {
+  RingQueue<std::shared_ptr<int>> queue;
+  int next_in = 0;
+  int next_out = 0;
+  const Cost steady = allocations_of([&] {
+    for (int i = 0; i < 1000; ++i) {  // up to 3 waiting, as with a client that pipelines 3 deep
+      queue.push_back(nullptr);
+      ++next_in;
+      if (queue.size() == 3) {
+        queue.pop_front();
+        ++next_out;
+      }
+    }
+  });
+  EXPECT_EQ(steady.allocations, 1u);  // the first push
+  EXPECT_EQ(queue.size(), static_cast<std::size_t>(next_in - next_out));
+
+  RingQueue<int> numbers;
+  for (int i = 0; i < 3; ++i) numbers.push_back(i);
+  numbers.pop_front();
+  numbers.pop_front();
+  for (int i = 3; i < 20; ++i) numbers.push_back(i);  // wraps past the array's end, then grows twice
+  numbers.push_front(1);
+  ASSERT_EQ(numbers.size(), 19u);
+  for (int i = 1; i < 20; ++i) {
+    EXPECT_EQ(numbers.front(), i);
+    numbers.pop_front();
+  }
+  EXPECT_TRUE(numbers.empty());
+
+  // A popped element lets go of what it holds at once, not when its slot is reused.
+  const auto held = std::make_shared<int>(7);
+  queue.clear();
+  queue.push_back(held);
+  EXPECT_EQ(held.use_count(), 2);
+  queue.pop_front();
+  EXPECT_EQ(held.use_count(), 1);
+
+  RingQueue<int> moved = std::move(numbers);
+  moved.push_back(5);
+  EXPECT_EQ(moved.front(), 5);
 }
 
 }  // namespace
