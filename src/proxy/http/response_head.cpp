@@ -75,7 +75,11 @@ bool hop_by_hop(std::string_view name, std::string_view connection) noexcept {
 }
 
 bool rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_head) {
-  std::string out;
+  // The heads are rewritten into this thread's scratch string, which then takes their place in
+  // `bytes`: no allocation per response once the scratch has grown to the largest head, and the
+  // body moves by only as many bytes as the heads changed.
+  thread_local std::string out;
+  out.clear();
   std::size_t at = 0;
   bool chunks = false;
   for (;;) {
@@ -84,15 +88,14 @@ bool rewrite_response_heads(std::string& bytes, AfterResponse after, bool to_hea
     const std::string_view head = std::string_view(bytes).substr(at, end - at);
     const unsigned status = status_of(head);
     const bool has_body = status >= 200 && status != 204 && status != 304 && !to_head;
-    out.reserve(bytes.size() + 32);
     chunks = append_head(out, head, status >= 200 ? after : AfterResponse::stays_open, status == 101, has_body);
     at = end + 4;
     if (status >= 200 || status == 101 || status == 0) break;
   }
-  const std::string_view body = std::string_view(bytes).substr(at);
-  if (chunks && !body.empty()) out.append(chunk_size_line(body.size())).append(body).append("\r\n");
-  if (!chunks) out.append(body);
-  bytes.swap(out);
+  const std::size_t body = bytes.size() - at;
+  if (chunks && body > 0) out.append(chunk_size_line(body));
+  bytes.replace(0, at, out);
+  if (chunks && body > 0) bytes.append("\r\n");
   return chunks;
 }
 
