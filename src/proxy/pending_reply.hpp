@@ -33,6 +33,7 @@
 #include <asio/buffer.hpp>
 
 #include "proxy/buffers.hpp"
+#include "proxy/recycled.hpp"
 
 namespace ringleader::proxy {
 
@@ -42,7 +43,7 @@ class PendingReply {
  public:
   /// A reply that waits for `parts` backend replies.
   explicit PendingReply(std::uint32_t parts = 1) : waiting_(parts) {}
-  virtual ~PendingReply() = default;
+  virtual ~PendingReply() { SpareStrings::give(bytes_); }
   PendingReply(const PendingReply&) = delete;
   PendingReply& operator=(const PendingReply&) = delete;
 
@@ -163,7 +164,7 @@ class PassThroughReply final : public PendingReply {
   }
 
  protected:
-  void on_part(std::uint32_t, std::string_view reply, bool) override { bytes_.assign(reply); }
+  void on_part(std::uint32_t, std::string_view reply, bool) override { SpareStrings::assign(bytes_, reply); }
 };
 
 }  // namespace ringleader::proxy

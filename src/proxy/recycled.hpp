@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,5 +93,51 @@ template <class T, std::size_t Keep = 1024, class... Args>
 std::shared_ptr<T> make_recycled(Args&&... args) {
   return std::allocate_shared<T>(Recycling<T, Keep>(), std::forward<Args>(args)...);
 }
+
+/// The strings of one request's life: a reply's bytes (PendingReply) and a request kept for the
+/// next copy of its key (FailoverRead). Past the 15 bytes a std::string holds in itself, each was a
+/// malloc and a free per request. A string given back keeps its memory, up to `kLargest` bytes, for
+/// the next one on its thread; up to `kKeep` are kept (at most 2 MiB per thread: enough for 50
+/// clients pipelining 16 deep).
+class SpareStrings {
+ public:
+  static constexpr std::size_t kLargest = 2048;
+  static constexpr std::size_t kKeep = 1024;
+
+  /// `to` = `bytes`, in the memory of a string given back if `to` has too little of its own.
+  static void assign(std::string& to, std::string_view bytes) {
+    if (to.capacity() < bytes.size() && bytes.size() <= kLargest && !gone_) {
+      std::vector<std::string>& kept = list().strings;
+      if (!kept.empty()) {
+        to.swap(kept.back());
+        kept.pop_back();
+      }
+    }
+    to.assign(bytes);
+  }
+  /// Keeps the memory of `done`, which is left empty.
+  static void give(std::string& done) noexcept {
+    if (gone_ || done.capacity() <= kSmall || done.capacity() > kLargest) return;
+    std::vector<std::string>& kept = list().strings;
+    if (kept.size() == kKeep) return;
+    done.clear();
+    kept.push_back(std::move(done));  // room reserved: does not allocate
+  }
+
+ private:
+  static constexpr std::size_t kSmall = 15;  // what libstdc++'s std::string holds in itself
+  struct List {
+    std::vector<std::string> strings;
+    List() { strings.reserve(kKeep); }
+    ~List() { gone_ = true; }
+    List(const List&) = delete;
+    List& operator=(const List&) = delete;
+  };
+  static List& list() {
+    thread_local List instance;
+    return instance;
+  }
+  static inline thread_local bool gone_ = false;
+};
 
 }  // namespace ringleader::proxy

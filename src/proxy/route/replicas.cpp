@@ -43,10 +43,10 @@ FailoverRead::FailoverRead(RouteContext& pool, std::span<const std::uint32_t> co
                            ReplyKind kind, bool sends, Dialect dialect)
     : pool_(pool),
       layout_(pool.layout()),
-      request_(request),
       kind_(kind),
       dialect_(dialect),
       miss_failover_(pool.pool().replica_reads == config::Pool::ReplicaReads::miss_failover) {
+  SpareStrings::assign(request_, request);
   sends_ = sends;
   passes_through_ = true;
   copies_.count = std::min(copies.size(), kMaxReplicas);

@@ -64,6 +64,7 @@ class FailoverRead final : public PendingReply, public std::enable_shared_from_t
   /// `copies` of the key, first live copy first; `request` as the servers get it; `dialect`: the client's.
   FailoverRead(RouteContext& pool, std::span<const std::uint32_t> copies, std::string_view request, ReplyKind kind,
                bool sends, Dialect dialect = 0);
+  ~FailoverRead() override { SpareStrings::give(request_); }
 
   /// Sends the request to the first copy.
   void send();
@@ -79,7 +80,7 @@ class FailoverRead final : public PendingReply, public std::enable_shared_from_t
 
  protected:
   bool retried(std::uint32_t part, std::string_view reply, bool failed) override;
-  void on_part(std::uint32_t, std::string_view reply, bool) override { bytes_.assign(reply); }
+  void on_part(std::uint32_t, std::string_view reply, bool) override { SpareStrings::assign(bytes_, reply); }
 
  private:
   RouteContext& pool_;

@@ -209,6 +209,19 @@ TEST(RequestCost, AReplySlotReusesTheMemoryOfTheLastOne) {
     }
   });
   EXPECT_EQ(cost.allocations, 0u);
+
+  // A reply longer than a std::string holds in itself (a value of 100 bytes) takes the memory of
+  // the last one's bytes (SpareStrings): no allocation either, once the first has been freed.
+  const std::string value = "$100\r\n" + std::string(100, 'v') + "\r\n";
+  make_recycled<PassThroughReply>(true)->complete(0, value, false);
+  const Cost longer = allocations_of([&] {
+    for (int i = 0; i < 100; ++i) {
+      const auto reply = make_recycled<PassThroughReply>(true);
+      reply->complete(0, value, false);
+      EXPECT_EQ(reply->bytes(), value);
+    }
+  });
+  EXPECT_EQ(longer.allocations, 0u);
 }
 
 // A client's replies and a backend's requests wait in RingQueues (ring_queue.hpp). A queue
