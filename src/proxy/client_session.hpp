@@ -40,8 +40,8 @@
 #include "proxy/buffers.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/pending_reply.hpp"
-#include "proxy/ring_queue.hpp"
 #include "proxy/recycled.hpp"
+#include "proxy/ring_queue.hpp"
 #include "proxy/stats/counters.hpp"
 #include "proxy/transport/transport.hpp"
 
