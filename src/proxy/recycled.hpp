@@ -24,6 +24,30 @@
 
 namespace ringleader::proxy {
 
+/// This thread's list of up to Keep kept things of one kind (`Kind`), for reuse; room for Keep is
+/// reserved, so keeping up to Keep never allocates. Null once the thread is ending and its list is
+/// gone: what the thread frees after that (its last objects) goes back to the heap. What is still
+/// kept then is destroyed with the list (an Item's destructor frees what it holds).
+template <class Item, std::size_t Keep, class Kind>
+class ThreadList {
+ public:
+  static std::vector<Item>* get() {
+    if (gone_) return nullptr;
+    thread_local Owner owner;
+    return &owner.items;
+  }
+
+ private:
+  struct Owner {
+    std::vector<Item> items;
+    Owner() { items.reserve(Keep); }
+    ~Owner() { gone_ = true; }
+    Owner(const Owner&) = delete;
+    Owner& operator=(const Owner&) = delete;
+  };
+  static inline thread_local bool gone_ = false;
+};
+
 template <class T, std::size_t Keep = 1024>
 class Recycling {
  public:
@@ -38,11 +62,10 @@ class Recycling {
   Recycling(const Recycling<U, Keep>&) noexcept {}  // NOLINT(google-explicit-constructor): rebinding
 
   T* allocate(std::size_t n) {
-    if (n == 1 && !gone_) {
-      std::vector<void*>& kept = list().blocks;
-      if (!kept.empty()) {
-        void* block = kept.back();
-        kept.pop_back();
+    if (n == 1) {
+      if (std::vector<Block>* kept = Kept::get(); kept != nullptr && !kept->empty()) {
+        void* block = kept->back().release();
+        kept->pop_back();
         ASAN_UNPOISON_MEMORY_REGION(block, sizeof(T));
         return static_cast<T*>(block);
       }
@@ -53,11 +76,10 @@ class Recycling {
   }
 
   void deallocate(T* block, std::size_t n) noexcept {
-    if (n == 1 && !gone_) {
-      std::vector<void*>& kept = list().blocks;
-      if (kept.size() < Keep) {  // room reserved: push_back does not allocate
+    if (n == 1) {
+      if (std::vector<Block>* kept = Kept::get(); kept != nullptr && kept->size() < Keep) {
         ASAN_POISON_MEMORY_REGION(block, sizeof(T));  // a use after free is reported as one
-        kept.push_back(block);
+        kept->emplace_back(block);
         return;
       }
     }
@@ -67,25 +89,14 @@ class Recycling {
   friend bool operator==(const Recycling&, const Recycling&) noexcept { return true; }
 
  private:
-  struct List {
-    std::vector<void*> blocks;
-    List() { blocks.reserve(Keep); }
-    ~List() {
-      for (void* block : blocks) {
-        ASAN_UNPOISON_MEMORY_REGION(block, sizeof(T));
-        std::free(block);
-      }
-      gone_ = true;  // what this thread frees from now on (its last objects) goes to the heap
+  struct Free {
+    void operator()(void* block) const noexcept {
+      ASAN_UNPOISON_MEMORY_REGION(block, sizeof(T));
+      std::free(block);
     }
-    List(const List&) = delete;
-    List& operator=(const List&) = delete;
   };
-
-  static List& list() {
-    thread_local List instance;
-    return instance;
-  }
-  static inline thread_local bool gone_ = false;
+  using Block = std::unique_ptr<void, Free>;  // a kept block, freed if the thread's list ends
+  using Kept = ThreadList<Block, Keep, T>;
 };
 
 /// std::make_shared<T>(args...), its memory recycled (see above); up to `Keep` blocks kept.
@@ -106,38 +117,26 @@ class SpareStrings {
 
   /// `to` = `bytes`, in the memory of a string given back if `to` has too little of its own.
   static void assign(std::string& to, std::string_view bytes) {
-    if (to.capacity() < bytes.size() && bytes.size() <= kLargest && !gone_) {
-      std::vector<std::string>& kept = list().strings;
-      if (!kept.empty()) {
-        to.swap(kept.back());
-        kept.pop_back();
+    if (to.capacity() < bytes.size() && bytes.size() <= kLargest) {
+      if (std::vector<std::string>* kept = Kept::get(); kept != nullptr && !kept->empty()) {
+        to.swap(kept->back());
+        kept->pop_back();
       }
     }
     to.assign(bytes);
   }
   /// Keeps the memory of `done`, which is left empty.
   static void give(std::string& done) noexcept {
-    if (gone_ || done.capacity() <= kSmall || done.capacity() > kLargest) return;
-    std::vector<std::string>& kept = list().strings;
-    if (kept.size() == kKeep) return;
+    if (done.capacity() <= kSmall || done.capacity() > kLargest) return;
+    std::vector<std::string>* kept = Kept::get();
+    if (kept == nullptr || kept->size() == kKeep) return;
     done.clear();
-    kept.push_back(std::move(done));  // room reserved: does not allocate
+    kept->push_back(std::move(done));  // room reserved: does not allocate
   }
 
  private:
   static constexpr std::size_t kSmall = 15;  // what libstdc++'s std::string holds in itself
-  struct List {
-    std::vector<std::string> strings;
-    List() { strings.reserve(kKeep); }
-    ~List() { gone_ = true; }
-    List(const List&) = delete;
-    List& operator=(const List&) = delete;
-  };
-  static List& list() {
-    thread_local List instance;
-    return instance;
-  }
-  static inline thread_local bool gone_ = false;
+  using Kept = ThreadList<std::string, kKeep, SpareStrings>;
 };
 
 }  // namespace ringleader::proxy
