@@ -24,6 +24,10 @@ constexpr std::size_t kKeepBuffer = 64 * 1024;
 // A reply passed through whose certain part is larger than this goes to its client in pieces read
 // straight from the socket (pending_reply.hpp): smaller ones cost less as one copy out of input_.
 constexpr std::size_t kPiecesAbove = 32 * 1024;
+// A whole reply larger than this is handed to its request in the buffer it was read into, which a
+// merged reply keeps rather than copy (PendingReply::keep_reply_buffer). A buffer this large is not
+// kept for the next reads anyway (kKeepBuffer).
+constexpr std::size_t kLendAbove = kKeepBuffer;
 using Clock = std::chrono::steady_clock;
 
 // The host of a server's "host:port" name, whose certificate names it (TLS); empty for a unix socket.
@@ -519,15 +523,31 @@ std::size_t Backend::take_replies(std::string_view input) {
       fail("malformed reply from " + name_);
       return used;
     }
-    used += size;
     counters_.response_bytes.add(size);
+    if (size > kLendAbove) {
+      if (!answered_in_input(rest.substr(0, size), input, used)) return used;
+      continue;
+    }
+    used += size;
     if (!answered(rest.substr(0, size))) return used;
   }
   if (retired_ && idle()) close();
   return used;
 }
 
-bool Backend::answered(std::string_view reply) {
+bool Backend::answered_in_input(std::string_view reply, std::string_view& input, std::size_t& used) {
+  Bytes buffer = std::exchange(input_, Bytes());  // keeps `reply` where it is
+  const std::string_view after = input.substr(used + reply.size());
+  input_ = Bytes(std::max(after.size(), kMinRead));
+  std::memcpy(input_.data(), after.data(), after.size());
+  input_.filled(after.size());
+  taken_ = 0;  // read_loop adds what is used of the new input_
+  input = input_.view();
+  used = 0;
+  return answered(reply, &buffer);
+}
+
+bool Backend::answered(std::string_view reply, Bytes* buffer) {
   InFlight done = std::move(in_flight_.front());
   in_flight_.pop_front();
   in_pieces_ = pieces_end_ = false;
@@ -538,7 +558,7 @@ bool Backend::answered(std::string_view reply) {
   if (health_) health_->success(server_);
   ++answered_here_;
   if (exclusive_) clear_and_trim(replay_, kKeepBuffer / 16);
-  if (done.reply && !done.expired) done.reply->complete(done.part, reply, false);
+  if (done.reply && !done.expired) done.reply->complete(done.part, reply, false, buffer);
   if (!done.reply && !handshake_answered(done.part, reply)) return false;
   if (std::exchange(server_closes_, false) && in_flight_.empty()) {
     close();  // the server closes it (Connection: close): the next request opens a new one

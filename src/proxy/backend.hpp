@@ -230,7 +230,12 @@ class Backend final : public Connection, public std::enable_shared_from_this<Bac
   std::size_t take_replies(std::string_view input);
   /// The front request is answered by `reply` (empty: its pieces were the reply); false if that
   /// ended the connection (a handshake refused, or the server said it closes after this reply).
-  bool answered(std::string_view reply);
+  /// `buffer`, if not null, holds `reply` and is lent to the reply (PendingReply::complete).
+  bool answered(std::string_view reply, Bytes* buffer = nullptr);
+  /// Hands input_, which holds a large reply at `reply`, to that reply rather than have it copied
+  /// (a merged part keeps it); input_ starts again with the bytes after it, which `input` and
+  /// `used` then describe. Returns what answered() does.
+  bool answered_in_input(std::string_view reply, std::string_view& input, std::size_t& used);
   /// The front reply goes out in pieces from here: `certain` more bytes of it are known to come.
   /// False if it does not (small, or not passed through unchanged).
   bool start_pieces(std::size_t certain);

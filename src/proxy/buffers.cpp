@@ -1,4 +1,4 @@
-// BlockPool and ReadBlocks; see buffers.hpp.
+// BlockPool, LargeBuffers and ReadBlocks; see buffers.hpp.
 #include "proxy/buffers.hpp"
 
 #include <sanitizer/asan_interface.h>  // no-ops unless built with AddressSanitizer
@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "proxy/recycled.hpp"
@@ -71,6 +72,89 @@ std::size_t BlockPool::release_unused() noexcept {
   }
   p.free.erase(p.free.begin(), p.free.begin() + static_cast<std::ptrdiff_t>(released));
   p.untouched = p.free.size();
+  return released;
+}
+
+namespace {
+
+// One for all workers, as BlockPool's, for the same reasons.
+struct LargePool {
+  struct Kept {
+    LargeBuffers::Buffer buffer;
+    bool recent = true;  // taken or given since the last release_unused()
+  };
+  std::mutex mutex;
+  std::vector<Kept> kept;
+  std::size_t bytes = 0;  // in kept
+
+  /// Removes kept[i] from the pool; returns it.
+  LargeBuffers::Buffer remove(std::vector<Kept>::iterator i) {
+    const LargeBuffers::Buffer buffer = i->buffer;
+    bytes -= buffer.capacity;
+    kept.erase(i);
+    return buffer;
+  }
+  std::vector<Kept>::iterator largest() {
+    return std::max_element(kept.begin(), kept.end(),
+                            [](const Kept& a, const Kept& b) { return a.buffer.capacity < b.buffer.capacity; });
+  }
+  std::vector<Kept>::iterator smallest() {
+    return std::min_element(kept.begin(), kept.end(),
+                            [](const Kept& a, const Kept& b) { return a.buffer.capacity < b.buffer.capacity; });
+  }
+};
+
+LargePool& large_pool() {
+  static LargePool* const instance = new LargePool;
+  return *instance;
+}
+
+void free_buffer(LargeBuffers::Buffer buffer) noexcept {
+  ASAN_UNPOISON_MEMORY_REGION(buffer.data, buffer.capacity);
+  std::free(buffer.data);
+}
+
+}  // namespace
+
+LargeBuffers::Buffer LargeBuffers::take(std::size_t capacity) noexcept {
+  LargePool& p = large_pool();
+  std::lock_guard lock(p.mutex);
+  const auto largest = p.largest();
+  if (largest == p.kept.end() || largest->buffer.capacity < capacity) return {};
+  const Buffer buffer = p.remove(largest);
+  ASAN_UNPOISON_MEMORY_REGION(buffer.data, buffer.capacity);
+  return buffer;
+}
+
+void LargeBuffers::give(Buffer buffer) noexcept {
+  LargePool& p = large_pool();
+  std::lock_guard lock(p.mutex);
+  try {
+    p.kept.reserve(kKeep + 1);
+  } catch (const std::bad_alloc&) {
+    std::free(buffer.data);
+    return;
+  }
+  ASAN_POISON_MEMORY_REGION(buffer.data, buffer.capacity);  // a use after give() is reported as one after free
+  p.kept.push_back({buffer});
+  p.bytes += buffer.capacity;
+  while (p.kept.size() > kKeep || p.bytes > kKeepBytes) free_buffer(p.remove(p.smallest()));  // past the bounds
+}
+
+std::size_t LargeBuffers::release_unused() noexcept {
+  LargePool& p = large_pool();
+  std::lock_guard lock(p.mutex);
+  std::size_t released = 0;
+  for (auto i = p.kept.begin(); i != p.kept.end();) {
+    if (std::exchange(i->recent, false)) {
+      ++i;
+      continue;
+    }
+    free_buffer(i->buffer);
+    p.bytes -= i->buffer.capacity;
+    i = p.kept.erase(i);
+    ++released;
+  }
   return released;
 }
 

@@ -45,6 +45,31 @@ class BlockPool {
   static std::size_t release_unused() noexcept;
 };
 
+/// Read buffers larger than a block, kept when freed. A reply that is not passed on in pieces (the
+/// part of a merged get or MGET: 8 MB for 50 values of 160 KB) is read whole into one buffer before
+/// it is framed, a buffer that grows as the reply comes. From glibc each such buffer is a new mapping
+/// (past `serve`'s 4 MiB mmap threshold) or a copy at each growth, and its pages fault in as the
+/// first read fills them: 10x nutcracker's CPU per byte for ~16 MB merged replies on this project's
+/// machines, where a page fault is expensive (issue 28). Up to kKeep are kept (kKeepBytes in all);
+/// the next large buffer takes the largest kept one that is large enough, so a reply like the last
+/// one goes into memory already mapped, without growing. release_unused() frees the buffers not
+/// taken since the call before, as BlockPool's does.
+class LargeBuffers {
+ public:
+  static constexpr std::size_t kKeep = 8;
+  static constexpr std::size_t kKeepBytes = 256 * 1024 * 1024;
+  struct Buffer {
+    char* data = nullptr;  // null: none
+    std::size_t capacity = 0;
+  };
+  /// The largest kept buffer if it holds at least `capacity` bytes, else none.
+  static Buffer take(std::size_t capacity) noexcept;
+  /// Keeps `buffer` (from malloc) or, past the bounds, frees the smallest.
+  static void give(Buffer buffer) noexcept;
+  /// Frees the buffers not taken since the last call; returns how many.
+  static std::size_t release_unused() noexcept;
+};
+
 /// A client's first read buffer (ReadBlocks::kSize bytes, ClientSession's kMinRead), kept by its
 /// thread for the next client when its connection ends (recycled.hpp). With a connection per
 /// request (HTTP without keep-alive) a malloc of 16 KiB per client, past glibc's per-thread cache,
@@ -57,14 +82,14 @@ class ReadBlocks {
   static void give(char* block) noexcept;
 };
 
-/// A block of bytes read from a socket: `capacity` allocated, the first size() filled. It comes
-/// from malloc (or BlockPool, itself malloc), not new, so that grow() can realloc: a heap block may
-/// then extend in place, and one past glibc's mmap threshold (4 MiB under `serve`:
-/// src/proxy/server.cpp) grows by mremap, which copies no byte.
+/// A block of bytes read from a socket: at least `capacity` allocated, the first size() filled. It
+/// comes from malloc (or BlockPool, LargeBuffers or ReadBlocks, themselves malloc), not new, so
+/// that grow() can realloc: a heap block may then extend in place, and one past glibc's mmap
+/// threshold (4 MiB under `serve`: src/proxy/server.cpp) grows by mremap, which copies no byte.
 class Bytes {
  public:
   Bytes() = default;
-  explicit Bytes(std::size_t capacity) : data_(allocate(capacity)), capacity_(capacity) {}
+  explicit Bytes(std::size_t capacity) { allocate(capacity); }
   Bytes(Bytes&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)),
         capacity_(std::exchange(other.capacity_, 0)),
@@ -97,9 +122,12 @@ class Bytes {
   /// Room for `capacity` bytes in all, the bytes filled kept (realloc: see the class comment).
   void grow(std::size_t capacity) {
     if (capacity <= capacity_) return;
-    if (data_ == nullptr) {
-      data_ = allocate(capacity);
-      capacity_ = capacity;
+    if (data_ == nullptr) return allocate(capacity);
+    if (const auto larger = kept(capacity); larger.data != nullptr) {  // mapped already: no page faults
+      std::memcpy(larger.data, data_, size_);
+      release();
+      data_ = larger.data;
+      capacity_ = larger.capacity;
       return;
     }
     char* bigger = static_cast<char*>(std::realloc(data_, capacity));  // a pooled block too: malloc's
@@ -109,12 +137,23 @@ class Bytes {
   }
 
  private:
-  static char* allocate(std::size_t capacity) {
-    if (capacity == BlockPool::kBlockSize) return BlockPool::take();
-    if (capacity == ReadBlocks::kSize) return ReadBlocks::take();
-    char* p = static_cast<char*>(std::malloc(capacity == 0 ? 1 : capacity));
-    if (p == nullptr) throw std::bad_alloc();
-    return p;
+  /// A kept large buffer of at least `capacity` bytes, if there is one.
+  static LargeBuffers::Buffer kept(std::size_t capacity) noexcept {
+    return capacity > BlockPool::kBlockSize ? LargeBuffers::take(capacity) : LargeBuffers::Buffer{};
+  }
+  /// Sets data_ and capacity_ (with nothing allocated before).
+  void allocate(std::size_t capacity) {
+    LargeBuffers::Buffer got{nullptr, capacity};
+    if (capacity == BlockPool::kBlockSize) {
+      got.data = BlockPool::take();
+    } else if (capacity == ReadBlocks::kSize) {
+      got.data = ReadBlocks::take();
+    } else if (got = kept(capacity); got.data == nullptr) {
+      got = {static_cast<char*>(std::malloc(capacity == 0 ? 1 : capacity)), capacity};
+      if (got.data == nullptr) throw std::bad_alloc();
+    }
+    data_ = got.data;
+    capacity_ = got.capacity;
   }
   void release() noexcept {
     if (data_ == nullptr) return;
@@ -122,6 +161,8 @@ class Bytes {
       BlockPool::give(data_);
     } else if (capacity_ == ReadBlocks::kSize) {
       ReadBlocks::give(data_);
+    } else if (capacity_ > BlockPool::kBlockSize) {
+      LargeBuffers::give({data_, capacity_});
     } else {
       std::free(data_);
     }

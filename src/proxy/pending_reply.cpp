@@ -31,13 +31,30 @@ void PendingReply::append(std::string_view bytes) {
   }
   block_bytes_ += bytes.size();
   while (!bytes.empty()) {
-    if (blocks_.empty() || blocks_.back().room() == 0) blocks_.emplace_back(kBlock);
-    Bytes& block = blocks_.back();
+    if (blocks_.empty() || blocks_.back().own.room() == 0) blocks_.push_back({Bytes(kBlock), {}});
+    Bytes& block = blocks_.back().own;
     const std::size_t n = std::min(block.room(), bytes.size());
     std::memcpy(block.tail(), bytes.data(), n);
     block.filled(n);
     bytes.remove_prefix(n);
   }
+}
+
+bool PendingReply::keep_reply_buffer() {
+  if (lent_ == nullptr || head_filter_) return false;
+  kept_.push_back(std::move(*std::exchange(lent_, nullptr)));  // the bytes stay where they are
+  return true;
+}
+
+void PendingReply::append_kept(std::string_view bytes) {
+  constexpr std::size_t kCopyBelow = 1024;
+  if (bytes.size() < kCopyBelow) return append(bytes);
+  block_bytes_ += bytes.size();
+  if (!blocks_.empty() && blocks_.back().kept.data() + blocks_.back().kept.size() == bytes.data()) {
+    blocks_.back().kept = {blocks_.back().kept.data(), blocks_.back().kept.size() + bytes.size()};  // next to the last
+    return;
+  }
+  blocks_.push_back({Bytes(), bytes});
 }
 
 void PendingReply::replace(std::string_view bytes) {
@@ -104,7 +121,7 @@ std::size_t PendingReply::gather(std::vector<asio::const_buffer>& out) {
     out.push_back(asio::buffer(bytes_));
     bytes += bytes_.size();
   }
-  for (const Bytes& block : blocks_) out.push_back(asio::buffer(block.data(), block.size()));
+  for (const Block& block : blocks_) out.push_back(asio::buffer(block.view()));
   bytes += block_bytes_;
   for (const Bytes& piece : pieces_) {
     out.push_back(asio::buffer(piece.data(), piece.size()));
@@ -131,7 +148,7 @@ void PendingReply::abandon() {
   if (auto written = std::exchange(written_, nullptr)) written();  // a server waiting on the client goes on
 }
 
-void PendingReply::complete(std::uint32_t part, std::string_view reply, bool failed) {
+void PendingReply::complete(std::uint32_t part, std::string_view reply, bool failed, Bytes* buffer) {
   if (waiting_ == 0) return;
   if (failed && in_pieces_) {
     cut_ = true;  // the client has part of a value: an error reply now would read as its data
@@ -144,7 +161,9 @@ void PendingReply::complete(std::uint32_t part, std::string_view reply, bool fai
     return;
   }
   if (retried(part, reply, failed)) return;
+  lent_ = buffer;
   on_part(part, reply, failed);
+  lent_ = nullptr;
   if (waiting_ == 0 || --waiting_ != 0) return;  // (0: on_part answered early)
   finish();
 }
@@ -159,7 +178,7 @@ void PendingReply::finish() {
   if (!in_pieces_ && head_filter_ && !bytes_.empty()) head_filter_(bytes_);
   if (auto whole = std::move(whole_)) {
     if (!blocks_.empty()) {  // a part of a whole: it takes one view of the reply
-      for (const Bytes& block : blocks_) bytes_.append(block.view());
+      for (const Block& block : blocks_) bytes_.append(block.view());
       blocks_.clear();
       block_bytes_ = 0;
     }

@@ -9,7 +9,9 @@
 // it goes into blocks of that size, written one after another, not into one string that doubles.
 // A string grown to megabytes is mapped afresh at each doubling (past glibc's mmap threshold),
 // copied, and page-faulted in; blocks below the threshold come back from glibc's free lists (issue
-// 28: a 16 MB merged reply cost 15-27x nutcracker's CPU per byte).
+// 28: a 16 MB merged reply cost 15-27x nutcracker's CPU per byte). A large part is not copied at
+// all: the backend lends the buffer it read the part into (complete()'s `buffer`), the reply keeps
+// it (keep_reply_buffer()), and its bytes go to the client from there (append_kept()).
 //
 // A large single-part reply passed through unchanged may arrive in pieces (add_piece): blocks read
 // straight from the server's socket, which the client's writer sends as they come, without a copy
@@ -51,8 +53,9 @@ class PendingReply {
   static std::shared_ptr<PendingReply> local(std::string_view bytes);
 
   /// A backend's reply to part `part`. `failed` marks a reply the proxy made up because the backend
-  /// could not answer (it is already in the protocol's error format).
-  void complete(std::uint32_t part, std::string_view reply, bool failed);
+  /// could not answer (it is already in the protocol's error format). `buffer`, if not null, holds
+  /// `reply` and is lent: the reply may keep it rather than copy from it (keep_reply_buffer()).
+  void complete(std::uint32_t part, std::string_view reply, bool failed, Bytes* buffer = nullptr);
 
   bool ready() const noexcept { return waiting_ == 0; }
   /// May take pieces: one part, passed through, for a client that is still there.
@@ -124,6 +127,15 @@ class PendingReply {
   void append(std::string_view bytes);
   /// The reply is `bytes` instead of what was appended (an error found after some parts).
   void replace(std::string_view bytes);
+  /// In on_part(): keeps the buffer the backend lent with this part, if it lent one, so the part's
+  /// bytes stay valid for as long as this reply (append_kept() may add them). False if it did not,
+  /// or if a head filter will rewrite the reply (it rewrites bytes_): the part's bytes are valid
+  /// during on_part() only.
+  bool keep_reply_buffer();
+  /// Adds `bytes`, valid for as long as this reply (in a buffer it kept, or in a member of a
+  /// subclass), at the end of the reply: written from where they are, not copied. A few bytes are
+  /// copied all the same, as a buffer each would cost the write more than the copy.
+  void append_kept(std::string_view bytes);
 
   std::string bytes_;
   bool sends_ = true;
@@ -143,8 +155,15 @@ class PendingReply {
   Frames frames_;           // how pieces go out (HeadFilter)
   bool cut_ = false;
   static constexpr std::size_t kBlock = BlockPool::kBlockSize;
-  std::vector<Bytes> blocks_;      // append(): the reply after bytes_, once past kBlock
+  struct Block {         // of the reply after bytes_, in order:
+    Bytes own;           // append()'s, once past kBlock...
+    std::string_view kept;  // ...or append_kept()'s
+    std::string_view view() const noexcept { return kept.empty() ? own.view() : kept; }
+  };
+  std::vector<Block> blocks_;
   std::size_t block_bytes_ = 0;
+  Bytes* lent_ = nullptr;     // complete()'s buffer, during on_part()
+  std::vector<Bytes> kept_;   // keep_reply_buffer()'s
   std::vector<Bytes> pieces_;      // not yet written, in order (after bytes_, which holds the first
                                    // piece when a head filter rewrote it); a vector, as a deque
                                    // allocates twice when made, and a reply is made per request
@@ -164,7 +183,13 @@ class PassThroughReply final : public PendingReply {
   }
 
  protected:
-  void on_part(std::uint32_t, std::string_view reply, bool) override { SpareStrings::assign(bytes_, reply); }
+  void on_part(std::uint32_t, std::string_view reply, bool) override {
+    if (keep_reply_buffer()) {
+      append_kept(reply);  // a large reply not in pieces (many small values): written from where it was read
+    } else {
+      SpareStrings::assign(bytes_, reply);
+    }
+  }
 };
 
 }  // namespace ringleader::proxy

@@ -122,6 +122,7 @@ void reuse_large_buffers() {
 void give_free_pages_back() {
   const auto start = std::chrono::steady_clock::now();
   BlockPool::release_unused();
+  LargeBuffers::release_unused();
   const bool released = ::malloc_trim(0) != 0;
   const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   if (released) log::debug("free memory returned to the system", {{"took_us", std::to_string(took.count())}});

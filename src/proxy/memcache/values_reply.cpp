@@ -11,7 +11,12 @@ void ValuesReply::on_part(std::uint32_t, std::string_view reply, bool failed) {
     if (error_.empty()) error_.assign(reply);
     return;
   }
-  append(reply.substr(0, reply.size() - kEnd.size()));
+  const std::string_view blocks = reply.substr(0, reply.size() - kEnd.size());
+  if (keep_reply_buffer()) {
+    append_kept(blocks);
+  } else {
+    append(blocks);
+  }
 }
 
 void ValuesReply::on_all_parts() {

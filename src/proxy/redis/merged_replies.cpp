@@ -18,10 +18,16 @@ ValuesInOrderReply::ValuesInOrderReply(std::size_t keys, std::vector<std::vector
     : MergedReply(static_cast<std::uint32_t>(positions.size())),
       keys_(keys),
       positions_(std::move(positions)),
-      parts_(positions_.size()) {}
+      parts_(positions_.size()),
+      copies_(positions_.size()) {}
 
 void ValuesInOrderReply::on_part(std::uint32_t part, std::string_view reply, bool failed) {
-  if (!keep_error(reply, failed)) parts_[part].assign(reply);
+  if (keep_error(reply, failed)) return;
+  if (keep_reply_buffer()) {
+    parts_[part] = reply;
+  } else {
+    parts_[part] = copies_[part].assign(reply);
+  }
 }
 
 void ValuesInOrderReply::on_all_parts() {
@@ -39,8 +45,7 @@ void ValuesInOrderReply::on_all_parts() {
     for (std::size_t i = 0; i < elements.size(); ++i) ordered[positions_[p][i]] = elements[i];
   }
   append("*" + std::to_string(keys_) + "\r\n");
-  for (auto element : ordered) append(element);
-  parts_.clear();
+  for (auto element : ordered) append_kept(element);
 }
 
 void SumReply::on_part(std::uint32_t, std::string_view reply, bool failed) {

@@ -40,7 +40,8 @@ class ValuesInOrderReply final : public MergedReply {
  private:
   std::size_t keys_;
   std::vector<std::vector<std::uint32_t>> positions_;
-  std::vector<std::string> parts_;
+  std::vector<std::string_view> parts_;  // each in a lent buffer kept, or in copies_
+  std::vector<std::string> copies_;      // of the parts not lent (sized once: views stay valid)
 };
 
 class SumReply final : public MergedReply {

@@ -1,5 +1,6 @@
 // clear_and_trim: reused buffers keep a small capacity and give a large one back. BlockPool: the
 // blocks large values are read in are reused while values come, and freed once they stop.
+// LargeBuffers: buffers larger than a block are reused, and freed once they stop being.
 // ReadBlocks: a client's first read buffer is reused by the next client.
 #include <cstring>
 #include <string>
@@ -62,8 +63,11 @@ TEST(BlockPool, FreesTheBlocksNoValueTookSinceTheCallBefore) {
   EXPECT_EQ(BlockPool::release_unused(), 0u);
 }
 
+void empty_large_buffers();
+
 TEST(BlockPool, ABlockGrownPastItsSizeLeavesThePool) {
   empty_pool();
+  empty_large_buffers();  // else it would grow into a kept buffer, giving the block back
   Bytes value(BlockPool::kBlockSize);
   std::memset(value.data(), 'v', BlockPool::kBlockSize);
   value.filled(BlockPool::kBlockSize);
@@ -72,6 +76,50 @@ TEST(BlockPool, ABlockGrownPastItsSizeLeavesThePool) {
   value = Bytes();
   EXPECT_EQ(BlockPool::release_unused(), 0u);  // nothing was given back to the pool
   EXPECT_EQ(BlockPool::release_unused(), 0u);
+}
+
+/// Empties LargeBuffers' pool.
+void empty_large_buffers() {
+  LargeBuffers::release_unused();
+  LargeBuffers::release_unused();
+}
+
+// A buffer larger than a block (a merged reply's part, read whole) is kept when freed, and the next
+// large one takes it, mapped already, rather than grow into new memory: also a buffer that grows
+// past a block keeps growing in it, with its bytes.
+TEST(LargeBuffers, TheNextLargeBufferTakesTheLastOneFreed) {
+  empty_large_buffers();
+  Bytes part(8 * BlockPool::kBlockSize);
+  const char* freed = part.data();
+  part = Bytes();
+  Bytes next(3 * BlockPool::kBlockSize);
+  EXPECT_EQ(next.data(), freed);
+  EXPECT_EQ(next.capacity(), 8 * BlockPool::kBlockSize);  // all of it may be read into
+  next = Bytes();
+
+  Bytes growing(ReadBlocks::kSize);
+  std::memset(growing.data(), 'v', ReadBlocks::kSize);
+  growing.filled(ReadBlocks::kSize);
+  growing.grow(2 * BlockPool::kBlockSize);
+  EXPECT_EQ(growing.data(), freed);
+  EXPECT_EQ(growing.view(), std::string(ReadBlocks::kSize, 'v'));
+  Bytes larger(16 * BlockPool::kBlockSize);  // larger than any kept: malloc's
+  EXPECT_NE(larger.data(), freed);
+}
+
+// Kept buffers are bounded, and freed once a period passes in which no buffer was taken.
+TEST(LargeBuffers, FreesTheBuffersNoReplyTookSinceTheCallBefore) {
+  empty_large_buffers();
+  {
+    std::vector<Bytes> burst;
+    for (std::size_t i = 0; i < LargeBuffers::kKeep + 2; ++i) burst.emplace_back(2 * BlockPool::kBlockSize);
+  }  // kKeep kept, two freed
+  Bytes again(2 * BlockPool::kBlockSize);
+  EXPECT_EQ(LargeBuffers::release_unused(), 0u);  // all given back (or taken) during this period
+  again = Bytes();
+  EXPECT_EQ(LargeBuffers::release_unused(), LargeBuffers::kKeep - 1);  // the one given again stays
+  EXPECT_EQ(LargeBuffers::release_unused(), 1u);
+  EXPECT_EQ(LargeBuffers::release_unused(), 0u);
 }
 
 // A client's first read buffer is the one the last client's connection freed on this thread; one
