@@ -50,14 +50,18 @@ class BlockPool {
 /// it is framed, a buffer that grows as the reply comes. From glibc each such buffer is a new mapping
 /// (past `serve`'s 4 MiB mmap threshold) or a copy at each growth, and its pages fault in as the
 /// first read fills them: 10x nutcracker's CPU per byte for ~16 MB merged replies on this project's
-/// machines, where a page fault is expensive (issue 28). Up to kKeep are kept (kKeepBytes in all);
-/// the next large buffer takes the largest kept one that is large enough, so a reply like the last
-/// one goes into memory already mapped, without growing. release_unused() frees the buffers not
-/// taken since the call before, as BlockPool's does.
+/// machines, where a page fault is expensive (issue 28). Up to kKeep are kept (kKeepBytes in all).
+/// A buffer made or grown past kTakeAbove takes the largest kept one that is large enough, so a
+/// reply like the last one goes into memory already mapped, without growing: past that size a
+/// buffer holds one large reply or request and is given back once it is read (backends and client
+/// sessions keep no more for the next ones), and growing it step by step by realloc copies, and
+/// faults in new pages when the kept buffers hold the heap above it. release_unused() frees the
+/// buffers not taken since the call before, as BlockPool's does.
 class LargeBuffers {
  public:
   static constexpr std::size_t kKeep = 8;
   static constexpr std::size_t kKeepBytes = 256 * 1024 * 1024;
+  static constexpr std::size_t kTakeAbove = 64 * 1024;
   struct Buffer {
     char* data = nullptr;  // null: none
     std::size_t capacity = 0;
@@ -137,9 +141,9 @@ class Bytes {
   }
 
  private:
-  /// A kept large buffer of at least `capacity` bytes, if there is one.
+  /// A kept large buffer of at least `capacity` bytes, if there is one and `capacity` is large.
   static LargeBuffers::Buffer kept(std::size_t capacity) noexcept {
-    return capacity > BlockPool::kBlockSize ? LargeBuffers::take(capacity) : LargeBuffers::Buffer{};
+    return capacity > LargeBuffers::kTakeAbove ? LargeBuffers::take(capacity) : LargeBuffers::Buffer{};
   }
   /// Sets data_ and capacity_ (with nothing allocated before).
   void allocate(std::size_t capacity) {

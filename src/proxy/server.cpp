@@ -99,7 +99,8 @@ Acceptor listen_unix(asio::io_context& io, const config::Pool& pool) {
 }
 
 // Large values are read into blocks of up to 256 KiB (and buffers of a value's size), freed as soon
-// as they are written (blocks of exactly 256 KiB to BlockPool, which keeps them: buffers.hpp).
+// as they are written (blocks of exactly 256 KiB to BlockPool, larger buffers to LargeBuffers,
+// which keep them for a while: buffers.hpp).
 // Served by their own mmap (glibc's default above 128 KiB), each would cost a page fault and a
 // zeroed page per 4 KiB, which took more CPU than copying the value (issue 28: 8-14x nutcracker's
 // CPU per byte at 100-200 KB). So blocks up to 4 MiB come from glibc's heaps, and freeing them
