@@ -51,11 +51,13 @@ class BlockPool {
 /// (past `serve`'s 4 MiB mmap threshold) or a copy at each growth, and its pages fault in as the
 /// first read fills them: 10x nutcracker's CPU per byte for ~16 MB merged replies on this project's
 /// machines, where a page fault is expensive (issue 28). Up to kKeep are kept (kKeepBytes in all).
-/// A buffer made or grown past kTakeAbove takes the largest kept one that is large enough, so a
-/// reply like the last one goes into memory already mapped, without growing: past that size a
-/// buffer holds one large reply or request and is given back once it is read (backends and client
-/// sessions keep no more for the next ones), and growing it step by step by realloc copies, and
-/// faults in new pages when the kept buffers hold the heap above it. release_unused() frees the
+/// A buffer that grows past kTakeAbove (or is made larger than a block) takes the largest kept one
+/// that is large enough, so a reply like the last one goes into memory already mapped, without
+/// growing: a read buffer that grows past that size holds one large reply or request and is given
+/// back once it is read (backends and client sessions keep no more for the next ones), and growing
+/// it step by step by realloc copies, and faults in new pages when the kept buffers hold the heap
+/// above it. A smaller buffer of a known size (a value's last piece) is malloc's: it would hold a
+/// large kept buffer, which the next large reply then lacks. release_unused() frees the
 /// buffers not taken since the call before, as BlockPool's does.
 class LargeBuffers {
  public:
@@ -127,7 +129,7 @@ class Bytes {
   void grow(std::size_t capacity) {
     if (capacity <= capacity_) return;
     if (data_ == nullptr) return allocate(capacity);
-    if (const auto larger = kept(capacity); larger.data != nullptr) {  // mapped already: no page faults
+    if (const auto larger = kept(capacity, LargeBuffers::kTakeAbove); larger.data != nullptr) {  // mapped already: no page faults
       std::memcpy(larger.data, data_, size_);
       release();
       data_ = larger.data;
@@ -141,9 +143,9 @@ class Bytes {
   }
 
  private:
-  /// A kept large buffer of at least `capacity` bytes, if there is one and `capacity` is large.
-  static LargeBuffers::Buffer kept(std::size_t capacity) noexcept {
-    return capacity > LargeBuffers::kTakeAbove ? LargeBuffers::take(capacity) : LargeBuffers::Buffer{};
+  /// A kept large buffer of at least `capacity` bytes, if there is one and `capacity` is over `above`.
+  static LargeBuffers::Buffer kept(std::size_t capacity, std::size_t above) noexcept {
+    return capacity > above ? LargeBuffers::take(capacity) : LargeBuffers::Buffer{};
   }
   /// Sets data_ and capacity_ (with nothing allocated before).
   void allocate(std::size_t capacity) {
@@ -152,7 +154,7 @@ class Bytes {
       got.data = BlockPool::take();
     } else if (capacity == ReadBlocks::kSize) {
       got.data = ReadBlocks::take();
-    } else if (got = kept(capacity); got.data == nullptr) {
+    } else if (got = kept(capacity, BlockPool::kBlockSize); got.data == nullptr) {
       got = {static_cast<char*>(std::malloc(capacity == 0 ? 1 : capacity)), capacity};
       if (got.data == nullptr) throw std::bad_alloc();
     }
