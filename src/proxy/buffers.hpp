@@ -51,14 +51,14 @@ class BlockPool {
 /// (past `serve`'s 4 MiB mmap threshold) or a copy at each growth, and its pages fault in as the
 /// first read fills them: 10x nutcracker's CPU per byte for ~16 MB merged replies on this project's
 /// machines, where a page fault is expensive (issue 28). Up to kKeep are kept (kKeepBytes in all).
-/// A buffer that grows past kTakeAbove (or is made larger than a block) takes the largest kept one
-/// that is large enough, so a reply like the last one goes into memory already mapped, without
-/// growing: a read buffer that grows past that size holds one large reply or request and is given
-/// back once it is read (backends and client sessions keep no more for the next ones), and growing
-/// it step by step by realloc copies, and faults in new pages when the kept buffers hold the heap
-/// above it. A smaller buffer of a known size (a value's last piece) is malloc's: it would hold a
-/// large kept buffer, which the next large reply then lacks. release_unused() frees the
-/// buffers not taken since the call before, as BlockPool's does.
+///
+/// A read buffer that grows past kTakeAbove holds one large reply or request, and is given back once
+/// that is read (backends and client sessions keep no more for the next ones). It takes the largest
+/// kept buffer that is large enough, so a reply like the last one goes into memory already mapped,
+/// without growing: growing by realloc copies, and faults in new pages when kept buffers hold the
+/// heap above it. So does a buffer made larger than a block; a smaller one of a known size (a
+/// value's last piece) is malloc's, as it would hold a large kept buffer that the next large reply
+/// then lacks. release_unused() frees the buffers not taken since the call before, as BlockPool's.
 class LargeBuffers {
  public:
   static constexpr std::size_t kKeep = 8;
@@ -129,7 +129,8 @@ class Bytes {
   void grow(std::size_t capacity) {
     if (capacity <= capacity_) return;
     if (data_ == nullptr) return allocate(capacity);
-    if (const auto larger = kept(capacity, LargeBuffers::kTakeAbove); larger.data != nullptr) {  // mapped already: no page faults
+    // A kept buffer is mapped already: no page faults, and no further growth for a reply like the last.
+    if (const auto larger = kept(capacity, LargeBuffers::kTakeAbove); larger.data != nullptr) {
       std::memcpy(larger.data, data_, size_);
       release();
       data_ = larger.data;
