@@ -2,7 +2,6 @@
 #include "proxy/backend.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <ctime>
 #include <utility>
 
@@ -538,9 +537,7 @@ std::size_t Backend::take_replies(std::string_view input) {
 bool Backend::answered_in_input(std::string_view reply, std::string_view& input, std::size_t& used) {
   Bytes buffer = std::exchange(input_, Bytes());  // keeps `reply` where it is
   const std::string_view after = input.substr(used + reply.size());
-  input_ = Bytes(std::max(after.size(), kMinRead));
-  std::memcpy(input_.data(), after.data(), after.size());
-  input_.filled(after.size());
+  input_ = Bytes::copy_of(after, kMinRead);
   taken_ = 0;  // read_loop adds what is used of the new input_
   input = input_.view();
   used = 0;
@@ -625,9 +622,7 @@ bool Backend::start_pieces(std::size_t certain) {
 
 std::size_t Backend::pass_piece(std::string_view input) {
   const std::size_t n = std::min(passing_, input.size());
-  Bytes piece(n);
-  std::memcpy(piece.data(), input.data(), n);
-  piece.filled(n);
+  Bytes piece = Bytes::copy_of(input.substr(0, n));
   passing_ -= n;
   counters_.response_bytes.add(n);
   InFlight& front = in_flight_.front();

@@ -87,21 +87,16 @@ struct LargePool {
   std::vector<Kept> kept;
   std::size_t bytes = 0;  // in kept
 
-  /// Removes kept[i] from the pool; returns it.
+  /// Removes `*i` from the pool; returns its buffer.
   LargeBuffers::Buffer remove(std::vector<Kept>::iterator i) {
     const LargeBuffers::Buffer buffer = i->buffer;
     bytes -= buffer.capacity;
     kept.erase(i);
     return buffer;
   }
-  std::vector<Kept>::iterator largest() {
-    return std::max_element(kept.begin(), kept.end(),
-                            [](const Kept& a, const Kept& b) { return a.buffer.capacity < b.buffer.capacity; });
-  }
-  std::vector<Kept>::iterator smallest() {
-    return std::min_element(kept.begin(), kept.end(),
-                            [](const Kept& a, const Kept& b) { return a.buffer.capacity < b.buffer.capacity; });
-  }
+  static bool smaller(const Kept& a, const Kept& b) noexcept { return a.buffer.capacity < b.buffer.capacity; }
+  std::vector<Kept>::iterator largest() { return std::max_element(kept.begin(), kept.end(), smaller); }
+  std::vector<Kept>::iterator smallest() { return std::min_element(kept.begin(), kept.end(), smaller); }
 };
 
 LargePool& large_pool() {
@@ -145,14 +140,9 @@ std::size_t LargeBuffers::release_unused() noexcept {
   LargePool& p = large_pool();
   std::lock_guard lock(p.mutex);
   std::size_t released = 0;
-  for (auto i = p.kept.begin(); i != p.kept.end();) {
-    if (std::exchange(i->recent, false)) {
-      ++i;
-      continue;
-    }
-    free_buffer(i->buffer);
-    p.bytes -= i->buffer.capacity;
-    i = p.kept.erase(i);
+  for (std::size_t i = p.kept.size(); i-- > 0;) {  // from the back: erasing leaves the rest in place
+    if (std::exchange(p.kept[i].recent, false)) continue;
+    free_buffer(p.remove(p.kept.begin() + static_cast<std::ptrdiff_t>(i)));
     ++released;
   }
   return released;

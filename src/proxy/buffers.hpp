@@ -96,6 +96,13 @@ class Bytes {
  public:
   Bytes() = default;
   explicit Bytes(std::size_t capacity) { allocate(capacity); }
+  /// A copy of `bytes`, with room for `capacity` in all if that is more.
+  static Bytes copy_of(std::string_view bytes, std::size_t capacity = 0) {
+    Bytes copy(std::max(bytes.size(), capacity));
+    std::memcpy(copy.data(), bytes.data(), bytes.size());
+    copy.filled(bytes.size());
+    return copy;
+  }
   Bytes(Bytes&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)),
         capacity_(std::exchange(other.capacity_, 0)),

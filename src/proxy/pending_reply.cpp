@@ -68,16 +68,6 @@ bool PendingReply::can_take_pieces() const {
   return passes_through_ && sends_ && waiting_ == 1 && session && !session->closed();
 }
 
-namespace {
-
-Bytes copied(std::string_view text) {
-  Bytes bytes(text.size());
-  std::memcpy(bytes.data(), text.data(), text.size());
-  bytes.filled(text.size());
-  return bytes;
-}
-
-}  // namespace
 
 std::size_t PendingReply::push_piece(Bytes piece) {
   const std::size_t size = piece.size();
@@ -95,9 +85,9 @@ void PendingReply::add_piece(Bytes piece) {
     added = bytes_.size();
   } else if (frames_.before) {
     if (piece.empty()) return;  // an empty frame may end the body (an HTTP chunk of size 0 does)
-    added = push_piece(copied(frames_.before(piece.size())));
+    added = push_piece(Bytes::copy_of(frames_.before(piece.size())));
     added += push_piece(std::move(piece));
-    added += push_piece(copied(frames_.after));
+    added += push_piece(Bytes::copy_of(frames_.after));
   } else {
     added = push_piece(std::move(piece));
   }
@@ -155,7 +145,7 @@ void PendingReply::complete(std::uint32_t part, std::string_view reply, bool fai
     reply = {};
   }
   if (in_pieces_) {  // the pieces were the reply, but for what followed them (a chunked body's end)
-    if (!reply.empty()) add_piece(copied(reply));
+    if (!reply.empty()) add_piece(Bytes::copy_of(reply));
     waiting_ = 0;
     finish();
     return;

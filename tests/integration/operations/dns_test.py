@@ -33,14 +33,13 @@ liveness bounds (10 s).
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
 from dns import Dnsmasq, ServFail
-from processes import MEMCACHED, Client, Processes, free_port, read_all, wait_for
+from processes import MEMCACHED, Client, Processes, free_port, read_all, wait_for, wait_port
 
 SRV = "_memcache._tcp.cache.test"
 KEYS = 3000
@@ -280,14 +279,15 @@ def main():
 
             # 7. dns_a: one server per address.
             port = free_port()
-            for address in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+            addresses = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+            for address in addresses:
                 root = ["-u", "root"] if os.geteuid() == 0 else []  # memcached refuses to run as root without it
                 procs.procs.append(subprocess.Popen([MEMCACHED, "-l", address, "-p", str(port), "-U", "0", "-m", "16", *root],
                                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             # Listening before the proxy learns of them, so that keys not served below are the
             # proxy's fault and not a memcached still starting on a loaded machine.
-            for address in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
-                wait_for(lambda: accepts(address, port), f"memcached on {address}:{port}")
+            for address, memcached in zip(addresses, procs.procs[-len(addresses):]):
+                wait_port(port, process=memcached, address=address)
             hosts = [(t, "127.0.0.1") for t, _, _ in final]
             dns.set({SRV: final}, hosts + [("pods.cache.test", "127.0.0.2"), ("pods.cache.test", "127.0.0.3")])
             a_port, a_stats = free_port(), free_port()
@@ -318,15 +318,6 @@ def main():
                   f"max {max(times) * 1000:.0f} ms")
         print(f"dns: SIGTERM with DNS silent: stopped in {stop_time * 1000:.0f} ms; {time.monotonic() - started:.1f} s in all")
     print("dns_test: ok")
-
-
-def accepts(address, port):
-    """Whether something accepts connections on address:port."""
-    try:
-        socket.create_connection((address, port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def found_one(port, i):

@@ -93,19 +93,19 @@ def tcp_connections(pid, ports, remote=True):
     return count
 
 
-def wait_port(port, timeout=10.0, process=None):
-    """Waits until something accepts on 127.0.0.1:port; fails at once if `process` (the one that
+def wait_port(port, timeout=10.0, process=None, address="127.0.0.1"):
+    """Waits until something accepts on address:port; fails at once if `process` (the one that
     should listen there) has exited."""
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{process.args} exited {process.returncode} before listening on port {port}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection((address, port), timeout=1).close()
             return
         except OSError:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"nothing listens on port {port}")
+                raise RuntimeError(f"nothing listens on {address}:{port}")
             time.sleep(0.05)
 
 

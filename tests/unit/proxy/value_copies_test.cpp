@@ -197,47 +197,45 @@ TEST(ValueCopies, MergedRedisReply) {
   expect_linear(merge_redis(10'000), kMB, merge_redis(160'000), 16 * kMB);
 }
 
-/// `text` in a read buffer, as a backend lends a large reply (Backend::answered_in_input).
-Bytes read_into_buffer(const std::string& text) {
-  Bytes buffer(text.size());
-  std::memcpy(buffer.data(), text.data(), text.size());
-  buffer.filled(text.size());
-  return buffer;
-}
+struct LentMerge {
+  Cost cost;              // of completing the reply
+  std::string bytes;      // what its client is sent
+  std::size_t from_lent;  // of those, the bytes sent from inside the lent buffers (not copied)
+};
 
-/// What a client is sent of the ready `reply`, and how many of those bytes are sent from inside
-/// `lent` (the buffers its parts were lent in, as they were before: not copied).
-std::pair<std::string, std::size_t> sent(PendingReply& reply, const std::vector<std::string_view>& lent) {
+/// Completes `reply` with two parts, each in a read buffer of its own and lent with it (part 1
+/// first), as a backend lends a large reply (Backend::answered_in_input), and gathers what its
+/// client is sent.
+LentMerge merge_lent(PendingReply& reply, const std::string& part0, const std::string& part1) {
+  Bytes lent[2] = {Bytes::copy_of(part0), Bytes::copy_of(part1)};
+  const std::string_view views[2] = {lent[0].view(), lent[1].view()};
+  LentMerge merged{allocations_of([&] {
+                     reply.complete(1, views[1], false, &lent[1]);
+                     reply.complete(0, views[0], false, &lent[0]);
+                   }),
+                   {}, 0};
+  EXPECT_TRUE(reply.ready());
   std::vector<asio::const_buffer> out;
   reply.gather(out);
-  std::string bytes;
-  std::size_t from_lent = 0;
   for (const auto& buffer : out) {
     const char* data = static_cast<const char*>(buffer.data());
-    bytes.append(data, buffer.size());
-    for (const std::string_view part : lent) {
-      if (data >= part.data() && data + buffer.size() <= part.data() + part.size()) from_lent += buffer.size();
+    merged.bytes.append(data, buffer.size());
+    for (const std::string_view part : views) {
+      if (data >= part.data() && data + buffer.size() <= part.data() + part.size()) merged.from_lent += buffer.size();
     }
   }
-  return {bytes, from_lent};
+  return merged;
 }
 
 // A merged reply keeps the buffers its large parts were read into and sends their values from
 // there: none of a ~16 MB memcached get is copied, and merging allocates only its bookkeeping.
 TEST(ValueCopies, MergedMemcachePartsLentAreNotCopied) {
   const std::string a = memcache_part('a', 50, 160'000), b = memcache_part('b', 50, 160'000);
-  Bytes lent_a = read_into_buffer(a), lent_b = read_into_buffer(b);
-  const std::vector<std::string_view> lent{lent_a.view(), lent_b.view()};
   memcache::ValuesReply reply(2);
-  const Cost cost = allocations_of([&] {
-    reply.complete(1, lent[1], false, &lent_b);
-    reply.complete(0, lent[0], false, &lent_a);
-  });
-  ASSERT_TRUE(reply.ready());
-  EXPECT_LE(cost.allocated, 4096u);
-  const auto [bytes, from_lent] = sent(reply, lent);
-  EXPECT_EQ(bytes, b.substr(0, b.size() - 5) + a.substr(0, a.size() - 5) + "END\r\n");
-  EXPECT_EQ(from_lent, bytes.size() - 5);  // all but the one END
+  const LentMerge merged = merge_lent(reply, a, b);
+  EXPECT_LE(merged.cost.allocated, 4096u);
+  EXPECT_EQ(merged.bytes, b.substr(0, b.size() - 5) + a.substr(0, a.size() - 5) + "END\r\n");
+  EXPECT_EQ(merged.from_lent, merged.bytes.size() - 5);  // all but the one END
 }
 
 // The same for a Redis MGET whose values come back in the client's order, alternately from each
@@ -248,18 +246,11 @@ TEST(ValueCopies, MergedRedisPartsLentAreNotCopied) {
   std::string part = "*50\r\n", expected = "*100\r\n";
   for (int i = 0; i < 50; ++i) part += "$160000\r\n" + std::string(160'000, char('a' + i % 26)) + "\r\n";
   for (int i = 0; i < 100; ++i) expected += "$160000\r\n" + std::string(160'000, char('a' + i / 2 % 26)) + "\r\n";
-  Bytes lent_0 = read_into_buffer(part), lent_1 = read_into_buffer(part);
-  const std::vector<std::string_view> lent{lent_0.view(), lent_1.view()};
   redis::ValuesInOrderReply reply(100, std::move(positions));
-  const Cost cost = allocations_of([&] {
-    reply.complete(1, lent[1], false, &lent_1);
-    reply.complete(0, lent[0], false, &lent_0);
-  });
-  ASSERT_TRUE(reply.ready());
-  EXPECT_LE(cost.allocated, 16384u);
-  const auto [bytes, from_lent] = sent(reply, lent);
-  EXPECT_EQ(bytes, expected);
-  EXPECT_EQ(from_lent, bytes.size() - 6);  // all but "*100\r\n"
+  const LentMerge merged = merge_lent(reply, part, part);
+  EXPECT_LE(merged.cost.allocated, 16384u);
+  EXPECT_EQ(merged.bytes, expected);
+  EXPECT_EQ(merged.from_lent, merged.bytes.size() - 6);  // all but "*100\r\n"
 }
 
 // A small request's reply slot (one per request, made by the router) takes the memory the last one
